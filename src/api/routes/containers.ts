@@ -1,0 +1,216 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Socket } from 'node:net';
+import { invalidArgument, noSuchContainer } from '../../domain/errors';
+import { parseTimestamp } from '../../domain/time';
+import { getContainer, type EngineContext } from '../../engine/context';
+import { createContainer, type CreateRequest } from '../../engine/create-container';
+import { killContainer, stopContainer } from '../../engine/kill-container';
+import { readLogs } from '../../engine/read-logs';
+import { removeContainer } from '../../engine/remove-container';
+import { logPath, startContainer } from '../../engine/start-container';
+import { waitContainer } from '../../engine/wait-container';
+import { parseFilters } from '../wire/event';
+import { toInspect, toSummary, dockerState } from '../wire/container';
+import { frame, STDERR, STDOUT } from '../stream';
+import { toHttpError } from '../errors';
+
+type Q = Record<string, string | undefined>;
+const truthy = (v: string | undefined) => v === '1' || v === 'true' || v === 'True';
+
+export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void {
+  app.post('/containers/create', async (req, reply) => {
+    const q = req.query as Q;
+    const body = (req.body ?? {}) as CreateRequest;
+    if (typeof body !== 'object' || Array.isArray(body)) throw invalidArgument('invalid JSON: expected an object');
+    const { id, warnings } = await createContainer(ctx, body, q.name);
+    reply.code(201);
+    return { Id: id, Warnings: warnings };
+  });
+
+  app.get('/containers/json', async (req) => {
+    const q = req.query as Q;
+    const all = truthy(q.all);
+    let filters: Record<string, string[]> = {};
+    try {
+      filters = parseFilters(q.filters);
+    } catch {
+      throw invalidArgument('invalid filter');
+    }
+    let list = [...ctx.views.containers.values()].sort((a, b) => (a.createdSeq < b.createdSeq ? 1 : -1));
+    if (!all && !filters.status && !filters.exited) list = list.filter((c) => c.status === 'running');
+    list = list.filter((c) => {
+      if (filters.status?.length && !filters.status.includes(dockerState(c))) return false;
+      if (filters.exited?.length && !(c.status === 'exited' && filters.exited.includes(String(c.exitCode)))) return false;
+      if (filters.id?.length && !filters.id.some((p) => c.id.startsWith(p))) return false;
+      if (filters.name?.length && !filters.name.some((n) => new RegExp(n.replace(/^\//, '')).test(c.name))) return false;
+      if (filters.ancestor?.length && !filters.ancestor.some((a) => a === c.image || c.imageId.includes(a))) return false;
+      if (filters.label?.length) {
+        for (const l of filters.label) {
+          const [k, v] = l.split('=', 2);
+          const got = c.config.Labels?.[k];
+          if (got === undefined || (v !== undefined && got !== v)) return false;
+        }
+      }
+      return true;
+    });
+    const limit = Number(q.limit ?? -1);
+    if (limit > 0) list = list.slice(0, limit);
+    return list.map((c) => toSummary(c));
+  });
+
+  app.get('/containers/:id/json', async (req) => {
+    const c = getContainer(ctx.views, (req.params as { id: string }).id);
+    const img = ctx.views.images.images.get(c.imageId);
+    return toInspect(c, {
+      logPath: logPath(ctx, c.id),
+      mergedDir: ctx.storage.mergedDir(c.id),
+      upperDir: ctx.storage.upperDir(c.id),
+      lowerDirs: img ? ctx.images.lowerDirs(img.layers) : [],
+    });
+  });
+
+  app.post('/containers/:id/start', async (req, reply) => {
+    await startContainer(ctx, (req.params as { id: string }).id);
+    reply.code(204).send();
+  });
+
+  app.post('/containers/:id/stop', async (req, reply) => {
+    const q = req.query as Q;
+    await stopContainer(ctx, (req.params as { id: string }).id, q.t !== undefined ? Number(q.t) : undefined, q.signal);
+    reply.code(204).send();
+  });
+
+  app.post('/containers/:id/restart', async (req, reply) => {
+    const q = req.query as Q;
+    const id = (req.params as { id: string }).id;
+    const c = getContainer(ctx.views, id);
+    if (c.status === 'running') await stopContainer(ctx, id, q.t !== undefined ? Number(q.t) : undefined, q.signal);
+    await startContainer(ctx, id);
+    reply.code(204).send();
+  });
+
+  app.post('/containers/:id/kill', async (req, reply) => {
+    await killContainer(ctx, (req.params as { id: string }).id, (req.query as Q).signal);
+    reply.code(204).send();
+  });
+
+  app.delete('/containers/:id', async (req, reply) => {
+    await removeContainer(ctx, (req.params as { id: string }).id, { force: truthy((req.query as Q).force) });
+    reply.code(204).send();
+  });
+
+  app.post('/containers/:id/wait', async (req, reply) => {
+    const q = req.query as Q;
+    // Register the waiter, then send the headers at once: the client starts the container
+    // only after it has them.
+    const result = waitContainer(ctx, (req.params as { id: string }).id, q.condition || 'not-running');
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.flushHeaders();
+    try {
+      const code = await result;
+      res.end(`${JSON.stringify({ StatusCode: code, Error: null })}\n`);
+    } catch (e) {
+      res.end(`${JSON.stringify({ StatusCode: -1, Error: { Message: toHttpError(e).message } })}\n`);
+    }
+  });
+
+  app.post('/containers/:id/resize', async (req, reply) => {
+    getContainer(ctx.views, (req.params as { id: string }).id);
+    reply.code(200).send();
+  });
+
+  app.get('/containers/:id/logs', async (req, reply) => {
+    const q = req.query as Q;
+    const c = getContainer(ctx.views, (req.params as { id: string }).id);
+    const wantOut = truthy(q.stdout);
+    const wantErr = truthy(q.stderr);
+    if (!wantOut && !wantErr) throw invalidArgument('Bad parameters: you must choose at least one stream');
+    const tail = q.tail === undefined || q.tail === 'all' ? undefined : Number(q.tail);
+    const sinceNanos = q.since && q.since !== '0' ? parseTimestamp(q.since) : undefined;
+    const untilNanos = q.until && q.until !== '0' ? parseTimestamp(q.until) : undefined;
+    const timestamps = truthy(q.timestamps);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'Content-Type': c.config.Tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
+    res.flushHeaders();
+    const ac = new AbortController();
+    res.on('close', () => ac.abort());
+    try {
+      for await (const e of readLogs(ctx, c.id, { follow: truthy(q.follow), tail, sinceNanos, untilNanos, signal: ac.signal })) {
+        if ((e.stream === 'stdout' && !wantOut) || (e.stream === 'stderr' && !wantErr)) continue;
+        const data = timestamps ? Buffer.concat([Buffer.from(`${e.time} `), e.data]) : e.data;
+        const ok = res.write(c.config.Tty ? data : frame(e.stream === 'stdout' ? STDOUT : STDERR, data));
+        if (!ok) await new Promise((r) => res.once('drain', r));
+      }
+    } catch (err) {
+      ctx.log.warn({ err }, 'logs stream failed');
+    }
+    res.end();
+  });
+
+  app.post('/containers/:id/attach', async (req, reply) => {
+    const q = req.query as Q;
+    const id = (req.params as { id: string }).id;
+    getContainer(ctx.views, id);
+    reply.hijack();
+    await attach(ctx, id, q, req.raw.socket, false);
+  });
+}
+
+/**
+ * Attach to a container's output (stdout/stderr as separate frames unless it has a tty).
+ * Output is followed from the log conmon writes, from now until the container stops.
+ */
+export async function attach(ctx: EngineContext, ref: string, q: Q, socket: Socket, upgraded: boolean): Promise<void> {
+  const c = ctx.views.containers.get(ref) ?? (() => {
+    try {
+      return getContainer(ctx.views, ref);
+    } catch {
+      return undefined;
+    }
+  })();
+  if (!c) {
+    const body = JSON.stringify({ message: noSuchContainer(ref).message });
+    socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    return;
+  }
+  const ctype = c.config.Tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream';
+  socket.write(
+    upgraded
+      ? `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${ctype}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`
+      : `HTTP/1.1 200 OK\r\nContent-Type: ${ctype}\r\n\r\n`,
+  );
+  if (!truthy(q.stream)) {
+    socket.end();
+    return;
+  }
+  const wantOut = truthy(q.stdout);
+  const wantErr = truthy(q.stderr);
+  const ac = new AbortController();
+  socket.on('close', () => ac.abort());
+  socket.on('error', () => ac.abort());
+  socket.on('data', () => undefined); // stdin is not forwarded yet
+  // Attached output ends when this run (or the next one, if not yet started) ends.
+  let ended = false;
+  const sub = ctx.journal.committed$.subscribe((batch) => {
+    for (const e of batch) {
+      if (e.data.id === c.id && (e.type === 'container.died' || e.type === 'container.destroyed' || e.type === 'container.start-failed')) ended = true;
+    }
+  });
+  try {
+    for await (const e of readLogs(ctx, c.id, { follow: true, fromEnd: true, live: () => !ended, signal: ac.signal })) {
+      if ((e.stream === 'stdout' && !wantOut) || (e.stream === 'stderr' && !wantErr)) continue;
+      const ok = socket.write(c.config.Tty ? e.data : frame(e.stream === 'stdout' ? STDOUT : STDERR, e.data));
+      if (!ok) await new Promise((r) => socket.once('drain', r));
+    }
+  } catch (err) {
+    ctx.log.warn({ err }, 'attach stream failed');
+  } finally {
+    sub.unsubscribe();
+  }
+  socket.end();
+}
+
+export type { FastifyReply };

@@ -1,0 +1,115 @@
+import type { FastifyInstance } from 'fastify';
+import { invalidArgument, WharfError } from '../../domain/errors';
+import { getImage, type EngineContext } from '../../engine/context';
+import { importImage } from '../../engine/import-image';
+import { removeImage } from '../../engine/remove-image';
+import { tagImage } from '../../engine/tag-image';
+import { parseFilters } from '../wire/event';
+import { toImageInspect, toImageSummary } from '../wire/image';
+import { toHttpError } from '../errors';
+
+type Q = Record<string, string | string[] | undefined>;
+const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+const many = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
+  app.post('/images/create', async (req, reply) => {
+    const q = req.query as Q;
+    const fromSrc = one(q.fromSrc);
+    if (!fromSrc) {
+      const from = one(q.fromImage);
+      throw new WharfError('not-found', `pull access denied for ${from ?? ''}: pulling from registries is not available yet (import the image with "docker import" or "docker load")`);
+    }
+    if (fromSrc !== '-') throw invalidArgument('import from a URL is not supported yet; use "-" and send the archive');
+    // The response is a JSON progress stream: errors after this point go in the stream.
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    try {
+      const id = await importImage(ctx, req.raw, {
+        repo: one(q.repo),
+        tag: one(q.tag),
+        message: one(q.message),
+        changes: many(q.changes),
+        source: '-',
+      });
+      res.end(`${JSON.stringify({ status: id })}\n`);
+    } catch (e) {
+      const { message } = toHttpError(e);
+      res.end(`${JSON.stringify({ errorDetail: { message }, error: message })}\n`);
+    }
+  });
+
+  app.get('/images/json', async (req) => {
+    const q = req.query as Q;
+    let filters: Record<string, string[]> = {};
+    try {
+      filters = parseFilters(one(q.filters));
+    } catch {
+      throw invalidArgument('invalid filter');
+    }
+    const counts = new Map<string, number>();
+    for (const c of ctx.views.containers.values()) counts.set(c.imageId, (counts.get(c.imageId) ?? 0) + 1);
+    let list = [...ctx.views.images.images.values()].sort((a, b) => (a.created < b.created ? 1 : -1));
+    if (filters.dangling?.length) {
+      const want = filters.dangling[0] === 'true' || filters.dangling[0] === '1';
+      list = list.filter((i) => (i.tags.length === 0) === want);
+    }
+    if (filters.reference?.length) {
+      list = list.filter((i) => i.tags.some((t) => filters.reference.some((r) => globMatch(r, t) || globMatch(r, t.split(':')[0]))));
+    }
+    if (filters.label?.length) {
+      list = list.filter((i) => filters.label.every((l) => {
+        const [k, v] = l.split('=', 2);
+        const got = i.config.Labels?.[k];
+        return got !== undefined && (v === undefined || got === v);
+      }));
+    }
+    return list.map((i) => toImageSummary(i, counts.get(i.id) ?? 0));
+  });
+
+  // Image names may contain slashes (localhost:5000/team/app), so these routes take the rest of the path.
+  app.get('/images/*', async (req) => {
+    const rest = (req.params as { '*': string })['*'];
+    if (rest.endsWith('/json')) {
+      const img = getImage(ctx.views, decodeURIComponent(rest.slice(0, -5)));
+      return toImageInspect(img, ctx.images.lowerDirs(img.layers));
+    }
+    if (rest.endsWith('/history')) {
+      const img = getImage(ctx.views, decodeURIComponent(rest.slice(0, -8)));
+      return [...img.history].reverse().map((h, i) => ({
+        Id: i === 0 ? img.id : '<missing>',
+        Created: Math.floor(Date.parse(h.created) / 1000),
+        CreatedBy: h.created_by ?? '',
+        Tags: i === 0 ? img.tags : null,
+        Size: h.empty_layer ? 0 : img.size,
+        Comment: h.comment ?? '',
+      }));
+    }
+    throw new WharfError('not-found', `page not found`);
+  });
+
+  app.post('/images/*', async (req, reply) => {
+    const rest = (req.params as { '*': string })['*'];
+    const q = req.query as Q;
+    if (rest.endsWith('/tag')) {
+      const repo = one(q.repo);
+      if (!repo) throw invalidArgument('repository name must have at least one component');
+      await tagImage(ctx, decodeURIComponent(rest.slice(0, -4)), repo, one(q.tag));
+      reply.code(201).send();
+      return;
+    }
+    throw new WharfError('not-found', 'page not found');
+  });
+
+  app.delete('/images/*', async (req) => {
+    const q = req.query as Q;
+    const name = decodeURIComponent((req.params as { '*': string })['*']);
+    return removeImage(ctx, name, one(q.force) === '1' || one(q.force) === 'true');
+  });
+}
+
+function globMatch(pattern: string, s: string): boolean {
+  const re = new RegExp(`^${pattern.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+  return re.test(s);
+}

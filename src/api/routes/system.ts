@@ -1,0 +1,107 @@
+import type { FastifyInstance } from 'fastify';
+import type { EngineContext } from '../../engine/context';
+import type { SystemInfo } from '../system-info';
+
+export function systemRoutes(app: FastifyInstance, ctx: EngineContext, info: SystemInfo): void {
+  const ping = (_req: unknown, reply: { header(k: string, v: string): unknown; type(t: string): unknown; send(b?: string): unknown }) => {
+    reply.header('Cache-Control', 'no-cache, no-store, must-revalidate');
+    reply.header('Pragma', 'no-cache');
+    reply.header('Builder-Version', '1');
+    reply.type('text/plain; charset=utf-8');
+    return reply.send('OK');
+  };
+  app.get('/_ping', ping); // fastify answers HEAD /_ping from this route too
+
+  app.get('/version', async () => {
+    const details = {
+      ApiVersion: info.apiVersion,
+      Arch: 'amd64',
+      BuildTime: '',
+      Experimental: 'false',
+      GitCommit: 'wharf',
+      GoVersion: `node${process.versions.node}`,
+      KernelVersion: info.kernelVersion,
+      MinAPIVersion: info.minApiVersion,
+      Os: 'linux',
+    };
+    return {
+      Platform: { Name: 'Wharf Engine' },
+      Components: [{ Name: 'Engine', Version: info.version, Details: details }],
+      Version: info.version,
+      ApiVersion: info.apiVersion,
+      MinAPIVersion: info.minApiVersion,
+      GitCommit: 'wharf',
+      GoVersion: details.GoVersion,
+      Os: 'linux',
+      Arch: 'amd64',
+      KernelVersion: info.kernelVersion,
+      BuildTime: '',
+    };
+  });
+
+  app.get('/info', async () => {
+    const cs = [...ctx.views.containers.values()];
+    const running = cs.filter((c) => c.status === 'running').length;
+    return {
+      ID: info.id,
+      Containers: cs.length,
+      ContainersRunning: running,
+      ContainersPaused: 0,
+      ContainersStopped: cs.length - running,
+      Images: ctx.views.images.images.size,
+      Driver: 'overlay2',
+      DriverStatus: [['Backing Filesystem', 'extfs'], ['Supports d_type', 'true']],
+      Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'none'], Authorization: null, Log: ['k8s-file'] },
+      MemoryLimit: true,
+      SwapLimit: true,
+      KernelMemory: false,
+      CpuCfsPeriod: true,
+      CpuCfsQuota: true,
+      CPUShares: true,
+      CPUSet: true,
+      PidsLimit: true,
+      IPv4Forwarding: true,
+      BridgeNfIptables: false,
+      BridgeNfIp6tables: false,
+      Debug: info.debug,
+      NFd: 0,
+      OomKillDisable: false,
+      NGoroutines: 0,
+      SystemTime: new Date().toISOString(),
+      LoggingDriver: 'k8s-file',
+      CgroupDriver: 'cgroupfs',
+      CgroupVersion: '1',
+      NEventsListener: 0,
+      KernelVersion: info.kernelVersion,
+      OperatingSystem: info.operatingSystem,
+      OSVersion: '',
+      OSType: 'linux',
+      Architecture: 'x86_64',
+      IndexServerAddress: 'https://index.docker.io/v1/',
+      RegistryConfig: { IndexConfigs: {}, InsecureRegistryCIDRs: ['127.0.0.0/8'], Mirrors: [] },
+      NCPU: info.ncpu,
+      MemTotal: info.memTotal,
+      GenericResources: null,
+      DockerRootDir: info.dataRoot,
+      HttpProxy: '',
+      HttpsProxy: '',
+      NoProxy: '',
+      Name: info.hostname,
+      Labels: [],
+      ExperimentalBuild: false,
+      ServerVersion: info.version,
+      Runtimes: { runc: { path: 'runc' } },
+      DefaultRuntime: 'runc',
+      Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
+      LiveRestoreEnabled: true,
+      Isolation: '',
+      InitBinary: '',
+      ContainerdCommit: { ID: '' },
+      RuncCommit: { ID: '' },
+      InitCommit: { ID: '' },
+      SecurityOptions: [],
+      CDISpecDirs: [],
+      Warnings: null,
+    };
+  });
+}

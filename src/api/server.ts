@@ -1,0 +1,101 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { invalidArgument, WharfError } from '../domain/errors';
+import type { EngineContext } from '../engine/context';
+import { toHttpError } from './errors';
+import { attach, containerRoutes } from './routes/containers';
+import { eventRoutes } from './routes/events';
+import { imageRoutes } from './routes/images';
+import { systemRoutes } from './routes/system';
+import type { SystemInfo } from './system-info';
+
+const VERSION_PREFIX = /^\/v(\d+)\.(\d+)(?=\/)/;
+
+function apiVersionOf(url: string): [number, number] | undefined {
+  const m = VERSION_PREFIX.exec(url);
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
+/** Build the Docker Engine API on fastify. Something else calls listen() (tests use inject). */
+export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstance {
+  const app = Fastify({
+    // Requests are logged at debug level: -D shows them.
+    loggerInstance: ctx.log.child({ component: 'api' }, { level: info.debug ? 'debug' : 'warn' }) as unknown as FastifyBaseLogger,
+    bodyLimit: 64 * 1024 * 1024,
+    rewriteUrl: (req) => (req.url ?? '/').replace(VERSION_PREFIX, ''),
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1000 },
+  });
+
+  // Bodies other than JSON (tar archives, sent as text/plain by the docker CLI) are streams
+  // that their route reads itself.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body).trim();
+    if (!text) return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (e) {
+      done(invalidArgument(`invalid JSON: ${(e as Error).message}`), undefined);
+    }
+  });
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+
+  const [maxMajor, maxMinor] = info.apiVersion.split('.').map(Number);
+  const [minMajor, minMinor] = info.minApiVersion.split('.').map(Number);
+  app.addHook('onRequest', async (req, reply) => {
+    reply.raw.setHeader('Api-Version', info.apiVersion);
+    reply.raw.setHeader('Docker-Experimental', 'false');
+    reply.raw.setHeader('Ostype', 'linux');
+    reply.raw.setHeader('Server', `Wharf/${info.version} (linux)`);
+    const v = apiVersionOf(req.originalUrl ?? req.url);
+    if (v) {
+      const [maj, min] = v;
+      if (maj < minMajor || (maj === minMajor && min < minMinor)) {
+        throw invalidArgument(`client version ${maj}.${min} is too old. Minimum supported API version is ${info.minApiVersion}, please upgrade your client to a newer version`);
+      }
+      if (maj > maxMajor || (maj === maxMajor && min > maxMinor)) {
+        throw invalidArgument(`client version ${maj}.${min} is too new. Maximum supported API version is ${info.apiVersion}`);
+      }
+    }
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const { status, message } = toHttpError(err);
+    if (status >= 500) req.log.error({ err, url: req.url }, 'request failed');
+    else req.log.debug({ url: req.url, status, message }, 'request refused');
+    if (status === 304) return reply.code(304).send();
+    // Exactly "application/json": the docker CLI parses error bodies only with that type.
+    return reply.code(status).header('content-type', 'application/json').send(JSON.stringify({ message }));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send({ message: `page not found: ${req.method} ${req.url}` });
+  });
+
+  systemRoutes(app, ctx, info);
+  containerRoutes(app, ctx);
+  imageRoutes(app, ctx);
+  eventRoutes(app, ctx);
+
+  // Hijacked endpoints: a client asking to upgrade the connection ("Upgrade: tcp") reaches
+  // node's 'upgrade' event, not the router.
+  app.server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+    handleUpgrade(ctx, req, socket).catch((e) => {
+      const { status, message } = toHttpError(e);
+      const body = JSON.stringify({ message });
+      socket.end(`HTTP/1.1 ${status} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    });
+  });
+  return app;
+}
+
+async function handleUpgrade(ctx: EngineContext, req: IncomingMessage, socket: Socket): Promise<void> {
+  const url = new URL((req.url ?? '/').replace(VERSION_PREFIX, ''), 'http://wharf');
+  const m = /^\/containers\/([^/]+)\/attach$/.exec(url.pathname);
+  if (req.method === 'POST' && m) {
+    const q = Object.fromEntries(url.searchParams.entries());
+    await attach(ctx, decodeURIComponent(m[1]), q, socket, true);
+    return;
+  }
+  throw new WharfError('not-found', `page not found: ${req.method} ${url.pathname}`);
+}

@@ -1,0 +1,87 @@
+import type { Envelope } from '../../domain/envelope';
+
+export interface DockerEvent {
+  status?: string;
+  id?: string;
+  from?: string;
+  Type: string;
+  Action: string;
+  Actor: { ID: string; Attributes: Record<string, string> };
+  scope: 'local';
+  time: number;
+  /** int64 nanoseconds: kept as a bigint, written as a bare JSON number by eventJson(). */
+  timeNano: bigint;
+}
+
+/** JSON for one event; timeNano does not fit a double, so it is spliced in as digits. */
+export function eventJson(ev: DockerEvent): string {
+  return JSON.stringify({ ...ev, timeNano: 0 }).replace(/"timeNano":0(?=[,}])/, `"timeNano":${ev.timeNano.toString()}`);
+}
+
+/** Docker's action for each fact; facts that Docker does not report map to nothing. */
+const ACTIONS: Partial<Record<Envelope['type'], string>> = {
+  'container.created': 'create',
+  'container.started': 'start',
+  'container.kill-requested': 'kill',
+  'container.died': 'die',
+  'container.stopped': 'stop',
+  'container.destroyed': 'destroy',
+  'image.imported': 'import',
+  'image.tagged': 'tag',
+  'image.untagged': 'untag',
+  'image.deleted': 'delete',
+};
+
+export function toDockerEvent(e: Envelope): DockerEvent | undefined {
+  const action = ACTIONS[e.type];
+  if (!action) return undefined;
+  const meta = (e.meta ?? {}) as { name?: string; image?: string; labels?: Record<string, string> };
+  const time = Number(e.time / 1_000_000_000n);
+  const timeNano = e.time;
+  if (e.type.startsWith('container.')) {
+    const attrs: Record<string, string> = { ...(meta.labels ?? {}), image: meta.image ?? '', name: meta.name ?? '' };
+    if (e.type === 'container.died') {
+      attrs.exitCode = String(e.data.exitCode);
+      if (e.data.reconciled) attrs.reconciled = 'true';
+    }
+    if (e.type === 'container.kill-requested') attrs.signal = e.data.signal;
+    return { status: action, id: e.data.id, from: meta.image ?? '', Type: 'container', Action: action, Actor: { ID: e.data.id, Attributes: attrs }, scope: 'local', time, timeNano };
+  }
+  const name = e.type === 'image.tagged' || e.type === 'image.untagged' ? e.data.ref : meta.name ?? e.data.id;
+  return { status: action, id: e.data.id, Type: 'image', Action: action, Actor: { ID: e.data.id, Attributes: { name } }, scope: 'local', time, timeNano };
+}
+
+export type EventFilters = Record<string, string[]>;
+
+/** Docker's /events filters: type, event (action), container, image, label. */
+export function matchesFilters(ev: DockerEvent, f: EventFilters): boolean {
+  const has = (k: string) => f[k] && f[k].length > 0;
+  if (has('type') && !f.type.includes(ev.Type)) return false;
+  if (has('event') && !f.event.some((a) => ev.Action === a || ev.Action.startsWith(`${a}:`))) return false;
+  if (has('container')) {
+    if (ev.Type !== 'container') return false;
+    const name = ev.Actor.Attributes.name;
+    if (!f.container.some((c) => ev.Actor.ID.startsWith(c) || c === name)) return false;
+  }
+  if (has('image')) {
+    const img = ev.Type === 'image' ? ev.Actor.Attributes.name : ev.Actor.Attributes.image;
+    if (!f.image.some((i) => i === img || ev.Actor.ID === i || img?.split(':')[0] === i)) return false;
+  }
+  if (has('label')) {
+    for (const l of f.label) {
+      const [k, v] = l.split('=', 2);
+      const got = ev.Actor.Attributes[k];
+      if (got === undefined || (v !== undefined && got !== v)) return false;
+    }
+  }
+  return true;
+}
+
+/** Parse Docker's filters query: {"type":{"container":true}} or {"type":["container"]}. */
+export function parseFilters(raw: unknown): EventFilters {
+  if (typeof raw !== 'string' || raw === '') return {};
+  const obj = JSON.parse(raw) as Record<string, string[] | Record<string, boolean>>;
+  const out: EventFilters = {};
+  for (const [k, v] of Object.entries(obj)) out[k] = Array.isArray(v) ? v : Object.keys(v).filter((x) => v[x]);
+  return out;
+}

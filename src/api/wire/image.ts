@@ -1,0 +1,58 @@
+import type { ImageView } from '../../domain/image';
+
+const secs = (t: string) => Math.floor(Date.parse(t) / 1000);
+
+export function toImageSummary(img: ImageView, containers = -1): Record<string, unknown> {
+  return {
+    Id: img.id,
+    ParentId: '',
+    RepoTags: img.tags,
+    RepoDigests: [],
+    Created: secs(img.created),
+    Size: img.size,
+    SharedSize: -1,
+    Labels: img.config.Labels ?? null,
+    Containers: containers,
+  };
+}
+
+export function toImageInspect(img: ImageView, lowerDirs: string[]): Record<string, unknown> {
+  const c = img.config;
+  return {
+    Id: img.id,
+    RepoTags: img.tags,
+    RepoDigests: [],
+    Parent: '',
+    Comment: img.comment,
+    Created: img.created,
+    DockerVersion: '',
+    Author: '',
+    Config: {
+      Hostname: '',
+      Domainname: '',
+      User: c.User ?? '',
+      AttachStdin: false,
+      AttachStdout: false,
+      AttachStderr: false,
+      ...(c.ExposedPorts ? { ExposedPorts: c.ExposedPorts } : {}),
+      Tty: false,
+      OpenStdin: false,
+      StdinOnce: false,
+      Env: c.Env ?? null,
+      Cmd: c.Cmd ?? null,
+      Image: '',
+      Volumes: c.Volumes ?? null,
+      WorkingDir: c.WorkingDir ?? '',
+      Entrypoint: c.Entrypoint ?? null,
+      OnBuild: c.OnBuild ?? null,
+      Labels: c.Labels ?? null,
+      ...(c.StopSignal ? { StopSignal: c.StopSignal } : {}),
+    },
+    Architecture: 'amd64',
+    Os: 'linux',
+    Size: img.size,
+    GraphDriver: { Name: 'overlay2', Data: { LowerDir: lowerDirs.join(':') } },
+    RootFS: { Type: 'layers', Layers: img.layers },
+    Metadata: { LastTagTime: img.lastTagTime || '0001-01-01T00:00:00Z' },
+  };
+}

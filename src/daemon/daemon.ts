@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildServer } from '../api/server';
+import type { SystemInfo } from '../api/system-info';
+import type { EngineContext } from '../engine/context';
+import { onExitFile } from '../engine/container-exited';
+import { KeyedLock } from '../engine/keyed-lock';
+import { recoverContainers, watchMonitors } from '../engine/recover';
+import { ImageStore } from '../images/store';
+import { LevelJournal } from '../journal/level-journal';
+import { Views } from '../projections/views';
+import { parseNofileHard } from '../runtime/oci-spec';
+import { RuncConmonRuntime } from '../runtime/runc-conmon';
+import { OverlayStorage } from '../storage/overlay';
+import { socketPathOf, type DaemonConfig } from './config';
+import { removePidfile, writePidfile } from './pidfile';
+
+export const WHARF_VERSION = '0.1.0';
+export const API_VERSION = '1.50';
+export const MIN_API_VERSION = '1.24';
+
+export interface RunningDaemon {
+  ctx: EngineContext;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/** The composition root: the only place that wires the parts together. */
+export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<RunningDaemon> {
+  await fsp.mkdir(cfg.dataRoot, { recursive: true, mode: 0o710 });
+  await fsp.mkdir(cfg.execRoot, { recursive: true, mode: 0o700 });
+  // LevelDB's LOCK is the data-root lock: held by the open database, released by the kernel
+  // when the process dies, so a kill -9 never leaves a lock for a person to delete.
+  const journal = new LevelJournal(path.join(cfg.dataRoot, 'journal'));
+  try {
+    await journal.open();
+  } catch (e) {
+    throw new Error(`cannot open the journal in ${cfg.dataRoot} (is another wharfd using it?): ${(e as Error).message}`);
+  }
+  await writePidfile(cfg.pidfile);
+  const views = await Views.rebuild(journal);
+  log.info({ seq: journal.lastSeq.toString(), containers: views.containers.size, images: views.images.images.size }, 'journal replayed');
+
+  const runtime = new RuncConmonRuntime({
+    runcRoot: path.join(cfg.execRoot, 'runc'),
+    bundles: path.join(cfg.execRoot, 'bundles'),
+    exits: path.join(cfg.execRoot, 'exits'),
+    persist: path.join(cfg.execRoot, 'persist'),
+  });
+  await runtime.init();
+  const storage = new OverlayStorage(path.join(cfg.dataRoot, 'overlay'));
+  await storage.init();
+  const images = new ImageStore(path.join(cfg.dataRoot, 'image'));
+  await images.init();
+  const containersDir = path.join(cfg.dataRoot, 'containers');
+  await fsp.mkdir(containersDir, { recursive: true });
+
+  const ctx: EngineContext = {
+    journal,
+    views,
+    runtime,
+    storage,
+    images,
+    containersDir,
+    nofileHardLimit: parseNofileHard(await fsp.readFile('/proc/self/limits', 'utf8')),
+    log: log.child({ component: 'engine' }),
+    locks: new KeyedLock(),
+  };
+
+  runtime.watchExits((id) => {
+    onExitFile(ctx, id).catch((e: Error) => log.error({ id, err: e.message }, 'recording exit failed'));
+  });
+  await recoverContainers(ctx);
+  const stopMonitorWatch = watchMonitors(ctx);
+
+  const info: SystemInfo = {
+    version: WHARF_VERSION,
+    apiVersion: API_VERSION,
+    minApiVersion: MIN_API_VERSION,
+    dataRoot: cfg.dataRoot,
+    kernelVersion: os.release(),
+    operatingSystem: await osName(),
+    hostname: os.hostname(),
+    ncpu: os.cpus().length,
+    memTotal: os.totalmem(),
+    debug: cfg.debug,
+    id: await daemonId(cfg.dataRoot),
+  };
+  const app = buildServer(ctx, info);
+  await app.ready();
+  const sockets: string[] = [];
+  for (const host of cfg.hosts) {
+    const sock = socketPathOf(host);
+    await fsp.mkdir(path.dirname(sock), { recursive: true });
+    // We hold the journal lock, so a socket file here is a dead daemon's leftover.
+    await fsp.rm(sock, { force: true });
+    await new Promise<void>((resolve, reject) => {
+      app.server.once('error', reject);
+      app.server.listen(sock, () => {
+        app.server.off('error', reject);
+        resolve();
+      });
+    });
+    await fsp.chmod(sock, 0o660);
+    sockets.push(sock);
+    log.info({ host }, 'API listening');
+  }
+
+  let closed = false;
+  return {
+    ctx,
+    app,
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Live restore is the default: containers keep running under conmon.
+      stopMonitorWatch();
+      runtime.stopWatching();
+      await app.close();
+      for (const s of sockets) await fsp.rm(s, { force: true });
+      await journal.close();
+      await removePidfile(cfg.pidfile);
+    },
+  };
+}
+
+async function osName(): Promise<string> {
+  const text = await fsp.readFile('/etc/os-release', 'utf8').catch(() => '');
+  return /PRETTY_NAME="?([^"\n]+)"?/.exec(text)?.[1] ?? 'Linux';
+}
+
+async function daemonId(dataRoot: string): Promise<string> {
+  const file = path.join(dataRoot, 'engine-id');
+  const existing = await fsp.readFile(file, 'utf8').catch(() => '');
+  if (existing.trim()) return existing.trim();
+  const id = randomUUID();
+  await fsp.writeFile(file, id);
+  return id;
+}

@@ -1,0 +1,53 @@
+import { Command } from 'commander';
+import { DEFAULTS, type DaemonConfig } from './config';
+import { makeLogger } from './logger';
+import { startDaemon, WHARF_VERSION } from './daemon';
+
+/** Flags as dockerd's: -H/--host (repeatable), --data-root, --exec-root, --pidfile, -D/--debug. */
+export function daemonCommand(cmd: Command): Command {
+  return cmd
+    .option('-H, --host <host>', 'daemon socket(s) to connect to', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--data-root <dir>', 'root directory of persistent state', DEFAULTS.dataRoot)
+    .option('--exec-root <dir>', 'root directory for execution state files', DEFAULTS.execRoot)
+    .option('-p, --pidfile <file>', 'path to use for daemon PID file', DEFAULTS.pidfile)
+    .option('-D, --debug', 'enable debug mode', false)
+    .option('-l, --log-level <level>', 'set the logging level (debug, info, warn, error, fatal)', DEFAULTS.logLevel);
+}
+
+export async function runDaemon(opts: { host: string[]; dataRoot: string; execRoot: string; pidfile: string; debug: boolean; logLevel: string }): Promise<void> {
+  const cfg: DaemonConfig = {
+    hosts: opts.host.length ? opts.host : DEFAULTS.hosts,
+    dataRoot: opts.dataRoot,
+    execRoot: opts.execRoot,
+    pidfile: opts.pidfile,
+    debug: opts.debug,
+    logLevel: opts.debug ? 'debug' : opts.logLevel,
+  };
+  const log = makeLogger(cfg.logLevel);
+  let daemon;
+  try {
+    daemon = await startDaemon(cfg, log);
+  } catch (e) {
+    log.fatal({ err: (e as Error).message }, 'failed to start daemon');
+    process.exit(1);
+  }
+  log.info({ version: WHARF_VERSION, dataRoot: cfg.dataRoot }, 'wharfd ready');
+  let stopping = false;
+  const stop = async (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal: sig }, 'shutting down; containers keep running');
+    await daemon.close().catch((e: Error) => log.error({ err: e.message }, 'close failed'));
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception (kept serving)'));
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection (kept serving)'));
+}
+
+export function main(argv: string[]): void {
+  const cmd = daemonCommand(new Command('wharfd').version(WHARF_VERSION).description('Wharf container engine daemon'));
+  cmd.action((opts) => runDaemon(opts));
+  cmd.parse(argv);
+}

@@ -1,0 +1,121 @@
+import { conflict, notModified } from './errors';
+import type { ContainerConfig, HostConfig, WharfEvent } from './events';
+
+/** A container's lifecycle as a closed union: exactly one status at a time. */
+export type ContainerStatus = 'created' | 'starting' | 'running' | 'exited' | 'removing';
+
+export interface ContainerView {
+  id: string;
+  name: string;
+  image: string;
+  imageId: string;
+  created: string;
+  path: string;
+  args: string[];
+  config: ContainerConfig;
+  hostConfig: HostConfig;
+  status: ContainerStatus;
+  pid: number;
+  conmonPid: number;
+  exitCode: number;
+  startedAt: string;
+  finishedAt: string;
+  error: string;
+  oomKilled: boolean;
+  /** A stop was asked for since the last start: its die is followed by a stop event. */
+  stopRequested: boolean;
+  restartCount: number;
+  /** seq of the event that created it: "ps" lists newest first by this. */
+  createdSeq: bigint;
+}
+
+export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** evolve: the pure fold of one event into the container it concerns. */
+export function evolveContainer(c: ContainerView | undefined, e: WharfEvent, seq: bigint): ContainerView | undefined {
+  switch (e.type) {
+    case 'container.created':
+      return {
+        ...e.data,
+        status: 'created',
+        pid: 0,
+        conmonPid: 0,
+        exitCode: 0,
+        startedAt: ZERO_TIME,
+        finishedAt: ZERO_TIME,
+        error: '',
+        oomKilled: false,
+        stopRequested: false,
+        restartCount: 0,
+        createdSeq: seq,
+      };
+    case 'container.start-requested':
+      return c && { ...c, status: 'starting', error: '' };
+    case 'container.started':
+      return c && {
+        ...c,
+        status: 'running',
+        pid: e.data.pid,
+        conmonPid: e.data.conmonPid,
+        startedAt: e.data.startedAt,
+        exitCode: 0,
+        error: '',
+        oomKilled: false,
+        stopRequested: false,
+      };
+    case 'container.start-failed':
+      // Docker leaves a container whose process could not start as "created" with the error.
+      return c && { ...c, status: c.startedAt === ZERO_TIME ? 'created' : 'exited', error: e.data.error, exitCode: e.data.exitCode, pid: 0 };
+    case 'container.stop-requested':
+      return c && { ...c, stopRequested: true };
+    case 'container.died':
+      return c && {
+        ...c,
+        status: 'exited',
+        pid: 0,
+        conmonPid: 0,
+        exitCode: e.data.exitCode,
+        finishedAt: e.data.finishedAt,
+        oomKilled: !!e.data.oomKilled,
+        error: e.data.error ?? '',
+      };
+    case 'container.stopped':
+      return c && { ...c, stopRequested: false };
+    case 'container.remove-requested':
+      return c && { ...c, status: 'removing' };
+    case 'container.destroyed':
+      return undefined;
+    default:
+      return c;
+  }
+}
+
+export const isRunning = (c: ContainerView): boolean => c.status === 'running';
+
+// decide: pure checks that turn a command on the current view into events, or refuse it.
+
+export function decideStart(c: ContainerView): WharfEvent[] {
+  if (c.status === 'running' || c.status === 'starting') throw notModified('Container already started');
+  if (c.status === 'removing') throw conflict(`container is marked for removal and cannot be started`);
+  return [{ type: 'container.start-requested', data: { id: c.id } }];
+}
+
+export function decideKill(c: ContainerView, ref: string, signal: string): WharfEvent[] {
+  if (c.status !== 'running') throw conflict(`Cannot kill container: ${ref}: container ${c.id} is not running`);
+  return [{ type: 'container.kill-requested', data: { id: c.id, signal } }];
+}
+
+export function decideStop(c: ContainerView, timeout: number): WharfEvent[] {
+  if (c.status !== 'running') throw notModified('Container already stopped');
+  return [{ type: 'container.stop-requested', data: { id: c.id, timeout } }];
+}
+
+export function decideRemove(c: ContainerView, force: boolean): WharfEvent[] {
+  if (c.status === 'removing') throw conflict(`removal of container ${c.id.slice(0, 12)} is already in progress`);
+  if ((c.status === 'running' || c.status === 'starting') && !force) {
+    throw conflict(
+      `cannot remove container "/${c.name}": container is running: stop the container before removing or force remove`,
+    );
+  }
+  return [{ type: 'container.remove-requested', data: { id: c.id } }];
+}

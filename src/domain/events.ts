@@ -1,0 +1,140 @@
+/**
+ * The facts Wharf records. Each is a past-tense event with a version; the catalogue in the
+ * top-level journal/ folder describes them and maps them to Docker's action names.
+ */
+export interface ContainerConfig {
+  Hostname: string;
+  Domainname: string;
+  User: string;
+  AttachStdin: boolean;
+  AttachStdout: boolean;
+  AttachStderr: boolean;
+  Tty: boolean;
+  OpenStdin: boolean;
+  StdinOnce: boolean;
+  Env: string[];
+  Cmd: string[] | null;
+  Image: string;
+  Volumes: Record<string, object> | null;
+  WorkingDir: string;
+  Entrypoint: string[] | null;
+  OnBuild: string[] | null;
+  Labels: Record<string, string>;
+  StopSignal?: string;
+  StopTimeout?: number;
+  ExposedPorts?: Record<string, object>;
+}
+
+export interface HostConfig {
+  AutoRemove: boolean;
+  NetworkMode: string;
+  RestartPolicy: { Name: string; MaximumRetryCount: number };
+  Privileged: boolean;
+  ReadonlyRootfs: boolean;
+  Binds: string[] | null;
+  [k: string]: unknown;
+}
+
+export interface ImageConfig {
+  Env?: string[];
+  Cmd?: string[] | null;
+  Entrypoint?: string[] | null;
+  WorkingDir?: string;
+  User?: string;
+  Labels?: Record<string, string> | null;
+  ExposedPorts?: Record<string, object>;
+  Volumes?: Record<string, object> | null;
+  StopSignal?: string;
+  OnBuild?: string[] | null;
+}
+
+export interface ContainerCreated {
+  type: 'container.created';
+  data: {
+    id: string;
+    name: string;
+    image: string; // as the user typed it
+    imageId: string;
+    created: string; // RFC3339Nano
+    path: string;
+    args: string[];
+    config: ContainerConfig;
+    hostConfig: HostConfig;
+  };
+}
+export interface ContainerStartRequested { type: 'container.start-requested'; data: { id: string } }
+export interface ContainerStarted {
+  type: 'container.started';
+  data: { id: string; pid: number; conmonPid: number; startedAt: string };
+}
+export interface ContainerStartFailed {
+  type: 'container.start-failed';
+  data: { id: string; error: string; exitCode: number };
+}
+export interface ContainerKillRequested { type: 'container.kill-requested'; data: { id: string; signal: string } }
+export interface ContainerStopRequested { type: 'container.stop-requested'; data: { id: string; timeout: number } }
+export interface ContainerDied {
+  type: 'container.died';
+  data: { id: string; exitCode: number; finishedAt: string; reconciled?: boolean; oomKilled?: boolean; error?: string };
+}
+export interface ContainerStopped { type: 'container.stopped'; data: { id: string } }
+export interface ContainerRemoveRequested { type: 'container.remove-requested'; data: { id: string } }
+export interface ContainerDestroyed { type: 'container.destroyed'; data: { id: string } }
+
+export interface ImageImported {
+  type: 'image.imported';
+  data: {
+    id: string; // sha256:<config digest>
+    created: string;
+    layers: string[]; // diff ids
+    size: number;
+    config: ImageConfig;
+    comment: string;
+    history: { created: string; created_by?: string; comment?: string; empty_layer?: boolean }[];
+    source: string;
+  };
+}
+export interface ImageTagged { type: 'image.tagged'; data: { id: string; ref: string } }
+export interface ImageUntagged { type: 'image.untagged'; data: { id: string; ref: string } }
+export interface ImageDeleted { type: 'image.deleted'; data: { id: string } }
+
+export type WharfEvent =
+  | ContainerCreated
+  | ContainerStartRequested
+  | ContainerStarted
+  | ContainerStartFailed
+  | ContainerKillRequested
+  | ContainerStopRequested
+  | ContainerDied
+  | ContainerStopped
+  | ContainerRemoveRequested
+  | ContainerDestroyed
+  | ImageImported
+  | ImageTagged
+  | ImageUntagged
+  | ImageDeleted;
+
+export type EventType = WharfEvent['type'];
+
+/** The stream an event belongs to: "container:<id>" or "image:<id>". */
+export function streamOf(e: WharfEvent): string {
+  return `${e.type.split('.')[0]}:${e.data.id}`;
+}
+
+/** Current schema version of every event type. Bump it and add an upcaster when a shape changes. */
+export const EVENT_VERSION: Record<EventType, number> = {
+  'container.created': 1,
+  'container.start-requested': 1,
+  'container.started': 1,
+  'container.start-failed': 1,
+  'container.kill-requested': 1,
+  'container.stop-requested': 1,
+  'container.died': 1,
+  'container.stopped': 1,
+  'container.remove-requested': 1,
+  'container.destroyed': 1,
+  'image.imported': 1,
+  'image.tagged': 1,
+  'image.untagged': 1,
+  'image.deleted': 1,
+};

@@ -1,0 +1,95 @@
+import type { Logger } from 'pino';
+import type { ContainerView } from '../domain/container';
+import type { Envelope } from '../domain/envelope';
+import { noSuchContainer, noSuchImage, invalidArgument } from '../domain/errors';
+import type { WharfEvent } from '../domain/events';
+import type { ImageView } from '../domain/image';
+import { normaliseTag } from '../domain/reference';
+import type { ImageStore } from '../images/store';
+import type { Journal } from '../journal/journal';
+import type { Views } from '../projections/views';
+import type { RuncConmonRuntime } from '../runtime/runc-conmon';
+import type { OverlayStorage } from '../storage/overlay';
+import { KeyedLock } from './keyed-lock';
+
+export interface EngineContext {
+  journal: Journal;
+  views: Views;
+  runtime: RuncConmonRuntime;
+  storage: OverlayStorage;
+  images: ImageStore;
+  /** Per-container files that outlive a run: the log. */
+  containersDir: string;
+  nofileHardLimit: number;
+  log: Logger;
+  locks: KeyedLock;
+}
+
+/** Append events about one container, with its name and image as the actor's attributes. */
+export function appendFor(ctx: EngineContext, c: Pick<ContainerView, 'name' | 'image' | 'config'>, events: WharfEvent[]): Promise<Envelope[]> {
+  return ctx.journal.append(events, { name: c.name, image: c.image, labels: c.config.Labels ?? {} });
+}
+
+/** Find a container by full id, name, or unique id prefix, as Docker does. */
+export function findContainer(views: Views, ref: string): ContainerView | undefined {
+  if (!ref) return undefined;
+  const direct = views.containers.get(ref);
+  if (direct) return direct;
+  const byName = views.names.get(ref.replace(/^\//, ''));
+  if (byName) return views.containers.get(byName);
+  if (!/^[0-9a-f]+$/.test(ref)) return undefined;
+  let found: ContainerView | undefined;
+  for (const [id, c] of views.containers) {
+    if (id.startsWith(ref)) {
+      if (found) throw invalidArgument(`multiple IDs found with provided prefix: ${ref}`);
+      found = c;
+    }
+  }
+  return found;
+}
+
+export function getContainer(views: Views, ref: string): ContainerView {
+  const c = findContainer(views, ref);
+  if (!c) throw noSuchContainer(ref);
+  return c;
+}
+
+/** Find an image by reference (name[:tag]), full id, or id prefix. */
+export function findImage(views: Views, ref: string): ImageView | undefined {
+  const { images, tags } = views.images;
+  const hex = ref.replace(/^sha256:/, '');
+  if (/^[0-9a-f]{64}$/.test(hex)) return images.get(`sha256:${hex}`);
+  try {
+    const id = tags.get(normaliseTag(ref));
+    if (id) return images.get(id);
+  } catch {
+    // not a valid reference: maybe an id prefix
+  }
+  if (/^[0-9a-f]{1,63}$/.test(hex) && hex.length >= 1) {
+    let found: ImageView | undefined;
+    for (const [id, img] of images) {
+      if (id.slice(7).startsWith(hex)) {
+        if (found && found.id !== img.id) return undefined;
+        found = img;
+      }
+    }
+    return found;
+  }
+  return undefined;
+}
+
+export function getImage(views: Views, ref: string): ImageView {
+  const img = findImage(views, ref);
+  if (!img) {
+    let shown = ref;
+    if (!/^(sha256:)?[0-9a-f]+$/.test(ref)) {
+      try {
+        shown = normaliseTag(ref);
+      } catch {
+        // an invalid reference is shown as typed
+      }
+    }
+    throw noSuchImage(shown);
+  }
+  return img;
+}

@@ -1,0 +1,51 @@
+import type { Readable } from 'node:stream';
+import { invalidArgument } from '../domain/errors';
+import type { ImageConfig, WharfEvent } from '../domain/events';
+import { familiarString, parseReference } from '../domain/reference';
+import { nowRfc3339 } from '../domain/time';
+import type { EngineContext } from './context';
+import { applyChanges } from './image-changes';
+
+export interface ImportOptions {
+  repo?: string;
+  tag?: string;
+  message?: string;
+  changes?: string[];
+  source?: string;
+}
+
+/** import: a root filesystem tar (plain or gzip) becomes a one-layer image. */
+export async function importImage(ctx: EngineContext, body: Readable, o: ImportOptions): Promise<string> {
+  let ref: string | undefined;
+  if (o.repo) {
+    const parsed = parseReference(o.repo);
+    if (o.tag) {
+      if (parsed.tag || parsed.digest) throw invalidArgument('invalid reference format');
+      parsed.tag = o.tag;
+    }
+    ref = familiarString(parsed);
+  }
+  const config: ImageConfig = applyChanges({}, o.changes ?? []);
+  const layer = await ctx.images.ingestLayer(body);
+  const created = nowRfc3339();
+  const history = [{ created, comment: o.message || `Imported from ${o.source ?? '-'}`, created_by: '' }];
+  const imageJson = {
+    architecture: 'amd64',
+    os: 'linux',
+    created,
+    config,
+    rootfs: { type: 'layers', diff_ids: [layer.diffId] },
+    history: history.map(({ created_by: _c, ...h }) => h),
+    comment: o.message ?? '',
+  };
+  const id = await ctx.images.putBlob(JSON.stringify(imageJson));
+  const events: WharfEvent[] = [
+    {
+      type: 'image.imported',
+      data: { id, created, layers: [layer.diffId], size: layer.size, config, comment: o.message ?? '', history, source: o.source ?? '-' },
+    },
+  ];
+  if (ref) events.push({ type: 'image.tagged', data: { id, ref } });
+  await ctx.journal.append(events, ref ? { name: ref } : undefined);
+  return id;
+}

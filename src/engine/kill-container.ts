@@ -1,0 +1,37 @@
+import { constants } from 'node:os';
+import { decideKill, decideStop } from '../domain/container';
+import { conflict } from '../domain/errors';
+import { appendFor, getContainer, type EngineContext } from './context';
+import { parseSignal } from './signals';
+import { waitForExit } from './wait-container';
+
+/** kill: record the signal, deliver it. */
+export async function killContainer(ctx: EngineContext, ref: string, signal?: string): Promise<void> {
+  const c = getContainer(ctx.views, ref);
+  const sig = parseSignal(signal, 'SIGKILL');
+  await appendFor(ctx, c, decideKill(c, ref, String(sig)));
+  await ctx.runtime.kill(c.id, String(sig)).catch((e: Error) => {
+    if (/not running|container not running|process already finished/.test(e.message)) {
+      throw conflict(`Cannot kill container: ${ref}: container ${c.id} is not running`);
+    }
+    throw e;
+  });
+}
+
+/** stop: the stop signal, then SIGKILL after the timeout; resolves once the container is dead. */
+export async function stopContainer(ctx: EngineContext, ref: string, timeoutSec?: number, signal?: string): Promise<void> {
+  const c = getContainer(ctx.views, ref);
+  const timeout = timeoutSec ?? c.config.StopTimeout ?? 10;
+  const sig = parseSignal(signal || c.config.StopSignal, 'SIGTERM');
+  await appendFor(ctx, c, [...decideStop(c, timeout), { type: 'container.kill-requested', data: { id: c.id, signal: String(sig) } }]);
+  const dead = waitForExit(ctx, c.id);
+  await ctx.runtime.kill(c.id, String(sig)).catch(() => undefined);
+  if (timeout >= 0 && (await Promise.race([dead.then(() => true), sleep(timeout * 1000).then(() => false)]))) return;
+  if (ctx.views.containers.get(c.id)?.status === 'running') {
+    await appendFor(ctx, c, [{ type: 'container.kill-requested', data: { id: c.id, signal: String(constants.signals.SIGKILL) } }]);
+    await ctx.runtime.kill(c.id, 'SIGKILL').catch(() => undefined);
+  }
+  await dead;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

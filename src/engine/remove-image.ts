@@ -1,0 +1,53 @@
+import { conflict } from '../domain/errors';
+import type { WharfEvent } from '../domain/events';
+import { normaliseTag } from '../domain/reference';
+import { shortId } from '../domain/ids';
+import { getImage, type EngineContext } from './context';
+
+export type RemoveImageResult = ({ Untagged: string } | { Deleted: string })[];
+
+/** rmi: untag the reference; delete the image when no tag and no container is left on it. */
+export async function removeImage(ctx: EngineContext, ref: string, force = false): Promise<RemoveImageResult> {
+  const img = getImage(ctx.views, ref);
+  let byTag: string | undefined;
+  try {
+    const t = normaliseTag(ref);
+    if (ctx.views.images.tags.get(t) === img.id) byTag = t;
+  } catch {
+    // an id, not a reference
+  }
+  const users = [...ctx.views.containers.values()].filter((c) => c.imageId === img.id);
+  const running = users.find((c) => c.status === 'running');
+  const events: WharfEvent[] = [];
+  if (byTag && img.tags.length > 1) {
+    events.push({ type: 'image.untagged', data: { id: img.id, ref: byTag } });
+  } else {
+    if (!byTag && img.tags.length > 1 && !force) {
+      throw conflict(`unable to delete ${shortId(img.id)} (must be forced) - image is referenced in multiple repositories`);
+    }
+    if (running) {
+      throw conflict(
+        byTag && !force
+          ? `unable to remove repository reference "${ref}" (must force) - container ${shortId(running.id)} is using its referenced image ${shortId(img.id)}`
+          : `unable to delete ${shortId(img.id)} (cannot be forced) - image is being used by running container ${shortId(running.id)}`,
+      );
+    }
+    if (users.length && !force) {
+      throw conflict(
+        byTag
+          ? `unable to remove repository reference "${ref}" (must force) - container ${shortId(users[0].id)} is using its referenced image ${shortId(img.id)}`
+          : `unable to delete ${shortId(img.id)} (must be forced) - image is being used by stopped container ${shortId(users[0].id)}`,
+      );
+    }
+    for (const t of img.tags) events.push({ type: 'image.untagged', data: { id: img.id, ref: t } });
+    // A forced removal under a stopped container leaves it dangling: its layers are still in use.
+    if (!users.length) events.push({ type: 'image.deleted', data: { id: img.id } });
+  }
+  for (const e of events) await ctx.journal.append([e], { name: e.type === 'image.untagged' ? e.data.ref : img.id });
+  if (events.some((e) => e.type === 'image.deleted')) {
+    const stillUsed = new Set([...ctx.views.images.images.values()].flatMap((i) => i.layers));
+    const removable = img.layers.every((l) => !stillUsed.has(l));
+    if (removable) await ctx.images.removeLayers(img.layers).catch(() => undefined);
+  }
+  return events.map((e) => (e.type === 'image.untagged' ? { Untagged: e.data.ref } : { Deleted: e.data.id }));
+}

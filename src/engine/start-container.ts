@@ -1,0 +1,86 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { decideStart, type ContainerView } from '../domain/container';
+import { invalidArgument, WharfError } from '../domain/errors';
+import { nowRfc3339 } from '../domain/time';
+import { buildSpec } from '../runtime/oci-spec';
+import { StartError } from '../runtime/runc-conmon';
+import { resolveUser } from '../runtime/user';
+import { appendFor, getContainer, type EngineContext } from './context';
+
+export function logPath(ctx: EngineContext, id: string): string {
+  return path.join(ctx.containersDir, id, 'container.log');
+}
+
+/** start: record the intent, mount the root, run under conmon, record the outcome. */
+export async function startContainer(ctx: EngineContext, ref: string): Promise<void> {
+  const { id } = getContainer(ctx.views, ref);
+  await ctx.locks.run(id, async () => {
+    const c = getContainer(ctx.views, id);
+    await appendFor(ctx, c, decideStart(c));
+    try {
+      const started = await launch(ctx, c);
+      await appendFor(ctx, c, [{ type: 'container.started', data: { id, ...started, startedAt: nowRfc3339() } }]);
+    } catch (e) {
+      const message = startErrorMessage(e);
+      const exitCode = /executable file not found|no such file or directory/.test(message) ? 127 : /permission denied/.test(message) ? 126 : 128;
+      await appendFor(ctx, c, [{ type: 'container.start-failed', data: { id, error: message, exitCode } }]);
+      await ctx.runtime.delete(id, true).catch(() => undefined);
+      await ctx.storage.unmount(id).catch(() => undefined);
+      throw e instanceof WharfError ? e : new WharfError(exitCode === 128 ? 'internal' : 'invalid-argument', message);
+    }
+  });
+}
+
+async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: number; conmonPid: number }> {
+  const image = ctx.views.images.images.get(c.imageId);
+  if (!image) throw invalidArgument(`image ${c.imageId} of container ${c.id} is gone`);
+  await ctx.storage.prepare(c.id);
+  await fsp.mkdir(path.join(ctx.containersDir, c.id), { recursive: true });
+  const rootfs = await ctx.storage.mount(c.id, ctx.images.lowerDirs(image.layers));
+  const [passwd, group] = await Promise.all(
+    ['etc/passwd', 'etc/group'].map((f) => fsp.readFile(path.join(rootfs, f), 'utf8').catch(() => '')),
+  );
+  let user;
+  try {
+    user = resolveUser(c.config.User, passwd, group);
+  } catch (e) {
+    throw invalidArgument((e as Error).message);
+  }
+  const env = [`HOSTNAME=${c.config.Hostname}`, ...c.config.Env.filter((e) => !e.startsWith('HOSTNAME='))];
+  if (c.config.Tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
+  if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${homeOf(passwd, user.uid)}`);
+  const spec = buildSpec({
+    args: [c.path, ...c.args],
+    env,
+    cwd: c.config.WorkingDir || '/',
+    user,
+    tty: c.config.Tty,
+    hostname: c.config.Hostname,
+    rootfs,
+    readonlyRootfs: c.hostConfig.ReadonlyRootfs,
+    cgroupsPath: `/wharf/${c.id}`,
+    nofileHardLimit: ctx.nofileHardLimit,
+  });
+  if (c.config.WorkingDir) await fsp.mkdir(path.join(rootfs, c.config.WorkingDir), { recursive: true }).catch(() => undefined);
+  return ctx.runtime.start({
+    id: c.id,
+    spec,
+    logPath: logPath(ctx, c.id),
+    tty: c.config.Tty,
+    stdin: c.config.OpenStdin,
+  });
+}
+
+function homeOf(passwd: string, uid: number): string {
+  const line = passwd.split('\n').find((l) => l.split(':')[2] === String(uid));
+  return line?.split(':')[5] || '/';
+}
+
+function startErrorMessage(e: unknown): string {
+  if (e instanceof StartError) {
+    const raw = e.message.replace(/^.*?msg="?/s, '').replace(/"?\s*$/, '');
+    return `failed to create task for container: OCI runtime create failed: runc create failed: ${raw}`;
+  }
+  return (e as Error).message;
+}

@@ -1,0 +1,158 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { run } from '../runtime/exec';
+
+/**
+ * The content store: blobs/sha256/<hex>, written to a temp file and renamed into place
+ * once their digest is known, so a partly written blob is never visible. Layers are
+ * unpacked once, by chain id, and shared by every image and container that uses them.
+ */
+export class ImageStore {
+  constructor(readonly root: string) {}
+
+  get blobsDir(): string {
+    return path.join(this.root, 'blobs', 'sha256');
+  }
+
+  get layersDir(): string {
+    return path.join(this.root, 'layers');
+  }
+
+  async init(): Promise<void> {
+    await Promise.all([this.blobsDir, this.layersDir, this.tmpDir].map((d) => fsp.mkdir(d, { recursive: true })));
+  }
+
+  private get tmpDir(): string {
+    return path.join(this.root, 'tmp');
+  }
+
+  blobPath(digest: string): string {
+    return path.join(this.blobsDir, digest.replace(/^sha256:/, ''));
+  }
+
+  layerDir(chainId: string): string {
+    return path.join(this.layersDir, chainId.replace(/^sha256:/, ''), 'diff');
+  }
+
+  async hasBlob(digest: string): Promise<boolean> {
+    return fsp.access(this.blobPath(digest)).then(() => true, () => false);
+  }
+
+  async putBlob(bytes: Buffer | string): Promise<string> {
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    if (!(await this.hasBlob(digest))) {
+      const tmp = path.join(this.tmpDir, randomBytes(8).toString('hex'));
+      await fsp.writeFile(tmp, bytes);
+      await fsp.rename(tmp, this.blobPath(digest));
+    }
+    return digest;
+  }
+
+  async readBlob(digest: string): Promise<Buffer> {
+    return fsp.readFile(this.blobPath(digest));
+  }
+
+  /**
+   * Ingest a layer tar (plain or gzip) from a stream: store the uncompressed tar as a blob
+   * named by its diff id, then unpack it under its chain id.
+   */
+  async ingestLayer(source: Readable, parentChain?: string): Promise<{ diffId: string; chainId: string; size: number }> {
+    const tmp = path.join(this.tmpDir, randomBytes(8).toString('hex'));
+    const hash = createHash('sha256');
+    let size = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        hash.update(chunk);
+        size += chunk.length;
+        cb(null, chunk);
+      },
+    });
+    const gz = await peekGzip(source);
+    try {
+      if (gz.gzip) await pipeline(gz.stream, createGunzip(), counter, createWriteStream(tmp));
+      else await pipeline(gz.stream, counter, createWriteStream(tmp));
+      if (size === 0) throw new Error('empty archive');
+      const diffId = `sha256:${hash.digest('hex')}`;
+      await fsp.rename(tmp, this.blobPath(diffId));
+      const chainId = parentChain ? chainOf(parentChain, diffId) : diffId;
+      await this.unpackLayer(diffId, chainId);
+      return { diffId, chainId, size };
+    } finally {
+      await fsp.rm(tmp, { force: true });
+    }
+  }
+
+  /** Unpack a layer blob into its chain-id directory, once; a temp dir renamed into place. */
+  async unpackLayer(diffId: string, chainId: string): Promise<void> {
+    const dest = this.layerDir(chainId);
+    if (await fsp.access(dest).then(() => true, () => false)) return;
+    const tmp = path.join(this.tmpDir, `unpack-${randomBytes(8).toString('hex')}`);
+    await fsp.mkdir(tmp, { recursive: true });
+    try {
+      // GNU tar refuses ".." members and strips leading "/"; --same-owner keeps uids as in the layer.
+      await run('tar', ['-x', '--numeric-owner', '--same-owner', '--same-permissions', '--xattrs', '-f', this.blobPath(diffId), '-C', tmp]);
+      await fsp.mkdir(path.dirname(dest), { recursive: true });
+      await fsp.rename(tmp, dest);
+    } catch (e) {
+      await fsp.rm(tmp, { recursive: true, force: true });
+      throw new Error(`failed to unpack layer: ${(e as Error).message}`);
+    }
+  }
+
+  async layerExists(chainId: string): Promise<boolean> {
+    return fsp.access(this.layerDir(chainId)).then(() => true, () => false);
+  }
+
+  /** Lower dirs for overlayfs, top layer first. */
+  lowerDirs(diffIds: string[]): string[] {
+    return chainIds(diffIds).map((c) => this.layerDir(c)).reverse();
+  }
+
+  async removeLayers(diffIds: string[]): Promise<void> {
+    for (const c of chainIds(diffIds)) await fsp.rm(path.dirname(this.layerDir(c)), { recursive: true, force: true });
+  }
+}
+
+export function chainOf(parentChain: string, diffId: string): string {
+  return `sha256:${createHash('sha256').update(`${parentChain} ${diffId}`).digest('hex')}`;
+}
+
+export function chainIds(diffIds: string[]): string[] {
+  const out: string[] = [];
+  for (const d of diffIds) out.push(out.length ? chainOf(out[out.length - 1], d) : d);
+  return out;
+}
+
+/** Look at the first bytes of a stream to see whether it is gzip, without losing them. */
+async function peekGzip(source: Readable): Promise<{ stream: Readable; gzip: boolean }> {
+  const first = await new Promise<Buffer | null>((resolve, reject) => {
+    const onReadable = () => {
+      const c = source.read() as Buffer | null;
+      if (c === null && !source.readableEnded) return;
+      cleanup();
+      resolve(c);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(null);
+    };
+    const onError = (e: Error) => {
+      cleanup();
+      reject(e);
+    };
+    const cleanup = () => {
+      source.off('readable', onReadable);
+      source.off('end', onEnd);
+      source.off('error', onError);
+    };
+    source.on('readable', onReadable);
+    source.on('end', onEnd);
+    source.on('error', onError);
+  });
+  if (first) source.unshift(first);
+  return { stream: source, gzip: !!first && first[0] === 0x1f && first[1] === 0x8b };
+}

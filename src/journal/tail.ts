@@ -1,0 +1,75 @@
+import { Observable } from 'rxjs';
+import type { Envelope } from '../domain/envelope';
+import type { Journal, ReadRange } from './journal';
+
+/**
+ * Follow the journal from a cursor: history first, then live, with no gap and no duplicate.
+ * The consumer pulls: events are read from the journal at the consumer's pace, so a slow
+ * consumer is never dropped and nothing is buffered for it beyond one page.
+ */
+export async function* follow(journal: Journal, range: ReadRange, signal?: AbortSignal): AsyncIterable<Envelope> {
+  let cursor = range.afterSeq ?? 0n;
+  let first = true;
+  const PAGE = 512;
+  let woken: Promise<boolean> | undefined;
+  for (;;) {
+    if (signal?.aborted) return;
+    // A commit that lands while we read wakes us up; register before reading.
+    woken ??= nextCommit(journal, range.untilTime, signal);
+    let got = 0;
+    const before = journal.lastSeq;
+    const page = first ? { ...range, afterSeq: cursor, limit: PAGE } : { afterSeq: cursor, untilTime: range.untilTime, limit: PAGE };
+    for await (const e of journal.read(page)) {
+      if (range.untilTime !== undefined && e.time > range.untilTime) return;
+      cursor = e.seq;
+      got++;
+      first = false;
+      yield e;
+    }
+    if (got === PAGE) continue;
+    if (first && got === 0 && range.sinceTime !== undefined) {
+      // Nothing since the time yet: from now on, anything new qualifies.
+      cursor = before;
+      first = false;
+    }
+    const stop = await woken;
+    woken = undefined;
+    if (stop) return;
+  }
+}
+
+/** Resolves false on the next commit; true when aborted, the journal closes or `until` passes. */
+function nextCommit(journal: Journal, untilTime: bigint | undefined, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sub = journal.committed$.subscribe({ next: () => done(false), complete: () => done(true) });
+    const onAbort = () => done(true);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    if (untilTime !== undefined) {
+      const ms = Number((untilTime - BigInt(Date.now()) * 1_000_000n) / 1_000_000n);
+      timer = setTimeout(() => done(true), Math.max(0, Math.min(ms + 1, 2 ** 31 - 1)));
+    }
+    function done(v: boolean) {
+      if (timer) clearTimeout(timer);
+      sub.unsubscribe();
+      signal?.removeEventListener('abort', onAbort);
+      resolve(v);
+    }
+  });
+}
+
+/** The same cursor as an rxjs Observable. */
+export function tail$(journal: Journal, range: ReadRange): Observable<Envelope> {
+  return new Observable<Envelope>((sub) => {
+    const ac = new AbortController();
+    void (async () => {
+      try {
+        for await (const e of follow(journal, range, ac.signal)) sub.next(e);
+        sub.complete();
+      } catch (err) {
+        sub.error(err);
+      }
+    })();
+    return () => ac.abort();
+  });
+}

@@ -1,0 +1,179 @@
+import { spawn } from 'node:child_process';
+import { promises as fsp, watch, type FSWatcher } from 'node:fs';
+import path from 'node:path';
+import { run } from './exec';
+
+export interface RuntimePaths {
+  /** Where runc keeps its state (--root). */
+  runcRoot: string;
+  /** Bundles: config.json, pidfiles, attach socket, ctl fifo. */
+  bundles: string;
+  /** conmon writes <id> here with the exit code when the container exits. */
+  exits: string;
+  persist: string;
+}
+
+export interface StartOptions {
+  id: string;
+  spec: Record<string, unknown>;
+  logPath: string;
+  tty: boolean;
+  stdin: boolean;
+}
+
+export interface Started {
+  pid: number;
+  conmonPid: number;
+}
+
+export interface ExitRecord {
+  exitCode: number;
+  finishedAt: Date;
+}
+
+export class StartError extends Error {}
+
+/**
+ * The OCI runtime driver: each container runs under its own conmon, which runs `runc create`
+ * and keeps stdio, logs and the exit code whether or not the daemon is alive.
+ */
+export class RuncConmonRuntime {
+  private watcher?: FSWatcher;
+
+  constructor(
+    readonly paths: RuntimePaths,
+    readonly runc = '/usr/sbin/runc',
+    readonly conmon = '/usr/bin/conmon',
+  ) {}
+
+  async init(): Promise<void> {
+    for (const d of Object.values(this.paths)) await fsp.mkdir(d, { recursive: true });
+  }
+
+  bundleDir(id: string): string {
+    return path.join(this.paths.bundles, id);
+  }
+
+  /** Create under conmon, wait for conmon to report the pid on the sync pipe, then `runc start`. */
+  async start(o: StartOptions): Promise<Started> {
+    const bundle = this.bundleDir(o.id);
+    await fsp.rm(bundle, { recursive: true, force: true });
+    await fsp.mkdir(bundle, { recursive: true });
+    await fsp.writeFile(path.join(bundle, 'config.json'), JSON.stringify(o.spec));
+    await fsp.rm(path.join(this.paths.exits, o.id), { force: true });
+    const persist = path.join(this.paths.persist, o.id);
+    await fsp.mkdir(persist, { recursive: true });
+    const args = [
+      '--api-version', '1', '-c', o.id, '-u', o.id, '-n', o.id, '-r', this.runc, '-b', bundle,
+      '-p', path.join(bundle, 'pidfile'), '-P', path.join(bundle, 'conmon.pid'),
+      '--exit-dir', this.paths.exits, '--persist-dir', persist, '-l', `k8s-file:${o.logPath}`,
+      '--log-level', 'warning', '--full-attach', '--socket-dir-path', bundle,
+      '--runtime-arg', '--root', '--runtime-arg', this.paths.runcRoot,
+      ...(o.tty ? ['-t'] : []), ...(o.stdin ? ['-i'] : []),
+    ];
+    const child = spawn(this.conmon, args, {
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+      env: { _OCI_SYNCPIPE: '3', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+      detached: true,
+    });
+    child.unref();
+    const pid = await readSyncPipe(child);
+    await this.resume(o.id);
+    const conmonPid = Number(await fsp.readFile(path.join(bundle, 'conmon.pid'), 'utf8').catch(() => '0'));
+    return { pid, conmonPid };
+  }
+
+  /** `runc start` for a container conmon has created (also used by boot recovery). */
+  async resume(id: string): Promise<void> {
+    await run(this.runc, ['--root', this.paths.runcRoot, 'start', id]);
+  }
+
+  async kill(id: string, signal: string, all = false): Promise<void> {
+    await run(this.runc, ['--root', this.paths.runcRoot, 'kill', ...(all ? ['--all'] : []), id, signal]);
+  }
+
+  /** Forget runc's state of a stopped container (force: kill it first). */
+  async delete(id: string, force = false): Promise<void> {
+    await run(this.runc, ['--root', this.paths.runcRoot, 'delete', ...(force ? ['--force'] : []), id]).catch((e: Error) => {
+      if (!/does not exist|not exist/.test(e.message)) throw e;
+    });
+  }
+
+  /** runc's view: "running", "stopped", "created", "paused", or undefined if unknown. */
+  async state(id: string): Promise<{ status: string; pid: number } | undefined> {
+    try {
+      const { stdout } = await run(this.runc, ['--root', this.paths.runcRoot, 'state', id]);
+      const s = JSON.parse(stdout) as { status: string; pid: number };
+      return { status: s.status, pid: s.pid };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async readExit(id: string): Promise<ExitRecord | undefined> {
+    const file = path.join(this.paths.exits, id);
+    try {
+      const [text, st] = await Promise.all([fsp.readFile(file, 'utf8'), fsp.stat(file)]);
+      if (!/^-?\d+\s*$/.test(text)) return undefined;
+      return { exitCode: Number(text.trim()), finishedAt: st.mtime };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Remove everything the runtime keeps for a container that is gone. */
+  async cleanup(id: string): Promise<void> {
+    await Promise.all([
+      fsp.rm(this.bundleDir(id), { recursive: true, force: true }),
+      fsp.rm(path.join(this.paths.exits, id), { force: true }),
+      fsp.rm(path.join(this.paths.persist, id), { recursive: true, force: true }),
+    ]);
+  }
+
+  /** Call back for every exit file conmon writes. */
+  watchExits(onExit: (id: string) => void): void {
+    this.watcher = watch(this.paths.exits, (_ev, file) => {
+      if (file && /^[0-9a-f]{64}$/.test(file)) onExit(file);
+    });
+  }
+
+  stopWatching(): void {
+    this.watcher?.close();
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readSyncPipe(child: ReturnType<typeof spawn>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const pipe = child.stdio[3] as NodeJS.ReadableStream;
+    let buf = '';
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const fail = (msg: string) => reject(new StartError(msg));
+    pipe.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = /\{[^}]*"data"[^}]*\}/.exec(buf);
+      if (!m) return;
+      pipe.removeAllListeners('data');
+      (pipe as unknown as { destroy(): void }).destroy();
+      try {
+        const msg = JSON.parse(m[0]) as { data: number; message?: string };
+        if (msg.data < 0) fail(msg.message ?? 'container create failed');
+        else resolve(msg.data);
+      } catch (e) {
+        fail(`bad message from conmon: ${m[0]}`);
+      }
+    });
+    pipe.on('end', () => fail(stderr.trim() || 'conmon exited before reporting the container pid'));
+    child.on('error', (e) => fail(`cannot run conmon: ${e.message}`));
+  });
+}
