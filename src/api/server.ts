@@ -23,6 +23,8 @@ export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstan
     // Requests are logged at debug level: -D shows them.
     loggerInstance: ctx.log.child({ component: 'api' }, { level: info.debug ? 'debug' : 'warn' }) as unknown as FastifyBaseLogger,
     bodyLimit: 64 * 1024 * 1024,
+    // Streams (events, logs -f, attach) end with the daemon; their clients reconnect.
+    forceCloseConnections: true,
     rewriteUrl: (req) => (req.url ?? '/').replace(VERSION_PREFIX, ''),
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1000 },
   });
@@ -60,13 +62,20 @@ export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstan
     }
   });
 
+  // Docker answers "application/json" with no charset, and the docker CLI parses error bodies
+  // only when the type is exactly that.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    const ct = reply.getHeader('content-type');
+    if (typeof ct === 'string' && ct.startsWith('application/json;')) reply.header('content-type', 'application/json');
+    return payload;
+  });
+
   app.setErrorHandler((err, req, reply) => {
     const { status, message } = toHttpError(err);
     if (status >= 500) req.log.error({ err, url: req.url }, 'request failed');
     else req.log.debug({ url: req.url, status, message }, 'request refused');
     if (status === 304) return reply.code(304).send();
-    // Exactly "application/json": the docker CLI parses error bodies only with that type.
-    return reply.code(status).header('content-type', 'application/json').send(JSON.stringify({ message }));
+    return reply.code(status).send({ message });
   });
   app.setNotFoundHandler((req, reply) => {
     reply.code(404).send({ message: `page not found: ${req.method} ${req.url}` });

@@ -23,20 +23,20 @@ export async function removeImage(ctx: EngineContext, ref: string, force = false
     events.push({ type: 'image.untagged', data: { id: img.id, ref: byTag } });
   } else {
     if (!byTag && img.tags.length > 1 && !force) {
-      throw conflict(`unable to delete ${shortId(img.id)} (must be forced) - image is referenced in multiple repositories`);
+      throw conflict(`conflict: unable to delete ${shortId(img.id)} (must be forced) - image is referenced in multiple repositories`);
     }
     if (running) {
       throw conflict(
         byTag && !force
-          ? `unable to remove repository reference "${ref}" (must force) - container ${shortId(running.id)} is using its referenced image ${shortId(img.id)}`
-          : `unable to delete ${shortId(img.id)} (cannot be forced) - image is being used by running container ${shortId(running.id)}`,
+          ? `conflict: unable to remove repository reference "${ref}" (must force) - container ${shortId(running.id)} is using its referenced image ${shortId(img.id)}`
+          : `conflict: unable to delete ${shortId(img.id)} (cannot be forced) - image is being used by running container ${shortId(running.id)}`,
       );
     }
     if (users.length && !force) {
       throw conflict(
         byTag
-          ? `unable to remove repository reference "${ref}" (must force) - container ${shortId(users[0].id)} is using its referenced image ${shortId(img.id)}`
-          : `unable to delete ${shortId(img.id)} (must be forced) - image is being used by stopped container ${shortId(users[0].id)}`,
+          ? `conflict: unable to remove repository reference "${ref}" (must force) - container ${shortId(users[0].id)} is using its referenced image ${shortId(img.id)}`
+          : `conflict: unable to delete ${shortId(img.id)} (must be forced) - image is being used by stopped container ${shortId(users[0].id)}`,
       );
     }
     for (const t of img.tags) events.push({ type: 'image.untagged', data: { id: img.id, ref: t } });

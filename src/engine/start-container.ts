@@ -7,6 +7,7 @@ import { buildSpec } from '../runtime/oci-spec';
 import { StartError } from '../runtime/runc-conmon';
 import { resolveUser } from '../runtime/user';
 import { appendFor, getContainer, type EngineContext } from './context';
+import { removeContainer } from './remove-container';
 
 export function logPath(ctx: EngineContext, id: string): string {
   return path.join(ctx.containersDir, id, 'container.log');
@@ -15,7 +16,18 @@ export function logPath(ctx: EngineContext, id: string): string {
 /** start: record the intent, mount the root, run under conmon, record the outcome. */
 export async function startContainer(ctx: EngineContext, ref: string): Promise<void> {
   const { id } = getContainer(ctx.views, ref);
-  await ctx.locks.run(id, async () => {
+  try {
+    await startLocked(ctx, id);
+  } catch (e) {
+    // --rm applies to a container that could not start too (the client waits for its removal).
+    const c = ctx.views.containers.get(id);
+    if (c?.hostConfig.AutoRemove && c.status !== 'running') await removeContainer(ctx, id, { force: true }).catch(() => undefined);
+    throw e;
+  }
+}
+
+function startLocked(ctx: EngineContext, id: string): Promise<void> {
+  return ctx.locks.run(id, async () => {
     const c = getContainer(ctx.views, id);
     await appendFor(ctx, c, decideStart(c));
     try {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Everything Wharf needs on a fresh Debian 12 machine, as root: apt packages, npm packages,
+# the TypeScript build and the built-in default image's archive. Idempotent, and quick when
+# everything is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v runc >/dev/null || need+=(runc)
+command -v conmon >/dev/null || need+=(conmon)
+[ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 && dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
+command -v ip >/dev/null || need+=(iproute2)
+command -v tar >/dev/null || need+=(tar)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci" >&2
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
+
+# Rebuild when any source is newer than the last build.
+stamp=dist/.tsbuildinfo
+if [ ! -f "$stamp" ] || [ -n "$(find src test tsconfig.json -newer "$stamp" -print -quit)" ]; then
+  echo "setup: building" >&2
+  npx --no-install tsc -p tsconfig.json
+fi
+
+scripts/make-busybox-image.sh >/dev/null
