@@ -1,6 +1,6 @@
 import type { WharfEvent } from '../domain/events';
 import { appendFor, findContainer, type EngineContext } from './context';
-import { removeContainer } from './remove-container';
+import { releaseInBackground } from './remove-container';
 
 export interface ExitFacts {
   exitCode: number;
@@ -14,19 +14,25 @@ export interface ExitFacts {
  * runtime state and root mount, then apply --rm.
  */
 export async function recordExit(ctx: EngineContext, id: string, facts: ExitFacts): Promise<void> {
-  const autoRemove = await ctx.locks.run(id, async () => {
+  await ctx.locks.run(id, async () => {
     const c = findContainer(ctx.views, id);
-    if (!c || (c.status !== 'running' && c.status !== 'starting')) return false;
+    if (!c || (c.status !== 'running' && c.status !== 'starting')) return;
     const events: WharfEvent[] = [
       { type: 'container.died', data: { id, exitCode: facts.exitCode, finishedAt: facts.finishedAt, ...(facts.reconciled ? { reconciled: true } : {}), ...(facts.error ? { error: facts.error } : {}) } },
     ];
     if (c.stopRequested) events.push({ type: 'container.stopped', data: { id } });
+    if (c.hostConfig.AutoRemove) {
+      // --rm: the process is dead, so the record goes now and the leftovers after it.
+      events.push({ type: 'container.remove-requested', data: { id } });
+      await appendFor(ctx, c, events);
+      await appendFor(ctx, c, [{ type: 'container.destroyed', data: { id } }]);
+      releaseInBackground(ctx, id, true);
+      return;
+    }
     await appendFor(ctx, c, events);
     await ctx.runtime.delete(id, true).catch((e: Error) => ctx.log.warn({ id, err: e.message }, 'runc delete failed'));
     await ctx.storage.unmount(id).catch((e: Error) => ctx.log.warn({ id, err: e.message }, 'unmount failed'));
-    return c.hostConfig.AutoRemove;
   });
-  if (autoRemove) await removeContainer(ctx, id, { force: true }).catch((e: Error) => ctx.log.warn({ id, err: e.message }, 'auto-remove failed'));
 }
 
 /** conmon wrote an exit file for this container. */

@@ -5,7 +5,7 @@ import { planRecovery, type RecoveryAction } from '../runtime/recovery';
 import { isAlive } from '../runtime/runc-conmon';
 import { appendFor, type EngineContext } from './context';
 import { recordExit } from './container-exited';
-import { finishRemove } from './remove-container';
+import { finishRemove, sweepOrphans } from './remove-container';
 
 /**
  * Boot: settle every container the journal left mid-flight, from what conmon, runc and the
@@ -58,6 +58,8 @@ export async function recoverContainers(ctx: EngineContext): Promise<RecoveryAct
         break;
     }
   }
+  const swept = await sweepOrphans(ctx);
+  if (swept) ctx.log.info({ count: swept }, 'removed files of containers already destroyed');
   return actions;
 }
 

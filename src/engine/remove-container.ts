@@ -19,20 +19,53 @@ export async function removeContainer(ctx: EngineContext, ref: string, opts: { f
     const c = findContainer(ctx.views, c0.id);
     if (!c && opts.force) return; // removed meanwhile (--rm)
     if (!c) throw noSuchContainer(ref);
-    if (c.status === 'running' && opts.force) {
-      // Died but conmon has not reported yet: settle it here.
-      await ctx.runtime.delete(c.id, true).catch(() => undefined);
-    }
+    // A container that ran until now may still have runc state (died, exit not yet reported).
+    const mayHaveRuntimeState = c.status === 'running' || c.status === 'starting';
     await appendFor(ctx, c, decideRemove(c, !!opts.force));
-    await finishRemove(ctx, c.id);
+    if (mayHaveRuntimeState) await finishRemove(ctx, c.id, true);
     await appendFor(ctx, c, [{ type: 'container.destroyed', data: { id: c.id } }]);
+    releaseInBackground(ctx, c.id, false);
   });
 }
 
-/** Release everything a container holds on the host. Idempotent: boot recovery calls it too. */
-export async function finishRemove(ctx: EngineContext, id: string): Promise<void> {
-  await ctx.runtime.delete(id, true).catch(() => undefined);
-  await ctx.storage.remove(id);
-  await ctx.runtime.cleanup(id);
-  await fsp.rm(path.join(ctx.containersDir, id), { recursive: true, force: true });
+/**
+ * What is left of a destroyed container whose process is dead (runc's state, the root mount,
+ * files) is garbage: collected off the hot path. A crash meanwhile leaves only what
+ * sweepOrphans() collects at the next boot.
+ */
+export function releaseInBackground(ctx: EngineContext, id: string, runtimeState: boolean): void {
+  void finishRemove(ctx, id, runtimeState)
+    .then(() => removeFiles(ctx, id))
+    .catch((e: Error) => ctx.log.warn({ id, err: e.message }, 'releasing container resources failed'));
+}
+
+/**
+ * Release what a container holds on the host (runtime state, root mount). Idempotent: boot
+ * recovery calls it too. Its files go after the destroyed event, off the hot path; a crash in
+ * between leaves only garbage that sweepOrphans() collects at boot.
+ */
+export async function finishRemove(ctx: EngineContext, id: string, runtimeState = true): Promise<void> {
+  if (runtimeState) await ctx.runtime.delete(id, true).catch(() => undefined);
+  await ctx.storage.unmount(id);
+}
+
+async function removeFiles(ctx: EngineContext, id: string): Promise<void> {
+  await Promise.all([
+    ctx.storage.remove(id),
+    ctx.runtime.cleanup(id),
+    fsp.rm(path.join(ctx.containersDir, id), { recursive: true, force: true }),
+  ]).catch((e: Error) => ctx.log.warn({ id, err: e.message }, 'removing container files failed'));
+}
+
+/** Boot: remove the files of containers the journal says are gone. */
+export async function sweepOrphans(ctx: EngineContext): Promise<number> {
+  const dirs = await Promise.all(
+    [ctx.storage.root, ctx.containersDir, ctx.runtime.paths.bundles, ctx.runtime.paths.runcRoot].map((d) => fsp.readdir(d).catch(() => [] as string[])),
+  );
+  const orphans = new Set(dirs.flat().filter((id) => /^[0-9a-f]{64}$/.test(id) && !ctx.views.containers.has(id)));
+  for (const id of orphans) {
+    await ctx.runtime.delete(id, true).catch(() => undefined);
+    await removeFiles(ctx, id);
+  }
+  return orphans.size;
 }
