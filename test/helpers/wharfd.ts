@@ -63,7 +63,9 @@ export class TestDaemon {
     if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const exited = new Promise((r) => p.once('exit', r));
     p.kill('SIGTERM');
-    await Promise.race([exited, sleep(10_000)]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+    clearTimeout(timer);
     if (p.exitCode === null && p.signalCode === null) await this.kill9();
   }
 
