@@ -3,7 +3,6 @@
 // sockets, timing with the real docker CLI, and cleanup of everything started.
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -11,20 +10,8 @@ const ROOT = path.resolve(__dirname, '../..');
 const DOCKER = process.env.DOCKER_CLI || '/usr/local/bin/docker';
 const BUSYBOX_TAR = path.join(ROOT, 'build', 'busybox.tar');
 
-function ping(sock) {
-  return new Promise((resolve) => {
-    const req = http.request({ socketPath: sock, path: '/_ping', timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => {
-      req.destroy();
-      resolve(false);
-    });
-    req.end();
-  });
-}
+// The same readiness probe the integration tests use (compiled by scripts/setup.sh).
+const { ping } = require('../../dist/test/helpers/wharfd.js');
 
 async function waitUp(sock, proc, what) {
   const deadline = Date.now() + 30000;
