@@ -13,7 +13,7 @@ import { recoverContainers, watchMonitors } from '../engine/recover';
 import { ImageStore } from '../images/store';
 import { LevelJournal } from '../journal/level-journal';
 import { Views } from '../projections/views';
-import { parseNofileHard } from '../runtime/oci-spec';
+import { parseBoundingCaps, parseHostHardLimits } from '../runtime/host-options';
 import { RuncConmonRuntime } from '../runtime/runc-conmon';
 import { OverlayStorage } from '../storage/overlay';
 import { socketPathOf, type DaemonConfig } from './config';
@@ -66,7 +66,10 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
     storage,
     images,
     containersDir,
-    nofileHardLimit: parseNofileHard(await fsp.readFile('/proc/self/limits', 'utf8')),
+    hostLimits: {
+      hard: parseHostHardLimits(await fsp.readFile('/proc/self/limits', 'utf8')),
+      caps: parseBoundingCaps(await fsp.readFile('/proc/self/status', 'utf8')),
+    },
     log: log.child({ component: 'engine' }),
     locks: new KeyedLock(),
   };

@@ -77,6 +77,10 @@ export interface ContainerDied {
   type: 'container.died';
   data: { id: string; exitCode: number; finishedAt: string; reconciled?: boolean; oomKilled?: boolean; error?: string };
 }
+export interface ContainerOomKilled { type: 'container.oom-killed'; data: { id: string } }
+export interface ContainerPaused { type: 'container.paused'; data: { id: string } }
+export interface ContainerUnpaused { type: 'container.unpaused'; data: { id: string } }
+export interface ContainerRenamed { type: 'container.renamed'; data: { id: string; oldName: string; name: string } }
 export interface ContainerStopped { type: 'container.stopped'; data: { id: string } }
 export interface ContainerRemoveRequested { type: 'container.remove-requested'; data: { id: string } }
 export interface ContainerDestroyed { type: 'container.destroyed'; data: { id: string } }
@@ -107,6 +111,10 @@ export type WharfEvent =
   | ContainerStopRequested
   | ContainerDied
   | ContainerStopped
+  | ContainerOomKilled
+  | ContainerPaused
+  | ContainerUnpaused
+  | ContainerRenamed
   | ContainerRemoveRequested
   | ContainerDestroyed
   | ImageImported
@@ -131,6 +139,10 @@ export const EVENT_VERSION: Record<EventType, number> = {
   'container.stop-requested': 1,
   'container.died': 1,
   'container.stopped': 1,
+  'container.oom-killed': 1,
+  'container.paused': 1,
+  'container.unpaused': 1,
+  'container.renamed': 1,
   'container.remove-requested': 1,
   'container.destroyed': 1,
   'image.imported': 1,

@@ -1,6 +1,8 @@
+import { isRunning } from '../domain/container';
 import type { WharfEvent } from '../domain/events';
 import { appendFor, findContainer, type EngineContext } from './context';
 import { releaseInBackground } from './remove-container';
+import { cgroupsPathOf } from './start-container';
 
 export interface ExitFacts {
   exitCode: number;
@@ -16,9 +18,12 @@ export interface ExitFacts {
 export async function recordExit(ctx: EngineContext, id: string, facts: ExitFacts): Promise<void> {
   await ctx.locks.run(id, async () => {
     const c = findContainer(ctx.views, id);
-    if (!c || (c.status !== 'running' && c.status !== 'starting')) return;
+    if (!c || (!isRunning(c) && c.status !== 'starting')) return;
+    // Read before runc deletes the cgroup.
+    const oom = facts.exitCode === 137 && (await ctx.runtime.oomKilled(cgroupsPathOf(id)));
     const events: WharfEvent[] = [
-      { type: 'container.died', data: { id, exitCode: facts.exitCode, finishedAt: facts.finishedAt, ...(facts.reconciled ? { reconciled: true } : {}), ...(facts.error ? { error: facts.error } : {}) } },
+      ...(oom ? [{ type: 'container.oom-killed', data: { id } } as WharfEvent] : []),
+      { type: 'container.died', data: { id, exitCode: facts.exitCode, finishedAt: facts.finishedAt, ...(facts.reconciled ? { reconciled: true } : {}), ...(facts.error ? { error: facts.error } : {}), ...(oom ? { oomKilled: true } : {}) } },
     ];
     if (c.stopRequested) events.push({ type: 'container.stopped', data: { id } });
     if (c.hostConfig.AutoRemove) {

@@ -6,6 +6,7 @@ import type { WharfEvent } from '../domain/events';
 import type { ImageView } from '../domain/image';
 import { normaliseTag } from '../domain/reference';
 import type { ImageStore } from '../images/store';
+import type { HostLimits } from '../runtime/host-options';
 import type { Journal } from '../journal/journal';
 import type { Views } from '../projections/views';
 import type { RuncConmonRuntime } from '../runtime/runc-conmon';
@@ -20,7 +21,8 @@ export interface EngineContext {
   images: ImageStore;
   /** Per-container files that outlive a run: the log. */
   containersDir: string;
-  nofileHardLimit: number;
+  /** The host's hard rlimits and the daemon's capabilities: what a container may get at most. */
+  hostLimits: HostLimits;
   log: Logger;
   locks: KeyedLock;
 }

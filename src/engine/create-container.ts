@@ -3,6 +3,7 @@ import type { ContainerConfig, HostConfig } from '../domain/events';
 import { generateName, newId, validContainerName } from '../domain/ids';
 import type { ImageView } from '../domain/image';
 import { nowRfc3339 } from '../domain/time';
+import { hostOptions } from '../runtime/host-options';
 import { appendFor, getImage, type EngineContext } from './context';
 
 /** What a client asks for: Docker's create body (Config plus HostConfig). */
@@ -32,6 +33,11 @@ export async function createContainer(ctx: EngineContext, req: CreateRequest, na
   const cmdline = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (cmdline.length === 0) throw invalidArgument('No command specified');
   const hostConfig = defaultHostConfig(req.HostConfig);
+  try {
+    hostOptions(hostConfig, ctx.hostLimits, { createBindSources: false }); // refuse bad options now, not at start
+  } catch (e) {
+    throw invalidArgument((e as Error).message);
+  }
   // The name is claimed by the append itself: the view updates synchronously on commit, and
   // two creates with one name are serialised on the name's lock.
   return ctx.locks.run(`name:${name}`, async () => {

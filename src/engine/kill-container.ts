@@ -1,5 +1,6 @@
 import { constants } from 'node:os';
-import { decideKill, decideStop } from '../domain/container';
+import { decideKill, decideStop, isRunning } from '../domain/container';
+import { unpauseContainer } from './pause-container';
 import { conflict } from '../domain/errors';
 import { appendFor, getContainer, type EngineContext } from './context';
 import { parseSignal } from './signals';
@@ -20,14 +21,20 @@ export async function killContainer(ctx: EngineContext, ref: string, signal?: st
 
 /** stop: the stop signal, then SIGKILL after the timeout; resolves once the container is dead. */
 export async function stopContainer(ctx: EngineContext, ref: string, timeoutSec?: number, signal?: string): Promise<void> {
-  const c = getContainer(ctx.views, ref);
+  let c = getContainer(ctx.views, ref);
+  // A frozen process cannot act on its stop signal: thaw it first, as Docker does.
+  if (c.status === 'paused') {
+    await unpauseContainer(ctx, c.id);
+    c = getContainer(ctx.views, c.id);
+  }
   const timeout = timeoutSec ?? c.config.StopTimeout ?? 10;
   const sig = parseSignal(signal || c.config.StopSignal, 'SIGTERM');
   await appendFor(ctx, c, [...decideStop(c, timeout), { type: 'container.kill-requested', data: { id: c.id, signal: String(sig) } }]);
   const dead = waitForExit(ctx, c.id);
   await ctx.runtime.kill(c.id, String(sig)).catch(() => undefined);
   if (timeout >= 0 && (await Promise.race([dead.then(() => true), sleep(timeout * 1000).then(() => false)]))) return;
-  if (ctx.views.containers.get(c.id)?.status === 'running') {
+  const now = ctx.views.containers.get(c.id);
+  if (now && isRunning(now)) {
     await appendFor(ctx, c, [{ type: 'container.kill-requested', data: { id: c.id, signal: String(constants.signals.SIGKILL) } }]);
     await ctx.runtime.kill(c.id, 'SIGKILL').catch(() => undefined);
   }

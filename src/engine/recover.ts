@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { isRunning } from '../domain/container';
 import { nowRfc3339 } from '../domain/time';
 import { planRecovery, type RecoveryAction } from '../runtime/recovery';
 import { isAlive } from '../runtime/runc-conmon';
@@ -14,14 +15,14 @@ import { finishRemove, sweepOrphans } from './remove-container';
 export async function recoverContainers(ctx: EngineContext): Promise<RecoveryAction[]> {
   const actions: RecoveryAction[] = [];
   for (const c of [...ctx.views.containers.values()]) {
-    if (c.status !== 'running' && c.status !== 'starting' && c.status !== 'removing') continue;
+    if (!isRunning(c) && c.status !== 'starting' && c.status !== 'removing') continue;
     const exit = await ctx.runtime.readExit(c.id);
     const conmonPid = c.conmonPid || Number(await fsp.readFile(path.join(ctx.runtime.bundleDir(c.id), 'conmon.pid'), 'utf8').catch(() => '0'));
     const state = await ctx.runtime.state(c.id);
     const action = planRecovery(
       {
         id: c.id,
-        status: c.status,
+        status: c.status === 'paused' ? 'running' : c.status,
         exitFile: exit && { exitCode: exit.exitCode, finishedAt: exit.finishedAt.toISOString() },
         conmonAlive: isAlive(conmonPid),
         runcStatus: state?.status,
@@ -70,7 +71,7 @@ export async function recoverContainers(ctx: EngineContext): Promise<RecoveryAct
 export function watchMonitors(ctx: EngineContext, everyMs = 2000): () => void {
   const timer = setInterval(() => {
     for (const c of ctx.views.containers.values()) {
-      if (c.status !== 'running' || !c.conmonPid || isAlive(c.conmonPid)) continue;
+      if (!isRunning(c) || !c.conmonPid || isAlive(c.conmonPid)) continue;
       void (async () => {
         const state = await ctx.runtime.state(c.id);
         if (state?.status === 'running' || state?.status === 'paused') return;

@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { decideRemove } from '../domain/container';
+import { decideRemove, isRunning } from '../domain/container';
+import { unpauseContainer } from './pause-container';
 import { noSuchContainer } from '../domain/errors';
 import { appendFor, findContainer, getContainer, type EngineContext } from './context';
 import { waitForExit } from './wait-container';
@@ -8,7 +9,8 @@ import { waitForExit } from './wait-container';
 /** rm: (kill if forced) → remove-requested → release runtime, mounts, files → destroyed. */
 export async function removeContainer(ctx: EngineContext, ref: string, opts: { force?: boolean } = {}): Promise<void> {
   const c0 = getContainer(ctx.views, ref);
-  if (c0.status === 'running' && opts.force) {
+  if (isRunning(c0) && opts.force) {
+    if (c0.status === 'paused') await unpauseContainer(ctx, c0.id);
     decideRemove(c0, true);
     const dead = waitForExit(ctx, c0.id);
     await appendFor(ctx, c0, [{ type: 'container.kill-requested', data: { id: c0.id, signal: '9' } }]);
@@ -20,7 +22,7 @@ export async function removeContainer(ctx: EngineContext, ref: string, opts: { f
     if (!c && opts.force) return; // removed meanwhile (--rm)
     if (!c) throw noSuchContainer(ref);
     // A container that ran until now may still have runc state (died, exit not yet reported).
-    const mayHaveRuntimeState = c.status === 'running' || c.status === 'starting';
+    const mayHaveRuntimeState = isRunning(c) || c.status === 'starting';
     await appendFor(ctx, c, decideRemove(c, !!opts.force));
     if (mayHaveRuntimeState) await finishRemove(ctx, c.id, true);
     await appendFor(ctx, c, [{ type: 'container.destroyed', data: { id: c.id } }]);

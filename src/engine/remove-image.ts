@@ -1,3 +1,4 @@
+import { isRunning } from '../domain/container';
 import { conflict } from '../domain/errors';
 import type { WharfEvent } from '../domain/events';
 import { normaliseTag } from '../domain/reference';
@@ -17,7 +18,7 @@ export async function removeImage(ctx: EngineContext, ref: string, force = false
     // an id, not a reference
   }
   const users = [...ctx.views.containers.values()].filter((c) => c.imageId === img.id);
-  const running = users.find((c) => c.status === 'running');
+  const running = users.find(isRunning);
   const events: WharfEvent[] = [];
   if (byTag && img.tags.length > 1) {
     events.push({ type: 'image.untagged', data: { id: img.id, ref: byTag } });

@@ -1,13 +1,16 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { decideStart, type ContainerView } from '../domain/container';
+import { decideStart, isRunning, type ContainerView } from '../domain/container';
 import { invalidArgument, WharfError } from '../domain/errors';
 import { nowRfc3339 } from '../domain/time';
+import { hostOptions } from '../runtime/host-options';
 import { buildSpec } from '../runtime/oci-spec';
 import { StartError } from '../runtime/runc-conmon';
 import { resolveUser } from '../runtime/user';
 import { appendFor, getContainer, type EngineContext } from './context';
 import { removeContainer } from './remove-container';
+
+export const cgroupsPathOf = (id: string): string => `/wharf/${id}`;
 
 export function logPath(ctx: EngineContext, id: string): string {
   return path.join(ctx.containersDir, id, 'container.log');
@@ -21,7 +24,7 @@ export async function startContainer(ctx: EngineContext, ref: string): Promise<v
   } catch (e) {
     // --rm applies to a container that could not start too (the client waits for its removal).
     const c = ctx.views.containers.get(id);
-    if (c?.hostConfig.AutoRemove && c.status !== 'running') await removeContainer(ctx, id, { force: true }).catch(() => undefined);
+    if (c?.hostConfig.AutoRemove && !isRunning(c)) await removeContainer(ctx, id, { force: true }).catch(() => undefined);
     throw e;
   }
 }
@@ -62,6 +65,12 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
   const env = [`HOSTNAME=${c.config.Hostname}`, ...c.config.Env.filter((e) => !e.startsWith('HOSTNAME='))];
   if (c.config.Tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
   if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${homeOf(passwd, user.uid)}`);
+  let host;
+  try {
+    host = hostOptions(c.hostConfig, ctx.hostLimits);
+  } catch (e) {
+    throw invalidArgument((e as Error).message);
+  }
   const spec = buildSpec({
     args: [c.path, ...c.args],
     env,
@@ -71,8 +80,8 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
     hostname: c.config.Hostname,
     rootfs,
     readonlyRootfs: c.hostConfig.ReadonlyRootfs,
-    cgroupsPath: `/wharf/${c.id}`,
-    nofileHardLimit: ctx.nofileHardLimit,
+    cgroupsPath: cgroupsPathOf(c.id),
+    host,
   });
   if (c.config.WorkingDir) await fsp.mkdir(path.join(rootfs, c.config.WorkingDir), { recursive: true }).catch(() => undefined);
   return ctx.runtime.start({

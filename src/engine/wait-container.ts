@@ -1,4 +1,5 @@
 import { filter, firstValueFrom, map, mergeMap, from, defaultIfEmpty } from 'rxjs';
+import { isRunning } from '../domain/container';
 import { invalidArgument } from '../domain/errors';
 import { getContainer, type EngineContext } from './context';
 
@@ -7,7 +8,7 @@ export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 /** Resolves with the exit code of the next death of this container (or now, if not running). */
 export function waitForExit(ctx: EngineContext, id: string): Promise<number> {
   const c = ctx.views.containers.get(id);
-  if (!c || (c.status !== 'running' && c.status !== 'starting')) return Promise.resolve(c?.exitCode ?? 0);
+  if (!c || (!isRunning(c) && c.status !== 'starting')) return Promise.resolve(c?.exitCode ?? 0);
   return nextDeath(ctx, id);
 }
 

@@ -1,4 +1,5 @@
 /** Docker's default OCI spec for a container, as a pure function of what the engine decided. */
+import type { HostOptions } from './host-options';
 
 export interface ProcessUser {
   uid: number;
@@ -16,8 +17,8 @@ export interface SpecInput {
   rootfs: string;
   readonlyRootfs: boolean;
   cgroupsPath: string;
-  /** Host hard limit for RLIMIT_NOFILE: never ask for more (no CAP_SYS_RESOURCE here). */
-  nofileHardLimit: number;
+  /** Limits, capabilities, rlimits (never above the host's hard limits) and mounts. */
+  host: HostOptions;
   netnsPath?: string;
 }
 
@@ -33,7 +34,7 @@ const MASKED = [
 const READONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 export function buildSpec(i: SpecInput): Record<string, unknown> {
-  const nofile = Math.min(1048576, i.nofileHardLimit);
+  const h = i.host;
   return {
     ociVersion: '1.0.2',
     process: {
@@ -42,9 +43,9 @@ export function buildSpec(i: SpecInput): Record<string, unknown> {
       args: i.args,
       env: i.env,
       cwd: i.cwd || '/',
-      capabilities: { bounding: DEFAULT_CAPS, effective: DEFAULT_CAPS, permitted: DEFAULT_CAPS },
-      rlimits: [{ type: 'RLIMIT_NOFILE', hard: nofile, soft: nofile }],
-      noNewPrivileges: false,
+      capabilities: { bounding: h.capabilities, effective: h.capabilities, permitted: h.capabilities },
+      rlimits: h.rlimits,
+      noNewPrivileges: h.noNewPrivileges,
       oomScoreAdj: 0,
     },
     root: { path: i.rootfs, readonly: i.readonlyRootfs },
@@ -53,14 +54,16 @@ export function buildSpec(i: SpecInput): Record<string, unknown> {
       { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
       { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
       { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
-      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
-      { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro', 'nosuid', 'noexec', 'nodev'] },
+      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', h.privileged ? 'rw' : 'ro'] },
+      { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: [h.privileged ? 'rw' : 'ro', 'nosuid', 'noexec', 'nodev'] },
       { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
       { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+      // User mounts, parents before children.
+      ...[...h.mounts].sort((a, b) => a.destination.split('/').length - b.destination.split('/').length),
     ],
     linux: {
       cgroupsPath: i.cgroupsPath,
-      resources: { devices: [{ allow: false, access: 'rwm' }] },
+      resources: h.resources,
       namespaces: [
         { type: 'pid' },
         { type: 'ipc' },
@@ -68,15 +71,8 @@ export function buildSpec(i: SpecInput): Record<string, unknown> {
         { type: 'mount' },
         i.netnsPath ? { type: 'network', path: i.netnsPath } : { type: 'network' },
       ],
-      maskedPaths: MASKED,
-      readonlyPaths: READONLY,
+      maskedPaths: h.privileged ? [] : MASKED,
+      readonlyPaths: h.privileged ? [] : READONLY,
     },
   };
-}
-
-/** The host's hard RLIMIT_NOFILE, read from /proc/self/limits. */
-export function parseNofileHard(limits: string): number {
-  const line = limits.split('\n').find((l) => l.startsWith('Max open files'));
-  const hard = line?.trim().split(/\s+/)[4];
-  return hard && /^\d+$/.test(hard) ? Number(hard) : 1048576;
 }

@@ -88,6 +88,21 @@ export class RuncConmonRuntime {
     await run(this.runc, ['--root', this.paths.runcRoot, 'start', id]);
   }
 
+  async pause(id: string): Promise<void> {
+    await run(this.runc, ['--root', this.paths.runcRoot, 'pause', id]);
+  }
+
+  async unpause(id: string): Promise<void> {
+    await run(this.runc, ['--root', this.paths.runcRoot, 'resume', id]);
+  }
+
+  /** Whether the kernel's OOM killer struck in the container's memory cgroup (v1). */
+  async oomKilled(cgroupsPath: string): Promise<boolean> {
+    const text = await fsp.readFile(path.join('/sys/fs/cgroup/memory', cgroupsPath, 'memory.oom_control'), 'utf8').catch(() => '');
+    const m = /oom_kill (\d+)/.exec(text);
+    return !!m && Number(m[1]) > 0;
+  }
+
   async kill(id: string, signal: string, all = false): Promise<void> {
     await run(this.runc, ['--root', this.paths.runcRoot, 'kill', ...(all ? ['--all'] : []), id, signal]);
   }

@@ -1,11 +1,14 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Socket } from 'node:net';
+import { isRunning } from '../../domain/container';
 import { invalidArgument, noSuchContainer } from '../../domain/errors';
 import { parseTimestamp } from '../../domain/time';
 import { getContainer, type EngineContext } from '../../engine/context';
 import { createContainer, type CreateRequest } from '../../engine/create-container';
 import { killContainer, stopContainer } from '../../engine/kill-container';
 import { readLogs } from '../../engine/read-logs';
+import { pauseContainer, unpauseContainer } from '../../engine/pause-container';
+import { renameContainer } from '../../engine/rename-container';
 import { removeContainer } from '../../engine/remove-container';
 import { logPath, startContainer } from '../../engine/start-container';
 import { waitContainer } from '../../engine/wait-container';
@@ -37,7 +40,7 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
       throw invalidArgument('invalid filter');
     }
     let list = [...ctx.views.containers.values()].sort((a, b) => (a.createdSeq < b.createdSeq ? 1 : -1));
-    if (!all && !filters.status && !filters.exited) list = list.filter((c) => c.status === 'running');
+    if (!all && !filters.status && !filters.exited) list = list.filter(isRunning);
     list = list.filter((c) => {
       if (filters.status?.length && !filters.status.includes(dockerState(c))) return false;
       if (filters.exited?.length && !(c.status === 'exited' && filters.exited.includes(String(c.exitCode)))) return false;
@@ -84,8 +87,23 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
     const q = req.query as Q;
     const id = (req.params as { id: string }).id;
     const c = getContainer(ctx.views, id);
-    if (c.status === 'running') await stopContainer(ctx, id, q.t !== undefined ? Number(q.t) : undefined, q.signal);
+    if (isRunning(c)) await stopContainer(ctx, id, q.t !== undefined ? Number(q.t) : undefined, q.signal);
     await startContainer(ctx, id);
+    reply.code(204).send();
+  });
+
+  app.post('/containers/:id/pause', async (req, reply) => {
+    await pauseContainer(ctx, (req.params as { id: string }).id);
+    reply.code(204).send();
+  });
+
+  app.post('/containers/:id/unpause', async (req, reply) => {
+    await unpauseContainer(ctx, (req.params as { id: string }).id);
+    reply.code(204).send();
+  });
+
+  app.post('/containers/:id/rename', async (req, reply) => {
+    await renameContainer(ctx, (req.params as { id: string }).id, (req.query as Q).name ?? '');
     reply.code(204).send();
   });
 

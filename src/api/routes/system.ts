@@ -42,12 +42,13 @@ export function systemRoutes(app: FastifyInstance, ctx: EngineContext, info: Sys
   app.get('/info', async () => {
     const cs = [...ctx.views.containers.values()];
     const running = cs.filter((c) => c.status === 'running').length;
+    const paused = cs.filter((c) => c.status === 'paused').length;
     return {
       ID: info.id,
       Containers: cs.length,
       ContainersRunning: running,
-      ContainersPaused: 0,
-      ContainersStopped: cs.length - running,
+      ContainersPaused: paused,
+      ContainersStopped: cs.length - running - paused,
       Images: ctx.views.images.images.size,
       Driver: 'overlay2',
       DriverStatus: [['Backing Filesystem', 'extfs'], ['Supports d_type', 'true']],

@@ -1,4 +1,4 @@
-import type { ContainerView } from '../../domain/container';
+import { isRunning, type ContainerView } from '../../domain/container';
 import { humanDuration } from '../../domain/time';
 
 /** Docker's State.Status for a view status. */
@@ -18,6 +18,8 @@ export function statusText(c: ContainerView, now = Date.now()): string {
   switch (c.status) {
     case 'running':
       return `Up ${humanDuration(ago(c.startedAt))}`;
+    case 'paused':
+      return `Up ${humanDuration(ago(c.startedAt))} (Paused)`;
     case 'exited':
       return `Exited (${c.exitCode}) ${humanDuration(ago(c.finishedAt))} ago`;
     case 'removing':
@@ -58,12 +60,12 @@ export function toInspect(c: ContainerView, paths: { logPath: string; mergedDir:
     Args: c.args,
     State: {
       Status: dockerState(c),
-      Running: c.status === 'running',
-      Paused: false,
+      Running: isRunning(c),
+      Paused: c.status === 'paused',
       Restarting: false,
       OOMKilled: c.oomKilled,
       Dead: false,
-      Pid: c.status === 'running' ? c.pid : 0,
+      Pid: isRunning(c) ? c.pid : 0,
       ExitCode: c.exitCode,
       Error: c.error,
       StartedAt: c.startedAt,

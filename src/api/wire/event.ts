@@ -25,6 +25,10 @@ const ACTIONS: Partial<Record<Envelope['type'], string>> = {
   'container.kill-requested': 'kill',
   'container.died': 'die',
   'container.stopped': 'stop',
+  'container.oom-killed': 'oom',
+  'container.paused': 'pause',
+  'container.unpaused': 'unpause',
+  'container.renamed': 'rename',
   'container.destroyed': 'destroy',
   'image.imported': 'import',
   'image.tagged': 'tag',
@@ -45,6 +49,10 @@ export function toDockerEvent(e: Envelope): DockerEvent | undefined {
       if (e.data.reconciled) attrs.reconciled = 'true';
     }
     if (e.type === 'container.kill-requested') attrs.signal = e.data.signal;
+    if (e.type === 'container.renamed') {
+      attrs.oldName = `/${e.data.oldName}`;
+      attrs.name = e.data.name;
+    }
     return { status: action, id: e.data.id, from: meta.image ?? '', Type: 'container', Action: action, Actor: { ID: e.data.id, Attributes: attrs }, scope: 'local', time, timeNano };
   }
   const name = e.type === 'image.tagged' || e.type === 'image.untagged' ? e.data.ref : meta.name ?? e.data.id;

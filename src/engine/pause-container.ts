@@ -1,0 +1,23 @@
+import { decidePause, decideUnpause } from '../domain/container';
+import { appendFor, getContainer, type EngineContext } from './context';
+
+/** pause/unpause: freeze or thaw every process of the container (cgroup freezer, via runc). */
+export async function pauseContainer(ctx: EngineContext, ref: string): Promise<void> {
+  const { id } = getContainer(ctx.views, ref);
+  await ctx.locks.run(id, async () => {
+    const c = getContainer(ctx.views, id);
+    const events = decidePause(c);
+    await ctx.runtime.pause(id);
+    await appendFor(ctx, c, events);
+  });
+}
+
+export async function unpauseContainer(ctx: EngineContext, ref: string): Promise<void> {
+  const { id } = getContainer(ctx.views, ref);
+  await ctx.locks.run(id, async () => {
+    const c = getContainer(ctx.views, id);
+    const events = decideUnpause(c);
+    await ctx.runtime.unpause(id);
+    await appendFor(ctx, c, events);
+  });
+}

@@ -1,0 +1,201 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { DEFAULT_CAPS } from './oci-spec';
+
+/** What Docker's HostConfig asks of the OCI spec: limits, privileges, mounts. Pure but for bind sources. */
+export interface HostOptionsInput {
+  Memory?: number;
+  MemorySwap?: number;
+  CpuShares?: number;
+  NanoCpus?: number;
+  CpuPeriod?: number;
+  CpuQuota?: number;
+  CpusetCpus?: string;
+  CpusetMems?: string;
+  PidsLimit?: number | null;
+  Privileged?: boolean;
+  CapAdd?: string[] | null;
+  CapDrop?: string[] | null;
+  SecurityOpt?: string[] | null;
+  Ulimits?: { Name: string; Soft: number; Hard: number }[] | null;
+  Binds?: string[] | null;
+  Mounts?: { Type: string; Source?: string; Target: string; ReadOnly?: boolean; TmpfsOptions?: { SizeBytes?: number; Mode?: number } }[] | null;
+  Tmpfs?: Record<string, string> | null;
+}
+
+export interface OciMount {
+  destination: string;
+  type: string;
+  source: string;
+  options: string[];
+}
+
+export interface HostOptions {
+  resources: Record<string, unknown>;
+  capabilities: string[];
+  privileged: boolean;
+  noNewPrivileges: boolean;
+  rlimits: { type: string; hard: number; soft: number }[];
+  mounts: OciMount[];
+}
+
+/** Every capability, in kernel number order (CAP_CHOWN = 0 ...). */
+export const ALL_CAPS = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_SETGID', 'CAP_SETUID',
+  'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE', 'CAP_NET_BROADCAST', 'CAP_NET_ADMIN', 'CAP_NET_RAW',
+  'CAP_IPC_LOCK', 'CAP_IPC_OWNER', 'CAP_SYS_MODULE', 'CAP_SYS_RAWIO', 'CAP_SYS_CHROOT', 'CAP_SYS_PTRACE', 'CAP_SYS_PACCT',
+  'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_NICE', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME', 'CAP_SYS_TTY_CONFIG', 'CAP_MKNOD',
+  'CAP_LEASE', 'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL', 'CAP_SETFCAP', 'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG',
+  'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ', 'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
+];
+
+/** The capabilities the daemon itself may grant: its bounding set (CapBnd in /proc/self/status). */
+export function parseBoundingCaps(status: string): string[] {
+  const hex = /CapBnd:\s+([0-9a-f]+)/.exec(status)?.[1];
+  if (!hex) return [...ALL_CAPS];
+  const bits = BigInt(`0x${hex}`);
+  return ALL_CAPS.filter((_, i) => (bits >> BigInt(i)) & 1n);
+}
+
+/** Docker's --ulimit names → OCI rlimit types. */
+const RLIMITS: Record<string, string> = {
+  core: 'RLIMIT_CORE', cpu: 'RLIMIT_CPU', data: 'RLIMIT_DATA', fsize: 'RLIMIT_FSIZE', locks: 'RLIMIT_LOCKS',
+  memlock: 'RLIMIT_MEMLOCK', msgqueue: 'RLIMIT_MSGQUEUE', nice: 'RLIMIT_NICE', nofile: 'RLIMIT_NOFILE', nproc: 'RLIMIT_NPROC',
+  rss: 'RLIMIT_RSS', rtprio: 'RLIMIT_RTPRIO', rttime: 'RLIMIT_RTTIME', sigpending: 'RLIMIT_SIGPENDING', stack: 'RLIMIT_STACK',
+};
+
+/** /proc/self/limits rows → hard limit per OCI type (Infinity for "unlimited"). */
+const LIMIT_ROWS: Record<string, string> = {
+  'Max cpu time': 'RLIMIT_CPU', 'Max file size': 'RLIMIT_FSIZE', 'Max data size': 'RLIMIT_DATA', 'Max stack size': 'RLIMIT_STACK',
+  'Max core file size': 'RLIMIT_CORE', 'Max resident set': 'RLIMIT_RSS', 'Max processes': 'RLIMIT_NPROC',
+  'Max open files': 'RLIMIT_NOFILE', 'Max locked memory': 'RLIMIT_MEMLOCK', 'Max file locks': 'RLIMIT_LOCKS',
+  'Max pending signals': 'RLIMIT_SIGPENDING', 'Max msgqueue size': 'RLIMIT_MSGQUEUE', 'Max nice priority': 'RLIMIT_NICE',
+  'Max realtime priority': 'RLIMIT_RTPRIO', 'Max realtime timeout': 'RLIMIT_RTTIME',
+};
+
+export function parseHostHardLimits(limits: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of limits.split('\n')) {
+    const row = Object.keys(LIMIT_ROWS).find((k) => line.startsWith(k));
+    if (!row) continue;
+    const hard = line.slice(row.length).trim().split(/\s+/)[1];
+    out[LIMIT_ROWS[row]] = hard === 'unlimited' ? Infinity : Number(hard);
+  }
+  return out;
+}
+
+export class HostOptionError extends Error {}
+
+const normCap = (c: string) => {
+  const up = c.toUpperCase();
+  return up === 'ALL' ? 'ALL' : up.startsWith('CAP_') ? up : `CAP_${up}`;
+};
+
+/** Check and translate; throws HostOptionError with Docker-like messages for bad values. */
+export interface HostLimits {
+  /** Hard rlimits by OCI type. */
+  hard: Record<string, number>;
+  /** Capabilities the daemon holds (no container can get more). */
+  caps: string[];
+}
+
+export function hostOptions(h: HostOptionsInput, host: HostLimits, opts: { createBindSources: boolean } = { createBindSources: true }): HostOptions {
+  const hostHard = host.hard;
+  const privileged = !!h.Privileged;
+  // Capabilities: the default set, plus --cap-add, minus --cap-drop ("ALL" in either).
+  const add = (h.CapAdd ?? []).map(normCap);
+  const drop = (h.CapDrop ?? []).map(normCap);
+  for (const c of [...add, ...drop]) {
+    if (c !== 'ALL' && !ALL_CAPS.includes(c)) throw new HostOptionError(`unknown capability: "${c}"`);
+  }
+  for (const c of add) {
+    if (c !== 'ALL' && !host.caps.includes(c)) throw new HostOptionError(`capability ${c} is not available to the daemon on this host`);
+  }
+  // --privileged and "ALL" mean all the daemon has (here, for instance, no CAP_SYS_RESOURCE).
+  let caps = privileged || add.includes('ALL') ? [...host.caps] : [...DEFAULT_CAPS, ...add.filter((c) => !DEFAULT_CAPS.includes(c))];
+  if (!privileged) caps = drop.includes('ALL') ? caps.filter((c) => add.includes(c)) : caps.filter((c) => !drop.includes(c));
+
+  const noNewPrivileges = (h.SecurityOpt ?? []).some((o) => /^no-new-privileges(?:[:=]true)?$/.test(o));
+  for (const o of h.SecurityOpt ?? []) {
+    if (!/^(no-new-privileges([:=](true|false))?|seccomp[:=]unconfined|apparmor[:=]unconfined|label[:=]disable)$/.test(o)) {
+      throw new HostOptionError(`invalid --security-opt: ${JSON.stringify(o)}`);
+    }
+  }
+
+  const resources: Record<string, unknown> = {};
+  if (h.Memory) {
+    if (h.Memory < 6 * 1024 * 1024) throw new HostOptionError('Minimum memory limit allowed is 6MB');
+    let swap = h.MemorySwap ?? 0;
+    if (swap === 0) swap = h.Memory * 2; // Docker: swap defaults to as much as the memory
+    if (swap > 0 && swap < h.Memory) throw new HostOptionError('Minimum memoryswap limit should be larger than memory limit, see usage');
+    resources.memory = { limit: h.Memory, swap };
+  } else if (h.MemorySwap && h.MemorySwap > 0) {
+    throw new HostOptionError('You should always set the Memory limit when using Memoryswap limit, see usage');
+  }
+  const cpu: Record<string, unknown> = {};
+  if (h.CpuShares) cpu.shares = h.CpuShares;
+  if (h.NanoCpus) {
+    if (h.CpuQuota || h.CpuPeriod) throw new HostOptionError('Conflicting options: Nano CPUs and CPU Period cannot both be set');
+    cpu.period = 100000;
+    cpu.quota = Math.round((h.NanoCpus * 100000) / 1e9);
+  } else {
+    if (h.CpuPeriod) cpu.period = h.CpuPeriod;
+    if (h.CpuQuota) cpu.quota = h.CpuQuota;
+  }
+  if (h.CpusetCpus) {
+    if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(h.CpusetCpus)) throw new HostOptionError(`Invalid value ${h.CpusetCpus} for cpuset cpus`);
+    cpu.cpus = h.CpusetCpus;
+  }
+  if (h.CpusetMems) cpu.mems = h.CpusetMems;
+  if (Object.keys(cpu).length) resources.cpu = cpu;
+  if (h.PidsLimit && h.PidsLimit > 0) resources.pids = { limit: h.PidsLimit };
+  resources.devices = privileged ? [{ allow: true, access: 'rwm' }] : [{ allow: false, access: 'rwm' }];
+
+  // rlimits: never above the host's hard limit (no CAP_SYS_RESOURCE to raise it).
+  const rlimits = new Map<string, { type: string; hard: number; soft: number }>();
+  const nofileHard = hostHard.RLIMIT_NOFILE ?? 1048576;
+  rlimits.set('RLIMIT_NOFILE', { type: 'RLIMIT_NOFILE', hard: Math.min(1048576, nofileHard), soft: Math.min(1048576, nofileHard) });
+  for (const u of h.Ulimits ?? []) {
+    const type = RLIMITS[u.Name];
+    if (!type) throw new HostOptionError(`invalid ulimit type: ${u.Name}`);
+    if (u.Soft > u.Hard) throw new HostOptionError(`ulimit soft limit must be less than or equal to hard limit: ${u.Soft} > ${u.Hard}`);
+    const max = hostHard[type] ?? Infinity;
+    if (u.Hard > max) {
+      throw new HostOptionError(`ulimit ${u.Name}: hard limit ${u.Hard} is above the host's hard limit ${max}; the daemon cannot raise it (no CAP_SYS_RESOURCE)`);
+    }
+    rlimits.set(type, { type, hard: u.Hard, soft: u.Soft });
+  }
+
+  const mounts: OciMount[] = [];
+  for (const b of h.Binds ?? []) {
+    const parts = b.split(':');
+    if (parts.length < 2 || parts.length > 3 || !parts[1].startsWith('/')) throw new HostOptionError(`invalid volume specification: '${b}'`);
+    const [src, dst, mode = ''] = parts;
+    if (!src.startsWith('/')) throw new HostOptionError(`named volumes are not supported yet: '${b}'`);
+    const flags = mode.split(',').filter(Boolean);
+    if (flags.some((f) => !['ro', 'rw', 'z', 'Z', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave', 'nocopy'].includes(f))) {
+      throw new HostOptionError(`invalid mode: ${mode}`);
+    }
+    // -v creates a missing host directory, as Docker does.
+    if (!existsSync(src) && opts.createBindSources) mkdirSync(src, { recursive: true });
+    mounts.push({ destination: dst, type: 'bind', source: src, options: ['rbind', flags.includes('ro') ? 'ro' : 'rw'] });
+  }
+  for (const m of h.Mounts ?? []) {
+    if (!m.Target?.startsWith('/')) throw new HostOptionError(`invalid mount config: mount path must be absolute`);
+    if (m.Type === 'bind') {
+      if (!m.Source || !existsSync(m.Source)) throw new HostOptionError(`invalid mount config for type "bind": bind source path does not exist: ${m.Source ?? ''}`);
+      mounts.push({ destination: m.Target, type: 'bind', source: m.Source, options: ['rbind', m.ReadOnly ? 'ro' : 'rw'] });
+    } else if (m.Type === 'tmpfs') {
+      const o = ['nosuid', 'nodev', m.ReadOnly ? 'ro' : 'rw'];
+      if (m.TmpfsOptions?.SizeBytes) o.push(`size=${m.TmpfsOptions.SizeBytes}`);
+      if (m.TmpfsOptions?.Mode) o.push(`mode=${m.TmpfsOptions.Mode.toString(8)}`);
+      mounts.push({ destination: m.Target, type: 'tmpfs', source: 'tmpfs', options: o });
+    } else {
+      throw new HostOptionError(`mount type "${m.Type}" is not supported yet`);
+    }
+  }
+  for (const [dst, opt] of Object.entries(h.Tmpfs ?? {})) {
+    if (!dst.startsWith('/')) throw new HostOptionError(`invalid tmpfs mount: ${dst}`);
+    mounts.push({ destination: dst, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', ...opt.split(',').filter(Boolean)] });
+  }
+  return { resources, capabilities: caps, privileged, noNewPrivileges, rlimits: [...rlimits.values()], mounts };
+}
