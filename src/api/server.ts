@@ -4,7 +4,9 @@ import type { Socket } from 'node:net';
 import { invalidArgument, WharfError } from '../domain/errors';
 import type { EngineContext } from '../engine/context';
 import { toHttpError } from './errors';
-import { attach, containerRoutes } from './routes/containers';
+import { attach } from './routes/attach';
+import { containerRoutes } from './routes/containers';
+import { containerCommandRoutes } from './routes/container-commands';
 import { eventRoutes } from './routes/events';
 import { imageRoutes } from './routes/images';
 import { systemRoutes } from './routes/system';
@@ -83,13 +85,14 @@ export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstan
 
   systemRoutes(app, ctx, info);
   containerRoutes(app, ctx);
+  containerCommandRoutes(app, ctx);
   imageRoutes(app, ctx);
   eventRoutes(app, ctx);
 
   // Hijacked endpoints: a client asking to upgrade the connection ("Upgrade: tcp") reaches
   // node's 'upgrade' event, not the router.
-  app.server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
-    handleUpgrade(ctx, req, socket).catch((e) => {
+  app.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    handleUpgrade(ctx, req, socket, head).catch((e) => {
       const { status, message } = toHttpError(e);
       const body = JSON.stringify({ message });
       socket.end(`HTTP/1.1 ${status} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
@@ -98,12 +101,12 @@ export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstan
   return app;
 }
 
-async function handleUpgrade(ctx: EngineContext, req: IncomingMessage, socket: Socket): Promise<void> {
+async function handleUpgrade(ctx: EngineContext, req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
   const url = new URL((req.url ?? '/').replace(VERSION_PREFIX, ''), 'http://wharf');
   const m = /^\/containers\/([^/]+)\/attach$/.exec(url.pathname);
   if (req.method === 'POST' && m) {
     const q = Object.fromEntries(url.searchParams.entries());
-    await attach(ctx, decodeURIComponent(m[1]), q, socket, true);
+    await attach(ctx, decodeURIComponent(m[1]), q, socket, head, true);
     return;
   }
   throw new WharfError('not-found', `page not found: ${req.method} ${url.pathname}`);

@@ -87,6 +87,10 @@ export function evolveContainer(c: ContainerView | undefined, e: WharfEvent, seq
       return c && c.status === 'paused' ? { ...c, status: 'running' } : c;
     case 'container.renamed':
       return c && { ...c, name: e.data.name };
+    case 'container.updated': {
+      const { id: _id, ...changes } = e.data;
+      return c && { ...c, hostConfig: { ...c.hostConfig, ...changes } };
+    }
     case 'container.stopped':
       return c && { ...c, stopRequested: false };
     case 'container.remove-requested':

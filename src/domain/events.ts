@@ -84,6 +84,20 @@ export interface ContainerRenamed { type: 'container.renamed'; data: { id: strin
 export interface ContainerStopped { type: 'container.stopped'; data: { id: string } }
 export interface ContainerRemoveRequested { type: 'container.remove-requested'; data: { id: string } }
 export interface ContainerDestroyed { type: 'container.destroyed'; data: { id: string } }
+/** Resource limits (and the restart policy) a user changed with `docker update`. */
+export interface HostConfigUpdate {
+  Memory?: number;
+  MemorySwap?: number;
+  CpuShares?: number;
+  NanoCpus?: number;
+  CpuPeriod?: number;
+  CpuQuota?: number;
+  CpusetCpus?: string;
+  CpusetMems?: string;
+  PidsLimit?: number;
+  RestartPolicy?: { Name: string; MaximumRetryCount: number };
+}
+export interface ContainerUpdated { type: 'container.updated'; data: { id: string } & HostConfigUpdate }
 
 export interface ImageImported {
   type: 'image.imported';
@@ -96,6 +110,24 @@ export interface ImageImported {
     comment: string;
     history: { created: string; created_by?: string; comment?: string; empty_layer?: boolean }[];
     source: string;
+  };
+}
+/** A container's changes became a new layer on top of its image's layers (docker commit). */
+export interface ImageCommitted {
+  type: 'image.committed';
+  data: {
+    id: string; // sha256:<config digest>
+    created: string;
+    layers: string[]; // diff ids, bottom first: the parent's and the new one
+    /** Size of each layer (its uncompressed tar), bottom first. */
+    layerSizes: number[];
+    size: number;
+    config: ImageConfig;
+    comment: string;
+    history: { created: string; created_by?: string; comment?: string; empty_layer?: boolean }[];
+    parent: string; // the image id the container ran
+    author: string;
+    container: string; // the container id
   };
 }
 export interface ImageTagged { type: 'image.tagged'; data: { id: string; ref: string } }
@@ -117,7 +149,9 @@ export type WharfEvent =
   | ContainerRenamed
   | ContainerRemoveRequested
   | ContainerDestroyed
+  | ContainerUpdated
   | ImageImported
+  | ImageCommitted
   | ImageTagged
   | ImageUntagged
   | ImageDeleted;
@@ -145,7 +179,9 @@ export const EVENT_VERSION: Record<EventType, number> = {
   'container.renamed': 1,
   'container.remove-requested': 1,
   'container.destroyed': 1,
+  'container.updated': 1,
   'image.imported': 1,
+  'image.committed': 1,
   'image.tagged': 1,
   'image.untagged': 1,
   'image.deleted': 1,

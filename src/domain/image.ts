@@ -10,6 +10,10 @@ export interface ImageView {
   history: { created: string; created_by?: string; comment?: string; empty_layer?: boolean }[];
   tags: string[]; // "busybox:latest"
   lastTagTime: string;
+  /** Committed images: the size of each layer, bottom first (an imported image has one, of `size`). */
+  layerSizes?: number[];
+  parent?: string;
+  author?: string;
 }
 
 /** The image side of the state: images by id and the tag → id map. */
@@ -23,6 +27,12 @@ export function evolveImages(s: ImageState, e: WharfEvent, time: string): void {
     case 'image.imported': {
       const prev = s.images.get(e.data.id);
       const { source: _source, ...rest } = e.data;
+      s.images.set(e.data.id, { ...rest, tags: prev?.tags ?? [], lastTagTime: prev?.lastTagTime ?? '' });
+      return;
+    }
+    case 'image.committed': {
+      const prev = s.images.get(e.data.id);
+      const { container: _container, ...rest } = e.data;
       s.images.set(e.data.id, { ...rest, tags: prev?.tags ?? [], lastTagTime: prev?.lastTagTime ?? '' });
       return;
     }

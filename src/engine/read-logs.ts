@@ -20,6 +20,8 @@ export interface LogOptions {
   untilNanos?: bigint;
   /** Start at the current end of the log (attach: only new output). */
   fromEnd?: boolean;
+  /** Pass partial lines on as they come (attach: a shell prompt has no newline). */
+  partial?: boolean;
   /** While this says true, following goes on (default: while the container runs). */
   live?: () => boolean;
   signal?: AbortSignal;
@@ -47,7 +49,7 @@ export async function* readLogs(ctx: EngineContext, id: string, o: LogOptions = 
     let entries: LogEntry[] = [];
     if (lastNl >= 0) {
       for (const line of splitLines(buf.subarray(0, lastNl))) {
-        const e = parseLine(line, partial);
+        const e = parseLine(line, partial, o.partial);
         if (e) entries.push(e);
       }
     }
@@ -97,7 +99,7 @@ function* splitLines(buf: Buffer): Iterable<Buffer> {
 }
 
 /** One k8s-file line; partial ("P") lines are held until their final ("F") part. */
-export function parseLine(line: Buffer, partial: Partial<Record<'stdout' | 'stderr', Buffer[]>>): LogEntry | undefined {
+export function parseLine(line: Buffer, partial: Partial<Record<'stdout' | 'stderr', Buffer[]>>, passPartial = false): LogEntry | undefined {
   const s1 = line.indexOf(0x20);
   const s2 = line.indexOf(0x20, s1 + 1);
   const s3 = line.indexOf(0x20, s2 + 1);
@@ -108,6 +110,10 @@ export function parseLine(line: Buffer, partial: Partial<Record<'stdout' | 'stde
   const text = s3 < 0 ? Buffer.alloc(0) : line.subarray(s3 + 1);
   if (stream !== 'stdout' && stream !== 'stderr') return undefined;
   if (tag === 'P') {
+    if (passPartial) {
+      const { time, nanos } = normaliseTime(rawTime);
+      return { stream, time, timeNanos: nanos, data: Buffer.from(text) };
+    }
     (partial[stream] ??= []).push(text);
     return undefined;
   }

@@ -3,6 +3,7 @@ import { conflict } from '../domain/errors';
 import type { WharfEvent } from '../domain/events';
 import { normaliseTag } from '../domain/reference';
 import { shortId } from '../domain/ids';
+import { chainIds } from '../images/store';
 import { getImage, type EngineContext } from './context';
 
 export type RemoveImageResult = ({ Untagged: string } | { Deleted: string })[];
@@ -46,9 +47,10 @@ export async function removeImage(ctx: EngineContext, ref: string, force = false
   }
   for (const e of events) await ctx.journal.append([e], { name: e.type === 'image.untagged' ? e.data.ref : img.id });
   if (events.some((e) => e.type === 'image.deleted')) {
-    const stillUsed = new Set([...ctx.views.images.images.values()].flatMap((i) => i.layers));
-    const removable = img.layers.every((l) => !stillUsed.has(l));
-    if (removable) await ctx.images.removeLayers(img.layers).catch(() => undefined);
+    // Layers are shared by chain (a committed image sits on its parent's): remove only the
+    // chains no remaining image uses.
+    const stillUsed = new Set([...ctx.views.images.images.values()].flatMap((i) => chainIds(i.layers)));
+    await ctx.images.removeLayers(img.layers, stillUsed).catch(() => undefined);
   }
   return events.map((e) => (e.type === 'image.untagged' ? { Untagged: e.data.ref } : { Deleted: e.data.id }));
 }

@@ -90,6 +90,8 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
     logPath: logPath(ctx, c.id),
     tty: c.config.Tty,
     stdin: c.config.OpenStdin,
+    // Docker closes stdin after the first attach ends only for stdin-once, non-tty containers.
+    leaveStdinOpen: c.config.Tty || !c.config.StdinOnce,
   });
 }
 

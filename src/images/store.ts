@@ -5,6 +5,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { run } from '../runtime/exec';
+import { tarWhiteoutsToOverlay } from '../storage/whiteouts';
 
 /**
  * The content store: blobs/sha256/<hex>, written to a temp file and renamed into place
@@ -95,6 +96,8 @@ export class ImageStore {
     try {
       // GNU tar refuses ".." members and strips leading "/"; --same-owner keeps uids as in the layer.
       await run('tar', ['-x', '--numeric-owner', '--same-owner', '--same-permissions', '--xattrs', '-f', this.blobPath(diffId), '-C', tmp]);
+      // Deletions recorded as ".wh." files (layers of committed images) become overlay whiteouts.
+      await tarWhiteoutsToOverlay(tmp);
       await fsp.mkdir(path.dirname(dest), { recursive: true });
       await fsp.rename(tmp, dest);
     } catch (e) {
@@ -112,8 +115,11 @@ export class ImageStore {
     return chainIds(diffIds).map((c) => this.layerDir(c)).reverse();
   }
 
-  async removeLayers(diffIds: string[]): Promise<void> {
-    for (const c of chainIds(diffIds)) await fsp.rm(path.dirname(this.layerDir(c)), { recursive: true, force: true });
+  /** Remove the unpacked layers of an image's chain, but those in `keep` (chain ids other images use). */
+  async removeLayers(diffIds: string[], keep: Set<string> = new Set()): Promise<void> {
+    for (const c of chainIds(diffIds)) {
+      if (!keep.has(c)) await fsp.rm(path.dirname(this.layerDir(c)), { recursive: true, force: true });
+    }
   }
 }
 

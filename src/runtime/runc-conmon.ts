@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { promises as fsp, watch, type FSWatcher } from 'node:fs';
+import { constants as fsConstants, promises as fsp, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { run } from './exec';
 
@@ -19,6 +19,8 @@ export interface StartOptions {
   logPath: string;
   tty: boolean;
   stdin: boolean;
+  /** Keep the container's stdin open when an attached client goes away. */
+  leaveStdinOpen: boolean;
 }
 
 export interface Started {
@@ -69,7 +71,7 @@ export class RuncConmonRuntime {
       '--exit-dir', this.paths.exits, '--persist-dir', persist, '-l', `k8s-file:${o.logPath}`,
       '--log-level', 'warning', '--full-attach', '--socket-dir-path', bundle,
       '--runtime-arg', '--root', '--runtime-arg', this.paths.runcRoot,
-      ...(o.tty ? ['-t'] : []), ...(o.stdin ? ['-i'] : []),
+      ...(o.tty ? ['-t'] : []), ...(o.stdin ? ['-i'] : []), ...(o.stdin && o.leaveStdinOpen ? ['--leave-stdin-open'] : []),
     ];
     const child = spawn(this.conmon, args, {
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
@@ -86,6 +88,20 @@ export class RuncConmonRuntime {
   /** `runc start` for a container conmon has created (also used by boot recovery). */
   async resume(id: string): Promise<void> {
     await run(this.runc, ['--root', this.paths.runcRoot, 'start', id]);
+  }
+
+  attachSocket(id: string): string {
+    return path.join(this.bundleDir(id), 'attach');
+  }
+
+  /** Set the terminal size of a tty container (conmon's control FIFO). */
+  async resize(id: string, rows: number, cols: number): Promise<void> {
+    const fh = await fsp.open(path.join(this.bundleDir(id), 'ctl'), fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+    try {
+      await fh.write(`1 ${rows} ${cols}\n`);
+    } finally {
+      await fh.close();
+    }
   }
 
   async pause(id: string): Promise<void> {

@@ -1,7 +1,6 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { Socket } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { isRunning } from '../../domain/container';
-import { invalidArgument, noSuchContainer } from '../../domain/errors';
+import { invalidArgument } from '../../domain/errors';
 import { parseTimestamp } from '../../domain/time';
 import { getContainer, type EngineContext } from '../../engine/context';
 import { createContainer, type CreateRequest } from '../../engine/create-container';
@@ -15,6 +14,8 @@ import { waitContainer } from '../../engine/wait-container';
 import { parseFilters } from '../wire/event';
 import { toInspect, toSummary, dockerState } from '../wire/container';
 import { frame, STDERR, STDOUT } from '../stream';
+import { attach } from './attach';
+import { resizeContainer } from '../../engine/resize-container';
 import { toHttpError } from '../errors';
 
 type Q = Record<string, string | undefined>;
@@ -40,7 +41,9 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
       throw invalidArgument('invalid filter');
     }
     let list = [...ctx.views.containers.values()].sort((a, b) => (a.createdSeq < b.createdSeq ? 1 : -1));
-    if (!all && !filters.status && !filters.exited) list = list.filter(isRunning);
+    const limit = Number(q.limit ?? -1);
+    // -n / -l (a limit) list stopped containers too, as Docker does.
+    if (!all && limit <= 0 && !filters.status && !filters.exited) list = list.filter(isRunning);
     list = list.filter((c) => {
       if (filters.status?.length && !filters.status.includes(dockerState(c))) return false;
       if (filters.exited?.length && !(c.status === 'exited' && filters.exited.includes(String(c.exitCode)))) return false;
@@ -56,7 +59,6 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
       }
       return true;
     });
-    const limit = Number(q.limit ?? -1);
     if (limit > 0) list = list.slice(0, limit);
     return list.map((c) => toSummary(c));
   });
@@ -135,7 +137,8 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
   });
 
   app.post('/containers/:id/resize', async (req, reply) => {
-    getContainer(ctx.views, (req.params as { id: string }).id);
+    const q = req.query as Q;
+    await resizeContainer(ctx, (req.params as { id: string }).id, Number(q.h), Number(q.w));
     reply.code(200).send();
   });
 
@@ -173,62 +176,7 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
     const id = (req.params as { id: string }).id;
     getContainer(ctx.views, id);
     reply.hijack();
-    await attach(ctx, id, q, req.raw.socket, false);
+    await attach(ctx, id, q, req.raw.socket, Buffer.alloc(0), false);
   });
 }
 
-/**
- * Attach to a container's output (stdout/stderr as separate frames unless it has a tty).
- * Output is followed from the log conmon writes, from now until the container stops.
- */
-export async function attach(ctx: EngineContext, ref: string, q: Q, socket: Socket, upgraded: boolean): Promise<void> {
-  const c = ctx.views.containers.get(ref) ?? (() => {
-    try {
-      return getContainer(ctx.views, ref);
-    } catch {
-      return undefined;
-    }
-  })();
-  if (!c) {
-    const body = JSON.stringify({ message: noSuchContainer(ref).message });
-    socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-    return;
-  }
-  const ctype = c.config.Tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream';
-  socket.write(
-    upgraded
-      ? `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${ctype}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`
-      : `HTTP/1.1 200 OK\r\nContent-Type: ${ctype}\r\n\r\n`,
-  );
-  if (!truthy(q.stream)) {
-    socket.end();
-    return;
-  }
-  const wantOut = truthy(q.stdout);
-  const wantErr = truthy(q.stderr);
-  const ac = new AbortController();
-  socket.on('close', () => ac.abort());
-  socket.on('error', () => ac.abort());
-  socket.on('data', () => undefined); // stdin is not forwarded yet
-  // Attached output ends when this run (or the next one, if not yet started) ends.
-  let ended = false;
-  const sub = ctx.journal.committed$.subscribe((batch) => {
-    for (const e of batch) {
-      if (e.data.id === c.id && (e.type === 'container.died' || e.type === 'container.destroyed' || e.type === 'container.start-failed')) ended = true;
-    }
-  });
-  try {
-    for await (const e of readLogs(ctx, c.id, { follow: true, fromEnd: true, live: () => !ended, signal: ac.signal })) {
-      if ((e.stream === 'stdout' && !wantOut) || (e.stream === 'stderr' && !wantErr)) continue;
-      const ok = socket.write(c.config.Tty ? e.data : frame(e.stream === 'stdout' ? STDOUT : STDERR, e.data));
-      if (!ok) await new Promise((r) => socket.once('drain', r));
-    }
-  } catch (err) {
-    ctx.log.warn({ err }, 'attach stream failed');
-  } finally {
-    sub.unsubscribe();
-  }
-  socket.end();
-}
-
-export type { FastifyReply };

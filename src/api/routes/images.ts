@@ -77,12 +77,15 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
     }
     if (rest.endsWith('/history')) {
       const img = getImage(ctx.views, decodeURIComponent(rest.slice(0, -8)));
-      return [...img.history].reverse().map((h, i) => ({
+      // Each history entry that made a layer gets that layer's size (bottom first).
+      let layer = 0;
+      const sizes = img.history.map((h) => (h.empty_layer ? 0 : img.layerSizes?.[layer++] ?? img.size));
+      return img.history.map((h, i) => ({ h, size: sizes[i] })).reverse().map(({ h, size }, i) => ({
         Id: i === 0 ? img.id : '<missing>',
         Created: Math.floor(Date.parse(h.created) / 1000),
         CreatedBy: h.created_by ?? '',
         Tags: i === 0 ? img.tags : null,
-        Size: h.empty_layer ? 0 : img.size,
+        Size: size,
         Comment: h.comment ?? '',
       }));
     }

@@ -29,8 +29,10 @@ const ACTIONS: Partial<Record<Envelope['type'], string>> = {
   'container.paused': 'pause',
   'container.unpaused': 'unpause',
   'container.renamed': 'rename',
+  'container.updated': 'update',
   'container.destroyed': 'destroy',
   'image.imported': 'import',
+  'image.committed': 'commit',
   'image.tagged': 'tag',
   'image.untagged': 'untag',
   'image.deleted': 'delete',
@@ -56,7 +58,9 @@ export function toDockerEvent(e: Envelope): DockerEvent | undefined {
     return { status: action, id: e.data.id, from: meta.image ?? '', Type: 'container', Action: action, Actor: { ID: e.data.id, Attributes: attrs }, scope: 'local', time, timeNano };
   }
   const name = e.type === 'image.tagged' || e.type === 'image.untagged' ? e.data.ref : meta.name ?? e.data.id;
-  return { status: action, id: e.data.id, Type: 'image', Action: action, Actor: { ID: e.data.id, Attributes: { name } }, scope: 'local', time, timeNano };
+  const attrs: Record<string, string> = { name };
+  if (e.type === 'image.committed') attrs.comment = e.data.comment;
+  return { status: action, id: e.data.id, Type: 'image', Action: action, Actor: { ID: e.data.id, Attributes: attrs }, scope: 'local', time, timeNano };
 }
 
 export type EventFilters = Record<string, string[]>;

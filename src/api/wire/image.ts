@@ -22,11 +22,11 @@ export function toImageInspect(img: ImageView, lowerDirs: string[]): Record<stri
     Id: img.id,
     RepoTags: img.tags,
     RepoDigests: [],
-    Parent: '',
+    Parent: img.parent ?? '',
     Comment: img.comment,
     Created: img.created,
     DockerVersion: '',
-    Author: '',
+    Author: img.author ?? '',
     Config: {
       Hostname: '',
       Domainname: '',

@@ -1,0 +1,83 @@
+/** What every command shares: its I/O, how it reports errors, and how it is wired into commander. */
+import { InvalidArgumentError, type Command } from 'commander';
+import type { Readable, Writable } from 'node:stream';
+import { ClientError, ConnectionError, type Client } from '../client/client';
+import { TemplateError } from './template';
+
+export const PROG = 'wharf';
+
+export interface IO {
+  stdin: Readable & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable;
+}
+
+export const stdio: IO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+
+/**
+ * One CLI command: an options type O, a function declaring its flags and arguments, a
+ * conversion from what commander parsed to O, and the function that does the work and
+ * returns the exit code.
+ */
+export interface CommandSpec<O> {
+  name: string;
+  aliases?: string[];
+  /** "[OPTIONS] CONTAINER [CONTAINER...]": what follows "wharf <name> " in usage lines. */
+  usage: string;
+  description: string;
+  declare(cmd: Command): Command;
+  options(args: unknown[], flags: Record<string, unknown>): O;
+  run(opts: O, client: Client, io: IO): Promise<number>;
+}
+
+/** A usage problem: printed with the usage line, exit 1 (arguments) or 125 (flags). */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly code = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** The text docker prints for an error, without a trailing newline. */
+export function errorText(e: unknown): string {
+  if (e instanceof ClientError) return `Error response from daemon: ${e.message}`;
+  if (e instanceof ConnectionError) return e.message;
+  if (e instanceof TemplateError) return e.message;
+  return (e as Error)?.message ?? String(e);
+}
+
+export function printError(io: IO, e: unknown): void {
+  io.stderr.write(`${errorText(e)}\n`);
+}
+
+/** Repeatable flags: -e A -e B. */
+export function collect(v: string, acc: string[]): string[] {
+  return [...acc, v];
+}
+
+/** Integer flags, refused like docker refuses them ("invalid argument ... for ... flag"). */
+export function int(v: string): number {
+  if (!/^[-+]?\d+$/.test(v.trim())) throw new InvalidArgumentError(`strconv.ParseInt: parsing "${v}": invalid syntax`);
+  return Number(v);
+}
+
+/**
+ * Run fn over each reference like docker's multi-container commands: every failure is
+ * printed, the rest carry on, exit 1 if any failed.
+ */
+export async function forEachRef(io: IO, refs: string[], fn: (ref: string) => Promise<string | undefined>): Promise<{ code: number; failed: string[] }> {
+  const failed: string[] = [];
+  for (const ref of refs) {
+    try {
+      const out = await fn(ref);
+      if (out !== undefined) io.stdout.write(`${out}\n`);
+    } catch (e) {
+      if (e instanceof ConnectionError) throw e;
+      printError(io, e);
+      failed.push(ref);
+    }
+  }
+  return { code: failed.length ? 1 : 0, failed };
+}

@@ -1,0 +1,546 @@
+/**
+ * A small typed client for the Docker Engine API that wharfd serves, over a unix socket (or
+ * plain tcp), using only node:http. Paths are prefixed with the API version the CLI speaks.
+ */
+import http, { type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+
+/** The API version this client speaks (the daemon's API_VERSION in src/daemon/daemon.ts). */
+export const CLIENT_API_VERSION = '1.50';
+export const DEFAULT_HOST = 'unix:///var/run/wharf.sock';
+
+export type Query = Record<string, string | number | boolean | string[] | undefined>;
+
+/** An error answer from the daemon: the HTTP status and the daemon's `message`. */
+export class ClientError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ClientError';
+  }
+}
+
+/** The daemon could not be reached at all. */
+export class ConnectionError extends Error {
+  constructor(
+    readonly host: string,
+    readonly cause: Error,
+  ) {
+    super(`Cannot connect to the Wharf daemon at ${host}. Is the wharf daemon running?`);
+    this.name = 'ConnectionError';
+  }
+}
+
+export interface RequestOptions {
+  query?: Query;
+  /** A JSON value (sent as application/json), a buffer/string, or a stream piped as the body. */
+  body?: unknown;
+  /** Set when body is a Buffer, string or stream; JSON bodies get application/json. */
+  contentType?: string;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/** Where to connect, from -H/--host, else DOCKER_HOST, else the default socket. */
+export function resolveHost(host?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return host || env.DOCKER_HOST || DEFAULT_HOST;
+}
+
+type Target = { socketPath: string } | { host: string; port: number };
+
+export function parseHost(host: string): Target {
+  if (host.startsWith('unix://')) {
+    const p = host.slice('unix://'.length);
+    if (!p) throw new Error(`invalid host: ${host}`);
+    return { socketPath: p };
+  }
+  if (host.startsWith('/')) return { socketPath: host };
+  const m = /^(?:tcp|http):\/\/(\[[^\]]+\]|[^:/]*)(?::(\d+))?\/?$/.exec(host);
+  if (m) return { host: m[1].replace(/^\[|\]$/g, '') || '127.0.0.1', port: m[2] ? Number(m[2]) : 2375 };
+  throw new Error(`invalid host: ${host}: only unix:// and tcp:// are supported`);
+}
+
+export function encodeQuery(q: Query | undefined): string {
+  if (!q) return '';
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(q)) {
+    if (v === undefined) continue;
+    const vals = Array.isArray(v) ? v : [typeof v === 'boolean' ? (v ? '1' : '0') : String(v)];
+    for (const x of vals) parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(x)}`);
+  }
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
+/** Docker's filters query parameter: {"key":{"value":true}}. */
+export function encodeFilters(filters: Record<string, string[]>): string | undefined {
+  const keys = Object.keys(filters).filter((k) => filters[k].length > 0);
+  if (keys.length === 0) return undefined;
+  const obj: Record<string, Record<string, boolean>> = {};
+  for (const k of keys.sort()) obj[k] = Object.fromEntries(filters[k].map((v) => [v, true]));
+  return JSON.stringify(obj);
+}
+
+// ---- Shapes of what the daemon sends back (the parts the CLI uses). ----
+
+export interface VersionResponse {
+  Platform?: { Name: string };
+  Components?: { Name: string; Version: string; Details?: Record<string, string> }[];
+  Version: string;
+  ApiVersion: string;
+  MinAPIVersion?: string;
+  GitCommit?: string;
+  GoVersion?: string;
+  Os: string;
+  Arch: string;
+  KernelVersion?: string;
+  BuildTime?: string;
+  Experimental?: boolean;
+}
+
+export type InfoResponse = Record<string, unknown> & {
+  ID?: string;
+  Containers?: number;
+  ContainersRunning?: number;
+  ContainersPaused?: number;
+  ContainersStopped?: number;
+  Images?: number;
+  ServerVersion?: string;
+  Driver?: string;
+  DriverStatus?: [string, string][] | null;
+  DockerRootDir?: string;
+};
+
+export interface ImageSummary {
+  Id: string;
+  ParentId?: string;
+  RepoTags: string[] | null;
+  RepoDigests: string[] | null;
+  Created: number;
+  Size: number;
+  SharedSize?: number;
+  VirtualSize?: number;
+  Labels?: Record<string, string> | null;
+  Containers?: number;
+}
+
+export interface ContainerPort {
+  IP?: string;
+  PrivatePort: number;
+  PublicPort?: number;
+  Type: string;
+}
+
+export interface ContainerSummary {
+  Id: string;
+  Names: string[];
+  Image: string;
+  ImageID: string;
+  Command: string;
+  Created: number;
+  Ports: ContainerPort[] | null;
+  Labels: Record<string, string> | null;
+  State: string;
+  Status: string;
+  SizeRw?: number;
+  SizeRootFs?: number;
+  Mounts?: { Name?: string; Source?: string; Destination?: string }[];
+}
+
+export type ContainerInspect = Record<string, unknown> & {
+  Id: string;
+  Name: string;
+  State: { Status: string; Running: boolean; ExitCode: number };
+  Config: { Tty: boolean; OpenStdin?: boolean } & Record<string, unknown>;
+};
+
+export interface CreateResponse {
+  Id: string;
+  Warnings: string[] | null;
+}
+
+export interface WaitResponse {
+  StatusCode: number;
+  Error?: { Message: string } | null;
+}
+
+export interface ImageDeleteItem {
+  Untagged?: string;
+  Deleted?: string;
+}
+
+export interface EventMessage {
+  status?: string;
+  id?: string;
+  from?: string;
+  Type: string;
+  Action: string;
+  Actor: { ID: string; Attributes: Record<string, string> | null };
+  scope?: string;
+  time?: number;
+  /** int64 nanoseconds kept exact (JSON numbers this large do not fit a double). */
+  timeNano?: bigint;
+}
+
+export interface LogsOptions {
+  stdout?: boolean;
+  stderr?: boolean;
+  follow?: boolean;
+  tail?: string;
+  timestamps?: boolean;
+  since?: string;
+  until?: string;
+}
+
+export interface AttachOptions {
+  stream?: boolean;
+  stdin?: boolean;
+  stdout?: boolean;
+  stderr?: boolean;
+  detachKeys?: string;
+}
+
+/** A hijacked connection: the raw socket plus any bytes that came with the 101 answer. */
+export interface Hijacked {
+  socket: Socket;
+  head: Buffer;
+  /** The content type the daemon announced (raw-stream for a tty, multiplexed otherwise). */
+  contentType: string;
+}
+
+export class Client {
+  readonly host: string;
+  private readonly target: Target;
+  private readonly agent: http.Agent;
+
+  constructor(
+    host?: string,
+    readonly debug: (msg: string) => void = () => undefined,
+  ) {
+    this.host = resolveHost(host);
+    this.target = parseHost(this.host);
+    this.agent = new http.Agent({ keepAlive: false });
+  }
+
+  private path(p: string, query?: Query): string {
+    return `/v${CLIENT_API_VERSION}${p}${encodeQuery(query)}`;
+  }
+
+  private baseOptions(method: string, p: string, opts: RequestOptions): http.RequestOptions {
+    const headers: Record<string, string> = { 'User-Agent': `Wharf-Client/${CLIENT_API_VERSION} (linux)`, ...(opts.headers ?? {}) };
+    const base: http.RequestOptions = { method, path: this.path(p, opts.query), headers, agent: this.agent, signal: opts.signal };
+    if ('socketPath' in this.target) base.socketPath = this.target.socketPath;
+    else {
+      base.host = this.target.host;
+      base.port = this.target.port;
+    }
+    return base;
+  }
+
+  private static isStream(b: unknown): b is Readable {
+    return typeof b === 'object' && b !== null && typeof (b as Readable).pipe === 'function';
+  }
+
+  /** Send a request; resolves with the response once its headers are in (any status). */
+  raw(method: string, p: string, opts: RequestOptions = {}): Promise<IncomingMessage> {
+    const ro = this.baseOptions(method, p, opts);
+    const headers = ro.headers as Record<string, string>;
+    let payload: Buffer | undefined;
+    let stream: Readable | undefined;
+    if (Client.isStream(opts.body)) {
+      stream = opts.body;
+      headers['Content-Type'] = opts.contentType ?? 'application/octet-stream';
+    } else if (Buffer.isBuffer(opts.body) || typeof opts.body === 'string') {
+      payload = Buffer.from(opts.body);
+      headers['Content-Type'] = opts.contentType ?? 'text/plain';
+    } else if (opts.body !== undefined) {
+      payload = Buffer.from(JSON.stringify(opts.body));
+      headers['Content-Type'] = 'application/json';
+    }
+    if (payload) headers['Content-Length'] = String(payload.length);
+    this.debug(`${method} ${ro.path}`);
+    return new Promise((resolve, reject) => {
+      const req = http.request(ro, (res) => resolve(res));
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES') reject(new ConnectionError(this.host, e));
+        else reject(e);
+      });
+      if (stream) {
+        stream.on('error', (e) => {
+          req.destroy(e);
+          reject(e);
+        });
+        stream.pipe(req);
+      } else {
+        req.end(payload);
+      }
+    });
+  }
+
+  /** A request whose answer is read as a stream; non-2xx answers become a ClientError. */
+  async stream(method: string, p: string, opts: RequestOptions = {}): Promise<IncomingMessage> {
+    const res = await this.raw(method, p, opts);
+    const status = res.statusCode ?? 0;
+    // 304 (already started / already stopped) is success for the docker API.
+    if ((status < 200 || status >= 300) && status !== 304) throw await errorOf(res);
+    return res;
+  }
+
+  /** A request whose answer is JSON (or empty: undefined). */
+  async json<T>(method: string, p: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.stream(method, p, opts);
+    const text = (await readAll(res)).toString('utf8');
+    return (text.trim() === '' ? undefined : JSON.parse(text)) as T;
+  }
+
+  /** A request whose answer is JSON, kept as its raw text (for byte-faithful inspect output). */
+  async text(method: string, p: string, opts: RequestOptions = {}): Promise<string> {
+    const res = await this.stream(method, p, opts);
+    return (await readAll(res)).toString('utf8');
+  }
+
+  /** Hijack a connection ("Upgrade: tcp", answered by 101) and hand back the socket. */
+  upgrade(method: string, p: string, opts: RequestOptions = {}): Promise<Hijacked> {
+    const ro = this.baseOptions(method, p, { ...opts, headers: { ...(opts.headers ?? {}), Connection: 'Upgrade', Upgrade: 'tcp', 'Content-Type': 'text/plain' } });
+    this.debug(`${method} ${ro.path} (upgrade)`);
+    return new Promise((resolve, reject) => {
+      const req = http.request(ro);
+      req.on('upgrade', (res: IncomingMessage, socket: Socket, head: Buffer) => {
+        resolve({ socket, head, contentType: String(res.headers['content-type'] ?? '') });
+      });
+      req.on('response', (res) => {
+        // The daemon refused to upgrade (e.g. 404 No such container).
+        errorOf(res).then(reject, reject);
+      });
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES') reject(new ConnectionError(this.host, e));
+        else reject(e);
+      });
+      req.end();
+    });
+  }
+
+  // ---- system ----
+
+  async ping(): Promise<boolean> {
+    const res = await this.raw('GET', '/_ping');
+    await readAll(res);
+    return res.statusCode === 200;
+  }
+
+  version(): Promise<VersionResponse> {
+    return this.json('GET', '/version');
+  }
+
+  info(): Promise<InfoResponse> {
+    return this.json('GET', '/info');
+  }
+
+  /** GET /events as a stream of JSON lines. */
+  events(opts: { since?: string; until?: string; filters?: Record<string, string[]> } = {}, signal?: AbortSignal): Promise<IncomingMessage> {
+    return this.stream('GET', '/events', { query: { since: opts.since, until: opts.until, filters: encodeFilters(opts.filters ?? {}) }, signal });
+  }
+
+  // ---- images ----
+
+  /** POST /images/create?fromSrc=-: the archive is streamed as the body; resolves with the progress stream. */
+  imageImport(source: Readable | string, opts: { repo?: string; tag?: string; message?: string; changes?: string[] }): Promise<IncomingMessage> {
+    const fromSrc = typeof source === 'string' ? source : '-';
+    return this.stream('POST', '/images/create', {
+      query: { changes: opts.changes?.length ? opts.changes : undefined, fromSrc, message: opts.message, repo: opts.repo, tag: opts.tag },
+      body: typeof source === 'string' ? undefined : source,
+      contentType: 'text/plain',
+    });
+  }
+
+  /** POST /images/create?fromImage=: a pull (wharfd answers with an error for now). */
+  imagePull(image: string, tag?: string): Promise<IncomingMessage> {
+    return this.stream('POST', '/images/create', { query: { fromImage: image, tag } });
+  }
+
+  imageList(opts: { all?: boolean; filters?: Record<string, string[]> } = {}): Promise<ImageSummary[]> {
+    return this.json('GET', '/images/json', { query: { all: opts.all ? '1' : undefined, filters: encodeFilters(opts.filters ?? {}) } });
+  }
+
+  imageInspectRaw(ref: string): Promise<string> {
+    return this.text('GET', `/images/${encodeRef(ref)}/json`);
+  }
+
+  async imageInspect(ref: string): Promise<Record<string, unknown>> {
+    return JSON.parse(await this.imageInspectRaw(ref)) as Record<string, unknown>;
+  }
+
+  imageTag(source: string, repo: string, tag?: string): Promise<void> {
+    return this.json('POST', `/images/${encodeRef(source)}/tag`, { query: { repo, tag } });
+  }
+
+  imageRemove(ref: string, opts: { force?: boolean; noprune?: boolean } = {}): Promise<ImageDeleteItem[]> {
+    return this.json('DELETE', `/images/${encodeRef(ref)}`, { query: { force: opts.force ? '1' : undefined, noprune: opts.noprune ? '1' : undefined } });
+  }
+
+  // ---- containers ----
+
+  containerCreate(body: Record<string, unknown>, name?: string): Promise<CreateResponse> {
+    return this.json('POST', '/containers/create', { query: { name: name || undefined }, body });
+  }
+
+  containerList(opts: { all?: boolean; limit?: number; size?: boolean; filters?: Record<string, string[]> } = {}): Promise<ContainerSummary[]> {
+    return this.json('GET', '/containers/json', {
+      query: {
+        all: opts.all ? '1' : undefined,
+        limit: opts.limit !== undefined && opts.limit > 0 ? String(opts.limit) : undefined,
+        size: opts.size ? '1' : undefined,
+        filters: encodeFilters(opts.filters ?? {}),
+      },
+    });
+  }
+
+  containerInspectRaw(ref: string): Promise<string> {
+    return this.text('GET', `/containers/${encodeURIComponent(ref)}/json`);
+  }
+
+  async containerInspect(ref: string): Promise<ContainerInspect> {
+    return JSON.parse(await this.containerInspectRaw(ref)) as ContainerInspect;
+  }
+
+  containerStart(ref: string): Promise<void> {
+    return this.json('POST', `/containers/${encodeURIComponent(ref)}/start`);
+  }
+
+  containerStop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    return this.json('POST', `/containers/${encodeURIComponent(ref)}/stop`, { query: { t: opts.timeout, signal: opts.signal } });
+  }
+
+  containerKill(ref: string, signal?: string): Promise<void> {
+    return this.json('POST', `/containers/${encodeURIComponent(ref)}/kill`, { query: { signal } });
+  }
+
+  containerRemove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+    return this.json('DELETE', `/containers/${encodeURIComponent(ref)}`, { query: { force: opts.force ? '1' : undefined, v: opts.volumes ? '1' : undefined } });
+  }
+
+  /**
+   * POST /containers/{id}/wait: resolves once the daemon has registered the waiter (headers
+   * in); `result` then resolves with the exit status.
+   */
+  async containerWait(ref: string, condition?: string): Promise<{ result: Promise<WaitResponse> }> {
+    const res = await this.stream('POST', `/containers/${encodeURIComponent(ref)}/wait`, { query: { condition } });
+    const result = readAll(res).then((b) => {
+      const text = b.toString('utf8').trim();
+      if (!text) throw new Error('wait: connection closed before the container exited');
+      return JSON.parse(text) as WaitResponse;
+    });
+    result.catch(() => undefined);
+    return { result };
+  }
+
+  containerLogs(ref: string, opts: LogsOptions, signal?: AbortSignal): Promise<IncomingMessage> {
+    return this.stream('GET', `/containers/${encodeURIComponent(ref)}/logs`, {
+      query: {
+        stdout: opts.stdout ?? true ? '1' : undefined,
+        stderr: opts.stderr ?? true ? '1' : undefined,
+        follow: opts.follow ? '1' : undefined,
+        tail: opts.tail,
+        timestamps: opts.timestamps ? '1' : undefined,
+        since: opts.since,
+        until: opts.until,
+      },
+      signal,
+    });
+  }
+
+  /** Attach to a container over a hijacked connection. */
+  attach(ref: string, opts: AttachOptions = { stream: true, stdout: true, stderr: true }): Promise<Hijacked> {
+    return this.upgrade('POST', `/containers/${encodeURIComponent(ref)}/attach`, {
+      query: {
+        detachKeys: opts.detachKeys,
+        stderr: opts.stderr ? '1' : undefined,
+        stdin: opts.stdin ? '1' : undefined,
+        stdout: opts.stdout ? '1' : undefined,
+        stream: opts.stream ? '1' : undefined,
+      },
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/** Image references may contain slashes and colons; the daemon takes them as the rest of the path. */
+function encodeRef(ref: string): string {
+  return ref.split('/').map(encodeURIComponent).join('/');
+}
+
+export async function readAll(res: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+  return Buffer.concat(chunks);
+}
+
+async function errorOf(res: IncomingMessage): Promise<ClientError> {
+  const status = res.statusCode ?? 0;
+  const text = (await readAll(res).catch(() => Buffer.alloc(0))).toString('utf8').trim();
+  let message = text;
+  try {
+    const j = JSON.parse(text) as { message?: string };
+    if (j && typeof j.message === 'string') message = j.message;
+  } catch {
+    // not JSON: keep the text
+  }
+  if (!message) message = `${status} ${res.statusMessage ?? ''}`.trim();
+  return new ClientError(status, message);
+}
+
+/**
+ * Parse one JSON event line keeping timeNano exact: the digits are read from the text, since
+ * an int64 of nanoseconds does not survive a double.
+ */
+export function parseEventLine(line: string): EventMessage {
+  const ev = JSON.parse(line) as EventMessage & { timeNano?: unknown };
+  const m = /"timeNano"\s*:\s*(-?\d+)/.exec(line);
+  ev.timeNano = m ? BigInt(m[1]) : ev.time !== undefined ? BigInt(ev.time) * 1_000_000_000n : undefined;
+  return ev;
+}
+
+/** Split a response into lines (JSON message streams, events), as they arrive. */
+export async function* lines(res: Readable): AsyncGenerator<string> {
+  let buf = '';
+  res.setEncoding('utf8');
+  for await (const chunk of res) {
+    buf += chunk as string;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (line) yield line;
+    }
+  }
+  if (buf.trim()) yield buf.trim();
+}
+
+/** A progress message of /images/create and friends. */
+export interface JsonMessage {
+  status?: string;
+  id?: string;
+  progress?: string;
+  error?: string;
+  errorDetail?: { code?: number; message?: string };
+  stream?: string;
+}
+
+/** Read a JSON message stream; an error message in it becomes a thrown Error with its text. */
+export async function readJsonMessages(res: Readable, onMessage: (m: JsonMessage) => void): Promise<void> {
+  for await (const line of lines(res)) {
+    let m: JsonMessage;
+    try {
+      m = JSON.parse(line) as JsonMessage;
+    } catch {
+      continue;
+    }
+    if (m.error || m.errorDetail) throw new Error(m.errorDetail?.message ?? m.error ?? 'unknown error');
+    onMessage(m);
+  }
+}
