@@ -8,6 +8,7 @@ import { attach } from './routes/attach';
 import { containerRoutes } from './routes/containers';
 import { containerCommandRoutes } from './routes/container-commands';
 import { eventRoutes } from './routes/events';
+import { execRoutes, execStartUpgraded } from './routes/exec';
 import { imageRoutes } from './routes/images';
 import { systemRoutes } from './routes/system';
 import type { SystemInfo } from './system-info';
@@ -88,10 +89,18 @@ export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstan
   containerCommandRoutes(app, ctx);
   imageRoutes(app, ctx);
   eventRoutes(app, ctx);
+  execRoutes(app, ctx);
 
   // Hijacked endpoints: a client asking to upgrade the connection ("Upgrade: tcp") reaches
   // node's 'upgrade' event, not the router.
+  // Upgraded connections are no longer the HTTP server's to close: end them when the app closes.
+  const upgraded = new Set<Socket>();
+  app.addHook('preClose', async () => {
+    for (const s of upgraded) s.destroy();
+  });
   app.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
     handleUpgrade(ctx, req, socket, head).catch((e) => {
       const { status, message } = toHttpError(e);
       const body = JSON.stringify({ message });
@@ -107,6 +116,11 @@ async function handleUpgrade(ctx: EngineContext, req: IncomingMessage, socket: S
   if (req.method === 'POST' && m) {
     const q = Object.fromEntries(url.searchParams.entries());
     await attach(ctx, decodeURIComponent(m[1]), q, socket, head, true);
+    return;
+  }
+  const x = /^\/exec\/([^/]+)\/start$/.exec(url.pathname);
+  if (req.method === 'POST' && x) {
+    await execStartUpgraded(ctx, decodeURIComponent(x[1]), req, socket, head);
     return;
   }
   throw new WharfError('not-found', `page not found: ${req.method} ${url.pathname}`);

@@ -1,3 +1,4 @@
+import type { ExecConfig } from './exec';
 /**
  * The facts Wharf records. Each is a past-tense event with a version; the catalogue in the
  * top-level journal/ folder describes them and maps them to Docker's action names.
@@ -99,6 +100,11 @@ export interface HostConfigUpdate {
 }
 export interface ContainerUpdated { type: 'container.updated'; data: { id: string } & HostConfigUpdate }
 
+/** An exec session (docker exec) in a running container; id is the session's, container the container's. */
+export interface ExecCreated { type: 'exec.created'; data: { id: string; container: string; config: ExecConfig } }
+export interface ExecStarted { type: 'exec.started'; data: { id: string; container: string; pid: number } }
+export interface ExecDied { type: 'exec.died'; data: { id: string; container: string; exitCode: number; error?: string } }
+
 export interface ImageImported {
   type: 'image.imported';
   data: {
@@ -150,6 +156,9 @@ export type WharfEvent =
   | ContainerRemoveRequested
   | ContainerDestroyed
   | ContainerUpdated
+  | ExecCreated
+  | ExecStarted
+  | ExecDied
   | ImageImported
   | ImageCommitted
   | ImageTagged
@@ -158,7 +167,7 @@ export type WharfEvent =
 
 export type EventType = WharfEvent['type'];
 
-/** The stream an event belongs to: "container:<id>" or "image:<id>". */
+/** The stream an event belongs to: "container:<id>", "exec:<id>" or "image:<id>". */
 export function streamOf(e: WharfEvent): string {
   return `${e.type.split('.')[0]}:${e.data.id}`;
 }
@@ -180,6 +189,9 @@ export const EVENT_VERSION: Record<EventType, number> = {
   'container.remove-requested': 1,
   'container.destroyed': 1,
   'container.updated': 1,
+  'exec.created': 1,
+  'exec.started': 1,
+  'exec.died': 1,
   'image.imported': 1,
   'image.committed': 1,
   'image.tagged': 1,

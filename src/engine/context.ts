@@ -28,8 +28,8 @@ export interface EngineContext {
 }
 
 /** Append events about one container, with its name and image as the actor's attributes. */
-export function appendFor(ctx: EngineContext, c: Pick<ContainerView, 'name' | 'image' | 'config'>, events: WharfEvent[]): Promise<Envelope[]> {
-  return ctx.journal.append(events, { name: c.name, image: c.image, labels: c.config.Labels ?? {} });
+export function appendFor(ctx: EngineContext, c: Pick<ContainerView, 'name' | 'image' | 'config'>, events: WharfEvent[], extra: Record<string, string> = {}): Promise<Envelope[]> {
+  return ctx.journal.append(events, { name: c.name, image: c.image, labels: c.config.Labels ?? {}, ...extra });
 }
 
 /** Find a container by full id, name, or unique id prefix, as Docker does. */

@@ -25,6 +25,8 @@ export interface LogOptions {
   /** While this says true, following goes on (default: while the container runs). */
   live?: () => boolean;
   signal?: AbortSignal;
+  /** Another log in conmon's format than the container's own (an exec session's). */
+  file?: string;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface LogOptions {
  * optionally following it until the container stops.
  */
 export async function* readLogs(ctx: EngineContext, id: string, o: LogOptions = {}): AsyncIterable<LogEntry> {
-  const file = logPath(ctx, id);
+  const file = o.file ?? logPath(ctx, id);
   let offset = 0;
   if (o.fromEnd) offset = await fsp.stat(file).then((s) => s.size, () => 0);
   let rest: Buffer = Buffer.alloc(0);

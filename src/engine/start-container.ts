@@ -77,6 +77,7 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
     cwd: c.config.WorkingDir || '/',
     user,
     tty: c.config.Tty,
+    consoleSize: consoleSizeOf(c.hostConfig.ConsoleSize),
     hostname: c.config.Hostname,
     rootfs,
     readonlyRootfs: c.hostConfig.ReadonlyRootfs,
@@ -93,6 +94,10 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
     // Docker closes stdin after the first attach ends only for stdin-once, non-tty containers.
     leaveStdinOpen: c.config.Tty || !c.config.StdinOnce,
   });
+}
+
+function consoleSizeOf(v: unknown): [number, number] | undefined {
+  return Array.isArray(v) && v.length === 2 && v[0] > 0 && v[1] > 0 ? [Number(v[0]), Number(v[1])] : undefined;
 }
 
 function homeOf(passwd: string, uid: number): string {

@@ -1,5 +1,6 @@
 import type { Envelope } from '../domain/envelope';
 import { evolveContainer, type ContainerView } from '../domain/container';
+import { evolveExec, KEPT_EXITED_EXECS, type ExecView } from '../domain/exec';
 import { evolveImages, type ImageState } from '../domain/image';
 import type { Journal } from '../journal/journal';
 import { nanosToRfc3339 } from '../domain/time';
@@ -12,6 +13,8 @@ export class Views {
   readonly containers = new Map<string, ContainerView>();
   readonly names = new Map<string, string>();
   readonly images: ImageState = { images: new Map(), tags: new Map() };
+  /** Exec sessions, oldest first; those of a removed container go with it. */
+  readonly execs = new Map<string, ExecView>();
   appliedSeq = 0n;
 
   apply(e: Envelope): void {
@@ -25,10 +28,22 @@ export class Views {
       if (after) {
         this.containers.set(id, after);
         this.names.set(after.name, id);
-      } else this.containers.delete(id);
+      } else {
+        this.containers.delete(id);
+        for (const [xid, x] of this.execs) if (x.containerId === id) this.execs.delete(xid);
+      }
+    } else if (e.type.startsWith('exec.')) {
+      const after = evolveExec(this.execs.get(e.data.id), e);
+      if (after) this.execs.set(after.id, after);
+      if (e.type === 'exec.died') this.forgetOldExecs(e.data.container);
     } else if (e.type.startsWith('image.')) {
       evolveImages(this.images, e, nanosToRfc3339(e.time));
     }
+  }
+
+  private forgetOldExecs(containerId: string): void {
+    const exited = [...this.execs.values()].filter((x) => x.containerId === containerId && x.status === 'exited');
+    for (const x of exited.slice(0, Math.max(0, exited.length - KEPT_EXITED_EXECS))) this.execs.delete(x.id);
   }
 
   /** Replay the whole journal, then follow its commits. */

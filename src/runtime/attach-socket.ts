@@ -1,3 +1,5 @@
+import { closeSync, openSync } from 'node:fs';
+import path from 'node:path';
 import { SeqpacketSocket } from 'node-unix-socket';
 
 /**
@@ -13,7 +15,10 @@ export interface StdinSink {
 const MAX_PACKET = 8192;
 
 export function connectStdin(socketPath: string): Promise<StdinSink> {
-  return new Promise((resolve, reject) => {
+  // A socket path may not exceed 108 bytes; reach it through a descriptor of its directory.
+  const dirFd = openSync(path.dirname(socketPath), 'r');
+  const shortPath = `/proc/self/fd/${dirFd}/${path.basename(socketPath)}`;
+  return new Promise<StdinSink>((resolve, reject) => {
     const sock = new SeqpacketSocket();
     let open = false;
     sock.on('error', (e: Error) => {
@@ -21,7 +26,7 @@ export function connectStdin(socketPath: string): Promise<StdinSink> {
     });
     // conmon copies the container's output here too; the log file is where we read it from.
     sock.on('data', () => undefined);
-    sock.connect(socketPath, () => {
+    sock.connect(shortPath, () => {
       open = true;
       resolve({
         write(data: Buffer) {
@@ -32,7 +37,7 @@ export function connectStdin(socketPath: string): Promise<StdinSink> {
         },
       });
     });
-  });
+  }).finally(() => closeSync(dirFd));
 }
 
 /** Docker's --detach-keys ("ctrl-p,ctrl-q", "a,ctrl-@") as bytes. */

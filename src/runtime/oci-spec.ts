@@ -13,6 +13,8 @@ export interface SpecInput {
   cwd: string;
   user: ProcessUser;
   tty: boolean;
+  /** [height, width] of the terminal at start (docker run -t sends the client's). */
+  consoleSize?: [number, number];
   hostname: string;
   rootfs: string;
   readonlyRootfs: boolean;
@@ -39,6 +41,7 @@ export function buildSpec(i: SpecInput): Record<string, unknown> {
     ociVersion: '1.0.2',
     process: {
       terminal: i.tty,
+      ...(i.tty && i.consoleSize ? { consoleSize: { height: i.consoleSize[0], width: i.consoleSize[1] } } : {}),
       user: { uid: i.user.uid, gid: i.user.gid, ...(i.user.additionalGids?.length ? { additionalGids: i.user.additionalGids } : {}) },
       args: i.args,
       env: i.env,

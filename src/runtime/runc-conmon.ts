@@ -35,6 +35,26 @@ export interface ExitRecord {
 
 export class StartError extends Error {}
 
+export interface ExecOptions {
+  /** The container's id. */
+  id: string;
+  /** The exec session's id: names its directory, log, attach socket and control FIFO. */
+  execId: string;
+  /** A complete OCI process (runc exec --process). */
+  process: Record<string, unknown>;
+  tty: boolean;
+  stdin: boolean;
+}
+
+export interface ExecStarted {
+  pid: number;
+  conmonPid: number;
+  /** Output as conmon logs it (k8s-file). */
+  logPath: string;
+  /** Settles with the process's exit code (conmon's second message on the sync pipe). */
+  exited: Promise<number>;
+}
+
 /**
  * The OCI runtime driver: each container runs under its own conmon, which runs `runc create`
  * and keeps stdio, logs and the exit code whether or not the daemon is alive.
@@ -85,6 +105,64 @@ export class RuncConmonRuntime {
     return { pid, conmonPid };
   }
 
+  /** Where an exec session keeps its process spec, log, attach socket and exit file. */
+  execDir(id: string, execId: string): string {
+    return path.join(this.bundleDir(id), 'exec', execId);
+  }
+
+  /**
+   * Run a process in a running container under its own conmon (`conmon --exec`), which holds
+   * its stdio (or terminal), logs its output and reports its exit code.
+   */
+  async exec(o: ExecOptions): Promise<ExecStarted> {
+    const dir = this.execDir(o.id, o.execId);
+    await fsp.mkdir(dir, { recursive: true });
+    const spec = path.join(dir, 'process.json');
+    await fsp.writeFile(spec, JSON.stringify(o.process));
+    const logPath = path.join(dir, 'exec.log');
+    const args = [
+      '--api-version', '1', '-c', o.id, '-u', o.execId, '-n', o.execId, '-r', this.runc, '-b', dir,
+      '-p', path.join(dir, 'pidfile'), '-P', path.join(dir, 'conmon.pid'),
+      // The exit file lands in the session's own directory, never among the containers' exits.
+      '--exit-dir', dir, '--persist-dir', dir, '-l', `k8s-file:${logPath}`,
+      '--log-level', 'warning', '--full-attach', '--socket-dir-path', dir,
+      '--runtime-arg', '--root', '--runtime-arg', this.paths.runcRoot,
+      '--exec', '--exec-process-spec', spec,
+      ...(o.tty ? ['-t'] : []), ...(o.stdin ? ['-i'] : []),
+    ];
+    const child = spawn(this.conmon, args, {
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+      env: { _OCI_SYNCPIPE: '3', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+      detached: true,
+    });
+    child.unref();
+    const messages = syncMessages(child);
+    const first = await messages.next();
+    if (first.data < 0) {
+      messages.close();
+      throw new StartError(first.message ?? 'exec failed');
+    }
+    const conmonPid = Number(await fsp.readFile(path.join(dir, 'conmon.pid'), 'utf8').catch(() => '0'));
+    const exited = messages.next().then(
+      (m) => m.data,
+      // conmon gone without a word (killed): its exit file is the last witness.
+      async () => {
+        const text = await fsp.readFile(path.join(dir, o.id), 'utf8').catch(() => '');
+        return /^-?\d+\s*$/.test(text) ? Number(text.trim()) : -1;
+      },
+    );
+    return { pid: first.data, conmonPid, logPath, exited };
+  }
+
+  /** Terminal size of an exec session with a tty. */
+  async resizeExec(id: string, execId: string, rows: number, cols: number): Promise<void> {
+    await writeCtl(path.join(this.execDir(id, execId), 'ctl'), rows, cols);
+  }
+
+  execAttachSocket(id: string, execId: string): string {
+    return path.join(this.execDir(id, execId), 'attach');
+  }
+
   /** `runc start` for a container conmon has created (also used by boot recovery). */
   async resume(id: string): Promise<void> {
     await run(this.runc, ['--root', this.paths.runcRoot, 'start', id]);
@@ -96,12 +174,7 @@ export class RuncConmonRuntime {
 
   /** Set the terminal size of a tty container (conmon's control FIFO). */
   async resize(id: string, rows: number, cols: number): Promise<void> {
-    const fh = await fsp.open(path.join(this.bundleDir(id), 'ctl'), fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
-    try {
-      await fh.write(`1 ${rows} ${cols}\n`);
-    } finally {
-      await fh.close();
-    }
+    await writeCtl(path.join(this.bundleDir(id), 'ctl'), rows, cols);
   }
 
   async pause(id: string): Promise<void> {
@@ -183,28 +256,75 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-function readSyncPipe(child: ReturnType<typeof spawn>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const pipe = child.stdio[3] as NodeJS.ReadableStream;
-    let buf = '';
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    const fail = (msg: string) => reject(new StartError(msg));
-    pipe.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /\{[^}]*"data"[^}]*\}/.exec(buf);
-      if (!m) return;
-      pipe.removeAllListeners('data');
-      (pipe as unknown as { destroy(): void }).destroy();
+async function writeCtl(fifo: string, rows: number, cols: number): Promise<void> {
+  const fh = await fsp.open(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+  try {
+    await fh.write(`1 ${rows} ${cols}\n`);
+  } finally {
+    await fh.close();
+  }
+}
+
+interface SyncMessage {
+  data: number;
+  message?: string;
+}
+
+/** conmon's JSON messages on the sync pipe, one at a time; rejects once the pipe ends. */
+function syncMessages(child: ReturnType<typeof spawn>): { next(): Promise<SyncMessage>; close(): void } {
+  const pipe = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
+  let buf = '';
+  let stderr = '';
+  let ended = false;
+  const queue: SyncMessage[] = [];
+  const waiters: { resolve(m: SyncMessage): void; reject(e: Error): void }[] = [];
+  const fail = () => {
+    ended = true;
+    for (const w of waiters.splice(0)) w.reject(new StartError(stderr.trim() || 'conmon exited before reporting'));
+  };
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  pipe.on('data', (d: Buffer) => {
+    buf += d.toString();
+    for (let m = /\{[^}]*"data"[^}]*\}/.exec(buf); m; m = /\{[^}]*"data"[^}]*\}/.exec(buf)) {
+      buf = buf.slice(m.index + m[0].length);
+      let msg: SyncMessage;
       try {
-        const msg = JSON.parse(m[0]) as { data: number; message?: string };
-        if (msg.data < 0) fail(msg.message ?? 'container create failed');
-        else resolve(msg.data);
-      } catch (e) {
-        fail(`bad message from conmon: ${m[0]}`);
+        msg = JSON.parse(m[0]) as SyncMessage;
+      } catch {
+        msg = { data: -1, message: `bad message from conmon: ${m[0]}` };
       }
-    });
-    pipe.on('end', () => fail(stderr.trim() || 'conmon exited before reporting the container pid'));
-    child.on('error', (e) => fail(`cannot run conmon: ${e.message}`));
+      const w = waiters.shift();
+      if (w) w.resolve(msg);
+      else queue.push(msg);
+    }
   });
+  pipe.on('end', fail);
+  pipe.on('error', fail);
+  child.on('error', (e) => {
+    stderr += `cannot run conmon: ${e.message}`;
+    fail();
+  });
+  return {
+    next() {
+      const m = queue.shift();
+      if (m) return Promise.resolve(m);
+      if (ended) return Promise.reject(new StartError(stderr.trim() || 'conmon exited before reporting'));
+      return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
+    },
+    close() {
+      pipe.destroy();
+    },
+  };
+}
+
+/** The container's pid, as conmon reports it once `runc create` is done. */
+async function readSyncPipe(child: ReturnType<typeof spawn>): Promise<number> {
+  const messages = syncMessages(child);
+  try {
+    const first = await messages.next();
+    if (first.data < 0) throw new StartError(first.message ?? 'container create failed');
+    return first.data;
+  } finally {
+    messages.close();
+  }
 }

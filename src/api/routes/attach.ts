@@ -62,7 +62,7 @@ export async function attach(ctx: EngineContext, ref: string, q: Q, socket: Sock
     }
   });
 
-  const input = wantIn ? new StdinForwarder(ctx, id, detachKeys, () => ac.abort()) : undefined;
+  const input = wantIn ? new StdinForwarder(detachKeys, () => ac.abort(), () => containerStdin(ctx, id)) : undefined;
   socket.on('data', (d: Buffer) => input?.push(d));
   socket.on('end', () => input?.end());
   if (head.length) input?.push(head);
@@ -82,38 +82,48 @@ export async function attach(ctx: EngineContext, ref: string, q: Q, socket: Sock
   if (!socket.destroyed) socket.end();
 }
 
-/** Client keystrokes → the container's stdin, once it runs; watches for the detach keys. */
-class StdinForwarder {
+/** The container's stdin once it runs (undefined if this run ends first). */
+async function containerStdin(ctx: EngineContext, id: string): Promise<StdinSink | undefined> {
+  const c = ctx.views.containers.get(id);
+  if (!c || !isRunning(c)) {
+    const started = await firstValueFrom(
+      ctx.journal.committed$.pipe(
+        mergeMap((b) => from(b)),
+        filter((e) => e.data.id === id && (e.type === 'container.started' || e.type === 'container.died' || e.type === 'container.destroyed' || e.type === 'container.start-failed')),
+      ),
+      { defaultValue: undefined },
+    );
+    if (started?.type !== 'container.started') return undefined;
+  }
+  return connectStdin(ctx.runtime.attachSocket(id));
+}
+
+/** Client keystrokes → a process's stdin, once it can be opened; watches for the detach keys. */
+export class StdinForwarder {
   private sink?: StdinSink;
   private pending: Buffer[] = [];
   private eof = false;
   private closed = false;
   private readonly scanner: DetachScanner;
 
-  constructor(private readonly ctx: EngineContext, private readonly id: string, keys: Buffer, private readonly onDetach: () => void) {
+  constructor(keys: Buffer, private readonly onDetach: () => void, open: () => Promise<StdinSink | undefined>) {
     this.scanner = new DetachScanner(keys);
-    void this.connect();
+    void this.connect(open);
   }
 
-  private async connect(): Promise<void> {
-    const c = this.ctx.views.containers.get(this.id);
-    if (!c || !isRunning(c)) {
-      const started = await firstValueFrom(
-        this.ctx.journal.committed$.pipe(
-          mergeMap((b) => from(b)),
-          filter((e) => e.data.id === this.id && (e.type === 'container.started' || e.type === 'container.died' || e.type === 'container.destroyed' || e.type === 'container.start-failed')),
-        ),
-        { defaultValue: undefined },
-      );
-      if (started?.type !== 'container.started') return;
-    }
-    if (this.closed) return;
+  private async connect(open: () => Promise<StdinSink | undefined>): Promise<void> {
+    let sink;
     try {
-      this.sink = await connectStdin(this.ctx.runtime.attachSocket(this.id));
-    } catch (err) {
-      this.ctx.log.warn({ id: this.id, err: (err as Error).message }, 'cannot attach stdin');
+      sink = await open();
+    } catch {
+      return; // the process is gone: nothing to write to
+    }
+    if (!sink) return;
+    if (this.closed) {
+      sink.end(); // detached before the process could be reached
       return;
     }
+    this.sink = sink;
     for (const b of this.pending) this.sink.write(b);
     this.pending = [];
     if (this.eof) this.sink.end();
@@ -126,13 +136,13 @@ class StdinForwarder {
       else this.pending.push(forward);
     }
     if (detached) {
-      // Leave the container running; its stdin stays open for the next attach.
+      // Leave the process running; its stdin stays open for the next attach.
       this.closed = true;
       this.onDetach();
     }
   }
 
-  /** The client closed its input (stdin EOF): close the container's stdin. */
+  /** The client closed its input (stdin EOF): close the process's stdin. */
   end(): void {
     if (this.closed) return;
     this.eof = true;

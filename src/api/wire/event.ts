@@ -31,6 +31,9 @@ const ACTIONS: Partial<Record<Envelope['type'], string>> = {
   'container.renamed': 'rename',
   'container.updated': 'update',
   'container.destroyed': 'destroy',
+  'exec.created': 'exec_create',
+  'exec.started': 'exec_start',
+  'exec.died': 'exec_die',
   'image.imported': 'import',
   'image.committed': 'commit',
   'image.tagged': 'tag',
@@ -41,9 +44,17 @@ const ACTIONS: Partial<Record<Envelope['type'], string>> = {
 export function toDockerEvent(e: Envelope): DockerEvent | undefined {
   const action = ACTIONS[e.type];
   if (!action) return undefined;
-  const meta = (e.meta ?? {}) as { name?: string; image?: string; labels?: Record<string, string> };
+  const meta = (e.meta ?? {}) as { name?: string; image?: string; labels?: Record<string, string>; execCmd?: string };
   const time = Number(e.time / 1_000_000_000n);
   const timeNano = e.time;
+  if (e.type === 'exec.created' || e.type === 'exec.started' || e.type === 'exec.died') {
+    // Docker reports execs as container events: "exec_create: <cmd>", "exec_start: <cmd>", "exec_die".
+    const attrs: Record<string, string> = { ...(meta.labels ?? {}), execID: e.data.id, image: meta.image ?? '', name: meta.name ?? '' };
+    if (e.type === 'exec.died') attrs.exitCode = String(e.data.exitCode);
+    const act = e.type === 'exec.died' ? action : `${action}: ${meta.execCmd ?? ''}`;
+    const cid = e.data.container;
+    return { status: act, id: cid, from: meta.image ?? '', Type: 'container', Action: act, Actor: { ID: cid, Attributes: attrs }, scope: 'local', time, timeNano };
+  }
   if (e.type.startsWith('container.')) {
     const attrs: Record<string, string> = { ...(meta.labels ?? {}), image: meta.image ?? '', name: meta.name ?? '' };
     if (e.type === 'container.died') {

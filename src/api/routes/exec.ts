@@ -1,0 +1,158 @@
+import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { invalidArgument } from '../../domain/errors';
+import type { EngineContext } from '../../engine/context';
+import { createExec, getExec, resizeExec, startExec, type ExecCreateBody, type ExecSession } from '../../engine/exec-container';
+import { readLogs } from '../../engine/read-logs';
+import { connectStdin, parseDetachKeys } from '../../runtime/attach-socket';
+import { frame, STDERR, STDOUT } from '../stream';
+import { toDockerExec } from '../wire/exec';
+import { StdinForwarder } from './attach';
+
+interface ExecStartBody {
+  Detach?: boolean;
+  Tty?: boolean;
+  ConsoleSize?: [number, number] | null;
+}
+
+type Q = Record<string, string | undefined>;
+const idOf = (req: { params: unknown }) => (req.params as { id: string }).id;
+
+/** docker exec: create a session, start it (attached through a hijacked connection, or detached), inspect, resize. */
+export function execRoutes(app: FastifyInstance, ctx: EngineContext): void {
+  app.post('/containers/:id/exec', async (req, reply) => {
+    const body = (req.body ?? {}) as ExecCreateBody;
+    if (typeof body !== 'object' || Array.isArray(body)) throw invalidArgument('invalid JSON: expected an object');
+    const id = await createExec(ctx, idOf(req), body);
+    reply.code(201).send({ Id: id });
+  });
+
+  app.get('/exec/:id/json', async (req) => toDockerExec(getExec(ctx, idOf(req))));
+
+  app.post('/exec/:id/resize', async (req, reply) => {
+    const q = req.query as Q;
+    await resizeExec(ctx, idOf(req), Number(q.h), Number(q.w));
+    reply.code(200).send();
+  });
+
+  // Without "Upgrade: tcp": detached, or a plain response whose body is the stream.
+  app.post('/exec/:id/start', async (req, reply) => {
+    const body = (req.body ?? {}) as ExecStartBody;
+    const id = idOf(req);
+    getExec(ctx, id);
+    if (body.Detach) {
+      await startExec(ctx, id, consoleSizeOf(body));
+      return reply.code(200).send();
+    }
+    reply.hijack();
+    await execAttach(ctx, id, body, reply.raw.socket as Socket, Buffer.alloc(0), false);
+  });
+}
+
+/** POST /exec/{id}/start with "Upgrade: tcp": its JSON body comes first, then the client's stdin. */
+export async function execStartUpgraded(ctx: EngineContext, id: string, req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+  const { body, rest } = await readBody(req, socket, head);
+  let parsed: ExecStartBody;
+  try {
+    parsed = body.length ? (JSON.parse(body.toString()) as ExecStartBody) : {};
+  } catch (e) {
+    throw invalidArgument(`invalid JSON: ${(e as Error).message}`);
+  }
+  getExec(ctx, id);
+  if (parsed.Detach) {
+    await startExec(ctx, id, consoleSizeOf(parsed));
+    socket.end('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+    return;
+  }
+  await execAttach(ctx, id, parsed, socket, rest, true);
+}
+
+/**
+ * Start the session and stream it: output follows the session's log until it exits (frames
+ * per stream unless it has a tty); the client's input goes to its stdin. A process that
+ * cannot start is reported on the stream, as Docker does, and its exit code set (126/127).
+ */
+async function execAttach(ctx: EngineContext, id: string, body: ExecStartBody, socket: Socket, head: Buffer, upgraded: boolean): Promise<void> {
+  const x = getExec(ctx, id);
+  const detachKeys = parseDetachKeys(x.config.DetachKeys || 'ctrl-p,ctrl-q');
+  const tty = x.config.Tty;
+  const ctype = tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream';
+  const out = (stream: number, data: Buffer) => socket.write(tty ? data : frame(stream, data));
+  // Listen to the client from the start: what it types before the process runs is kept.
+  const ac = new AbortController();
+  socket.on('close', () => ac.abort());
+  socket.on('error', () => ac.abort());
+  let started!: (ok: boolean) => void;
+  const running = new Promise<boolean>((r) => (started = r));
+  const input = x.config.AttachStdin
+    ? new StdinForwarder(detachKeys, () => ac.abort(), async () => ((await running) ? connectStdin(ctx.runtime.execAttachSocket(x.containerId, id)) : undefined))
+    : undefined;
+  socket.on('data', (d: Buffer) => input?.push(d));
+  socket.on('end', () => input?.end());
+  if (head.length) input?.push(head);
+  socket.resume();
+  let session: ExecSession;
+  try {
+    session = await startExec(ctx, id, consoleSizeOf(body));
+    started(true);
+  } catch (e) {
+    started(false);
+    input?.close();
+    if (getExec(ctx, id).status !== 'exited') throw e; // refused before anything ran: an HTTP error
+    socket.write(upgraded ? upgradedHead(ctype) : okHead(ctype));
+    out(STDOUT, Buffer.from(`${(e as Error).message}\r\n`));
+    socket.end();
+    return;
+  }
+  socket.write(upgraded ? upgradedHead(ctype) : okHead(ctype));
+  try {
+    for await (const e of readLogs(ctx, x.containerId, {
+      file: session.logPath,
+      follow: true,
+      partial: true,
+      live: () => ctx.views.execs.get(id)?.status === 'running',
+      signal: ac.signal,
+    })) {
+      if ((e.stream === 'stdout' && !x.config.AttachStdout) || (e.stream === 'stderr' && !x.config.AttachStderr)) continue;
+      if (!out(e.stream === 'stdout' ? STDOUT : STDERR, e.data)) await new Promise((r) => socket.once('drain', r));
+    }
+  } catch (err) {
+    ctx.log.warn({ err }, 'exec stream failed');
+  } finally {
+    input?.close();
+  }
+  if (!socket.destroyed) socket.end();
+}
+
+const upgradedHead = (ctype: string) => `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${ctype}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`;
+const okHead = (ctype: string) => `HTTP/1.1 200 OK\r\nContent-Type: ${ctype}\r\n\r\n`;
+
+function consoleSizeOf(b: ExecStartBody): [number, number] | undefined {
+  const s = b.ConsoleSize;
+  return Array.isArray(s) && s.length === 2 && s[0] > 0 && s[1] > 0 ? [s[0], s[1]] : undefined;
+}
+
+/** The request body of an upgraded request: Content-Length bytes from head, then the socket. */
+function readBody(req: IncomingMessage, socket: Socket, head: Buffer): Promise<{ body: Buffer; rest: Buffer }> {
+  const want = Number(req.headers['content-length'] ?? 0);
+  return new Promise((resolve, reject) => {
+    let buf = head;
+    const done = () => {
+      if (buf.length < want) return false;
+      socket.pause(); // the rest is the client's stdin: held until someone listens
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      resolve({ body: buf.subarray(0, want), rest: buf.subarray(want) });
+      return true;
+    };
+    const onData = (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      done();
+    };
+    const onEnd = () => reject(invalidArgument('request body cut short'));
+    if (done()) return;
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+  });
+}
