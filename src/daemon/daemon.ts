@@ -10,6 +10,7 @@ import type { EngineContext } from '../engine/context';
 import { onExitFile } from '../engine/container-exited';
 import { KeyedLock } from '../engine/keyed-lock';
 import { recoverContainers, watchMonitors } from '../engine/recover';
+import { adoptExecs } from '../engine/exec-container';
 import { ImageStore } from '../images/store';
 import { LevelJournal } from '../journal/level-journal';
 import { Views } from '../projections/views';
@@ -79,6 +80,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
   });
   await recoverContainers(ctx);
   const stopMonitorWatch = watchMonitors(ctx);
+  const stopExecWatch = adoptExecs(ctx);
 
   const info: SystemInfo = {
     version: WHARF_VERSION,
@@ -122,6 +124,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
       closed = true;
       // Live restore is the default: containers keep running under conmon.
       stopMonitorWatch();
+      stopExecWatch();
       runtime.stopWatching();
       await app.close();
       for (const s of sockets) await fsp.rm(s, { force: true });

@@ -4,7 +4,7 @@ import { decideExecCreate, decideExecStart, type ExecConfig, type ExecView } fro
 import { conflict, invalidArgument, notFound, WharfError } from '../domain/errors';
 import type { WharfEvent } from '../domain/events';
 import { newId } from '../domain/ids';
-import { StartError } from '../runtime/runc-conmon';
+import { isAlive, StartError } from '../runtime/runc-conmon';
 import { resolveUser } from '../runtime/user';
 import { appendFor, getContainer, type EngineContext } from './context';
 
@@ -65,20 +65,15 @@ export function startExec(ctx: EngineContext, execId: string, consoleSize?: [num
     decideExecStart(x, c);
     const meta = { container: c.id };
     const append = (events: WharfEvent[]) => appendFor(ctx, c, events, { execCmd: x.config.Cmd.join(' ') });
-    let process;
-    try {
-      process = await execProcess(ctx, c.id, x.config, consoleSize);
-    } catch (e) {
-      throw invalidArgument((e as Error).message);
-    }
     let started;
     try {
+      const process = await execProcess(ctx, c.id, x.config, consoleSize);
       started = await ctx.runtime.exec({ id: c.id, execId, process, tty: x.config.Tty, stdin: x.config.AttachStdin });
     } catch (e) {
       const message = execErrorMessage(e);
       const exitCode = /executable file not found|no such file or directory/.test(message) ? 127 : 126;
       await append([{ type: 'exec.died', data: { id: execId, ...meta, exitCode, error: message } }]);
-      throw new WharfError(e instanceof StartError ? 'conflict' : 'internal', message);
+      throw new WharfError(e instanceof StartError || e instanceof UserNotFound ? 'conflict' : 'internal', message);
     }
     await append([{ type: 'exec.started', data: { id: execId, ...meta, pid: started.pid } }]);
     const done = started.exited.then(async (exitCode) => {
@@ -112,7 +107,11 @@ async function execProcess(ctx: EngineContext, id: string, config: ExecConfig, c
     const [passwd, group] = await Promise.all(
       ['etc/passwd', 'etc/group'].map((f) => fsp.readFile(path.join(spec.root.path, f), 'utf8').catch(() => '')),
     );
-    proc.user = resolveUser(config.User, passwd, group);
+    try {
+      proc.user = resolveUser(config.User, passwd, group);
+    } catch (e) {
+      throw new UserNotFound((e as Error).message);
+    }
   }
   if (config.Privileged || c.hostConfig.Privileged) {
     const all = ctx.hostLimits.caps;
@@ -128,10 +127,14 @@ export function mergeEnv(base: string[], extra: string[]): string[] {
   return [...out.values()];
 }
 
+/** Docker's words for a process that could not start (what runc said, or a user that is not there). */
 function execErrorMessage(e: unknown): string {
+  if (e instanceof UserNotFound) return `OCI runtime exec failed: exec failed: unable to start container process: ${e.message}: unknown`;
   const raw = (e as Error).message.replace(/^.*?msg="?/s, '').replace(/"?\s*$/, '').replace(/\\"/g, '"').trim();
   return e instanceof StartError ? `OCI runtime exec failed: ${raw}: unknown` : raw;
 }
+
+class UserNotFound extends Error {}
 
 /** Window size of an exec session with a tty (docker exec -t follows the terminal). */
 export async function resizeExec(ctx: EngineContext, execId: string, rows: number, cols: number): Promise<void> {
@@ -142,4 +145,38 @@ export async function resizeExec(ctx: EngineContext, execId: string, rows: numbe
   await ctx.runtime.resizeExec(x.containerId, execId, rows, cols).catch((e: Error) => {
     throw conflict(`cannot resize exec ${execId}: ${e.message}`);
   });
+}
+
+/**
+ * Exec sessions that were running when the daemon went away have lost their sync pipe:
+ * settle them from the exit file their conmon writes (or as unknown once conmon is gone).
+ * Returns a stop function for the poll that watches those still running.
+ */
+export function adoptExecs(ctx: EngineContext, everyMs = 1000): () => void {
+  const adopted = new Set([...ctx.views.execs.values()].filter((x) => x.status === 'running').map((x) => x.id));
+  const check = async () => {
+    for (const id of adopted) {
+      const x = ctx.views.execs.get(id);
+      const c = x && ctx.views.containers.get(x.containerId);
+      if (!x || !c || x.status !== 'running') {
+        adopted.delete(id);
+        continue;
+      }
+      const dir = ctx.runtime.execDir(c.id, id);
+      const text = await fsp.readFile(path.join(dir, c.id), 'utf8').catch(() => '');
+      const conmonPid = Number(await fsp.readFile(path.join(dir, 'conmon.pid'), 'utf8').catch(() => '0'));
+      let exitCode: number | undefined;
+      if (/^-?\d+\s*$/.test(text)) exitCode = Number(text.trim());
+      else if (!isAlive(conmonPid)) exitCode = -1;
+      if (exitCode === undefined) continue;
+      adopted.delete(id);
+      await appendFor(ctx, c, [{ type: 'exec.died', data: { id, container: c.id, exitCode, ...(exitCode < 0 ? { error: 'exec monitor exited while the daemon was down' } : {}) } }], {
+        execCmd: x.config.Cmd.join(' '),
+      });
+    }
+  };
+  const timer = setInterval(() => void check().catch((e: Error) => ctx.log.warn({ err: e.message }, 'exec check failed')), everyMs);
+  timer.unref();
+  void check();
+  return () => clearInterval(timer);
 }
