@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # Remove what an interrupted test run left behind: wharfd daemons, containers, conmon
-# monitors, mounts and temp dirs under /tmp/wharf-test-* (tests clean up after themselves;
-# this is for runs that were killed).
+# monitors, mounts and temp dirs (tests clean up after themselves; this is for runs that
+# were killed).
+#
+#   clean-test-leftovers.sh            every /tmp/wharf-test-* dir (manual use only: it also
+#                                      kills the daemons of test runs still going)
+#   clean-test-leftovers.sh DIR...     only these dirs (what a benchmark uses for its own)
 set -u
-for dir in /tmp/wharf-test-*; do
+if [ $# -gt 0 ]; then dirs=("$@"); else dirs=(/tmp/wharf-test-*); fi
+for dir in "${dirs[@]}"; do
   [ -d "$dir" ] || continue
+  dir=$(cd "$dir" && pwd -P)
+  [ "$dir" != / ] || continue
   pkill -KILL -f "wharfd .*$dir" 2>/dev/null
   if [ -d "$dir/run/runc" ]; then
     for id in $(ls "$dir/run/runc"); do runc --root "$dir/run/runc" delete --force "$id" >/dev/null 2>&1; done

@@ -14,19 +14,14 @@ const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sb
 export async function createContainer(ctx: EngineContext, req: CreateRequest, name?: string): Promise<{ id: string; warnings: string[] }> {
   if (!req.Image) throw invalidArgument('Config cannot be empty in order to create a container');
   const image = getImage(ctx.views, req.Image);
-  if (name !== undefined && name !== '') {
-    if (!validContainerName(name)) {
+  const generated = name === undefined || name === '';
+  if (!generated) {
+    if (!validContainerName(name!)) {
       throw invalidArgument(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     }
-    name = name.replace(/^\//, '');
-  } else {
-    name = generateName((n) => ctx.views.names.has(n));
-  }
-  const existing = ctx.views.names.get(name);
-  if (existing) {
-    throw conflict(
-      `Conflict. The container name "/${name}" is already in use by container "${existing}". You have to remove (or rename) that container to be able to reuse that name.`,
-    );
+    name = name!.replace(/^\//, '');
+    const existing = ctx.views.names.get(name);
+    if (existing) throw nameInUse(name, existing);
   }
   const id = newId();
   const config = mergeConfig(id, req, image);
@@ -39,33 +34,42 @@ export async function createContainer(ctx: EngineContext, req: CreateRequest, na
     throw invalidArgument((e as Error).message);
   }
   // The name is claimed by the append itself: the view updates synchronously on commit, and
-  // two creates with one name are serialised on the name's lock.
-  return ctx.locks.run(`name:${name}`, async () => {
-    const again = ctx.views.names.get(name!);
-    if (again) {
-      throw conflict(
-        `Conflict. The container name "/${name}" is already in use by container "${again}". You have to remove (or rename) that container to be able to reuse that name.`,
-      );
-    }
-    const c = { name: name!, image: req.Image!, config };
-    await appendFor(ctx, c, [
-      {
-        type: 'container.created',
-        data: {
-          id,
-          name: name!,
-          image: req.Image!,
-          imageId: image.id,
-          created: nowRfc3339(),
-          path: cmdline[0],
-          args: cmdline.slice(1),
-          config,
-          hostConfig,
+  // two creates with one name are serialised on the name's lock. A generated name that a
+  // concurrent create claimed meanwhile is generated again (as Docker does), a few times at most.
+  for (let attempt = 0; ; attempt++) {
+    const tryName = generated ? generateName((n) => ctx.views.names.has(n)) : name!;
+    const claimed = await ctx.locks.run(`name:${tryName}`, async () => {
+      const again = ctx.views.names.get(tryName);
+      if (again) {
+        if (generated && attempt < 10) return false;
+        throw nameInUse(tryName, again);
+      }
+      await appendFor(ctx, { name: tryName, image: req.Image!, config }, [
+        {
+          type: 'container.created',
+          data: {
+            id,
+            name: tryName,
+            image: req.Image!,
+            imageId: image.id,
+            created: nowRfc3339(),
+            path: cmdline[0],
+            args: cmdline.slice(1),
+            config,
+            hostConfig,
+          },
         },
-      },
-    ]);
-    return { id, warnings: [] };
-  });
+      ]);
+      return true;
+    });
+    if (claimed) return { id, warnings: [] };
+  }
+}
+
+function nameInUse(name: string, by: string) {
+  return conflict(
+    `Conflict. The container name "/${name}" is already in use by container "${by}". You have to remove (or rename) that container to be able to reuse that name.`,
+  );
 }
 
 /** The image's config under the user's options, as Docker merges them. */

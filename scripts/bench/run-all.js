@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+'use strict';
+// `npm run bench`: every benchmark against wharfd, then against real Docker (each engine
+// started once on its own /tmp/wharfbench-* dir and removed afterwards); prints the markdown
+// table of the README's Benchmarks section, with the machine it ran on. Progress on stderr.
+const { main } = require('./lib');
+const { latency } = require('./run-latency');
+const { fleet } = require('./run-fleet');
+const { psMany } = require('./run-ps');
+
+main([latency, fleet, psMany]);
