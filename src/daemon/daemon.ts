@@ -11,6 +11,7 @@ import { onExitFile } from '../engine/container-exited';
 import { KeyedLock } from '../engine/keyed-lock';
 import { recoverContainers, watchMonitors } from '../engine/recover';
 import { adoptExecs } from '../engine/exec-container';
+import { RestartTimers, startByPolicyAtBoot } from '../engine/restart-policy';
 import { ImageStore } from '../images/store';
 import { LevelJournal } from '../journal/level-journal';
 import { Views } from '../projections/views';
@@ -73,6 +74,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
     },
     log: log.child({ component: 'engine' }),
     locks: new KeyedLock(),
+    restarts: new RestartTimers(),
   };
 
   runtime.watchExits((id) => {
@@ -81,6 +83,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
   await recoverContainers(ctx);
   const stopMonitorWatch = watchMonitors(ctx);
   const stopExecWatch = adoptExecs(ctx);
+  startByPolicyAtBoot(ctx);
 
   const info: SystemInfo = {
     version: WHARF_VERSION,
@@ -125,6 +128,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
       // Live restore is the default: containers keep running under conmon.
       stopMonitorWatch();
       stopExecWatch();
+      ctx.restarts.cancelAll();
       runtime.stopWatching();
       await app.close();
       for (const s of sockets) await fsp.rm(s, { force: true });

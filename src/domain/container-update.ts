@@ -1,4 +1,4 @@
-import type { ContainerView } from './container';
+import { checkRestartPolicy, type ContainerView } from './container';
 import { conflict, invalidArgument } from './errors';
 import type { HostConfigUpdate, WharfEvent } from './events';
 
@@ -17,7 +17,6 @@ export interface UpdateRequest {
   [k: string]: unknown;
 }
 
-const RESTART_POLICIES = ['no', 'always', 'unless-stopped', 'on-failure'];
 
 const numberOf = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
@@ -59,10 +58,8 @@ export function decideUpdate(c: ContainerView, req: UpdateRequest): WharfEvent[]
   if (req.PidsLimit !== undefined && req.PidsLimit !== null) ch.PidsLimit = numberOf(req.PidsLimit) > 0 ? numberOf(req.PidsLimit) : 0;
   const rp = req.RestartPolicy;
   if (rp && rp.Name) {
-    if (!RESTART_POLICIES.includes(rp.Name)) throw invalidArgument(`invalid restart policy: unknown policy '${rp.Name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
     const count = numberOf(rp.MaximumRetryCount);
-    if (count && rp.Name !== 'on-failure') throw invalidArgument(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
-    if (count < 0) throw invalidArgument('invalid restart policy: maximum retry count cannot be negative');
+    checkRestartPolicy({ Name: rp.Name, MaximumRetryCount: count }, false);
     if (c.hostConfig.AutoRemove && rp.Name !== 'no') throw conflict('Restart policy cannot be updated because AutoRemove is enabled for the container');
     ch.RestartPolicy = { Name: rp.Name, MaximumRetryCount: count };
   }

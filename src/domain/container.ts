@@ -1,8 +1,8 @@
-import { conflict, notModified } from './errors';
+import { conflict, invalidArgument, notModified } from './errors';
 import type { ContainerConfig, HostConfig, WharfEvent } from './events';
 
 /** A container's lifecycle as a closed union: exactly one status at a time. */
-export type ContainerStatus = 'created' | 'starting' | 'running' | 'paused' | 'exited' | 'removing';
+export type ContainerStatus = 'created' | 'starting' | 'running' | 'paused' | 'restarting' | 'exited' | 'removing';
 
 export interface ContainerView {
   id: string;
@@ -25,6 +25,10 @@ export interface ContainerView {
   /** A stop was asked for since the last start: its die is followed by a stop event. */
   stopRequested: boolean;
   restartCount: number;
+  /** Stopped or killed by a user since its last start: a restart policy leaves it down. */
+  manuallyStopped: boolean;
+  /** The delay before the last policy restart (Docker's back-off doubles it). */
+  restartDelayMs: number;
   /** seq of the event that created it: "ps" lists newest first by this. */
   createdSeq: bigint;
 }
@@ -47,10 +51,19 @@ export function evolveContainer(c: ContainerView | undefined, e: WharfEvent, seq
         oomKilled: false,
         stopRequested: false,
         restartCount: 0,
+        manuallyStopped: false,
+        restartDelayMs: 0,
         createdSeq: seq,
       };
     case 'container.start-requested':
-      return c && { ...c, status: 'starting', error: '' };
+      // A user's start clears the policy's count and the manual stop; a policy restart counts.
+      return c && (e.data.restart
+        ? { ...c, status: 'starting', error: '', restartCount: c.restartCount + 1 }
+        : { ...c, status: 'starting', error: '', restartCount: 0, manuallyStopped: false, restartDelayMs: 0 });
+    case 'container.restart-scheduled':
+      return c && { ...c, status: 'restarting', restartDelayMs: e.data.delayMs };
+    case 'container.restart-cancelled':
+      return c && c.status === 'restarting' ? { ...c, status: 'exited' } : c;
     case 'container.started':
       return c && {
         ...c,
@@ -67,7 +80,9 @@ export function evolveContainer(c: ContainerView | undefined, e: WharfEvent, seq
       // Docker leaves a container whose process could not start as "created" with the error.
       return c && { ...c, status: c.startedAt === ZERO_TIME ? 'created' : 'exited', error: e.data.error, exitCode: e.data.exitCode, pid: 0 };
     case 'container.stop-requested':
-      return c && { ...c, stopRequested: true };
+      return c && { ...c, stopRequested: true, manuallyStopped: true };
+    case 'container.kill-requested':
+      return c && { ...c, manuallyStopped: true };
     case 'container.died':
       return c && {
         ...c,
@@ -107,11 +122,11 @@ export const isRunning = (c: ContainerView): boolean => c.status === 'running' |
 
 // decide: pure checks that turn a command on the current view into events, or refuse it.
 
-export function decideStart(c: ContainerView): WharfEvent[] {
+export function decideStart(c: ContainerView, restart = false): WharfEvent[] {
   if (c.status === 'running' || c.status === 'starting') throw notModified('Container already started');
   if (c.status === 'paused') throw conflict('cannot start a paused container, try unpause instead');
   if (c.status === 'removing') throw conflict(`container is marked for removal and cannot be started`);
-  return [{ type: 'container.start-requested', data: { id: c.id } }];
+  return [{ type: 'container.start-requested', data: { id: c.id, ...(restart ? { restart: true } : {}) } }];
 }
 
 export function decidePause(c: ContainerView): WharfEvent[] {
@@ -135,6 +150,7 @@ export function decideRename(c: ContainerView, name: string, takenBy: string | u
 }
 
 export function decideKill(c: ContainerView, ref: string, signal: string): WharfEvent[] {
+  if (c.status === 'restarting') throw conflict(`Cannot kill container: ${ref}: Container ${c.id} is restarting, wait until the container is running`);
   if (!isRunning(c)) throw conflict(`Cannot kill container: ${ref}: container ${c.id} is not running`);
   return [{ type: 'container.kill-requested', data: { id: c.id, signal } }];
 }
@@ -147,10 +163,66 @@ export function decideStop(c: ContainerView, timeout: number): WharfEvent[] {
 export function decideRemove(c: ContainerView, force: boolean): WharfEvent[] {
   if (c.status === 'removing') throw conflict(`removal of container ${c.id.slice(0, 12)} is already in progress`);
   if (c.status === 'paused' && !force) throw conflict(`cannot remove container "/${c.name}": container is paused and must be unpaused first`);
+  if (c.status === 'restarting' && !force) {
+    throw conflict(`cannot remove container "/${c.name}": container is restarting: stop the container before removing or force remove`);
+  }
   if ((c.status === 'running' || c.status === 'starting') && !force) {
     throw conflict(
       `cannot remove container "/${c.name}": container is running: stop the container before removing or force remove`,
     );
   }
   return [{ type: 'container.remove-requested', data: { id: c.id } }];
+}
+
+// Restart policies (docker run --restart).
+
+export const RESTART_POLICIES = ['no', 'always', 'on-failure', 'unless-stopped'];
+
+/** Docker's checks of a restart policy at create and update. */
+export function checkRestartPolicy(p: { Name?: string; MaximumRetryCount?: number } | undefined, autoRemove: boolean): void {
+  const name = p?.Name || 'no';
+  const max = p?.MaximumRetryCount ?? 0;
+  if (!RESTART_POLICIES.includes(name)) {
+    throw invalidArgument(`invalid restart policy: unknown policy '${name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
+  }
+  if (max < 0) throw invalidArgument(`invalid restart policy: maximum retry count cannot be negative`);
+  if (max > 0 && name !== 'on-failure') throw invalidArgument(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
+  if (autoRemove && name !== 'no') throw invalidArgument(`can't create 'AutoRemove' container with restart policy`);
+}
+
+/** Whether the policy brings the container back after it exited with this code. */
+export function shouldRestart(c: ContainerView, exitCode: number): boolean {
+  const { Name: name, MaximumRetryCount: max } = c.hostConfig.RestartPolicy ?? { Name: 'no', MaximumRetryCount: 0 };
+  if (c.manuallyStopped || c.hostConfig.AutoRemove) return false;
+  switch (name) {
+    case 'always':
+    case 'unless-stopped':
+      return true;
+    case 'on-failure':
+      return exitCode !== 0 && (!max || c.restartCount < max);
+    default:
+      return false;
+  }
+}
+
+/**
+ * Whether the daemon starts the container at boot: "always" even after a manual stop,
+ * the others as after an exit. Never a container that was never started.
+ */
+export function shouldStartAtBoot(c: ContainerView): boolean {
+  if (c.status === 'restarting') return true;
+  if (c.status !== 'exited' || c.startedAt === ZERO_TIME) return false;
+  if (c.hostConfig.RestartPolicy?.Name === 'always') return true;
+  return shouldRestart(c, c.exitCode);
+}
+
+/** Docker's back-off: 100 ms, doubling while the container keeps failing fast, reset after 10 s up; at most a minute. */
+export function restartDelay(c: ContainerView): number {
+  const ranMs = Date.parse(c.finishedAt) - Date.parse(c.startedAt);
+  if (!c.restartDelayMs || ranMs >= 10_000) return 100;
+  return Math.min(c.restartDelayMs * 2, 60_000);
+}
+
+export function decideRestartPolicy(c: ContainerView, exitCode: number): WharfEvent[] {
+  return shouldRestart(c, exitCode) ? [{ type: 'container.restart-scheduled', data: { id: c.id, delayMs: restartDelay(c) } }] : [];
 }

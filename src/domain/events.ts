@@ -63,7 +63,12 @@ export interface ContainerCreated {
     hostConfig: HostConfig;
   };
 }
-export interface ContainerStartRequested { type: 'container.start-requested'; data: { id: string } }
+/** restart: the restart policy started it (counts in RestartCount), not a user. */
+export interface ContainerStartRequested { type: 'container.start-requested'; data: { id: string; restart?: boolean } }
+/** The restart policy will start the container again after delayMs (status "restarting"). */
+export interface ContainerRestartScheduled { type: 'container.restart-scheduled'; data: { id: string; delayMs: number } }
+/** A user stopped a container that was waiting to be restarted: it stays exited. */
+export interface ContainerRestartCancelled { type: 'container.restart-cancelled'; data: { id: string } }
 export interface ContainerStarted {
   type: 'container.started';
   data: { id: string; pid: number; conmonPid: number; startedAt: string };
@@ -156,6 +161,8 @@ export type WharfEvent =
   | ContainerRemoveRequested
   | ContainerDestroyed
   | ContainerUpdated
+  | ContainerRestartScheduled
+  | ContainerRestartCancelled
   | ExecCreated
   | ExecStarted
   | ExecDied
@@ -189,6 +196,8 @@ export const EVENT_VERSION: Record<EventType, number> = {
   'container.remove-requested': 1,
   'container.destroyed': 1,
   'container.updated': 1,
+  'container.restart-scheduled': 1,
+  'container.restart-cancelled': 1,
   'exec.created': 1,
   'exec.started': 1,
   'exec.died': 1,

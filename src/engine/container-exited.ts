@@ -2,6 +2,7 @@ import { isRunning } from '../domain/container';
 import type { WharfEvent } from '../domain/events';
 import { appendFor, findContainer, type EngineContext } from './context';
 import { releaseInBackground } from './remove-container';
+import { applyRestartPolicy } from './restart-policy';
 import { cgroupsPathOf } from './start-container';
 
 export interface ExitFacts {
@@ -37,6 +38,7 @@ export async function recordExit(ctx: EngineContext, id: string, facts: ExitFact
     await appendFor(ctx, c, events);
     await ctx.runtime.delete(id, true).catch((e: Error) => ctx.log.warn({ id, err: e.message }, 'runc delete failed'));
     await ctx.storage.unmount(id).catch((e: Error) => ctx.log.warn({ id, err: e.message }, 'unmount failed'));
+    await applyRestartPolicy(ctx, id, facts.exitCode);
   });
 }
 

@@ -12,6 +12,7 @@ import type { Views } from '../projections/views';
 import type { RuncConmonRuntime } from '../runtime/runc-conmon';
 import type { OverlayStorage } from '../storage/overlay';
 import { KeyedLock } from './keyed-lock';
+import type { RestartTimers } from './restart-policy';
 
 export interface EngineContext {
   journal: Journal;
@@ -25,6 +26,8 @@ export interface EngineContext {
   hostLimits: HostLimits;
   log: Logger;
   locks: KeyedLock;
+  /** Containers waiting out their restart policy's back-off. */
+  restarts: RestartTimers;
 }
 
 /** Append events about one container, with its name and image as the actor's attributes. */

@@ -1,3 +1,4 @@
+import { checkRestartPolicy } from '../domain/container';
 import { conflict, invalidArgument } from '../domain/errors';
 import type { ContainerConfig, HostConfig } from '../domain/events';
 import { generateName, newId, validContainerName } from '../domain/ids';
@@ -28,6 +29,7 @@ export async function createContainer(ctx: EngineContext, req: CreateRequest, na
   const cmdline = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (cmdline.length === 0) throw invalidArgument('No command specified');
   const hostConfig = defaultHostConfig(req.HostConfig);
+  checkRestartPolicy(hostConfig.RestartPolicy, hostConfig.AutoRemove);
   try {
     hostOptions(hostConfig, ctx.hostLimits, { createBindSources: false }); // refuse bad options now, not at start
   } catch (e) {

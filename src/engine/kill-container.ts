@@ -22,6 +22,17 @@ export async function killContainer(ctx: EngineContext, ref: string, signal?: st
 /** stop: the stop signal, then SIGKILL after the timeout; resolves once the container is dead. */
 export async function stopContainer(ctx: EngineContext, ref: string, timeoutSec?: number, signal?: string): Promise<void> {
   let c = getContainer(ctx.views, ref);
+  // A start in flight holds the container's lock: stop what it started.
+  if (c.status === 'starting') {
+    await ctx.locks.run(c.id, async () => undefined);
+    c = getContainer(ctx.views, c.id);
+  }
+  if (c.status === 'restarting') {
+    // Waiting out the restart back-off: the stop cancels the restart.
+    ctx.restarts.cancel(c.id);
+    await appendFor(ctx, c, [{ type: 'container.stop-requested', data: { id: c.id, timeout: 0 } }, { type: 'container.restart-cancelled', data: { id: c.id } }, { type: 'container.stopped', data: { id: c.id } }]);
+    return;
+  }
   // A frozen process cannot act on its stop signal: thaw it first, as Docker does.
   if (c.status === 'paused') {
     await unpauseContainer(ctx, c.id);

@@ -22,7 +22,7 @@ export async function recoverContainers(ctx: EngineContext): Promise<RecoveryAct
     const action = planRecovery(
       {
         id: c.id,
-        status: c.status === 'paused' ? 'running' : c.status,
+        status: c.status === 'paused' ? 'running' : c.status === 'restarting' ? 'exited' : c.status,
         exitFile: exit && { exitCode: exit.exitCode, finishedAt: exit.finishedAt.toISOString() },
         conmonAlive: isAlive(conmonPid),
         runcStatus: state?.status,

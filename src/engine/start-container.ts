@@ -17,10 +17,11 @@ export function logPath(ctx: EngineContext, id: string): string {
 }
 
 /** start: record the intent, mount the root, run under conmon, record the outcome. */
-export async function startContainer(ctx: EngineContext, ref: string): Promise<void> {
+export async function startContainer(ctx: EngineContext, ref: string, o: { restart?: boolean } = {}): Promise<void> {
   const { id } = getContainer(ctx.views, ref);
+  if (!o.restart) ctx.restarts.cancel(id);
   try {
-    await startLocked(ctx, id);
+    await startLocked(ctx, id, !!o.restart);
   } catch (e) {
     // --rm applies to a container that could not start too (the client waits for its removal).
     const c = ctx.views.containers.get(id);
@@ -29,10 +30,10 @@ export async function startContainer(ctx: EngineContext, ref: string): Promise<v
   }
 }
 
-function startLocked(ctx: EngineContext, id: string): Promise<void> {
+function startLocked(ctx: EngineContext, id: string, restart: boolean): Promise<void> {
   return ctx.locks.run(id, async () => {
     const c = getContainer(ctx.views, id);
-    await appendFor(ctx, c, decideStart(c));
+    await appendFor(ctx, c, decideStart(c, restart));
     try {
       const started = await launch(ctx, c);
       await appendFor(ctx, c, [{ type: 'container.started', data: { id, ...started, startedAt: nowRfc3339() } }]);

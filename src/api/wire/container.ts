@@ -22,6 +22,8 @@ export function statusText(c: ContainerView, now = Date.now()): string {
       return `Up ${humanDuration(ago(c.startedAt))} (Paused)`;
     case 'exited':
       return `Exited (${c.exitCode}) ${humanDuration(ago(c.finishedAt))} ago`;
+    case 'restarting':
+      return `Restarting (${c.exitCode}) ${humanDuration(ago(c.finishedAt))} ago`;
     case 'removing':
       return 'Removal In Progress';
     default:
@@ -60,9 +62,10 @@ export function toInspect(c: ContainerView, paths: { logPath: string; mergedDir:
     Args: c.args,
     State: {
       Status: dockerState(c),
-      Running: isRunning(c),
+      // Docker counts a container waiting to be restarted as running (and restarting).
+      Running: isRunning(c) || c.status === 'restarting',
       Paused: c.status === 'paused',
-      Restarting: false,
+      Restarting: c.status === 'restarting',
       OOMKilled: c.oomKilled,
       Dead: false,
       Pid: isRunning(c) ? c.pid : 0,

@@ -1,0 +1,68 @@
+import { decideRestartPolicy, shouldStartAtBoot } from '../domain/container';
+import { appendFor, type EngineContext } from './context';
+import { startContainer } from './start-container';
+
+/** The timers of containers waiting out their restart back-off. */
+export class RestartTimers {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+
+  set(id: string, ms: number, fn: () => void): void {
+    this.cancel(id);
+    const t = setTimeout(() => {
+      this.timers.delete(id);
+      fn();
+    }, ms);
+    t.unref();
+    this.timers.set(id, t);
+  }
+
+  cancel(id: string): void {
+    clearTimeout(this.timers.get(id));
+    this.timers.delete(id);
+  }
+
+  cancelAll(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+}
+
+/**
+ * After a death (or a failed policy start): if the restart policy wants the container back,
+ * record that it is restarting and start it after the back-off.
+ */
+export async function applyRestartPolicy(ctx: EngineContext, id: string, exitCode: number): Promise<void> {
+  const c = ctx.views.containers.get(id);
+  if (!c) return;
+  const events = decideRestartPolicy(c, exitCode);
+  if (!events.length) return;
+  await appendFor(ctx, c, events);
+  scheduleRestart(ctx, id, ctx.views.containers.get(id)?.restartDelayMs ?? 100);
+}
+
+function scheduleRestart(ctx: EngineContext, id: string, delayMs: number): void {
+  ctx.restarts.set(id, delayMs, () => {
+    // Started or removed by a user in the meantime: nothing to do; stopped: stays down.
+    const c = ctx.views.containers.get(id);
+    if (c?.status !== 'restarting') return;
+    if (c.manuallyStopped) {
+      void appendFor(ctx, c, [{ type: 'container.restart-cancelled', data: { id } }]).catch(() => undefined);
+      return;
+    }
+    startContainer(ctx, id, { restart: true }).catch((err: Error) => {
+      ctx.log.warn({ id: id.slice(0, 12), err: err.message }, 'restart by policy failed');
+      const c = ctx.views.containers.get(id);
+      if (c) void applyRestartPolicy(ctx, id, c.exitCode || 1).catch(() => undefined);
+    });
+  });
+}
+
+/** Boot: bring back what the restart policies say should run (in the background). */
+export function startByPolicyAtBoot(ctx: EngineContext): void {
+  for (const c of ctx.views.containers.values()) {
+    if (!shouldStartAtBoot(c)) continue;
+    ctx.log.info({ id: c.id.slice(0, 12), policy: c.hostConfig.RestartPolicy?.Name }, 'starting by restart policy');
+    if (c.status === 'restarting') scheduleRestart(ctx, c.id, 0);
+    else startContainer(ctx, c.id).catch((err: Error) => ctx.log.warn({ id: c.id.slice(0, 12), err: err.message }, 'start at boot failed'));
+  }
+}
