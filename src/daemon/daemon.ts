@@ -11,6 +11,7 @@ import { onExitFile } from '../engine/container-exited';
 import { KeyedLock } from '../engine/keyed-lock';
 import { recoverContainers, watchMonitors } from '../engine/recover';
 import { adoptExecs } from '../engine/exec-container';
+import { watchHealth } from '../engine/health-monitor';
 import { RestartTimers, startByPolicyAtBoot } from '../engine/restart-policy';
 import { ImageStore } from '../images/store';
 import { LevelJournal } from '../journal/level-journal';
@@ -84,6 +85,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
   const stopMonitorWatch = watchMonitors(ctx);
   const stopExecWatch = adoptExecs(ctx);
   startByPolicyAtBoot(ctx);
+  const stopHealthChecks = watchHealth(ctx);
 
   const info: SystemInfo = {
     version: WHARF_VERSION,
@@ -129,6 +131,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
       stopMonitorWatch();
       stopExecWatch();
       ctx.restarts.cancelAll();
+      stopHealthChecks();
       runtime.stopWatching();
       await app.close();
       for (const s of sockets) await fsp.rm(s, { force: true });

@@ -1,5 +1,6 @@
 import { conflict, invalidArgument, notModified } from './errors';
 import type { ContainerConfig, HostConfig, WharfEvent } from './events';
+import { evolveHealthProbe, probeCommand, type HealthState } from './health';
 
 /** A container's lifecycle as a closed union: exactly one status at a time. */
 export type ContainerStatus = 'created' | 'starting' | 'running' | 'paused' | 'restarting' | 'exited' | 'removing';
@@ -27,6 +28,8 @@ export interface ContainerView {
   restartCount: number;
   /** Stopped or killed by a user since its last start: a restart policy leaves it down. */
   manuallyStopped: boolean;
+  /** Set while a container with a health check runs (and kept after it stops, as Docker does). */
+  health?: HealthState;
   /** The delay before the last policy restart (Docker's back-off doubles it). */
   restartDelayMs: number;
   /** seq of the event that created it: "ps" lists newest first by this. */
@@ -60,6 +63,10 @@ export function evolveContainer(c: ContainerView | undefined, e: WharfEvent, seq
       return c && (e.data.restart
         ? { ...c, status: 'starting', error: '', restartCount: c.restartCount + 1 }
         : { ...c, status: 'starting', error: '', restartCount: 0, manuallyStopped: false, restartDelayMs: 0 });
+    case 'container.health-probed':
+      return c && (c.health ? { ...c, health: evolveHealthProbe(c.health, e.data) } : c);
+    case 'container.health-status':
+      return c && (c.health ? { ...c, health: { ...c.health, status: e.data.status } } : c);
     case 'container.restart-scheduled':
       return c && { ...c, status: 'restarting', restartDelayMs: e.data.delayMs };
     case 'container.restart-cancelled':
@@ -75,6 +82,7 @@ export function evolveContainer(c: ContainerView | undefined, e: WharfEvent, seq
         error: '',
         oomKilled: false,
         stopRequested: false,
+        health: probeCommand(c.config.Healthcheck) ? { status: 'starting', failingStreak: 0, log: [] } : undefined,
       };
     case 'container.start-failed':
       // Docker leaves a container whose process could not start as "created" with the error.

@@ -1,4 +1,5 @@
 import type { ExecConfig } from './exec';
+import type { HealthConfig, HealthStatus, ProbeResult } from './health';
 /**
  * The facts Wharf records. Each is a past-tense event with a version; the catalogue in the
  * top-level journal/ folder describes them and maps them to Docker's action names.
@@ -24,6 +25,7 @@ export interface ContainerConfig {
   StopSignal?: string;
   StopTimeout?: number;
   ExposedPorts?: Record<string, object>;
+  Healthcheck?: HealthConfig;
 }
 
 export interface HostConfig {
@@ -47,6 +49,7 @@ export interface ImageConfig {
   Volumes?: Record<string, object> | null;
   StopSignal?: string;
   OnBuild?: string[] | null;
+  Healthcheck?: HealthConfig | null;
 }
 
 export interface ContainerCreated {
@@ -67,6 +70,10 @@ export interface ContainerCreated {
 export interface ContainerStartRequested { type: 'container.start-requested'; data: { id: string; restart?: boolean } }
 /** The restart policy will start the container again after delayMs (status "restarting"). */
 export interface ContainerRestartScheduled { type: 'container.restart-scheduled'; data: { id: string; delayMs: number } }
+/** A health probe ran (docker run --health-cmd); failingStreak is the streak it leaves. */
+export interface ContainerHealthProbed { type: 'container.health-probed'; data: { id: string; failingStreak: number } & ProbeResult }
+/** The container's health changed (starting → healthy / unhealthy ...). */
+export interface ContainerHealthStatus { type: 'container.health-status'; data: { id: string; status: HealthStatus } }
 /** A user stopped a container that was waiting to be restarted: it stays exited. */
 export interface ContainerRestartCancelled { type: 'container.restart-cancelled'; data: { id: string } }
 export interface ContainerStarted {
@@ -163,6 +170,8 @@ export type WharfEvent =
   | ContainerUpdated
   | ContainerRestartScheduled
   | ContainerRestartCancelled
+  | ContainerHealthProbed
+  | ContainerHealthStatus
   | ExecCreated
   | ExecStarted
   | ExecDied
@@ -198,6 +207,8 @@ export const EVENT_VERSION: Record<EventType, number> = {
   'container.updated': 1,
   'container.restart-scheduled': 1,
   'container.restart-cancelled': 1,
+  'container.health-probed': 1,
+  'container.health-status': 1,
   'exec.created': 1,
   'exec.started': 1,
   'exec.died': 1,

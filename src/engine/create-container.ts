@@ -1,4 +1,5 @@
 import { checkRestartPolicy } from '../domain/container';
+import { checkHealthcheck, mergeHealthcheck } from '../domain/health';
 import { conflict, invalidArgument } from '../domain/errors';
 import type { ContainerConfig, HostConfig } from '../domain/events';
 import { generateName, newId, validContainerName } from '../domain/ids';
@@ -30,6 +31,8 @@ export async function createContainer(ctx: EngineContext, req: CreateRequest, na
   if (cmdline.length === 0) throw invalidArgument('No command specified');
   const hostConfig = defaultHostConfig(req.HostConfig);
   checkRestartPolicy(hostConfig.RestartPolicy, hostConfig.AutoRemove);
+  const badHealth = checkHealthcheck(req.Healthcheck);
+  if (badHealth) throw invalidArgument(badHealth);
   try {
     hostOptions(hostConfig, ctx.hostLimits, { createBindSources: false }); // refuse bad options now, not at start
   } catch (e) {
@@ -84,6 +87,7 @@ export function mergeConfig(id: string, req: CreateRequest, image: ImageView): C
   else if (userEntrypoint) cmd = null;
   else cmd = ic.Cmd ?? null;
   const env = mergeEnv(ic.Env ?? [], req.Env ?? []);
+  const healthcheck = mergeHealthcheck(req.Healthcheck, ic.Healthcheck);
   if (!env.some((e) => e.startsWith('PATH='))) env.unshift(DEFAULT_PATH);
   return {
     Hostname: req.Hostname || id.slice(0, 12),
@@ -105,6 +109,7 @@ export function mergeConfig(id: string, req: CreateRequest, image: ImageView): C
     Labels: { ...(ic.Labels ?? {}), ...(req.Labels ?? {}) },
     ...(req.StopSignal || ic.StopSignal ? { StopSignal: req.StopSignal || ic.StopSignal } : {}),
     ...(req.StopTimeout !== undefined && req.StopTimeout !== null ? { StopTimeout: req.StopTimeout } : {}),
+    ...(healthcheck ? { Healthcheck: healthcheck } : {}),
     ...(req.ExposedPorts || ic.ExposedPorts ? { ExposedPorts: { ...(ic.ExposedPorts ?? {}), ...(req.ExposedPorts ?? {}) } } : {}),
   };
 }

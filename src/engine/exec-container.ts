@@ -7,6 +7,7 @@ import { newId } from '../domain/ids';
 import { isAlive, StartError } from '../runtime/runc-conmon';
 import { resolveUser } from '../runtime/user';
 import { appendFor, getContainer, type EngineContext } from './context';
+import { mergeEnv } from './create-container';
 
 /** The body of POST /containers/{id}/exec, as clients send it. */
 export interface ExecCreateBody {
@@ -89,7 +90,7 @@ export function startExec(ctx: EngineContext, execId: string, consoleSize?: [num
  * The exec'd process: the container's own (capabilities, rlimits, env, no-new-privileges)
  * with the command, user, env, working dir and terminal of the session.
  */
-async function execProcess(ctx: EngineContext, id: string, config: ExecConfig, consoleSize?: [number, number]): Promise<Record<string, unknown>> {
+export async function execProcess(ctx: EngineContext, id: string, config: ExecConfig, consoleSize?: [number, number]): Promise<Record<string, unknown>> {
   const spec = JSON.parse(await fsp.readFile(path.join(ctx.runtime.bundleDir(id), 'config.json'), 'utf8')) as {
     process: Record<string, unknown> & { env: string[]; cwd: string; user: unknown; capabilities: Record<string, string[]> };
     root: { path: string };
@@ -118,13 +119,6 @@ async function execProcess(ctx: EngineContext, id: string, config: ExecConfig, c
     proc.capabilities = { bounding: all, effective: all, permitted: all };
   }
   return proc;
-}
-
-/** Later entries win, key by key, as Docker merges an exec's env over the container's. */
-export function mergeEnv(base: string[], extra: string[]): string[] {
-  const out = new Map<string, string>();
-  for (const kv of [...base, ...extra]) out.set(kv.split('=', 1)[0], kv);
-  return [...out.values()];
 }
 
 /** Docker's words for a process that could not start (what runc said, or a user that is not there). */

@@ -43,10 +43,12 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
     let list = [...ctx.views.containers.values()].sort((a, b) => (a.createdSeq < b.createdSeq ? 1 : -1));
     const limit = Number(q.limit ?? -1);
     // -n / -l (a limit) list stopped containers too, as Docker does.
-    if (!all && limit <= 0 && !filters.status && !filters.exited) list = list.filter(isRunning);
+    // Without -a: what Docker counts as running (a container waiting to be restarted too).
+    if (!all && limit <= 0 && !filters.status && !filters.exited) list = list.filter((c) => isRunning(c) || c.status === 'restarting');
     list = list.filter((c) => {
       if (filters.status?.length && !filters.status.includes(dockerState(c))) return false;
       if (filters.exited?.length && !(c.status === 'exited' && filters.exited.includes(String(c.exitCode)))) return false;
+      if (filters.health?.length && !filters.health.includes(c.health?.status ?? 'none')) return false;
       if (filters.id?.length && !filters.id.some((p) => c.id.startsWith(p))) return false;
       if (filters.name?.length && !filters.name.some((n) => new RegExp(n.replace(/^\//, '')).test(c.name))) return false;
       if (filters.ancestor?.length && !filters.ancestor.some((a) => a === c.image || c.imageId.includes(a))) return false;

@@ -17,7 +17,7 @@ export function statusText(c: ContainerView, now = Date.now()): string {
   const ago = (t: string) => Math.max(0, (now - Date.parse(t)) / 1000);
   switch (c.status) {
     case 'running':
-      return `Up ${humanDuration(ago(c.startedAt))}`;
+      return `Up ${humanDuration(ago(c.startedAt))}${healthSuffix(c)}`;
     case 'paused':
       return `Up ${humanDuration(ago(c.startedAt))} (Paused)`;
     case 'exited':
@@ -29,6 +29,12 @@ export function statusText(c: ContainerView, now = Date.now()): string {
     default:
       return 'Created';
   }
+}
+
+/** ps shows a running container's health after its uptime. */
+function healthSuffix(c: ContainerView): string {
+  if (!c.health) return '';
+  return c.health.status === 'starting' ? ' (health: starting)' : ` (${c.health.status})`;
 }
 
 function quoteArg(a: string): string {
@@ -73,6 +79,7 @@ export function toInspect(c: ContainerView, paths: { logPath: string; mergedDir:
       Error: c.error,
       StartedAt: c.startedAt,
       FinishedAt: c.finishedAt,
+      ...(c.health ? { Health: { Status: c.health.status, FailingStreak: c.health.failingStreak, Log: c.health.log } } : {}),
     },
     Image: c.imageId,
     ResolvConfPath: '',

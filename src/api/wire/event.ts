@@ -31,6 +31,7 @@ const ACTIONS: Partial<Record<Envelope['type'], string>> = {
   'container.renamed': 'rename',
   'container.updated': 'update',
   'container.destroyed': 'destroy',
+  'container.health-status': 'health_status',
   'exec.created': 'exec_create',
   'exec.started': 'exec_start',
   'exec.died': 'exec_die',
@@ -62,6 +63,10 @@ export function toDockerEvent(e: Envelope): DockerEvent | undefined {
       if (e.data.reconciled) attrs.reconciled = 'true';
     }
     if (e.type === 'container.kill-requested') attrs.signal = e.data.signal;
+    if (e.type === 'container.health-status') {
+      const act = `${action}: ${e.data.status}`;
+      return { status: act, id: e.data.id, from: meta.image ?? '', Type: 'container', Action: act, Actor: { ID: e.data.id, Attributes: attrs }, scope: 'local', time, timeNano };
+    }
     if (e.type === 'container.renamed') {
       attrs.oldName = `/${e.data.oldName}`;
       attrs.name = e.data.name;

@@ -1,0 +1,116 @@
+import type { WharfEvent } from './events';
+
+/** Docker's Config.Healthcheck; durations in nanoseconds, 0 meaning "the default". */
+export interface HealthConfig {
+  Test?: string[] | null;
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  StartInterval?: number;
+  Retries?: number;
+}
+
+export type HealthStatus = 'starting' | 'healthy' | 'unhealthy';
+
+export interface ProbeResult {
+  Start: string;
+  End: string;
+  ExitCode: number;
+  Output: string;
+}
+
+export interface HealthState {
+  status: HealthStatus;
+  failingStreak: number;
+  /** The last probes, oldest first. */
+  log: ProbeResult[];
+}
+
+const SECOND = 1_000_000_000;
+export const HEALTH_DEFAULTS = { interval: 30 * SECOND, timeout: 30 * SECOND, startPeriod: 0, startInterval: 5 * SECOND, retries: 3 };
+/** Docker keeps the last five probes and 4 KiB of each one's output. */
+export const KEPT_PROBES = 5;
+export const MAX_PROBE_OUTPUT = 4096;
+
+/** The command a probe runs, or undefined when there is no check ("NONE" or nothing). */
+export function probeCommand(h: HealthConfig | null | undefined): string[] | undefined {
+  const t = h?.Test;
+  if (!t || t.length === 0) return undefined;
+  switch (t[0]) {
+    case 'NONE':
+      return undefined;
+    case 'CMD':
+      return t.length > 1 ? t.slice(1) : undefined;
+    case 'CMD-SHELL':
+      return t.length > 1 ? ['/bin/sh', '-c', t.slice(1).join(' ')] : undefined;
+    default:
+      return t; // the API's older form: the command itself
+  }
+}
+
+export interface HealthTiming {
+  intervalMs: number;
+  timeoutMs: number;
+  startPeriodMs: number;
+  startIntervalMs: number;
+  retries: number;
+}
+
+export function healthTiming(h: HealthConfig): HealthTiming {
+  const ms = (ns: number | undefined, dflt: number) => (ns && ns > 0 ? ns : dflt) / 1_000_000;
+  return {
+    intervalMs: ms(h.Interval, HEALTH_DEFAULTS.interval),
+    timeoutMs: ms(h.Timeout, HEALTH_DEFAULTS.timeout),
+    startPeriodMs: ms(h.StartPeriod, HEALTH_DEFAULTS.startPeriod),
+    startIntervalMs: ms(h.StartInterval, HEALTH_DEFAULTS.startInterval),
+    retries: h.Retries && h.Retries > 0 ? h.Retries : HEALTH_DEFAULTS.retries,
+  };
+}
+
+/** The user's check over the image's, field by field, as Docker merges them. */
+export function mergeHealthcheck(user: HealthConfig | null | undefined, image: HealthConfig | null | undefined): HealthConfig | undefined {
+  if (!user) return image ?? undefined;
+  if (!image) return user;
+  return {
+    Test: user.Test && user.Test.length ? user.Test : image.Test,
+    Interval: user.Interval || image.Interval,
+    Timeout: user.Timeout || image.Timeout,
+    StartPeriod: user.StartPeriod || image.StartPeriod,
+    StartInterval: user.StartInterval || image.StartInterval,
+    Retries: user.Retries || image.Retries,
+  };
+}
+
+export function checkHealthcheck(h: HealthConfig | null | undefined): string | undefined {
+  if (!h) return undefined;
+  const min = 1_000_000; // Docker: at least 1 ms
+  for (const [k, v] of [['Interval', h.Interval], ['Timeout', h.Timeout], ['StartPeriod', h.StartPeriod], ['StartInterval', h.StartInterval]] as const) {
+    if (v !== undefined && v !== 0 && v < min) return `${k} in Healthcheck cannot be less than 1ms`;
+  }
+  if (h.Retries !== undefined && h.Retries < 0) return 'Retries in Healthcheck cannot be negative';
+  return undefined;
+}
+
+/**
+ * One probe's result → events: the probe (with the failing streak it leaves), and the new
+ * status when it changes. Failures during the start period do not count against a
+ * container still starting.
+ */
+export function decideProbe(id: string, state: HealthState, result: ProbeResult, timing: HealthTiming, startedAt: string): WharfEvent[] {
+  let streak = 0;
+  let next: HealthStatus = state.status;
+  if (result.ExitCode === 0) next = 'healthy';
+  else {
+    const inStartPeriod = Date.parse(result.Start) - Date.parse(startedAt) < timing.startPeriodMs;
+    streak = state.status === 'starting' && inStartPeriod ? state.failingStreak : state.failingStreak + 1;
+    if (streak >= timing.retries) next = 'unhealthy';
+  }
+  const events: WharfEvent[] = [{ type: 'container.health-probed', data: { id, ...result, failingStreak: streak } }];
+  if (next !== state.status) events.push({ type: 'container.health-status', data: { id, status: next } });
+  return events;
+}
+
+export function evolveHealthProbe(h: HealthState, e: ProbeResult & { failingStreak: number }): HealthState {
+  const { failingStreak, ...probe } = e;
+  return { ...h, failingStreak, log: [...h.log, probe].slice(-KEPT_PROBES) };
+}

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { eventually, TestDaemon } from './helpers/wharfd';
+
+// Health checks with the real docker CLI: probes run in the container, the status follows
+// them (inspect, ps, health_status events), and probing goes on after a daemon restart.
+const d = new TestDaemon();
+before(async () => {
+  await d.start();
+  d.importBusybox();
+});
+after(async () => {
+  await d.cleanup();
+});
+
+const ok = (args: string[]) => {
+  const r = d.docker(args);
+  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+};
+const health = (name: string) => JSON.parse(ok(['inspect', '-f', '{{json .State.Health}}', name])) as { Status: string; FailingStreak: number; Log: { ExitCode: number; Output: string }[] };
+
+describe('health checks', () => {
+  test('a failing check turns unhealthy after the retries, a passing one healthy; ps, filters and events show it', async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    ok(['run', '-d', '--name', 'hc', '--health-cmd', 'cat /tmp/ready', '--health-interval', '300ms', '--health-retries', '2', 'busybox', 'sleep', '1000']);
+    assert.equal(health('hc').Status, 'starting');
+    assert.match(ok(['ps', '--filter', 'name=hc', '--format', '{{.Status}}']), /\(health: starting\)/);
+    await eventually(() => health('hc').Status === 'unhealthy', 10_000, 'unhealthy');
+    const h = health('hc');
+    assert.ok(h.FailingStreak >= 2);
+    assert.equal(h.Log.at(-1)?.ExitCode, 1);
+    assert.match(h.Log.at(-1)?.Output ?? '', /can't open '\/tmp\/ready'/);
+    ok(['exec', 'hc', 'sh', '-c', 'echo up > /tmp/ready']);
+    await eventually(() => health('hc').Status === 'healthy', 10_000, 'healthy');
+    assert.equal(health('hc').Log.at(-1)?.Output, 'up\n');
+    assert.ok(health('hc').Log.length <= 5, 'the last five probes are kept');
+    assert.match(ok(['ps', '--filter', 'health=healthy', '--format', '{{.Names}} {{.Status}}']), /^hc Up .* \(healthy\)$/m);
+    assert.equal(ok(['ps', '-q', '--filter', 'health=unhealthy']).trim(), '');
+    const ev = ok(['events', '--since', String(since), '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'event=health_status', '--format', '{{.Action}} {{.Actor.Attributes.name}}']);
+    assert.deepEqual(ev.trim().split('\n'), ['health_status: unhealthy hc', 'health_status: healthy hc']);
+    const cfg = JSON.parse(ok(['inspect', '-f', '{{json .Config.Healthcheck}}', 'hc'])) as { Test: string[]; Retries: number };
+    assert.deepEqual(cfg.Test, ['CMD-SHELL', 'cat /tmp/ready']);
+    assert.equal(cfg.Retries, 2);
+  });
+
+  test('a probe past its timeout fails with Docker\'s message; --no-healthcheck has no health', async () => {
+    ok(['run', '-d', '--name', 'slow', '--health-cmd', 'sleep 5', '--health-interval', '300ms', '--health-timeout', '200ms', '--health-retries', '1', 'busybox', 'sleep', '1000']);
+    await eventually(() => health('slow').Status === 'unhealthy', 10_000, 'unhealthy by timeout');
+    const last = health('slow').Log.at(-1)!;
+    assert.equal(last.ExitCode, -1);
+    assert.match(last.Output, /Health check exceeded timeout \(200ms\)/);
+    ok(['rm', '-f', 'slow']);
+    ok(['run', '-d', '--name', 'none', '--no-healthcheck', 'busybox', 'sleep', '1000']);
+    assert.equal(ok(['inspect', '-f', '{{json .State.Health}}', 'none']).trim(), 'null');
+    assert.match(ok(['ps', '--filter', 'name=none', '--format', '{{.Status}}']), /^Up [^(]*$/m);
+    ok(['rm', '-f', 'none']);
+  });
+
+  test('the status survives a kill -9 of the daemon and probing goes on', async () => {
+    await d.kill9();
+    await d.start();
+    assert.equal(health('hc').Status, 'healthy');
+    ok(['exec', 'hc', 'rm', '/tmp/ready']);
+    await eventually(() => health('hc').Status === 'unhealthy', 10_000, 'unhealthy after the restart');
+    ok(['rm', '-f', 'hc']);
+  });
+});
