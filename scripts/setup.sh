@@ -11,6 +11,8 @@ command -v conmon >/dev/null || need+=(conmon)
 [ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 && dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
 command -v ip >/dev/null || need+=(iproute2)
 command -v tmux >/dev/null || need+=(tmux)
+# --init: a static init (tini) mounted as /sbin/docker-init.
+[ -x /usr/bin/tini-static ] || need+=(tini)
 command -v tar >/dev/null || need+=(tar)
 # getfattr/setfattr: overlay opaque dirs for docker diff and commit, and unpacking layers with deletions.
 command -v getfattr >/dev/null && command -v setfattr >/dev/null || need+=(attr)

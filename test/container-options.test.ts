@@ -128,3 +128,27 @@ describe('pause, rename', () => {
     d.docker(['rm', '-f', 'pz2']);
   });
 });
+
+describe('--init and --device', () => {
+  test('--init runs docker-init as pid 1 with the command under it; the exit code passes through', () => {
+    const r = d.docker(['run', '--rm', '--init', 'busybox', 'sh', '-c', 'ps -o pid,comm; true']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^\s*1\s+docker-init$/m);
+    assert.match(r.stdout, /^\s*\d+\s+sh$/m);
+    const code = d.docker(['run', '--rm', '--init', 'busybox', 'sh', '-c', 'exit 5']);
+    assert.equal(code.code, 5, 'the exit code passes through the init');
+    assert.equal(JSON.parse(d.docker(['inspect', d.docker(['create', '--init', 'busybox', 'true']).stdout.trim()]).stdout)[0].HostConfig.Init, true);
+  });
+
+  test('--device makes the host node in the container with its numbers; a missing one is refused', () => {
+    const without = d.docker(['run', '--rm', 'busybox', 'ls', '/dev/z']);
+    assert.notEqual(without.code, 0);
+    const r = d.docker(['run', '--rm', '--device', '/dev/zero:/dev/z', 'busybox', 'sh', '-c', 'ls -l /dev/z; head -c 3 /dev/z | od -An -tx1']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^c.*\s1,\s+5\s.*\/dev\/z$/m);
+    assert.match(r.stdout, /00 00 00/);
+    const missing = d.docker(['run', '--rm', '--device', '/dev/nonexistent', 'busybox', 'true']);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /error gathering device information while adding custom device "\/dev\/nonexistent": no such file or directory/);
+  });
+});

@@ -72,6 +72,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
     hostLimits: {
       hard: parseHostHardLimits(await fsp.readFile('/proc/self/limits', 'utf8')),
       caps: parseBoundingCaps(await fsp.readFile('/proc/self/status', 'utf8')),
+      initPath: await findInit(),
     },
     log: log.child({ component: 'engine' }),
     locks: new KeyedLock(),
@@ -139,6 +140,14 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
       await removePidfile(cfg.pidfile);
     },
   };
+}
+
+/** A static init for --init: Docker's docker-init, or Debian's tini-static. */
+async function findInit(): Promise<string | undefined> {
+  for (const p of ['/usr/libexec/docker/docker-init', '/usr/bin/docker-init', '/usr/bin/tini-static']) {
+    if (await fsp.access(p).then(() => true, () => false)) return p;
+  }
+  return undefined;
 }
 
 async function osName(): Promise<string> {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { DEFAULT_CAPS } from './oci-spec';
 
 /** What Docker's HostConfig asks of the OCI spec: limits, privileges, mounts. Pure but for bind sources. */
@@ -20,6 +20,19 @@ export interface HostOptionsInput {
   Binds?: string[] | null;
   Mounts?: { Type: string; Source?: string; Target: string; ReadOnly?: boolean; TmpfsOptions?: { SizeBytes?: number; Mode?: number } }[] | null;
   Tmpfs?: Record<string, string> | null;
+  Devices?: { PathOnHost: string; PathInContainer?: string; CgroupPermissions?: string }[] | null;
+  Init?: boolean | null;
+}
+
+/** A host device node made in the container's /dev (linux.devices). */
+export interface OciDevice {
+  path: string;
+  type: 'c' | 'b';
+  major: number;
+  minor: number;
+  fileMode: number;
+  uid: number;
+  gid: number;
 }
 
 export interface OciMount {
@@ -36,6 +49,9 @@ export interface HostOptions {
   noNewPrivileges: boolean;
   rlimits: { type: string; hard: number; soft: number }[];
   mounts: OciMount[];
+  devices: OciDevice[];
+  /** Where the init process (--init) is, inside the container: it runs first, as pid 1. */
+  init?: string;
 }
 
 /** Every capability, in kernel number order (CAP_CHOWN = 0 ...). */
@@ -96,7 +112,12 @@ export interface HostLimits {
   hard: Record<string, number>;
   /** Capabilities the daemon holds (no container can get more). */
   caps: string[];
+  /** A static init (tini) for --init, if the host has one. */
+  initPath?: string;
 }
+
+/** Where --init's binary is mounted, as Docker does. */
+export const INIT_IN_CONTAINER = '/sbin/docker-init';
 
 export function hostOptions(h: HostOptionsInput, host: HostLimits, opts: { createBindSources: boolean } = { createBindSources: true }): HostOptions {
   const hostHard = host.hard;
@@ -197,5 +218,37 @@ export function hostOptions(h: HostOptionsInput, host: HostLimits, opts: { creat
     if (!dst.startsWith('/')) throw new HostOptionError(`invalid tmpfs mount: ${dst}`);
     mounts.push({ destination: dst, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', ...opt.split(',').filter(Boolean)] });
   }
-  return { resources, capabilities: caps, privileged, noNewPrivileges, rlimits: [...rlimits.values()], mounts };
+  const devices: OciDevice[] = [];
+  const deviceRules = resources.devices as Record<string, unknown>[];
+  for (const dev of h.Devices ?? []) {
+    const d = deviceNode(dev);
+    devices.push(d.node);
+    deviceRules.push({ allow: true, type: d.node.type, major: d.node.major, minor: d.node.minor, access: d.access });
+  }
+  let init: string | undefined;
+  if (h.Init) {
+    if (!host.initPath) throw new HostOptionError('docker-init binary not found: install tini (tini-static) on the host');
+    mounts.push({ destination: INIT_IN_CONTAINER, type: 'bind', source: host.initPath, options: ['rbind', 'ro'] });
+    init = INIT_IN_CONTAINER;
+  }
+  return { resources, capabilities: caps, privileged, noNewPrivileges, rlimits: [...rlimits.values()], mounts, devices, init };
+}
+
+/** --device /dev/x[:/dev/y][:rwm]: the node's numbers from the host, and the cgroup access. */
+function deviceNode(dev: { PathOnHost: string; PathInContainer?: string; CgroupPermissions?: string }): { node: OciDevice; access: string } {
+  const access = dev.CgroupPermissions || 'rwm';
+  if (!/^[rwm]{1,3}$/.test(access)) throw new HostOptionError(`invalid device mode: ${access}`);
+  let st;
+  try {
+    st = statSync(dev.PathOnHost);
+  } catch (e) {
+    throw new HostOptionError(`error gathering device information while adding custom device "${dev.PathOnHost}": no such file or directory`);
+  }
+  const type = st.isCharacterDevice() ? 'c' : st.isBlockDevice() ? 'b' : undefined;
+  if (!type) throw new HostOptionError(`error gathering device information while adding custom device "${dev.PathOnHost}": not a device node`);
+  // Linux's encoding of dev_t (new_decode_dev).
+  const rdev = st.rdev;
+  const major = Math.floor(rdev / 256) & 0xfff;
+  const minor = (rdev & 0xff) | ((Math.floor(rdev / 0x100000) & 0xfff) << 8);
+  return { node: { path: dev.PathInContainer || dev.PathOnHost, type, major, minor, fileMode: st.mode & 0o777, uid: st.uid, gid: st.gid }, access };
 }

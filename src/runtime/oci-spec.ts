@@ -43,7 +43,8 @@ export function buildSpec(i: SpecInput): Record<string, unknown> {
       terminal: i.tty,
       ...(i.tty && i.consoleSize ? { consoleSize: { height: i.consoleSize[0], width: i.consoleSize[1] } } : {}),
       user: { uid: i.user.uid, gid: i.user.gid, ...(i.user.additionalGids?.length ? { additionalGids: i.user.additionalGids } : {}) },
-      args: i.args,
+      // --init: the init (tini) runs first and reaps, the command under it.
+      args: h.init ? [h.init, '--', ...i.args] : i.args,
       env: i.env,
       cwd: i.cwd || '/',
       capabilities: { bounding: h.capabilities, effective: h.capabilities, permitted: h.capabilities },
@@ -67,6 +68,7 @@ export function buildSpec(i: SpecInput): Record<string, unknown> {
     linux: {
       cgroupsPath: i.cgroupsPath,
       resources: h.resources,
+      ...(h.devices.length ? { devices: h.devices } : {}),
       namespaces: [
         { type: 'pid' },
         { type: 'ipc' },
