@@ -64,6 +64,12 @@ describe('privileges', () => {
     assert.equal(capEff(['--cap-drop', 'CHOWN']) & CAP_CHOWN, 0n);
     assert.equal(capEff(['--cap-add', 'SYS_ADMIN']) & CAP_SYS_ADMIN, CAP_SYS_ADMIN);
     assert.equal(capEff([]) & CAP_SYS_ADMIN, 0n);
+    // No kernel modules: CAP_SYS_MODULE is neither held nor obtainable (not in the bounding set).
+    // (This VM's kernel has no module support at all, so insmod cannot tell the two apart.)
+    const CAP_SYS_MODULE = 1n << 16n;
+    assert.equal(capEff([]) & CAP_SYS_MODULE, 0n);
+    const bnd = BigInt('0x' + /CapBnd:\s+([0-9a-f]+)/.exec(d.docker(['run', '--rm', 'busybox', 'cat', '/proc/self/status']).stdout)![1]);
+    assert.equal(bnd & CAP_SYS_MODULE, 0n);
     const nnp = d.docker(['run', '--rm', '--security-opt', 'no-new-privileges', 'busybox', 'grep', 'NoNewPrivs', '/proc/self/status']);
     assert.match(nnp.stdout, /NoNewPrivs:\s+1/);
     const bad = d.docker(['run', '--rm', '--cap-add', 'NOPE', 'busybox', 'true']);
@@ -126,6 +132,18 @@ describe('pause, rename', () => {
     const ev = d.docker(['events', '--since', since, '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'type=container', '--format', '{{.Action}} {{.Actor.Attributes.name}}']);
     assert.match(ev.stdout, /pause pz\nunpause pz\nrename pz2\npause pz2\nunpause pz2\nkill pz2/);
     d.docker(['rm', '-f', 'pz2']);
+  });
+});
+
+describe('its own root filesystem', () => {
+  test('host files are invisible unless bind-mounted', () => {
+    const marker = path.join(d.dir, 'host-marker');
+    writeFileSync(marker, 'host secret\n');
+    const r = d.docker(['run', '--rm', 'busybox', 'cat', marker]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /No such file or directory/);
+    const seen = d.docker(['run', '--rm', '-v', `${d.dir}:/hostdir:ro`, 'busybox', 'cat', '/hostdir/host-marker']);
+    assert.equal(seen.stdout, 'host secret\n');
   });
 });
 
