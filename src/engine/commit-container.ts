@@ -142,6 +142,7 @@ export async function commitContainer(ctx: EngineContext, ref: string, o: Commit
     },
   ];
   if (tagRef) events.push({ type: 'image.tagged', data: { id, ref: tagRef } });
-  await ctx.journal.append(events, { name: tagRef ?? '' });
+  // Docker reports a commit as an event of the container: its name and image come along.
+  await ctx.journal.append(events, { name: tagRef ?? '', containerName: c.name, containerImage: c.image });
   return id;
 }

@@ -21,7 +21,10 @@ export async function removeImage(ctx: EngineContext, ref: string, force = false
   const users = [...ctx.views.containers.values()].filter((c) => c.imageId === img.id);
   const running = users.find(isRunning);
   const events: WharfEvent[] = [];
-  if (byTag && img.tags.length > 1) {
+  const hasChildren = [...ctx.views.images.images.values()].some((i) => i.parent === img.id);
+  if (hasChildren && !byTag) throw conflict(`conflict: unable to delete ${shortId(img.id)} (cannot be forced) - image has dependent child images`);
+  if (byTag && (img.tags.length > 1 || hasChildren)) {
+    // Another tag, or a child image (a commit on top of it), keeps the image: only the name goes.
     events.push({ type: 'image.untagged', data: { id: img.id, ref: byTag } });
   } else {
     if (!byTag && img.tags.length > 1 && !force) {

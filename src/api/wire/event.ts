@@ -73,9 +73,15 @@ export function toDockerEvent(e: Envelope): DockerEvent | undefined {
     }
     return { status: action, id: e.data.id, from: meta.image ?? '', Type: 'container', Action: action, Actor: { ID: e.data.id, Attributes: attrs }, scope: 'local', time, timeNano };
   }
+  if (e.type === 'image.committed') {
+    // Docker: Type container, the container as actor, the new image in imageID / imageRef.
+    const m = meta as { name?: string; containerName?: string; containerImage?: string };
+    const cid = e.data.container;
+    const attrs = { comment: e.data.comment, imageID: e.data.id, imageRef: m.name ?? '', image: m.containerImage ?? '', name: m.containerName ?? '' };
+    return { status: action, id: cid, from: m.containerImage ?? '', Type: 'container', Action: action, Actor: { ID: cid, Attributes: attrs }, scope: 'local', time, timeNano };
+  }
   const name = e.type === 'image.tagged' || e.type === 'image.untagged' ? e.data.ref : meta.name ?? e.data.id;
   const attrs: Record<string, string> = { name };
-  if (e.type === 'image.committed') attrs.comment = e.data.comment;
   return { status: action, id: e.data.id, Type: 'image', Action: action, Actor: { ID: e.data.id, Attributes: attrs }, scope: 'local', time, timeNano };
 }
 
