@@ -6,6 +6,8 @@ import type { EngineContext } from '../engine/context';
 import { toHttpError } from './errors';
 import { attach } from './routes/attach';
 import { containerRoutes } from './routes/containers';
+import { containerLogRoutes } from './routes/container-logs';
+import { containerWaitRoutes } from './routes/container-wait';
 import { containerCommandRoutes } from './routes/container-commands';
 import { eventRoutes } from './routes/events';
 import { imageRoutes } from './routes/images';
@@ -85,6 +87,8 @@ export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstan
 
   systemRoutes(app, ctx, info);
   containerRoutes(app, ctx);
+  containerLogRoutes(app, ctx);
+  containerWaitRoutes(app, ctx);
   containerCommandRoutes(app, ctx);
   imageRoutes(app, ctx);
   eventRoutes(app, ctx);

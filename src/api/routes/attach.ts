@@ -5,10 +5,9 @@ import { noSuchContainer } from '../../domain/errors';
 import { findContainer, type EngineContext } from '../../engine/context';
 import { readLogs } from '../../engine/read-logs';
 import { connectStdin, DetachScanner, parseDetachKeys, type StdinSink } from '../../runtime/attach-socket';
+import { truthy, type Query as Q } from '../query';
 import { frame, STDERR, STDOUT } from '../stream';
 
-type Q = Record<string, string | undefined>;
-const truthy = (v: string | undefined) => v === '1' || v === 'true' || v === 'True';
 
 /**
  * Attach a client to a container. Output (stdout/stderr as separate frames unless it has a

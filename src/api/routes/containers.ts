@@ -1,25 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import { isRunning } from '../../domain/container';
 import { invalidArgument } from '../../domain/errors';
-import { parseTimestamp } from '../../domain/time';
 import { getContainer, type EngineContext } from '../../engine/context';
 import { createContainer, type CreateRequest } from '../../engine/create-container';
 import { killContainer, stopContainer } from '../../engine/kill-container';
-import { readLogs } from '../../engine/read-logs';
 import { pauseContainer, unpauseContainer } from '../../engine/pause-container';
 import { renameContainer } from '../../engine/rename-container';
 import { removeContainer } from '../../engine/remove-container';
 import { logPath, startContainer } from '../../engine/start-container';
-import { waitContainer } from '../../engine/wait-container';
 import { parseFilters } from '../wire/event';
 import { toInspect, toSummary, dockerState } from '../wire/container';
-import { frame, STDERR, STDOUT } from '../stream';
 import { attach } from './attach';
+import { truthy, type Query as Q } from '../query';
 import { resizeContainer } from '../../engine/resize-container';
-import { toHttpError } from '../errors';
 
-type Q = Record<string, string | undefined>;
-const truthy = (v: string | undefined) => v === '1' || v === 'true' || v === 'True';
 
 export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void {
   app.post('/containers/create', async (req, reply) => {
@@ -119,56 +113,10 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
     reply.code(204).send();
   });
 
-  app.post('/containers/:id/wait', async (req, reply) => {
-    const q = req.query as Q;
-    // Register the waiter, then send the headers at once: the client starts the container
-    // only after it has them.
-    const result = waitContainer(ctx, (req.params as { id: string }).id, q.condition || 'not-running');
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.flushHeaders();
-    try {
-      const code = await result;
-      res.end(`${JSON.stringify({ StatusCode: code, Error: null })}\n`);
-    } catch (e) {
-      res.end(`${JSON.stringify({ StatusCode: -1, Error: { Message: toHttpError(e).message } })}\n`);
-    }
-  });
-
   app.post('/containers/:id/resize', async (req, reply) => {
     const q = req.query as Q;
     await resizeContainer(ctx, (req.params as { id: string }).id, Number(q.h), Number(q.w));
     reply.code(200).send();
-  });
-
-  app.get('/containers/:id/logs', async (req, reply) => {
-    const q = req.query as Q;
-    const c = getContainer(ctx.views, (req.params as { id: string }).id);
-    const wantOut = truthy(q.stdout);
-    const wantErr = truthy(q.stderr);
-    if (!wantOut && !wantErr) throw invalidArgument('Bad parameters: you must choose at least one stream');
-    const tail = q.tail === undefined || q.tail === 'all' ? undefined : Number(q.tail);
-    const sinceNanos = q.since && q.since !== '0' ? parseTimestamp(q.since) : undefined;
-    const untilNanos = q.until && q.until !== '0' ? parseTimestamp(q.until) : undefined;
-    const timestamps = truthy(q.timestamps);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'Content-Type': c.config.Tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
-    res.flushHeaders();
-    const ac = new AbortController();
-    res.on('close', () => ac.abort());
-    try {
-      for await (const e of readLogs(ctx, c.id, { follow: truthy(q.follow), tail, sinceNanos, untilNanos, signal: ac.signal })) {
-        if ((e.stream === 'stdout' && !wantOut) || (e.stream === 'stderr' && !wantErr)) continue;
-        const data = timestamps ? Buffer.concat([Buffer.from(`${e.time} `), e.data]) : e.data;
-        const ok = res.write(c.config.Tty ? data : frame(e.stream === 'stdout' ? STDOUT : STDERR, data));
-        if (!ok) await new Promise((r) => res.once('drain', r));
-      }
-    } catch (err) {
-      ctx.log.warn({ err }, 'logs stream failed');
-    }
-    res.end();
   });
 
   app.post('/containers/:id/attach', async (req, reply) => {
