@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ClientError, type Client } from '../../client/client';
-import { printError, UsageError, type CommandSpec, type IO } from '../command';
-import { printInspect } from './image-inspect';
+import { UsageError, type CommandSpec, type IO } from '../command';
+import { inspectEach } from './image-inspect';
 
 export interface InspectOptions {
   objects: string[];
@@ -25,32 +25,21 @@ export async function runInspect(o: InspectOptions, client: Client, io: IO): Pro
     io.stderr.write(`"${o.type}" is not a valid value for --type\n`);
     return 1;
   }
-  const raws: string[] = [];
-  const errors: unknown[] = [];
-  for (const ref of o.objects) {
+  return inspectEach(io, o.objects, o.format, async (ref) => {
+    if (o.type === 'image') return client.imageInspectRaw(ref);
+    if (o.type === 'container') return client.containerInspectRaw(ref);
     try {
-      if (o.type === 'image') raws.push(await client.imageInspectRaw(ref));
-      else if (o.type === 'container') raws.push(await client.containerInspectRaw(ref));
-      else {
-        try {
-          raws.push(await client.containerInspectRaw(ref));
-        } catch (e) {
-          if (!notFound(e)) throw e;
-          try {
-            raws.push(await client.imageInspectRaw(ref));
-          } catch (e2) {
-            if (!notFound(e2)) throw e2;
-            throw new Error(`Error: No such object: ${ref}`);
-          }
-        }
-      }
+      return await client.containerInspectRaw(ref);
     } catch (e) {
-      errors.push(e);
+      if (!notFound(e)) throw e;
     }
-  }
-  printInspect(io, raws, o.format);
-  for (const e of errors) printError(io, e);
-  return errors.length ? 1 : 0;
+    try {
+      return await client.imageInspectRaw(ref);
+    } catch (e) {
+      if (!notFound(e)) throw e;
+      throw new Error(`Error: No such object: ${ref}`);
+    }
+  });
 }
 
 export const inspect: CommandSpec<InspectOptions> = {
