@@ -397,8 +397,8 @@ export class Client {
     });
   }
 
-  containerInspectRaw(ref: string): Promise<string> {
-    return this.text('GET', `/containers/${encodeURIComponent(ref)}/json`);
+  containerInspectRaw(ref: string, opts: { size?: boolean } = {}): Promise<string> {
+    return this.text('GET', `/containers/${encodeURIComponent(ref)}/json`, { query: { size: opts.size ? '1' : undefined } });
   }
 
   async containerInspect(ref: string): Promise<ContainerInspect> {

@@ -9,7 +9,9 @@ import { renameContainer } from '../../engine/rename-container';
 import { removeContainer } from '../../engine/remove-container';
 import { logPath, startContainer } from '../../engine/start-container';
 import { parseFilters } from '../wire/event';
-import { toInspect, toSummary, dockerState } from '../wire/container';
+import { toInspect, toSummary } from '../wire/container';
+import { listContainers } from '../container-list';
+import { containerSize } from '../../engine/container-size';
 import { attach } from './attach';
 import { truthy, type Query as Q } from '../query';
 import { resizeContainer } from '../../engine/resize-container';
@@ -27,45 +29,30 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
 
   app.get('/containers/json', async (req) => {
     const q = req.query as Q;
-    const all = truthy(q.all);
     let filters: Record<string, string[]> = {};
     try {
       filters = parseFilters(q.filters);
     } catch {
       throw invalidArgument('invalid filter');
     }
-    let list = [...ctx.views.containers.values()].sort((a, b) => (a.createdSeq < b.createdSeq ? 1 : -1));
-    const limit = Number(q.limit ?? -1);
-    // -n / -l (a limit) list stopped containers too, as Docker does.
-    if (!all && limit <= 0 && !filters.status && !filters.exited) list = list.filter(isRunning);
-    list = list.filter((c) => {
-      if (filters.status?.length && !filters.status.includes(dockerState(c))) return false;
-      if (filters.exited?.length && !(c.status === 'exited' && filters.exited.includes(String(c.exitCode)))) return false;
-      if (filters.id?.length && !filters.id.some((p) => c.id.startsWith(p))) return false;
-      if (filters.name?.length && !filters.name.some((n) => new RegExp(n.replace(/^\//, '')).test(c.name))) return false;
-      if (filters.ancestor?.length && !filters.ancestor.some((a) => a === c.image || c.imageId.includes(a))) return false;
-      if (filters.label?.length) {
-        for (const l of filters.label) {
-          const [k, v] = l.split('=', 2);
-          const got = c.config.Labels?.[k];
-          if (got === undefined || (v !== undefined && got !== v)) return false;
-        }
-      }
-      return true;
-    });
-    if (limit > 0) list = list.slice(0, limit);
-    return list.map((c) => toSummary(c));
+    const list = listContainers(ctx, { all: truthy(q.all), limit: Number(q.limit ?? -1), filters });
+    const size = truthy(q.size);
+    return Promise.all(list.map(async (c) => toSummary(c, size ? await containerSize(ctx, c) : undefined)));
   });
 
   app.get('/containers/:id/json', async (req) => {
     const c = getContainer(ctx.views, (req.params as { id: string }).id);
     const img = ctx.views.images.images.get(c.imageId);
-    return toInspect(c, {
-      logPath: logPath(ctx, c.id),
-      mergedDir: ctx.storage.mergedDir(c.id),
-      upperDir: ctx.storage.upperDir(c.id),
-      lowerDirs: img ? ctx.images.lowerDirs(img.layers) : [],
-    });
+    return toInspect(
+      c,
+      {
+        logPath: logPath(ctx, c.id),
+        mergedDir: ctx.storage.mergedDir(c.id),
+        upperDir: ctx.storage.upperDir(c.id),
+        lowerDirs: img ? ctx.images.lowerDirs(img.layers) : [],
+      },
+      truthy((req.query as Q).size) ? await containerSize(ctx, c) : undefined,
+    );
   });
 
   app.post('/containers/:id/start', async (req, reply) => {

@@ -7,6 +7,7 @@ export interface InspectOptions {
   objects: string[];
   format?: string;
   type?: string;
+  size?: boolean;
 }
 
 export function declareInspect(cmd: Command): Command {
@@ -27,9 +28,9 @@ export async function runInspect(o: InspectOptions, client: Client, io: IO): Pro
   }
   return inspectEach(io, o.objects, o.format, async (ref) => {
     if (o.type === 'image') return client.imageInspectRaw(ref);
-    if (o.type === 'container') return client.containerInspectRaw(ref);
+    if (o.type === 'container') return client.containerInspectRaw(ref, { size: o.size });
     try {
-      return await client.containerInspectRaw(ref);
+      return await client.containerInspectRaw(ref, { size: o.size });
     } catch (e) {
       if (!notFound(e)) throw e;
     }
@@ -50,7 +51,7 @@ export const inspect: CommandSpec<InspectOptions> = {
   options: (a, f) => {
     const objects = a[0] as string[];
     if (!objects.length) throw new UsageError(`'wharf inspect' requires at least 1 argument`);
-    return { objects, format: f.format as string | undefined, type: f.type as string | undefined };
+    return { objects, format: f.format as string | undefined, type: f.type as string | undefined, size: Boolean(f.size) };
   },
   run: runInspect,
 };

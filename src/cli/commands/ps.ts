@@ -51,6 +51,8 @@ export interface ContainerRow {
   Networks: string;
   LocalVolumes: string;
   Platform: null;
+  /** {{.Label "key"}}: one label's value, "" when unset. */
+  Label?: (name: string) => string;
 }
 
 const HEADERS: Record<string, string> = {
@@ -81,7 +83,7 @@ export function containerRow(c: ContainerSummary, trunc: boolean, now = Date.now
     else image = image.replace(/@sha256:[0-9a-f]+$/, '');
   }
   const created = new Date(c.Created * 1000);
-  return {
+  const row: ContainerRow = {
     ID: trunc ? shortId(c.Id) : c.Id,
     Image: image,
     Command: goQuote(trunc ? ellipsis(c.Command ?? '', 20) : c.Command ?? ''),
@@ -100,6 +102,9 @@ export function containerRow(c: ContainerSummary, trunc: boolean, now = Date.now
     LocalVolumes: String((c.Mounts ?? []).filter((m) => m.Name && m.Name.length === 64).length),
     Platform: null,
   };
+  // A method, not a field: left out of {{json .}} as docker leaves it out.
+  Object.defineProperty(row, 'Label', { value: (name: string) => c.Labels?.[name] ?? '', enumerable: false });
+  return row;
 }
 
 export async function runPs(o: PsOptions, client: Client, io: IO): Promise<number> {
@@ -110,8 +115,10 @@ export async function runPs(o: PsOptions, client: Client, io: IO): Promise<numbe
     (filters[f.slice(0, i)] ??= []).push(f.slice(i + 1));
   }
   const limit = o.latest ? 1 : o.last;
+  // As docker: a template that shows {{.Size}} asks the daemon for the sizes.
+  const size = o.size || (!o.quiet && o.format !== undefined && /\{\{[^}]*\.Size\b/.test(o.format));
   // -n and -l include all states (docker's daemon implies "all" from the limit; say it outright).
-  const list = await client.containerList({ all: o.all || limit > 0, limit, size: o.size, filters });
+  const list = await client.containerList({ all: o.all || limit > 0, limit, size, filters });
   const rows = list.map((c) => containerRow(c, !o.noTrunc));
   if (o.quiet) {
     io.stdout.write(rows.map((r) => `${r.ID}\n`).join(''));
