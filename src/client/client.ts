@@ -192,6 +192,7 @@ export interface LogsOptions {
   timestamps?: boolean;
   since?: string;
   until?: string;
+  details?: boolean;
 }
 
 export interface AttachOptions {
@@ -446,6 +447,7 @@ export class Client {
         timestamps: opts.timestamps ? '1' : undefined,
         since: opts.since,
         until: opts.until,
+        details: opts.details ? '1' : undefined,
       },
       signal,
     });

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { invalidArgument } from '../../domain/errors';
+import { logAttributes } from '../../domain/log-attributes';
 import { parseTimestamp } from '../../domain/time';
 import { getContainer, type EngineContext } from '../../engine/context';
 import { readLogs } from '../../engine/read-logs';
@@ -18,6 +19,9 @@ export function containerLogRoutes(app: FastifyInstance, ctx: EngineContext): vo
     const sinceNanos = q.since && q.since !== '0' ? parseTimestamp(q.since) : undefined;
     const untilNanos = q.until && q.until !== '0' ? parseTimestamp(q.until) : undefined;
     const timestamps = truthy(q.timestamps);
+    const logConfig = c.hostConfig.LogConfig as { Config?: Record<string, string> } | undefined;
+    // --details: the log options' extra attributes and a space before each line.
+    const details = truthy(q.details) ? Buffer.from(`${logAttributes(c.config.Labels, c.config.Env, logConfig?.Config)} `) : undefined;
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'Content-Type': c.config.Tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
@@ -27,7 +31,10 @@ export function containerLogRoutes(app: FastifyInstance, ctx: EngineContext): vo
     try {
       for await (const e of readLogs(ctx, c.id, { follow: truthy(q.follow), tail, sinceNanos, untilNanos, signal: ac.signal })) {
         if ((e.stream === 'stdout' && !wantOut) || (e.stream === 'stderr' && !wantErr)) continue;
-        const data = timestamps ? Buffer.concat([Buffer.from(`${e.time} `), e.data]) : e.data;
+        const parts = [e.data];
+        if (details) parts.unshift(details);
+        if (timestamps) parts.unshift(Buffer.from(`${e.time} `));
+        const data = parts.length === 1 ? e.data : Buffer.concat(parts);
         const ok = res.write(c.config.Tty ? data : frame(e.stream === 'stdout' ? STDOUT : STDERR, data));
         if (!ok) await new Promise((r) => res.once('drain', r));
       }

@@ -12,7 +12,7 @@ import { parseFilters } from '../wire/event';
 import { toInspect, toSummary } from '../wire/container';
 import { listContainers } from '../container-list';
 import { containerSize } from '../../engine/container-size';
-import { attach } from './attach';
+import { attach, rawPeer } from './attach';
 import { truthy, type Query as Q } from '../query';
 import { resizeContainer } from '../../engine/resize-container';
 
@@ -106,12 +106,18 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
     reply.code(200).send();
   });
 
+  // A websocket attach comes through the server's 'upgrade' event; a plain GET is not one.
+  app.get('/containers/:id/attach/ws', async (req) => {
+    getContainer(ctx.views, (req.params as { id: string }).id);
+    throw invalidArgument('not websocket protocol');
+  });
+
   app.post('/containers/:id/attach', async (req, reply) => {
     const q = req.query as Q;
     const id = (req.params as { id: string }).id;
     getContainer(ctx.views, id);
     reply.hijack();
-    await attach(ctx, id, q, req.raw.socket, Buffer.alloc(0), false);
+    await attach(ctx, id, q, rawPeer(req.raw.socket, Buffer.alloc(0), false));
   });
 }
 
