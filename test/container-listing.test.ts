@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { TestDaemon } from './helpers/wharfd';
 
-// docker ps and inspect: sizes, filters and --format, with the real docker CLI and with wharf.
+// docker ps and inspect (sizes, filters, --format) and run --cidfile, with the real docker CLI and with wharf.
 const d = new TestDaemon();
 before(async () => {
   await d.start();
@@ -149,6 +151,34 @@ describe('--format', () => {
     assert.equal(json.State, 'running');
     assert.match(json.Labels, /app=web/);
     assert.match(json.CreatedAt, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4} \w+$/);
+  });
+});
+
+describe('--cidfile', () => {
+  test('run and create write the id to a new file, refuse a file that exists, leave none when creating fails', () => {
+    for (const cli of ['docker', 'wharf'] as const) {
+      const run = (args: string[]) => (cli === 'docker' ? d.docker(args) : d.wharf(args));
+      const file = path.join(d.dir, `${cli}.cid`);
+      const r = run(['run', '-d', '--cidfile', file, '--name', `cid-${cli}`, 'busybox', 'true']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(readFileSync(file, 'utf8'), r.stdout.trim(), 'the id, with no newline');
+      assert.equal(ok(['inspect', '-f', '{{.HostConfig.ContainerIDFile}}', `cid-${cli}`]), `${file}\n`);
+      const again = run(['run', '-d', '--cidfile', file, 'busybox', 'true']);
+      assert.equal(again.code, 125);
+      assert.equal(again.stderr, `${cli}: container ID file found, make sure the other container isn't running or delete ${file}\n\nRun '${cli} run --help' for more information\n`);
+      const create = run(['create', '--cidfile', file, 'busybox', 'true']);
+      assert.equal(create.code, 1);
+      assert.equal(create.stderr, `container ID file found, make sure the other container isn't running or delete ${file}\n`);
+      // A failed create leaves no file behind; one that cannot be made is reported.
+      const missing = path.join(d.dir, `${cli}-missing.cid`);
+      assert.notEqual(run(['run', '--cidfile', missing, 'no-such-image:x', 'true']).code, 0);
+      assert.equal(existsSync(missing), false);
+      const nodir = path.join(d.dir, 'no-dir', 'x.cid');
+      const bad = run(['run', '--cidfile', nodir, 'busybox', 'true']);
+      assert.equal(bad.code, 127);
+      assert.match(bad.stderr, new RegExp(`^${cli}: failed to create the container ID file: open ${nodir}: no such file or directory\n`));
+      ok(['rm', `cid-${cli}`]);
+    }
   });
 });
 
