@@ -1,29 +1,13 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { TestDaemon } from './helpers/wharfd';
+import { before, describe, test } from 'node:test';
+import { daemonForFile } from './helpers/wharfd';
 
 // docker ps and inspect (sizes, filters, --format) and run --cidfile, with the real docker CLI and with wharf.
-const d = new TestDaemon();
-before(async () => {
-  await d.start();
-  d.importBusybox();
-});
-after(async () => {
-  await d.cleanup();
-});
-
-const ok = (args: string[]) => {
-  const r = d.docker(args);
-  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-};
-const wharfOk = (args: string[]) => {
-  const r = d.wharf(args);
-  assert.equal(r.code, 0, `wharf ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-};
+const d = daemonForFile();
+const ok = (args: string[]) => d.dockerOk(args);
+const wharfOk = (args: string[]) => d.wharfOk(args);
 /** The two CLIs run a moment apart: their durations may differ by a second. */
 const timeless = (s: string) => s.replace(/Less than a second|\d+ seconds?/g, 'N seconds');
 const idOf = (name: string) => ok(['inspect', '-f', '{{.Id}}', name]).trim();

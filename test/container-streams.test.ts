@@ -1,30 +1,16 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { after, before, describe, test } from 'node:test';
-import { eventually, sleep, TestDaemon } from './helpers/wharfd';
+import { before, describe, test } from 'node:test';
+import { daemonForFile, eventually, sleep } from './helpers/wharfd';
 
 // docker logs (--details, --since, --until, --tail) and the websocket attach endpoint.
-const d = new TestDaemon();
-before(async () => {
-  await d.start();
-  d.importBusybox();
-});
-after(async () => {
-  await d.cleanup();
-});
-
-const ok = (args: string[]) => {
-  const r = d.docker(args);
-  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-};
+const d = daemonForFile();
+const ok = (args: string[]) => d.dockerOk(args);
 /** The same command with docker and wharf: both succeed and print the same. */
 const both = (args: string[]) => {
   const out = ok(args);
-  const w = d.wharf(args);
-  assert.equal(w.code, 0, `wharf ${args.join(' ')}: ${w.stderr}`);
-  assert.equal(w.stdout, out, `wharf ${args.join(' ')}`);
+  assert.equal(d.wharfOk(args), out, `wharf ${args.join(' ')}`);
   return out;
 };
 
