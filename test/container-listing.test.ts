@@ -103,6 +103,12 @@ describe('filters', () => {
       ['before=nosuch', 'No such container: nosuch'],
       ['health=sick', 'Unrecognised filter value for health: sick'],
     ];
+    // No "=": a flag error (exit 125), before any request.
+    for (const cli of ['docker', 'wharf'] as const) {
+      const r = cli === 'docker' ? d.docker(['ps', '-f', 'colour']) : d.wharf(['ps', '-f', 'colour']);
+      assert.equal(r.code, 125);
+      assert.match(r.stderr, /^invalid argument "colour" for "-f, --filter" flag: bad format of filter \(expected name=value\)\n/);
+    }
     for (const [f, msg] of cases) {
       for (const r of [d.docker(['ps', '-f', f]), d.wharf(['ps', '-f', f])]) {
         assert.equal(r.code, 1, f);

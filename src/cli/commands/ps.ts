@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { Client, ContainerPort, ContainerSummary } from '../../client/client';
 import { collect, int, UsageError, type CommandSpec, type IO } from '../command';
 import { ago, ellipsis, goQuote, humanSize, shortId, table } from '../format';
@@ -18,13 +18,19 @@ export interface PsOptions {
 export function declarePs(cmd: Command): Command {
   return cmd
     .option('-a, --all', 'Show all containers (default shows just running)', false)
-    .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect, [] as string[])
+    .option('-f, --filter <filter>', 'Filter output based on conditions provided', filterFlag, [] as string[])
     .option('--format <string>', 'Format output using a custom template')
     .option('-n, --last <int>', 'Show n last created containers (includes all states)', int, -1)
     .option('-l, --latest', 'Show the latest created container (includes all states)', false)
     .option('--no-trunc', "Don't truncate output")
     .option('-q, --quiet', 'Only display container IDs', false)
     .option('-s, --size', 'Display total file sizes', false);
+}
+
+/** -f name=value, refused as a flag error (exit 125) when there is no "=", as docker does. */
+function filterFlag(v: string, acc: string[]): string[] {
+  if (!v.includes('=')) throw new InvalidArgumentError('bad format of filter (expected name=value)');
+  return collect(v, acc);
 }
 
 /** "0.0.0.0:8080->80/tcp, 443/tcp" */
@@ -111,7 +117,6 @@ export async function runPs(o: PsOptions, client: Client, io: IO): Promise<numbe
   const filters: Record<string, string[]> = {};
   for (const f of o.filter) {
     const i = f.indexOf('=');
-    if (i < 0) throw new Error('bad format of filter (expected name=value)');
     (filters[f.slice(0, i)] ??= []).push(f.slice(i + 1));
   }
   const limit = o.latest ? 1 : o.last;
