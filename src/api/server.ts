@@ -4,8 +4,11 @@ import type { Socket } from 'node:net';
 import { invalidArgument, WharfError } from '../domain/errors';
 import type { EngineContext } from '../engine/context';
 import { toHttpError } from './errors';
-import { attach } from './routes/attach';
+import { attach, rawPeer, websocketPeer } from './routes/attach';
+import { handshakeError } from './websocket';
 import { containerRoutes } from './routes/containers';
+import { containerLogRoutes } from './routes/container-logs';
+import { containerWaitRoutes } from './routes/container-wait';
 import { containerCommandRoutes } from './routes/container-commands';
 import { eventRoutes } from './routes/events';
 import { execRoutes, execStartUpgraded } from './routes/exec';
@@ -86,6 +89,8 @@ export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstan
 
   systemRoutes(app, ctx, info);
   containerRoutes(app, ctx);
+  containerLogRoutes(app, ctx);
+  containerWaitRoutes(app, ctx);
   containerCommandRoutes(app, ctx);
   imageRoutes(app, ctx);
   eventRoutes(app, ctx);
@@ -115,7 +120,21 @@ async function handleUpgrade(ctx: EngineContext, req: IncomingMessage, socket: S
   const m = /^\/containers\/([^/]+)\/attach$/.exec(url.pathname);
   if (req.method === 'POST' && m) {
     const q = Object.fromEntries(url.searchParams.entries());
-    await attach(ctx, decodeURIComponent(m[1]), q, socket, head, true);
+    await attach(ctx, decodeURIComponent(m[1]), q, rawPeer(socket, head, true));
+    return;
+  }
+  const ws = /^\/containers\/([^/]+)\/attach\/ws$/.exec(url.pathname);
+  if (req.method === 'GET' && ws) {
+    const bad = handshakeError(req);
+    if (bad) {
+      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: ${bad.length}\r\n\r\n${bad}`);
+      return;
+    }
+    const q = Object.fromEntries(url.searchParams.entries());
+    // Before API 1.42 the websocket always carried stdout and stderr, and never stdin.
+    const [maj, min] = apiVersionOf(req.url ?? '/') ?? [99, 99];
+    if (maj === 1 && min < 42) Object.assign(q, { stdin: '0', stdout: '1', stderr: '1' });
+    await attach(ctx, decodeURIComponent(ws[1]), q, websocketPeer(req, socket, head));
     return;
   }
   const x = /^\/exec\/([^/]+)\/start$/.exec(url.pathname);

@@ -64,20 +64,31 @@ export function int(v: string): number {
 }
 
 /**
- * Run fn over each reference like docker's multi-container commands: every failure is
- * printed, the rest carry on, exit 1 if any failed.
+ * Call fn for each reference in turn, like docker's multi-object commands: a failure is kept
+ * and the rest carry on; a daemon that cannot be reached ends the round (one message, not
+ * one per reference).
  */
-export async function forEachRef(io: IO, refs: string[], fn: (ref: string) => Promise<string | undefined>): Promise<{ code: number; failed: string[] }> {
-  const failed: string[] = [];
+export async function eachRef<T>(refs: string[], fn: (ref: string) => Promise<T>, onResult?: (v: T) => void): Promise<{ results: T[]; failed: { ref: string; error: unknown }[] }> {
+  const results: T[] = [];
+  const failed: { ref: string; error: unknown }[] = [];
   for (const ref of refs) {
     try {
-      const out = await fn(ref);
-      if (out !== undefined) io.stdout.write(`${out}\n`);
-    } catch (e) {
-      if (e instanceof ConnectionError) throw e;
-      printError(io, e);
-      failed.push(ref);
+      const v = await fn(ref);
+      results.push(v);
+      onResult?.(v);
+    } catch (error) {
+      failed.push({ ref, error });
+      if (error instanceof ConnectionError) break;
     }
   }
-  return { code: failed.length ? 1 : 0, failed };
+  return { results, failed };
+}
+
+/** eachRef for commands that print a line per success: failures go to stderr, exit 1 if any failed. */
+export async function forEachRef(io: IO, refs: string[], fn: (ref: string) => Promise<string | undefined>): Promise<{ code: number; failed: string[] }> {
+  const { failed } = await eachRef(refs, fn, (out) => {
+    if (out !== undefined) io.stdout.write(`${out}\n`);
+  });
+  for (const f of failed) printError(io, f.error);
+  return { code: failed.length ? 1 : 0, failed: failed.map((f) => f.ref) };
 }

@@ -1,4 +1,5 @@
 /** Output formatting the docker CLI's way: tables, durations, sizes, quoting. */
+import { humanDuration as humanSeconds } from '../domain/time';
 
 /** Display width in runes (docker's tabwriter counts UTF-8 runes). */
 export function width(s: string): number {
@@ -28,22 +29,9 @@ export function table(rows: string[][], opts: { minWidth?: number; padding?: num
     .join('');
 }
 
-/** go-units HumanDuration: "Less than a second", "3 seconds", "About a minute", "2 hours", ... */
+/** go-units HumanDuration of milliseconds: "Less than a second", "3 seconds", "About a minute", ... */
 export function humanDuration(ms: number): string {
-  const seconds = Math.trunc(ms / 1000);
-  if (seconds < 1) return 'Less than a second';
-  if (seconds === 1) return '1 second';
-  if (seconds < 60) return `${seconds} seconds`;
-  const minutes = Math.trunc(ms / 60_000);
-  if (minutes === 1) return 'About a minute';
-  if (minutes < 60) return `${minutes} minutes`;
-  const hours = Math.trunc(ms / 3_600_000 + 0.5);
-  if (hours === 1) return 'About an hour';
-  if (hours < 48) return `${hours} hours`;
-  if (hours < 24 * 7 * 2) return `${Math.trunc(hours / 24)} days`;
-  if (hours < 24 * 30 * 2) return `${Math.trunc(hours / 24 / 7)} weeks`;
-  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24 / 30)} months`;
-  return `${Math.trunc(ms / 3_600_000 / 24 / 365)} years`;
+  return humanSeconds(ms / 1000);
 }
 
 /** "2 minutes ago" for a unix time in seconds. */

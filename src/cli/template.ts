@@ -74,22 +74,25 @@ function parseAction(body: string): Action {
   const ts = tokens(body);
   if (ts.length === 0) throw new TemplateError('template: missing value for command');
   if (ts[0].startsWith('.')) {
-    if (ts.length > 1) throw new TemplateError(`template: can't give argument to non-function ${ts[0]}`);
-    return { path: parsePath(ts[0]), args: [] };
+    // A method with arguments: {{.Label "com.example.key"}}.
+    return { path: parsePath(ts[0]), args: ts.slice(1).map(parseArg) };
   }
   if (!FUNCS.has(ts[0])) throw new TemplateError(`template: function "${ts[0]}" not supported`);
   if (ts.length < 2) throw new TemplateError(`template: wrong number of args for ${ts[0]}`);
   return { fn: ts[0], path: parsePath(ts[1]), args: ts.slice(2).map(parseArg) };
 }
 
-function lookup(v: Value, path: string[]): Value {
+/** Follow a field path; a method on the way is called (the last one with args). */
+function lookup(v: Value, path: string[], args: (string | number)[] = []): Value {
   let cur = v;
-  for (const k of path) {
+  for (const [i, k] of path.entries()) {
     if (cur === null || cur === undefined) return undefined;
     if (typeof cur !== 'object') throw new TemplateError(`template: can't evaluate field ${k} in type ${typeof cur}`);
     const obj = cur as Record<string, unknown>;
     const got = obj[k];
-    cur = typeof got === 'function' ? (got as () => unknown).call(obj) : got;
+    const last = i === path.length - 1;
+    if (last && args.length && typeof got !== 'function') throw new TemplateError(`template: can't give argument to non-function .${path.join('.')}`);
+    cur = typeof got === 'function' ? (got as (...a: unknown[]) => unknown).apply(obj, last ? args : []) : got;
   }
   return cur;
 }
@@ -123,7 +126,7 @@ export function toJson(v: Value): string {
 }
 
 function apply(a: Action, data: Value): string {
-  const v = lookup(data, a.path);
+  const v = lookup(data, a.path, a.fn ? [] : a.args);
   switch (a.fn) {
     case undefined:
       return goString(v);
@@ -175,9 +178,16 @@ export function renderList(
   const tmpl = (isTable ? format.slice(5).trimStart() : format).replace(/\\t/g, '\t').replace(/\\n/g, '\n');
   const pieces = parseTemplate(tmpl);
   if (!isTable) return { text: items.map((v) => `${execTemplate(pieces, v)}\n`).join('') };
-  const headerPieces = pieces.map((p) => (typeof p === 'string' ? p : headers[p.path[0] ?? ''] ?? (p.path[0] ?? '').toUpperCase()));
+  const headerPieces = pieces.map((p) => (typeof p === 'string' ? p : headerOf(p, headers)));
   const rows = [headerPieces.join(''), ...items.map((v) => execTemplate(pieces, v))];
   return { table: rows.map((r) => r.split('\t')) };
+}
+
+/** A table column's header: the field's, or for {{.Label "a.b-c"}} the key's last part ("b c"), as docker's SubHeaderContext. */
+function headerOf(a: Action, headers: Record<string, string>): string {
+  const field = a.path[0] ?? '';
+  if (field === 'Label' && !a.fn && typeof a.args[0] === 'string') return a.args[0].split('.').pop()!.replace(/[-_]/g, ' ');
+  return headers[field] ?? field.toUpperCase();
 }
 
 /** Go marshals maps with sorted keys. */

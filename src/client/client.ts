@@ -192,6 +192,7 @@ export interface LogsOptions {
   timestamps?: boolean;
   since?: string;
   until?: string;
+  details?: boolean;
 }
 
 export interface AttachOptions {
@@ -397,8 +398,8 @@ export class Client {
     });
   }
 
-  containerInspectRaw(ref: string): Promise<string> {
-    return this.text('GET', `/containers/${encodeURIComponent(ref)}/json`);
+  containerInspectRaw(ref: string, opts: { size?: boolean } = {}): Promise<string> {
+    return this.text('GET', `/containers/${encodeURIComponent(ref)}/json`, { query: { size: opts.size ? '1' : undefined } });
   }
 
   async containerInspect(ref: string): Promise<ContainerInspect> {
@@ -446,6 +447,7 @@ export class Client {
         timestamps: opts.timestamps ? '1' : undefined,
         since: opts.since,
         until: opts.until,
+        details: opts.details ? '1' : undefined,
       },
       signal,
     });

@@ -1,18 +1,10 @@
 import { checkRestartPolicy, type ContainerView } from './container';
 import { conflict, invalidArgument } from './errors';
 import type { HostConfigUpdate, WharfEvent } from './events';
+import type { ResourceLimits } from './resources';
 
 /** Docker's update body: Resources fields and a RestartPolicy; zero / empty / null means "leave as is". */
-export interface UpdateRequest {
-  Memory?: number;
-  MemorySwap?: number;
-  CpuShares?: number;
-  NanoCpus?: number;
-  CpuPeriod?: number;
-  CpuQuota?: number;
-  CpusetCpus?: string;
-  CpusetMems?: string;
-  PidsLimit?: number | null;
+export interface UpdateRequest extends ResourceLimits {
   RestartPolicy?: { Name?: string; MaximumRetryCount?: number } | null;
   [k: string]: unknown;
 }
@@ -26,7 +18,7 @@ const numberOf = (v: unknown): number => (typeof v === 'number' && Number.isFini
  */
 export function decideUpdate(c: ContainerView, req: UpdateRequest): WharfEvent[] {
   if (c.status === 'removing') throw conflict(`container ${c.id} is marked for removal and cannot be "update"`);
-  const cur = c.hostConfig as ContainerView['hostConfig'] & HostConfigUpdate;
+  const cur = c.hostConfig;
   const ch: HostConfigUpdate = {};
   const nano = numberOf(req.NanoCpus);
   const period = numberOf(req.CpuPeriod);

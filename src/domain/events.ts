@@ -4,6 +4,8 @@ import type { HealthConfig, HealthStatus, ProbeResult } from './health';
  * The facts Wharf records. Each is a past-tense event with a version; the catalogue in the
  * top-level journal/ folder describes them and maps them to Docker's action names.
  */
+import type { ResourceLimits } from './resources';
+
 export interface ContainerConfig {
   Hostname: string;
   Domainname: string;
@@ -28,7 +30,7 @@ export interface ContainerConfig {
   Healthcheck?: HealthConfig;
 }
 
-export interface HostConfig {
+export interface HostConfig extends ResourceLimits {
   AutoRemove: boolean;
   NetworkMode: string;
   RestartPolicy: { Name: string; MaximumRetryCount: number };
@@ -98,16 +100,7 @@ export interface ContainerStopped { type: 'container.stopped'; data: { id: strin
 export interface ContainerRemoveRequested { type: 'container.remove-requested'; data: { id: string } }
 export interface ContainerDestroyed { type: 'container.destroyed'; data: { id: string } }
 /** Resource limits (and the restart policy) a user changed with `docker update`. */
-export interface HostConfigUpdate {
-  Memory?: number;
-  MemorySwap?: number;
-  CpuShares?: number;
-  NanoCpus?: number;
-  CpuPeriod?: number;
-  CpuQuota?: number;
-  CpusetCpus?: string;
-  CpusetMems?: string;
-  PidsLimit?: number;
+export interface HostConfigUpdate extends ResourceLimits {
   RestartPolicy?: { Name: string; MaximumRetryCount: number };
 }
 export interface ContainerUpdated { type: 'container.updated'; data: { id: string } & HostConfigUpdate }

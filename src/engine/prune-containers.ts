@@ -1,5 +1,6 @@
 import { isRunning, type ContainerView } from '../domain/container';
 import { invalidArgument } from '../domain/errors';
+import { labelMatches } from '../domain/labels';
 import { parseTimestamp } from '../domain/time';
 import { dirSize } from '../storage/dir-size';
 import type { EngineContext } from './context';
@@ -23,12 +24,7 @@ export function pruneFilter(filters: Record<string, string[]>, now = Date.now())
       throw invalidArgument(`invalid filter 'until=${u}'`);
     }
   }
-  const labelMatch = (c: ContainerView, l: string) => {
-    const i = l.indexOf('=');
-    const k = i < 0 ? l : l.slice(0, i);
-    const got = c.config.Labels?.[k];
-    return got !== undefined && (i < 0 || got === l.slice(i + 1));
-  };
+  const labelMatch = (c: ContainerView, l: string) => labelMatches(c.config.Labels, l);
   return (c) => {
     if (until !== undefined && BigInt(Date.parse(c.created)) * 1_000_000n >= until) return false;
     if (!(filters.label ?? []).every((l) => labelMatch(c, l))) return false;

@@ -64,6 +64,8 @@ export async function* readLogs(ctx: EngineContext, id: string, o: LogOptions = 
     }
     if (!o.follow) return;
     if (!wasRunning && chunk.length === 0) return;
+    // Following with --until ends once that time has passed.
+    if (o.untilNanos !== undefined && chunk.length === 0 && BigInt(Date.now()) * 1_000_000n > o.untilNanos) return;
     if (chunk.length === 0) await changed(ctx, id, path.dirname(file), o.signal);
   }
 }

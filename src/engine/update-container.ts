@@ -28,7 +28,7 @@ export async function updateContainer(ctx: EngineContext, ref: string, req: Upda
       if (resources.memory) live.memory = resources.memory;
       if (resources.cpu) live.cpu = resources.cpu;
       // 0 / -1 mean unlimited: runc writes "max" for -1.
-      if (changes.PidsLimit !== undefined) live.pids = { limit: changes.PidsLimit > 0 ? changes.PidsLimit : -1 };
+      if (typeof changes.PidsLimit === 'number') live.pids = { limit: changes.PidsLimit > 0 ? changes.PidsLimit : -1 };
       if (Object.keys(live).length) {
         try {
           await runcUpdate(ctx.runtime, id, live);

@@ -1,17 +1,9 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
+import type { ResourceLimits } from '../domain/resources';
 import { DEFAULT_CAPS } from './oci-spec';
 
 /** What Docker's HostConfig asks of the OCI spec: limits, privileges, mounts. Pure but for bind sources. */
-export interface HostOptionsInput {
-  Memory?: number;
-  MemorySwap?: number;
-  CpuShares?: number;
-  NanoCpus?: number;
-  CpuPeriod?: number;
-  CpuQuota?: number;
-  CpusetCpus?: string;
-  CpusetMems?: string;
-  PidsLimit?: number | null;
+export interface HostOptionsInput extends ResourceLimits {
   Privileged?: boolean;
   CapAdd?: string[] | null;
   CapDrop?: string[] | null;

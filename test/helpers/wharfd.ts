@@ -1,8 +1,10 @@
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const DOCKER = process.env.DOCKER_CLI ?? '/usr/local/bin/docker';
@@ -73,6 +75,20 @@ export class TestDaemon {
     return runSync(DOCKER, args, this.env, opts);
   }
 
+  /** docker that must succeed: its stdout. */
+  dockerOk(args: string[]): string {
+    const r = this.docker(args);
+    assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  /** wharf that must succeed: its stdout. */
+  wharfOk(args: string[]): string {
+    const r = this.wharf(args);
+    assert.equal(r.code, 0, `wharf ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  }
+
   wharf(args: string[], opts: { input?: string | Buffer; timeoutMs?: number } = {}): Result {
     return runSync(path.join(ROOT, 'bin', 'wharf'), args, this.env, opts);
   }
@@ -109,6 +125,19 @@ export class TestDaemon {
     for (const m of mounts) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A daemon with busybox imported for the tests of one file: started before them, cleaned up after. */
+export function daemonForFile(): TestDaemon {
+  const d = new TestDaemon();
+  before(async () => {
+    await d.start();
+    d.importBusybox();
+  });
+  after(async () => {
+    await d.cleanup();
+  });
+  return d;
 }
 
 export function runSync(cmd: string, args: string[], env: NodeJS.ProcessEnv, opts: { input?: string | Buffer; timeoutMs?: number } = {}): Result {

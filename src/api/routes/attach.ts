@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { filter, firstValueFrom, from, mergeMap } from 'rxjs';
 import { isRunning } from '../../domain/container';
@@ -5,55 +6,122 @@ import { noSuchContainer } from '../../domain/errors';
 import { findContainer, type EngineContext } from '../../engine/context';
 import { readLogs } from '../../engine/read-logs';
 import { connectStdin, DetachScanner, parseDetachKeys, type StdinSink } from '../../runtime/attach-socket';
+import { truthy, type Query as Q } from '../query';
 import { frame, STDERR, STDOUT } from '../stream';
+import { WebSocket } from '../websocket';
 
-type Q = Record<string, string | undefined>;
-const truthy = (v: string | undefined) => v === '1' || v === 'true' || v === 'True';
+
+/** How an attach talks to its client: a hijacked HTTP connection, or a websocket. */
+export interface AttachPeer {
+  /** Turn the request down with an HTTP status and Docker's JSON message. */
+  refuse(status: number, message: string): void;
+  /** Take the request on, for a container with or without a tty. */
+  accept(tty: boolean): void;
+  /** Output; resolves when the client can take more. */
+  send(stream: 'stdout' | 'stderr', data: Buffer): Promise<void>;
+  /** What the client types, and the end of it. */
+  onInput(data: (d: Buffer) => void, end: () => void): void;
+  /** The client went away. */
+  onGone(cb: () => void): void;
+  /** Output is over. */
+  end(): void;
+}
+
+function httpError(status: number, message: string): string {
+  const body = JSON.stringify({ message });
+  const text = status === 404 ? 'Not Found' : status === 400 ? 'Bad Request' : 'Error';
+  return `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
+/** POST /containers/{id}/attach: the hijacked connection; output framed by stream unless there is a tty. */
+export function rawPeer(socket: Socket, head: Buffer, upgraded: boolean): AttachPeer {
+  let tty = false;
+  return {
+    refuse: (status, message) => socket.end(httpError(status, message)),
+    accept(t) {
+      tty = t;
+      const ctype = tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream';
+      socket.write(
+        upgraded
+          ? `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${ctype}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`
+          : `HTTP/1.1 200 OK\r\nContent-Type: ${ctype}\r\n\r\n`,
+      );
+    },
+    send(stream, data) {
+      if (socket.destroyed) return Promise.resolve();
+      if (socket.write(tty ? data : frame(stream === 'stdout' ? STDOUT : STDERR, data))) return Promise.resolve();
+      return new Promise((r) => socket.once('drain', r));
+    },
+    onInput(data, end) {
+      socket.on('data', data);
+      socket.on('end', end);
+      if (head.length) data(head);
+    },
+    onGone(cb) {
+      socket.on('close', cb);
+      socket.on('error', cb);
+    },
+    end: () => {
+      if (!socket.destroyed) socket.end();
+    },
+  };
+}
 
 /**
- * Attach a client to a container. Output (stdout/stderr as separate frames unless it has a
- * tty) follows the log conmon writes, from now until this run (or the next one, if it has
- * not started yet) ends. Input goes to conmon's attach socket once the container runs; the
- * detach keys (ctrl-p ctrl-q by default) leave the container running.
+ * GET /containers/{id}/attach/ws: a websocket (handshake already checked). Output goes as
+ * binary messages, stdout and stderr alike and never framed; each message received is input.
  */
-export async function attach(ctx: EngineContext, ref: string, q: Q, socket: Socket, head: Buffer, upgraded: boolean): Promise<void> {
+export function websocketPeer(req: IncomingMessage, socket: Socket, head: Buffer): AttachPeer {
+  let ws: WebSocket | undefined;
+  const pending: ((ws: WebSocket) => void)[] = [];
+  const withWs = (fn: (ws: WebSocket) => void) => (ws ? fn(ws) : pending.push(fn));
+  return {
+    refuse: (status, message) => socket.end(httpError(status, message)),
+    accept() {
+      ws = WebSocket.accept(req, socket, head);
+      for (const fn of pending.splice(0)) fn(ws);
+    },
+    send: (_stream, data) => (ws ? ws.send(data) : Promise.resolve()),
+    onInput: (data, end) =>
+      withWs((w) => {
+        w.on('message', data);
+        w.on('close', end);
+      }),
+    onGone: (cb) => withWs((w) => w.on('close', cb)),
+    end: () => ws?.close(1000),
+  };
+}
+
+/**
+ * Attach a client to a container. Output (stdout/stderr apart) follows the log conmon
+ * writes: with logs=1 from its start, else from now; with stream=1 until this run (or the
+ * next one, if it has not started yet) ends. Input goes to conmon's attach socket once the
+ * container runs; the detach keys (ctrl-p ctrl-q by default) leave the container running.
+ */
+export async function attach(ctx: EngineContext, ref: string, q: Q, peer: AttachPeer): Promise<void> {
   let c;
   try {
     c = findContainer(ctx.views, ref);
   } catch {
     c = undefined;
   }
-  if (!c) {
-    const body = JSON.stringify({ message: noSuchContainer(ref).message });
-    socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-    return;
-  }
+  if (!c) return peer.refuse(404, noSuchContainer(ref).message);
   let detachKeys: Buffer;
   try {
     detachKeys = parseDetachKeys(q.detachKeys || 'ctrl-p,ctrl-q');
   } catch (e) {
-    const body = JSON.stringify({ message: (e as Error).message });
-    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-    return;
+    return peer.refuse(400, (e as Error).message);
   }
   const id = c.id;
-  const tty = c.config.Tty;
-  const ctype = tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream';
-  socket.write(
-    upgraded
-      ? `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${ctype}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`
-      : `HTTP/1.1 200 OK\r\nContent-Type: ${ctype}\r\n\r\n`,
-  );
-  if (!truthy(q.stream)) {
-    socket.end();
-    return;
-  }
+  peer.accept(c.config.Tty);
+  const stream = truthy(q.stream);
+  const logs = truthy(q.logs);
+  if (!stream && !logs) return peer.end();
   const wantOut = truthy(q.stdout);
   const wantErr = truthy(q.stderr);
-  const wantIn = truthy(q.stdin) && c.config.OpenStdin;
+  const wantIn = stream && truthy(q.stdin) && c.config.OpenStdin;
   const ac = new AbortController();
-  socket.on('close', () => ac.abort());
-  socket.on('error', () => ac.abort());
+  peer.onGone(() => ac.abort());
 
   let ended = false;
   const sub = ctx.journal.committed$.subscribe((batch) => {
@@ -63,15 +131,15 @@ export async function attach(ctx: EngineContext, ref: string, q: Q, socket: Sock
   });
 
   const input = wantIn ? new StdinForwarder(detachKeys, () => ac.abort(), () => containerStdin(ctx, id)) : undefined;
-  socket.on('data', (d: Buffer) => input?.push(d));
-  socket.on('end', () => input?.end());
-  if (head.length) input?.push(head);
+  peer.onInput(
+    (d) => input?.push(d),
+    () => input?.end(),
+  );
 
   try {
-    for await (const e of readLogs(ctx, id, { follow: true, fromEnd: true, live: () => !ended, partial: true, signal: ac.signal })) {
+    for await (const e of readLogs(ctx, id, { follow: stream, fromEnd: !logs, live: () => !ended, partial: true, signal: ac.signal })) {
       if ((e.stream === 'stdout' && !wantOut) || (e.stream === 'stderr' && !wantErr)) continue;
-      const ok = socket.write(tty ? e.data : frame(e.stream === 'stdout' ? STDOUT : STDERR, e.data));
-      if (!ok) await new Promise((r) => socket.once('drain', r));
+      await peer.send(e.stream, e.data);
     }
   } catch (err) {
     ctx.log.warn({ err }, 'attach stream failed');
@@ -79,7 +147,7 @@ export async function attach(ctx: EngineContext, ref: string, q: Q, socket: Sock
     sub.unsubscribe();
     input?.close();
   }
-  if (!socket.destroyed) socket.end();
+  peer.end();
 }
 
 /** The container's stdin once it runs (undefined if this run ends first). */

@@ -1,25 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import { isRunning } from '../../domain/container';
 import { invalidArgument } from '../../domain/errors';
-import { parseTimestamp } from '../../domain/time';
 import { getContainer, type EngineContext } from '../../engine/context';
 import { createContainer, type CreateRequest } from '../../engine/create-container';
 import { killContainer, stopContainer } from '../../engine/kill-container';
-import { readLogs } from '../../engine/read-logs';
 import { pauseContainer, unpauseContainer } from '../../engine/pause-container';
 import { renameContainer } from '../../engine/rename-container';
 import { removeContainer } from '../../engine/remove-container';
 import { logPath, startContainer } from '../../engine/start-container';
-import { waitContainer } from '../../engine/wait-container';
 import { parseFilters } from '../wire/event';
-import { toInspect, toSummary, dockerState } from '../wire/container';
-import { frame, STDERR, STDOUT } from '../stream';
-import { attach } from './attach';
+import { toInspect, toSummary } from '../wire/container';
+import { listContainers } from '../container-list';
+import { containerSize } from '../../engine/container-size';
+import { attach, rawPeer } from './attach';
+import { truthy, type Query as Q } from '../query';
 import { resizeContainer } from '../../engine/resize-container';
-import { toHttpError } from '../errors';
 
-type Q = Record<string, string | undefined>;
-const truthy = (v: string | undefined) => v === '1' || v === 'true' || v === 'True';
 
 export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void {
   app.post('/containers/create', async (req, reply) => {
@@ -33,47 +29,30 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
 
   app.get('/containers/json', async (req) => {
     const q = req.query as Q;
-    const all = truthy(q.all);
     let filters: Record<string, string[]> = {};
     try {
       filters = parseFilters(q.filters);
     } catch {
       throw invalidArgument('invalid filter');
     }
-    let list = [...ctx.views.containers.values()].sort((a, b) => (a.createdSeq < b.createdSeq ? 1 : -1));
-    const limit = Number(q.limit ?? -1);
-    // -n / -l (a limit) list stopped containers too, as Docker does.
-    // Without -a: what Docker counts as running (a container waiting to be restarted too).
-    if (!all && limit <= 0 && !filters.status && !filters.exited) list = list.filter((c) => isRunning(c) || c.status === 'restarting');
-    list = list.filter((c) => {
-      if (filters.status?.length && !filters.status.includes(dockerState(c))) return false;
-      if (filters.exited?.length && !(c.status === 'exited' && filters.exited.includes(String(c.exitCode)))) return false;
-      if (filters.health?.length && !filters.health.includes(c.health?.status ?? 'none')) return false;
-      if (filters.id?.length && !filters.id.some((p) => c.id.startsWith(p))) return false;
-      if (filters.name?.length && !filters.name.some((n) => new RegExp(n.replace(/^\//, '')).test(c.name))) return false;
-      if (filters.ancestor?.length && !filters.ancestor.some((a) => a === c.image || c.imageId.includes(a))) return false;
-      if (filters.label?.length) {
-        for (const l of filters.label) {
-          const [k, v] = l.split('=', 2);
-          const got = c.config.Labels?.[k];
-          if (got === undefined || (v !== undefined && got !== v)) return false;
-        }
-      }
-      return true;
-    });
-    if (limit > 0) list = list.slice(0, limit);
-    return list.map((c) => toSummary(c));
+    const list = listContainers(ctx, { all: truthy(q.all), limit: Number(q.limit ?? -1), filters });
+    const size = truthy(q.size);
+    return Promise.all(list.map(async (c) => toSummary(c, size ? await containerSize(ctx, c) : undefined)));
   });
 
   app.get('/containers/:id/json', async (req) => {
     const c = getContainer(ctx.views, (req.params as { id: string }).id);
     const img = ctx.views.images.images.get(c.imageId);
-    return toInspect(c, {
-      logPath: logPath(ctx, c.id),
-      mergedDir: ctx.storage.mergedDir(c.id),
-      upperDir: ctx.storage.upperDir(c.id),
-      lowerDirs: img ? ctx.images.lowerDirs(img.layers) : [],
-    });
+    return toInspect(
+      c,
+      {
+        logPath: logPath(ctx, c.id),
+        mergedDir: ctx.storage.mergedDir(c.id),
+        upperDir: ctx.storage.upperDir(c.id),
+        lowerDirs: img ? ctx.images.lowerDirs(img.layers) : [],
+      },
+      truthy((req.query as Q).size) ? await containerSize(ctx, c) : undefined,
+    );
   });
 
   app.post('/containers/:id/start', async (req, reply) => {
@@ -121,56 +100,16 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
     reply.code(204).send();
   });
 
-  app.post('/containers/:id/wait', async (req, reply) => {
-    const q = req.query as Q;
-    // Register the waiter, then send the headers at once: the client starts the container
-    // only after it has them.
-    const result = waitContainer(ctx, (req.params as { id: string }).id, q.condition || 'not-running');
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.flushHeaders();
-    try {
-      const code = await result;
-      res.end(`${JSON.stringify({ StatusCode: code, Error: null })}\n`);
-    } catch (e) {
-      res.end(`${JSON.stringify({ StatusCode: -1, Error: { Message: toHttpError(e).message } })}\n`);
-    }
-  });
-
   app.post('/containers/:id/resize', async (req, reply) => {
     const q = req.query as Q;
     await resizeContainer(ctx, (req.params as { id: string }).id, Number(q.h), Number(q.w));
     reply.code(200).send();
   });
 
-  app.get('/containers/:id/logs', async (req, reply) => {
-    const q = req.query as Q;
-    const c = getContainer(ctx.views, (req.params as { id: string }).id);
-    const wantOut = truthy(q.stdout);
-    const wantErr = truthy(q.stderr);
-    if (!wantOut && !wantErr) throw invalidArgument('Bad parameters: you must choose at least one stream');
-    const tail = q.tail === undefined || q.tail === 'all' ? undefined : Number(q.tail);
-    const sinceNanos = q.since && q.since !== '0' ? parseTimestamp(q.since) : undefined;
-    const untilNanos = q.until && q.until !== '0' ? parseTimestamp(q.until) : undefined;
-    const timestamps = truthy(q.timestamps);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'Content-Type': c.config.Tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
-    res.flushHeaders();
-    const ac = new AbortController();
-    res.on('close', () => ac.abort());
-    try {
-      for await (const e of readLogs(ctx, c.id, { follow: truthy(q.follow), tail, sinceNanos, untilNanos, signal: ac.signal })) {
-        if ((e.stream === 'stdout' && !wantOut) || (e.stream === 'stderr' && !wantErr)) continue;
-        const data = timestamps ? Buffer.concat([Buffer.from(`${e.time} `), e.data]) : e.data;
-        const ok = res.write(c.config.Tty ? data : frame(e.stream === 'stdout' ? STDOUT : STDERR, data));
-        if (!ok) await new Promise((r) => res.once('drain', r));
-      }
-    } catch (err) {
-      ctx.log.warn({ err }, 'logs stream failed');
-    }
-    res.end();
+  // A websocket attach comes through the server's 'upgrade' event; a plain GET is not one.
+  app.get('/containers/:id/attach/ws', async (req) => {
+    getContainer(ctx.views, (req.params as { id: string }).id);
+    throw invalidArgument('not websocket protocol');
   });
 
   app.post('/containers/:id/attach', async (req, reply) => {
@@ -178,7 +117,7 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
     const id = (req.params as { id: string }).id;
     getContainer(ctx.views, id);
     reply.hijack();
-    await attach(ctx, id, q, req.raw.socket, Buffer.alloc(0), false);
+    await attach(ctx, id, q, rawPeer(req.raw.socket, Buffer.alloc(0), false));
   });
 }
 

@@ -1,5 +1,6 @@
 import { isRunning, type ContainerView } from '../../domain/container';
 import { humanDuration } from '../../domain/time';
+import type { ContainerSize } from '../../engine/container-size';
 
 /** Docker's State.Status for a view status. */
 export function dockerState(c: ContainerView): string {
@@ -41,7 +42,7 @@ function quoteArg(a: string): string {
   return /[\s"'\\]/.test(a) || a === '' ? JSON.stringify(a) : a;
 }
 
-export function toSummary(c: ContainerView, sizeRw?: number): Record<string, unknown> {
+export function toSummary(c: ContainerView, size?: ContainerSize): Record<string, unknown> {
   return {
     Id: c.id,
     Names: [`/${c.name}`],
@@ -56,11 +57,16 @@ export function toSummary(c: ContainerView, sizeRw?: number): Record<string, unk
     HostConfig: { NetworkMode: c.hostConfig.NetworkMode },
     NetworkSettings: { Networks: {} },
     Mounts: [],
-    ...(sizeRw !== undefined ? { SizeRw: sizeRw, SizeRootFs: 0 } : {}),
+    ...sizeFields(size),
   };
 }
 
-export function toInspect(c: ContainerView, paths: { logPath: string; mergedDir: string; upperDir: string; lowerDirs: string[] }): Record<string, unknown> {
+/** SizeRw and SizeRootFs, present only when asked for (?size=1). */
+function sizeFields(size: ContainerSize | undefined): Record<string, number> {
+  return size ? { SizeRw: size.sizeRw, SizeRootFs: size.sizeRootFs } : {};
+}
+
+export function toInspect(c: ContainerView, paths: { logPath: string; mergedDir: string; upperDir: string; lowerDirs: string[] }, size?: ContainerSize): Record<string, unknown> {
   return {
     Id: c.id,
     Created: c.created,
@@ -141,6 +147,7 @@ export function toInspect(c: ContainerView, paths: { logPath: string; mergedDir:
       Name: 'overlay2',
       Data: { LowerDir: paths.lowerDirs.join(':'), MergedDir: paths.mergedDir, UpperDir: paths.upperDir, WorkDir: paths.upperDir.replace(/upper$/, 'work') },
     },
+    ...sizeFields(size),
     Mounts: [],
     Config: c.config,
     NetworkSettings: {

@@ -1,6 +1,7 @@
 /** The flags `create` and `run` share, and the create body they make (as the docker CLI sends it). */
 import type { Command } from 'commander';
 import { ClientError, readJsonMessages, type Client } from '../../client/client';
+import { CidFile } from '../cidfile';
 import { collect, UsageError, type IO } from '../command';
 import { normalizeName, splitRepoTag, validateReference, withDefaultTag } from '../reference';
 
@@ -23,6 +24,7 @@ export interface ContainerConfigOptions {
   privileged: boolean;
   readOnly: boolean;
   network?: string;
+  cidfile?: string;
 }
 
 export function declareContainerConfig(cmd: Command): Command {
@@ -30,6 +32,7 @@ export function declareContainerConfig(cmd: Command): Command {
     .helpOption('--help', 'display help for command')
     .argument('[image]', 'IMAGE')
     .argument('[command...]', 'COMMAND [ARG...]')
+    .option('--cidfile <string>', 'Write the container ID to the file')
     .option('-e, --env <list>', 'Set environment variables', collect, [] as string[])
     .option('--entrypoint <string>', 'Overwrite the default ENTRYPOINT of the image')
     .option('-h, --hostname <string>', 'Container host name')
@@ -72,6 +75,7 @@ export function containerConfigOptions(a: unknown[], f: Record<string, unknown>,
     privileged: Boolean(f.privileged),
     readOnly: Boolean(f.readOnly),
     network: f.network as string | undefined,
+    cidfile: f.cidfile as string | undefined,
   };
 }
 
@@ -122,6 +126,7 @@ export function createBody(o: ContainerConfigOptions, detach: boolean): Record<s
     ...(o.stopSignal ? { StopSignal: o.stopSignal } : {}),
     ...(o.stopTimeout !== undefined ? { StopTimeout: o.stopTimeout } : {}),
     HostConfig: {
+      ContainerIDFile: o.cidfile ?? '',
       AutoRemove: o.rm,
       Init: o.init || null,
       NetworkMode: o.network ?? 'default',
@@ -139,6 +144,17 @@ export function createBody(o: ContainerConfigOptions, detach: boolean): Record<s
 export async function createContainer(client: Client, o: ContainerConfigOptions, detach: boolean, io: IO): Promise<string> {
   validateReference(o.image);
   const body = createBody(o, detach);
+  const cid = new CidFile(o.cidfile);
+  try {
+    const id = await createWithPull(client, o, body, io);
+    cid.write(id);
+    return id;
+  } finally {
+    cid.close();
+  }
+}
+
+async function createWithPull(client: Client, o: ContainerConfigOptions, body: Record<string, unknown>, io: IO): Promise<string> {
   let res;
   try {
     res = await client.containerCreate(body, o.name);

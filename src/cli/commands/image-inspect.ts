@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Client } from '../../client/client';
-import { printError, UsageError, type CommandSpec, type IO } from '../command';
+import { eachRef, printError, UsageError, type CommandSpec, type IO } from '../command';
 import { indentJson } from '../format';
 import { execTemplate, parseTemplate } from '../template';
 
@@ -31,19 +31,16 @@ export function printInspect(io: IO, raws: string[], format: string | undefined)
   io.stdout.write(`[\n${raws.map((r) => `    ${indentJson(r, '    ', 1)}`).join(',\n')}\n]\n`);
 }
 
+/** Inspect each reference, print what was found (see printInspect), then the failures; exit 1 if any. */
+export async function inspectEach(io: IO, refs: string[], format: string | undefined, fn: (ref: string) => Promise<string>): Promise<number> {
+  const { results, failed } = await eachRef(refs, fn);
+  printInspect(io, results, format);
+  for (const f of failed) printError(io, f.error);
+  return failed.length ? 1 : 0;
+}
+
 export async function runImageInspect(opts: ImageInspectOptions, client: Client, io: IO): Promise<number> {
-  const raws: string[] = [];
-  const errors: unknown[] = [];
-  for (const ref of opts.images) {
-    try {
-      raws.push(await client.imageInspectRaw(ref));
-    } catch (e) {
-      errors.push(e);
-    }
-  }
-  printInspect(io, raws, opts.format);
-  for (const e of errors) printError(io, e);
-  return errors.length ? 1 : 0;
+  return inspectEach(io, opts.images, opts.format, (ref) => client.imageInspectRaw(ref));
 }
 
 export const imageInspect: CommandSpec<ImageInspectOptions> = {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { goPathError } from '../os-error';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { readJsonMessages, type Client } from '../../client/client';
@@ -27,7 +28,7 @@ function openSource(file: string, io: IO): Promise<Readable | string> {
   return new Promise((resolve, reject) => {
     const s = createReadStream(file);
     s.once('open', () => resolve(s));
-    s.once('error', (e: NodeJS.ErrnoException) => reject(new Error(e.code === 'ENOENT' ? `open ${file}: no such file or directory` : `open ${file}: ${e.message}`)));
+    s.once('error', (e) => reject(goPathError('open', file, e)));
   });
 }
 

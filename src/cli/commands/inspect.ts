@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { ClientError, type Client } from '../../client/client';
-import { printError, UsageError, type CommandSpec, type IO } from '../command';
-import { printInspect } from './image-inspect';
+import { UsageError, type CommandSpec, type IO } from '../command';
+import { inspectEach } from './image-inspect';
 
 export interface InspectOptions {
   objects: string[];
   format?: string;
   type?: string;
+  size?: boolean;
 }
 
 export function declareInspect(cmd: Command): Command {
@@ -25,32 +26,21 @@ export async function runInspect(o: InspectOptions, client: Client, io: IO): Pro
     io.stderr.write(`"${o.type}" is not a valid value for --type\n`);
     return 1;
   }
-  const raws: string[] = [];
-  const errors: unknown[] = [];
-  for (const ref of o.objects) {
+  return inspectEach(io, o.objects, o.format, async (ref) => {
+    if (o.type === 'image') return client.imageInspectRaw(ref);
+    if (o.type === 'container') return client.containerInspectRaw(ref, { size: o.size });
     try {
-      if (o.type === 'image') raws.push(await client.imageInspectRaw(ref));
-      else if (o.type === 'container') raws.push(await client.containerInspectRaw(ref));
-      else {
-        try {
-          raws.push(await client.containerInspectRaw(ref));
-        } catch (e) {
-          if (!notFound(e)) throw e;
-          try {
-            raws.push(await client.imageInspectRaw(ref));
-          } catch (e2) {
-            if (!notFound(e2)) throw e2;
-            throw new Error(`Error: No such object: ${ref}`);
-          }
-        }
-      }
+      return await client.containerInspectRaw(ref, { size: o.size });
     } catch (e) {
-      errors.push(e);
+      if (!notFound(e)) throw e;
     }
-  }
-  printInspect(io, raws, o.format);
-  for (const e of errors) printError(io, e);
-  return errors.length ? 1 : 0;
+    try {
+      return await client.imageInspectRaw(ref);
+    } catch (e) {
+      if (!notFound(e)) throw e;
+      throw new Error(`Error: No such object: ${ref}`);
+    }
+  });
 }
 
 export const inspect: CommandSpec<InspectOptions> = {
@@ -61,7 +51,7 @@ export const inspect: CommandSpec<InspectOptions> = {
   options: (a, f) => {
     const objects = a[0] as string[];
     if (!objects.length) throw new UsageError(`'wharf inspect' requires at least 1 argument`);
-    return { objects, format: f.format as string | undefined, type: f.type as string | undefined };
+    return { objects, format: f.format as string | undefined, type: f.type as string | undefined, size: Boolean(f.size) };
   },
   run: runInspect,
 };

@@ -30,7 +30,7 @@ export async function runLogs(o: LogsOptions, client: Client, io: IO): Promise<n
   const since = o.since ? toApiTimestamp(o.since, now) : undefined;
   const until = o.until ? toApiTimestamp(o.until, now) : undefined;
   const c = await client.containerInspect(o.container);
-  const res = await client.containerLogs(o.container, { stdout: true, stderr: true, follow: o.follow, tail: o.tail, timestamps: o.timestamps, since, until });
+  const res = await client.containerLogs(o.container, { stdout: true, stderr: true, follow: o.follow, tail: o.tail, timestamps: o.timestamps, since, until, details: o.details });
   const tty = Boolean(c.Config?.Tty);
   let rest: Buffer = Buffer.alloc(0);
   for await (const chunk of res) {

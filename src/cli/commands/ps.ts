@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { Client, ContainerPort, ContainerSummary } from '../../client/client';
 import { collect, int, UsageError, type CommandSpec, type IO } from '../command';
 import { ago, ellipsis, goQuote, humanSize, shortId, table } from '../format';
@@ -18,13 +18,19 @@ export interface PsOptions {
 export function declarePs(cmd: Command): Command {
   return cmd
     .option('-a, --all', 'Show all containers (default shows just running)', false)
-    .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect, [] as string[])
+    .option('-f, --filter <filter>', 'Filter output based on conditions provided', filterFlag, [] as string[])
     .option('--format <string>', 'Format output using a custom template')
     .option('-n, --last <int>', 'Show n last created containers (includes all states)', int, -1)
     .option('-l, --latest', 'Show the latest created container (includes all states)', false)
     .option('--no-trunc', "Don't truncate output")
     .option('-q, --quiet', 'Only display container IDs', false)
     .option('-s, --size', 'Display total file sizes', false);
+}
+
+/** -f name=value, refused as a flag error (exit 125) when there is no "=", as docker does. */
+function filterFlag(v: string, acc: string[]): string[] {
+  if (!v.includes('=')) throw new InvalidArgumentError('bad format of filter (expected name=value)');
+  return collect(v, acc);
 }
 
 /** "0.0.0.0:8080->80/tcp, 443/tcp" */
@@ -51,6 +57,8 @@ export interface ContainerRow {
   Networks: string;
   LocalVolumes: string;
   Platform: null;
+  /** {{.Label "key"}}: one label's value, "" when unset. */
+  Label?: (name: string) => string;
 }
 
 const HEADERS: Record<string, string> = {
@@ -81,7 +89,7 @@ export function containerRow(c: ContainerSummary, trunc: boolean, now = Date.now
     else image = image.replace(/@sha256:[0-9a-f]+$/, '');
   }
   const created = new Date(c.Created * 1000);
-  return {
+  const row: ContainerRow = {
     ID: trunc ? shortId(c.Id) : c.Id,
     Image: image,
     Command: goQuote(trunc ? ellipsis(c.Command ?? '', 20) : c.Command ?? ''),
@@ -100,18 +108,22 @@ export function containerRow(c: ContainerSummary, trunc: boolean, now = Date.now
     LocalVolumes: String((c.Mounts ?? []).filter((m) => m.Name && m.Name.length === 64).length),
     Platform: null,
   };
+  // A method, not a field: left out of {{json .}} as docker leaves it out.
+  Object.defineProperty(row, 'Label', { value: (name: string) => c.Labels?.[name] ?? '', enumerable: false });
+  return row;
 }
 
 export async function runPs(o: PsOptions, client: Client, io: IO): Promise<number> {
   const filters: Record<string, string[]> = {};
   for (const f of o.filter) {
     const i = f.indexOf('=');
-    if (i < 0) throw new Error('bad format of filter (expected name=value)');
     (filters[f.slice(0, i)] ??= []).push(f.slice(i + 1));
   }
   const limit = o.latest ? 1 : o.last;
+  // As docker: a template that shows {{.Size}} asks the daemon for the sizes.
+  const size = o.size || (!o.quiet && o.format !== undefined && /\{\{[^}]*\.Size\b/.test(o.format));
   // -n and -l include all states (docker's daemon implies "all" from the limit; say it outright).
-  const list = await client.containerList({ all: o.all || limit > 0, limit, size: o.size, filters });
+  const list = await client.containerList({ all: o.all || limit > 0, limit, size, filters });
   const rows = list.map((c) => containerRow(c, !o.noTrunc));
   if (o.quiet) {
     io.stdout.write(rows.map((r) => `${r.ID}\n`).join(''));

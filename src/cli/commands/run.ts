@@ -36,7 +36,8 @@ export async function runRun(o: RunOptions, client: Client, io: IO): Promise<num
     id = await createContainer(client, o, o.detach, io);
   } catch (e) {
     report(io, e);
-    return 125;
+    // As docker: the status follows the message ("no such file or directory": 127).
+    return startFailureCode(errorText(e));
   }
 
   if (o.detach) {

@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import { invalidArgument } from '../../domain/errors';
+import { logAttributes } from '../../domain/log-attributes';
+import { parseTimestamp } from '../../domain/time';
+import { getContainer, type EngineContext } from '../../engine/context';
+import { readLogs } from '../../engine/read-logs';
+import { truthy, type Query } from '../query';
+import { frame, STDERR, STDOUT } from '../stream';
+
+/** GET /containers/{id}/logs: the log as frames (raw with a tty), optionally followed. */
+export function containerLogRoutes(app: FastifyInstance, ctx: EngineContext): void {
+  app.get('/containers/:id/logs', async (req, reply) => {
+    const q = req.query as Query;
+    const c = getContainer(ctx.views, (req.params as { id: string }).id);
+    const wantOut = truthy(q.stdout);
+    const wantErr = truthy(q.stderr);
+    if (!wantOut && !wantErr) throw invalidArgument('Bad parameters: you must choose at least one stream');
+    const tail = q.tail === undefined || q.tail === 'all' ? undefined : Number(q.tail);
+    const sinceNanos = q.since && q.since !== '0' ? parseTimestamp(q.since) : undefined;
+    const untilNanos = q.until && q.until !== '0' ? parseTimestamp(q.until) : undefined;
+    const timestamps = truthy(q.timestamps);
+    const logConfig = c.hostConfig.LogConfig as { Config?: Record<string, string> } | undefined;
+    // --details: the log options' extra attributes and a space before each line.
+    const details = truthy(q.details) ? Buffer.from(`${logAttributes(c.config.Labels, c.config.Env, logConfig?.Config)} `) : undefined;
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'Content-Type': c.config.Tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
+    res.flushHeaders();
+    const ac = new AbortController();
+    res.on('close', () => ac.abort());
+    try {
+      for await (const e of readLogs(ctx, c.id, { follow: truthy(q.follow), tail, sinceNanos, untilNanos, signal: ac.signal })) {
+        if ((e.stream === 'stdout' && !wantOut) || (e.stream === 'stderr' && !wantErr)) continue;
+        const parts = [e.data];
+        if (details) parts.unshift(details);
+        if (timestamps) parts.unshift(Buffer.from(`${e.time} `));
+        const data = parts.length === 1 ? e.data : Buffer.concat(parts);
+        const ok = res.write(c.config.Tty ? data : frame(e.stream === 'stdout' ? STDOUT : STDERR, data));
+        if (!ok) await new Promise((r) => res.once('drain', r));
+      }
+    } catch (err) {
+      ctx.log.warn({ err }, 'logs stream failed');
+    }
+    res.end();
+  });
+}

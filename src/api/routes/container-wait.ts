@@ -1,0 +1,25 @@
+import type { FastifyInstance } from 'fastify';
+import type { EngineContext } from '../../engine/context';
+import { waitContainer } from '../../engine/wait-container';
+import { toHttpError } from '../errors';
+import type { Query } from '../query';
+
+/** POST /containers/{id}/wait: headers at once, the exit status when the condition is met. */
+export function containerWaitRoutes(app: FastifyInstance, ctx: EngineContext): void {
+  app.post('/containers/:id/wait', async (req, reply) => {
+    const q = req.query as Query;
+    // Register the waiter, then send the headers at once: the client starts the container
+    // only after it has them.
+    const result = waitContainer(ctx, (req.params as { id: string }).id, q.condition || 'not-running');
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.flushHeaders();
+    try {
+      const code = await result;
+      res.end(`${JSON.stringify({ StatusCode: code, Error: null })}\n`);
+    } catch (e) {
+      res.end(`${JSON.stringify({ StatusCode: -1, Error: { Message: toHttpError(e).message } })}\n`);
+    }
+  });
+}
