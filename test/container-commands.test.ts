@@ -222,8 +222,12 @@ describe('docker commit', () => {
     assert.equal(insp.RootFS.Layers.length, 2);
     assert.deepEqual(insp.Config.Cmd, ['cat', '/tmp/added']);
     assert.ok(insp.Config.Env.includes('FOO=bar'));
-    const ev = ok(['events', '--since', since, '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'type=image', '--format', '{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}} {{.Actor.Attributes.comment}}']);
-    assert.match(ev, new RegExp(`commit ${id} committed:v1 my change\ntag ${id} committed:v1`));
+    // As Docker: commit is an event of the container (the new image in imageID/imageRef), then the image's tag.
+    const until = String(Math.floor(Date.now() / 1000) + 1);
+    const cev = ok(['events', '--since', since, '--until', until, '--filter', 'event=commit', '--format', '{{.Type}} {{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}} {{.Actor.Attributes.imageID}} {{.Actor.Attributes.imageRef}} {{.Actor.Attributes.comment}}']);
+    assert.equal(cev, `container commit ${idOf('differ')} differ ${id} committed:v1 my change\n`);
+    const iev = ok(['events', '--since', since, '--until', until, '--filter', 'type=image', '--format', '{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}}']);
+    assert.match(iev, new RegExp(`tag ${id} committed:v1`));
   });
 
   test('a running container is paused while committed and running after; a commit of a commit stacks', () => {
