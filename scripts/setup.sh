@@ -10,6 +10,8 @@ command -v runc >/dev/null || need+=(runc)
 command -v conmon >/dev/null || need+=(conmon)
 [ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 && dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
 command -v ip >/dev/null || need+=(iproute2)
+command -v nft >/dev/null || need+=(nftables)
+command -v iptables >/dev/null || need+=(iptables)
 command -v tmux >/dev/null || need+=(tmux)
 # --init: a static init (tini) mounted as /sbin/docker-init.
 [ -x /usr/bin/tini-static ] || need+=(tini)

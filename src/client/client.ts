@@ -147,6 +147,7 @@ export interface ContainerSummary {
   SizeRw?: number;
   SizeRootFs?: number;
   Mounts?: { Name?: string; Source?: string; Destination?: string }[];
+  NetworkSettings?: { Networks?: Record<string, unknown> | null };
 }
 
 export type ContainerInspect = Record<string, unknown> & {

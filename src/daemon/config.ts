@@ -6,6 +6,13 @@ export interface DaemonConfig {
   pidfile: string;
   debug: boolean;
   logLevel: string;
+  /** -b/--bridge: the bridge containers attach to ("none": no bridge network). */
+  bridge: string;
+  /** --bip: the bridge's address and prefix. */
+  bip: string;
+  mtu: number;
+  /** --ip: the default host address of published ports ("" or 0.0.0.0 for all). */
+  ip: string;
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -15,6 +22,10 @@ export const DEFAULTS: DaemonConfig = {
   pidfile: '/var/run/wharf.pid',
   debug: false,
   logLevel: 'info',
+  bridge: 'wharf0',
+  bip: '172.29.0.1/16',
+  mtu: 1500,
+  ip: '0.0.0.0',
 };
 
 /** unix:///path.sock, /path.sock, or fd:// (not supported) → a socket path. */

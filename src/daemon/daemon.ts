@@ -11,6 +11,9 @@ import { onExitFile } from '../engine/container-exited';
 import { KeyedLock } from '../engine/keyed-lock';
 import { recoverContainers, watchMonitors } from '../engine/recover';
 import { adoptExecs } from '../engine/exec-container';
+import { networkIdOf, syncNat } from '../engine/container-network';
+import { parseCidr } from '../domain/network';
+import { ensureBridge } from '../network/bridge';
 import { watchHealth } from '../engine/health-monitor';
 import { RestartTimers, startByPolicyAtBoot } from '../engine/restart-policy';
 import { ImageStore } from '../images/store';
@@ -79,10 +82,26 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
     restarts: new RestartTimers(),
   };
 
+  if (cfg.bridge !== 'none') {
+    const cidr = parseCidr(cfg.bip);
+    await ensureBridge({ name: cfg.bridge, gatewayCidr: cfg.bip, mtu: cfg.mtu });
+    ctx.network = {
+      name: 'bridge',
+      id: networkIdOf(cfg.bridge),
+      bridge: cfg.bridge,
+      cidr,
+      gateway: cidr.ip,
+      mtu: cfg.mtu,
+      table: `wharf_${cfg.bridge.replace(/[^A-Za-z0-9_]/g, '_')}`,
+      defaultHostIp: cfg.ip === '0.0.0.0' ? '' : cfg.ip,
+    };
+  }
   runtime.watchExits((id) => {
     onExitFile(ctx, id).catch((e: Error) => log.error({ id, err: e.message }, 'recording exit failed'));
   });
   await recoverContainers(ctx);
+  // The NAT table is a function of the views: rewrite it whole, so a crash leaves no stale or duplicate rule.
+  await syncNat(ctx).catch((e: Error) => log.error({ err: e.message }, 'cannot set up published ports (nftables)'));
   const stopMonitorWatch = watchMonitors(ctx);
   const stopExecWatch = adoptExecs(ctx);
   startByPolicyAtBoot(ctx);

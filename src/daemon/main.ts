@@ -11,10 +11,14 @@ export function daemonCommand(cmd: Command): Command {
     .option('--exec-root <dir>', 'root directory for execution state files', DEFAULTS.execRoot)
     .option('-p, --pidfile <file>', 'path to use for daemon PID file', DEFAULTS.pidfile)
     .option('-D, --debug', 'enable debug mode', false)
-    .option('-l, --log-level <level>', 'set the logging level (debug, info, warn, error, fatal)', DEFAULTS.logLevel);
+    .option('-l, --log-level <level>', 'set the logging level (debug, info, warn, error, fatal)', DEFAULTS.logLevel)
+    .option('-b, --bridge <bridge>', 'attach containers to a network bridge ("none" to disable)', DEFAULTS.bridge)
+    .option('--bip <cidr>', "network bridge's IP and prefix", DEFAULTS.bip)
+    .option('--mtu <bytes>', 'set the containers network MTU', (v: string) => Number(v), DEFAULTS.mtu)
+    .option('--ip <address>', 'default IP when binding container ports', DEFAULTS.ip);
 }
 
-export async function runDaemon(opts: { host: string[]; dataRoot: string; execRoot: string; pidfile: string; debug: boolean; logLevel: string }): Promise<void> {
+export async function runDaemon(opts: { host: string[]; dataRoot: string; execRoot: string; pidfile: string; debug: boolean; logLevel: string; bridge: string; bip: string; mtu: number; ip: string }): Promise<void> {
   const cfg: DaemonConfig = {
     hosts: opts.host.length ? opts.host : DEFAULTS.hosts,
     dataRoot: opts.dataRoot,
@@ -22,6 +26,10 @@ export async function runDaemon(opts: { host: string[]; dataRoot: string; execRo
     pidfile: opts.pidfile,
     debug: opts.debug,
     logLevel: opts.debug ? 'debug' : opts.logLevel,
+    bridge: opts.bridge,
+    bip: opts.bip,
+    mtu: opts.mtu,
+    ip: opts.ip,
   };
   const log = makeLogger(cfg.logLevel);
   let daemon;

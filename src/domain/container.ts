@@ -1,5 +1,5 @@
 import { conflict, invalidArgument, notModified } from './errors';
-import type { ContainerConfig, HostConfig, WharfEvent } from './events';
+import type { ContainerConfig, HostConfig, NetworkAttachment, WharfEvent } from './events';
 import { evolveHealthProbe, probeCommand, type HealthState } from './health';
 
 /** A container's lifecycle as a closed union: exactly one status at a time. */
@@ -30,6 +30,8 @@ export interface ContainerView {
   manuallyStopped: boolean;
   /** Set while a container with a health check runs (and kept after it stops, as Docker does). */
   health?: HealthState;
+  /** Its place on a network while it runs (address, ports). */
+  network?: NetworkAttachment;
   /** The delay before the last policy restart (Docker's back-off doubles it). */
   restartDelayMs: number;
   /** seq of the event that created it: "ps" lists newest first by this. */
@@ -63,6 +65,12 @@ export function evolveContainer(c: ContainerView | undefined, e: WharfEvent, seq
       return c && (e.data.restart
         ? { ...c, status: 'starting', error: '', restartCount: c.restartCount + 1 }
         : { ...c, status: 'starting', error: '', restartCount: 0, manuallyStopped: false, restartDelayMs: 0 });
+    case 'container.network-connected': {
+      const { id: _id, ...attachment } = e.data;
+      return c && { ...c, network: attachment };
+    }
+    case 'container.network-disconnected':
+      return c && { ...c, network: undefined };
     case 'container.health-probed':
       return c && (c.health ? { ...c, health: evolveHealthProbe(c.health, e.data) } : c);
     case 'container.health-status':
@@ -86,7 +94,7 @@ export function evolveContainer(c: ContainerView | undefined, e: WharfEvent, seq
       };
     case 'container.start-failed':
       // Docker leaves a container whose process could not start as "created" with the error.
-      return c && { ...c, status: c.startedAt === ZERO_TIME ? 'created' : 'exited', error: e.data.error, exitCode: e.data.exitCode, pid: 0 };
+      return c && { ...c, status: c.startedAt === ZERO_TIME ? 'created' : 'exited', error: e.data.error, exitCode: e.data.exitCode, pid: 0, network: undefined };
     case 'container.stop-requested':
       return c && { ...c, stopRequested: true, manuallyStopped: true };
     case 'container.kill-requested':
@@ -97,6 +105,7 @@ export function evolveContainer(c: ContainerView | undefined, e: WharfEvent, seq
         status: 'exited',
         pid: 0,
         conmonPid: 0,
+        network: undefined,
         exitCode: e.data.exitCode,
         finishedAt: e.data.finishedAt,
         oomKilled: c.oomKilled || !!e.data.oomKilled,

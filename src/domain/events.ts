@@ -1,5 +1,6 @@
 import type { ExecConfig } from './exec';
 import type { HealthConfig, HealthStatus, ProbeResult } from './health';
+import type { PublishedPort } from './network';
 /**
  * The facts Wharf records. Each is a past-tense event with a version; the catalogue in the
  * top-level journal/ folder describes them and maps them to Docker's action names.
@@ -76,6 +77,21 @@ export interface ContainerRestartScheduled { type: 'container.restart-scheduled'
 export interface ContainerHealthProbed { type: 'container.health-probed'; data: { id: string; failingStreak: number } & ProbeResult }
 /** The container's health changed (starting → healthy / unhealthy ...). */
 export interface ContainerHealthStatus { type: 'container.health-status'; data: { id: string; status: HealthStatus } }
+/** Where a running container sits on a network: its address, its end of the veth, its published ports. */
+export interface NetworkAttachment {
+  network: string;
+  networkId: string;
+  bridge: string;
+  hostIf: string;
+  ip: string;
+  prefix: number;
+  gateway: string;
+  mac: string;
+  ports: PublishedPort[];
+}
+/** The container got an address on a network (before its process runs); a death releases it. */
+export interface ContainerNetworkConnected { type: 'container.network-connected'; data: { id: string } & NetworkAttachment }
+export interface ContainerNetworkDisconnected { type: 'container.network-disconnected'; data: { id: string; network: string; networkId: string } }
 /** A user stopped a container that was waiting to be restarted: it stays exited. */
 export interface ContainerRestartCancelled { type: 'container.restart-cancelled'; data: { id: string } }
 export interface ContainerStarted {
@@ -164,6 +180,8 @@ export type WharfEvent =
   | ContainerRestartScheduled
   | ContainerRestartCancelled
   | ContainerHealthProbed
+  | ContainerNetworkConnected
+  | ContainerNetworkDisconnected
   | ContainerHealthStatus
   | ExecCreated
   | ExecStarted
@@ -201,6 +219,8 @@ export const EVENT_VERSION: Record<EventType, number> = {
   'container.restart-scheduled': 1,
   'container.restart-cancelled': 1,
   'container.health-probed': 1,
+  'container.network-connected': 1,
+  'container.network-disconnected': 1,
   'container.health-status': 1,
   'exec.created': 1,
   'exec.started': 1,

@@ -13,6 +13,7 @@ import type { RuncConmonRuntime } from '../runtime/runc-conmon';
 import type { OverlayStorage } from '../storage/overlay';
 import { KeyedLock } from './keyed-lock';
 import type { RestartTimers } from './restart-policy';
+import type { BridgeNetwork } from './container-network';
 
 export interface EngineContext {
   journal: Journal;
@@ -26,6 +27,8 @@ export interface EngineContext {
   hostLimits: HostLimits;
   log: Logger;
   locks: KeyedLock;
+  /** The default bridge network, unless the daemon runs with --bridge none. */
+  network?: BridgeNetwork;
   /** Containers waiting out their restart policy's back-off. */
   restarts: RestartTimers;
 }

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { checkRestartPolicy } from '../domain/container';
 import { checkHealthcheck, mergeHealthcheck } from '../domain/health';
 import { conflict, invalidArgument } from '../domain/errors';
@@ -90,7 +91,8 @@ export function mergeConfig(id: string, req: CreateRequest, image: ImageView): C
   const healthcheck = mergeHealthcheck(req.Healthcheck, ic.Healthcheck);
   if (!env.some((e) => e.startsWith('PATH='))) env.unshift(DEFAULT_PATH);
   return {
-    Hostname: req.Hostname || id.slice(0, 12),
+    // --network host: the host's name, as Docker gives.
+    Hostname: req.Hostname || ((req.HostConfig as { NetworkMode?: string } | undefined)?.NetworkMode === 'host' ? os.hostname() : id.slice(0, 12)),
     Domainname: req.Domainname ?? '',
     User: req.User || ic.User || '',
     AttachStdin: !!req.AttachStdin,

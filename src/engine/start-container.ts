@@ -1,7 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { decideStart, isRunning, type ContainerView } from '../domain/container';
-import { invalidArgument, WharfError } from '../domain/errors';
+import { conflict, invalidArgument, WharfError } from '../domain/errors';
+import { attachNetwork, disconnectEvents, prepareNetwork, syncNat } from './container-network';
 import { nowRfc3339 } from '../domain/time';
 import { hostOptions } from '../runtime/host-options';
 import { buildSpec } from '../runtime/oci-spec';
@@ -40,7 +41,9 @@ function startLocked(ctx: EngineContext, id: string, restart: boolean): Promise<
     } catch (e) {
       const message = startErrorMessage(e);
       const exitCode = /executable file not found|no such file or directory/.test(message) ? 127 : /permission denied/.test(message) ? 126 : 128;
-      await appendFor(ctx, c, [{ type: 'container.start-failed', data: { id, error: message, exitCode } }]);
+      const now = getContainer(ctx.views, id);
+      await appendFor(ctx, c, [{ type: 'container.start-failed', data: { id, error: message, exitCode } }, ...disconnectEvents(now)]);
+      if (now.network?.ports.length) await syncNat(ctx).catch(() => undefined);
       await ctx.runtime.delete(id, true).catch(() => undefined);
       await ctx.storage.unmount(id).catch(() => undefined);
       throw e instanceof WharfError ? e : new WharfError(exitCode === 128 ? 'internal' : 'invalid-argument', message);
@@ -72,6 +75,9 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
   } catch (e) {
     throw invalidArgument((e as Error).message);
   }
+  const netns = networkNamespaceOf(ctx, c);
+  const net = await prepareNetwork(ctx, c);
+  host.mounts.push(...net.mounts);
   const spec = buildSpec({
     args: [c.path, ...c.args],
     env,
@@ -84,6 +90,7 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
     readonlyRootfs: c.hostConfig.ReadonlyRootfs,
     cgroupsPath: cgroupsPathOf(c.id),
     host,
+    netns,
   });
   if (c.config.WorkingDir) await fsp.mkdir(path.join(rootfs, c.config.WorkingDir), { recursive: true }).catch(() => undefined);
   return ctx.runtime.start({
@@ -94,7 +101,20 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
     stdin: c.config.OpenStdin,
     // Docker closes stdin after the first attach ends only for stdin-once, non-tty containers.
     leaveStdinOpen: c.config.Tty || !c.config.StdinOnce,
+    beforeStart: net.attachment ? (pid) => attachNetwork(ctx, net.attachment!, pid) : undefined,
   });
+}
+
+/** --network host shares the host's; container:<x> joins a running container's; else a new one. */
+function networkNamespaceOf(ctx: EngineContext, c: ContainerView): string | undefined {
+  const mode = c.hostConfig.NetworkMode || 'default';
+  if (mode === 'host') return 'host';
+  if (mode.startsWith('container:')) {
+    const other = getContainer(ctx.views, mode.slice('container:'.length));
+    if (!isRunning(other)) throw conflict(`cannot join network namespace of a non running container: container ${other.id} is not running`);
+    return `/proc/${other.pid}/ns/net`;
+  }
+  return undefined;
 }
 
 function consoleSizeOf(v: unknown): [number, number] | undefined {

@@ -21,7 +21,8 @@ export interface SpecInput {
   cgroupsPath: string;
   /** Limits, capabilities, rlimits (never above the host's hard limits) and mounts. */
   host: HostOptions;
-  netnsPath?: string;
+  /** "host": the host's network namespace; a path: join that one (container:<id>); else a new one. */
+  netns?: 'host' | string;
 }
 
 export const DEFAULT_CAPS = [
@@ -74,7 +75,7 @@ export function buildSpec(i: SpecInput): Record<string, unknown> {
         { type: 'ipc' },
         { type: 'uts' },
         { type: 'mount' },
-        i.netnsPath ? { type: 'network', path: i.netnsPath } : { type: 'network' },
+        ...(i.netns === 'host' ? [] : [i.netns ? { type: 'network', path: i.netns } : { type: 'network' }]),
       ],
       maskedPaths: h.privileged ? [] : MASKED,
       readonlyPaths: h.privileged ? [] : READONLY,

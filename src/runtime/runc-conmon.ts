@@ -21,6 +21,8 @@ export interface StartOptions {
   stdin: boolean;
   /** Keep the container's stdin open when an attached client goes away. */
   leaveStdinOpen: boolean;
+  /** Runs once the process exists but before it starts (runc create → here → runc start): networking. */
+  beforeStart?: (pid: number) => Promise<void>;
 }
 
 export interface Started {
@@ -100,6 +102,14 @@ export class RuncConmonRuntime {
     });
     child.unref();
     const pid = await readSyncPipe(child);
+    if (o.beforeStart) {
+      try {
+        await o.beforeStart(pid);
+      } catch (e) {
+        await this.delete(o.id, true).catch(() => undefined);
+        throw e;
+      }
+    }
     await this.resume(o.id);
     const conmonPid = Number(await fsp.readFile(path.join(bundle, 'conmon.pid'), 'utf8').catch(() => '0'));
     return { pid, conmonPid };

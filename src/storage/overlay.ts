@@ -25,10 +25,15 @@ export class OverlayStorage {
     return path.join(this.dir(id), 'upper');
   }
 
-  /** Make the upper/work dirs for a new container. */
+  /**
+   * Make the upper/work dirs for a new container, and its init layer: the mount points of
+   * the files the runtime binds over (/etc/hosts, /etc/hostname, /etc/resolv.conf) live
+   * below the upper dir, as in Docker's "-init" layer, so they never show as changes.
+   */
   async prepare(id: string): Promise<void> {
     const d = this.dir(id);
-    await Promise.all(['upper', 'work', 'merged'].map((s) => fsp.mkdir(path.join(d, s), { recursive: true })));
+    await Promise.all(['upper', 'work', 'merged', 'init/etc'].map((s) => fsp.mkdir(path.join(d, s), { recursive: true })));
+    await Promise.all(INIT_FILES.map((f) => fsp.writeFile(path.join(d, 'init', f), '', { flag: 'a' })));
   }
 
   /** Mount the container's root; lowerDirs are ordered top layer first. Idempotent. */
@@ -36,7 +41,8 @@ export class OverlayStorage {
     const merged = this.mergedDir(id);
     if (await isMountPoint(merged)) return merged;
     const d = this.dir(id);
-    const opts = `lowerdir=${lowerDirs.join(':')},upperdir=${d}/upper,workdir=${d}/work`;
+    const init = (await fsp.access(path.join(d, 'init')).then(() => true, () => false)) ? [path.join(d, 'init')] : [];
+    const opts = `lowerdir=${[...init, ...lowerDirs].join(':')},upperdir=${d}/upper,workdir=${d}/work`;
     await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, merged]);
     return merged;
   }
@@ -55,6 +61,8 @@ export class OverlayStorage {
     await fsp.rm(this.dir(id), { recursive: true, force: true });
   }
 }
+
+const INIT_FILES = ['etc/hosts', 'etc/hostname', 'etc/resolv.conf'];
 
 export async function isMountPoint(dir: string): Promise<boolean> {
   const mounts = await fsp.readFile('/proc/self/mounts', 'utf8');

@@ -36,7 +36,14 @@ export class TestDaemon {
     return { ...process.env, DOCKER_HOST: this.host, DOCKER_CONFIG: path.join(this.dir, 'docker-config') };
   }
 
+  /** The bridge this daemon was started with (tests that want networking pass -b and --bip). */
+  bridge?: string;
+
   async start(extra: string[] = []): Promise<void> {
+    // No bridge unless the test asks for one: daemons of concurrent test runs must not share wharf0.
+    const b = extra.findIndex((a) => a === '-b' || a === '--bridge');
+    if (b < 0) extra = ['--bridge', 'none', ...extra];
+    else if (extra[b + 1] !== 'none') this.bridge = extra[b + 1];
     const args = ['-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--pidfile', path.join(this.dir, 'wharfd.pid'), ...extra];
     const proc = spawn(path.join(ROOT, 'bin', 'wharfd'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
@@ -123,6 +130,11 @@ export class TestDaemon {
       .filter((m) => m && m.startsWith(this.dir))
       .sort((a, b) => b.length - a.length);
     for (const m of mounts) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
+    if (this.bridge) {
+      spawnSync('nft', ['delete', 'table', 'ip', `wharf_${this.bridge}`], { stdio: 'ignore' });
+      for (const dir of ['-i', '-o']) spawnSync('iptables', ['-D', 'FORWARD', dir, this.bridge, '-j', 'ACCEPT', '-m', 'comment', '--comment', 'wharf'], { stdio: 'ignore' });
+      spawnSync('ip', ['link', 'del', this.bridge], { stdio: 'ignore' });
+    }
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -50,12 +50,12 @@ export function toSummary(c: ContainerView, size?: ContainerSize): Record<string
     ImageID: c.imageId,
     Command: [c.path, ...c.args].map(quoteArg).join(' '),
     Created: Math.floor(Date.parse(c.created) / 1000),
-    Ports: [],
+    Ports: (c.network?.ports ?? []).map((p) => ({ IP: p.hostIp || '0.0.0.0', PrivatePort: p.containerPort, PublicPort: p.hostPort, Type: p.proto })),
     Labels: c.config.Labels ?? {},
     State: dockerState(c),
     Status: statusText(c),
     HostConfig: { NetworkMode: c.hostConfig.NetworkMode },
-    NetworkSettings: { Networks: {} },
+    NetworkSettings: { Networks: networksOf(c) },
     Mounts: [],
     ...sizeFields(size),
   };
@@ -150,25 +150,67 @@ export function toInspect(c: ContainerView, paths: { logPath: string; mergedDir:
     ...sizeFields(size),
     Mounts: [],
     Config: c.config,
-    NetworkSettings: {
-      Bridge: '',
-      SandboxID: '',
-      SandboxKey: '',
-      Ports: {},
-      HairpinMode: false,
-      LinkLocalIPv6Address: '',
-      LinkLocalIPv6PrefixLen: 0,
-      SecondaryIPAddresses: null,
-      SecondaryIPv6Addresses: null,
-      EndpointID: '',
-      Gateway: '',
+    NetworkSettings: networkSettings(c),
+  };
+}
+
+/** NetworkSettings.Ports: every exposed or published port, with its host bindings (null if none). */
+function portMap(c: ContainerView): Record<string, { HostIp: string; HostPort: string }[] | null> {
+  const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
+  for (const k of Object.keys(c.config.ExposedPorts ?? {})) out[k.includes('/') ? k : `${k}/tcp`] = null;
+  for (const p of c.network?.ports ?? []) {
+    const k = `${p.containerPort}/${p.proto}`;
+    (out[k] ??= []).push({ HostIp: p.hostIp || '0.0.0.0', HostPort: String(p.hostPort) });
+  }
+  return out;
+}
+
+function networksOf(c: ContainerView): Record<string, unknown> {
+  const mode = c.hostConfig.NetworkMode || 'default';
+  const n = c.network;
+  const name = mode === 'default' ? 'bridge' : mode;
+  if (mode.startsWith('container:')) return {};
+  return {
+    [name]: {
+      IPAMConfig: null,
+      Links: null,
+      Aliases: null,
+      MacAddress: n?.mac ?? '',
+      DriverOpts: null,
+      GwPriority: 0,
+      NetworkID: n?.networkId ?? '',
+      EndpointID: n ? n.hostIf : '',
+      Gateway: n?.gateway ?? '',
+      IPAddress: n?.ip ?? '',
+      IPPrefixLen: n?.prefix ?? 0,
+      IPv6Gateway: '',
       GlobalIPv6Address: '',
       GlobalIPv6PrefixLen: 0,
-      IPAddress: '',
-      IPPrefixLen: 0,
-      IPv6Gateway: '',
-      MacAddress: '',
-      Networks: {},
+      DNSNames: null,
     },
+  };
+}
+
+export function networkSettings(c: ContainerView): Record<string, unknown> {
+  const n = c.network;
+  return {
+    Bridge: '',
+    SandboxID: '',
+    SandboxKey: '',
+    Ports: portMap(c),
+    HairpinMode: false,
+    LinkLocalIPv6Address: '',
+    LinkLocalIPv6PrefixLen: 0,
+    SecondaryIPAddresses: null,
+    SecondaryIPv6Addresses: null,
+    EndpointID: n ? n.hostIf : '',
+    Gateway: n?.gateway ?? '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    IPAddress: n?.ip ?? '',
+    IPPrefixLen: n?.prefix ?? 0,
+    IPv6Gateway: '',
+    MacAddress: n?.mac ?? '',
+    Networks: networksOf(c),
   };
 }

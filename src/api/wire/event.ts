@@ -32,6 +32,8 @@ const ACTIONS: Partial<Record<Envelope['type'], string>> = {
   'container.updated': 'update',
   'container.destroyed': 'destroy',
   'container.health-status': 'health_status',
+  'container.network-connected': 'connect',
+  'container.network-disconnected': 'disconnect',
   'exec.created': 'exec_create',
   'exec.started': 'exec_start',
   'exec.died': 'exec_die',
@@ -55,6 +57,11 @@ export function toDockerEvent(e: Envelope): DockerEvent | undefined {
     const act = e.type === 'exec.died' ? action : `${action}: ${meta.execCmd ?? ''}`;
     const cid = e.data.container;
     return { status: act, id: cid, from: meta.image ?? '', Type: 'container', Action: act, Actor: { ID: cid, Attributes: attrs }, scope: 'local', time, timeNano };
+  }
+  if (e.type === 'container.network-connected' || e.type === 'container.network-disconnected') {
+    // Docker reports these as events of the network, naming the container.
+    const attrs = { container: e.data.id, name: e.data.network, type: 'bridge' };
+    return { status: action, id: e.data.networkId, Type: 'network', Action: action, Actor: { ID: e.data.networkId, Attributes: attrs }, scope: 'local', time, timeNano };
   }
   if (e.type.startsWith('container.')) {
     const attrs: Record<string, string> = { ...(meta.labels ?? {}), image: meta.image ?? '', name: meta.name ?? '' };

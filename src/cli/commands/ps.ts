@@ -104,7 +104,7 @@ export function containerRow(c: ContainerSummary, trunc: boolean, now = Date.now
       .map(([k, v]) => `${k}=${v}`)
       .join(','),
     Mounts: (c.Mounts ?? []).map((m) => m.Name || m.Source || '').join(','),
-    Networks: '',
+    Networks: Object.keys(c.NetworkSettings?.Networks ?? {}).join(','),
     LocalVolumes: String((c.Mounts ?? []).filter((m) => m.Name && m.Name.length === 64).length),
     Platform: null,
   };

@@ -1,0 +1,119 @@
+import { conflict, invalidArgument } from './errors';
+
+/** IPv4 helpers, IPAM and port bindings: pure. */
+
+export function ipToInt(ip: string): number {
+  const p = ip.split('.').map(Number);
+  if (p.length !== 4 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) throw invalidArgument(`invalid IP address: ${ip}`);
+  return ((p[0] << 24) >>> 0) + (p[1] << 16) + (p[2] << 8) + p[3];
+}
+
+export function intToIp(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+export interface Cidr {
+  /** The address as written ("172.29.0.1" of "172.29.0.1/16"). */
+  ip: string;
+  prefix: number;
+  /** The network address and the first address past it. */
+  base: number;
+  end: number;
+}
+
+export function parseCidr(s: string): Cidr {
+  const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/.exec(s);
+  if (!m || Number(m[2]) > 32) throw invalidArgument(`invalid CIDR address: ${s}`);
+  const prefix = Number(m[2]);
+  const ip = ipToInt(m[1]);
+  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
+  const base = (ip & mask) >>> 0;
+  return { ip: m[1], prefix, base, end: base + 2 ** (32 - prefix) };
+}
+
+export const subnetOf = (c: Cidr): string => `${intToIp(c.base)}/${c.prefix}`;
+
+export function inSubnet(ip: string, c: Cidr): boolean {
+  const n = ipToInt(ip);
+  return n >= c.base && n < c.end;
+}
+
+/**
+ * The next free address of the subnet (not the network, gateway or broadcast address), or
+ * the one asked for if it is free and inside.
+ */
+export function allocateIp(subnet: Cidr, gateway: string, used: Set<string>, requested?: string): string {
+  if (requested) {
+    if (!inSubnet(requested, subnet)) throw invalidArgument(`no available IPv4 addresses on this network's address pools: ${requested} is not in ${subnetOf(subnet)}`);
+    if (used.has(requested) || requested === gateway) throw conflict(`Address already in use`);
+    return requested;
+  }
+  for (let n = subnet.base + 1; n < subnet.end - 1; n++) {
+    const ip = intToIp(n);
+    if (ip !== gateway && !used.has(ip)) return ip;
+  }
+  throw conflict(`no available IPv4 addresses on this network's address pools: ${subnetOf(subnet)}`);
+}
+
+/** Docker derives a container's MAC address from its IPv4 address: 02:42:<ip>. */
+export function macFor(ip: string): string {
+  return ['02', '42', ...ip.split('.').map((x) => Number(x).toString(16).padStart(2, '0'))].join(':');
+}
+
+export interface PublishedPort {
+  proto: 'tcp' | 'udp';
+  containerPort: number;
+  /** "" for every address of the host. */
+  hostIp: string;
+  hostPort: number;
+}
+
+export type PortBindings = Record<string, { HostIp?: string; HostPort?: string }[] | null>;
+
+/** "80/tcp" → [80, "tcp"]. */
+export function parsePortKey(k: string): [number, 'tcp' | 'udp'] {
+  const m = /^(\d+)(?:\/(tcp|udp|sctp))?$/.exec(k);
+  if (!m) throw invalidArgument(`invalid port specification: "${k}"`);
+  const port = Number(m[1]);
+  if (port < 1 || port > 65535) throw invalidArgument(`invalid port specification: "${k}"`);
+  if (m[2] === 'sctp') throw invalidArgument('sctp ports are not supported');
+  return [port, (m[2] as 'tcp' | 'udp') ?? 'tcp'];
+}
+
+/**
+ * The ports to publish: -p bindings (a random host port where none is given), and with -P
+ * every exposed port that has no binding. pick(proto, hostIp) chooses a free random port.
+ */
+export function resolvePorts(
+  bindings: PortBindings | null | undefined,
+  publishAll: boolean,
+  exposed: Record<string, object> | undefined,
+  defaultHostIp: string,
+  pick: (proto: 'tcp' | 'udp', hostIp: string) => number,
+): PublishedPort[] {
+  const out: PublishedPort[] = [];
+  const keys = new Set(Object.keys(bindings ?? {}));
+  if (publishAll) for (const k of Object.keys(exposed ?? {})) keys.add(k);
+  for (const k of keys) {
+    const [containerPort, proto] = parsePortKey(k);
+    const list = bindings?.[k]?.length ? bindings[k]! : [{ HostIp: '', HostPort: '' }];
+    for (const b of list) {
+      const hostIp = b.HostIp && b.HostIp !== '0.0.0.0' ? b.HostIp : defaultHostIp;
+      let hostPort: number;
+      if (!b.HostPort) hostPort = pick(proto, hostIp);
+      else {
+        const m = /^(\d+)(?:-(\d+))?$/.exec(b.HostPort);
+        if (!m) throw invalidArgument(`invalid port specification: "${b.HostPort}"`);
+        hostPort = Number(m[1]);
+        if (hostPort < 1 || hostPort > 65535) throw invalidArgument(`invalid port specification: "${b.HostPort}"`);
+      }
+      out.push({ proto, containerPort, hostIp, hostPort });
+    }
+  }
+  return out;
+}
+
+/** Two published ports that would take the same host address and port. */
+export function portClash(p: PublishedPort, others: PublishedPort[]): PublishedPort | undefined {
+  return others.find((o) => o.proto === p.proto && o.hostPort === p.hostPort && (o.hostIp === p.hostIp || !o.hostIp || !p.hostIp));
+}

@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import { run } from '../runtime/exec';
+
+/** Run `ip` (or another tool) with a batch of commands on its stdin. */
+export function runBatch(cmd: string, args: string[], input: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('error', (e) => reject(new Error(`cannot run ${cmd}: ${e.message}`)));
+    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')}: ${err.trim()}`))));
+    p.stdin.end(input);
+  });
+}
+
+export interface BridgeSpec {
+  name: string;
+  /** The gateway's address with the prefix ("172.29.0.1/16"). */
+  gatewayCidr: string;
+  mtu: number;
+}
+
+/**
+ * The bridge exists, has the gateway address and is up; the host forwards, and answers
+ * 127.0.0.1 traffic DNATed onto the bridge (route_localnet). Idempotent.
+ */
+export async function ensureBridge(b: BridgeSpec): Promise<void> {
+  const exists = await fsp.access(`/sys/class/net/${b.name}`).then(() => true, () => false);
+  const lines = [
+    ...(exists ? [] : [`link add ${b.name} type bridge`]),
+    `link set ${b.name} mtu ${b.mtu} up`,
+    `addr replace ${b.gatewayCidr} dev ${b.name}`,
+  ];
+  await runBatch('ip', ['-batch', '-'], lines.join('\n') + '\n');
+  await fsp.writeFile('/proc/sys/net/ipv4/ip_forward', '1');
+  await fsp.writeFile(`/proc/sys/net/ipv4/conf/${b.name}/route_localnet`, '1');
+  await allowForwarding(b.name);
+}
+
+/**
+ * Another engine (Docker) may have set the FORWARD policy to DROP in iptables: let this
+ * bridge's traffic through with rules of our own, added once, never touching theirs.
+ */
+async function allowForwarding(bridge: string): Promise<void> {
+  const rules = await run('iptables', ['-S', 'FORWARD']).then((r) => r.stdout, () => '');
+  if (!/^-P FORWARD DROP/m.test(rules)) return;
+  for (const dir of ['-i', '-o']) {
+    const rule = ['FORWARD', dir, bridge, '-j', 'ACCEPT', '-m', 'comment', '--comment', 'wharf'];
+    const present = await run('iptables', ['-C', ...rule]).then(() => true, () => false);
+    if (!present) await run('iptables', ['-I', ...rule]);
+  }
+}
+
+/** Remove a bridge Wharf made (and its forwarding exceptions). */
+export async function removeBridge(name: string): Promise<void> {
+  for (const dir of ['-i', '-o']) {
+    await run('iptables', ['-D', 'FORWARD', dir, name, '-j', 'ACCEPT', '-m', 'comment', '--comment', 'wharf']).catch(() => undefined);
+  }
+  await run('ip', ['link', 'del', name]).catch(() => undefined);
+}
+
+export interface Endpoint {
+  /** The container's init pid: its network namespace is /proc/<pid>/ns/net. */
+  pid: number;
+  hostIf: string;
+  bridge: string;
+  ip: string;
+  prefix: number;
+  gateway: string;
+  mac: string;
+  mtu: number;
+}
+
+/**
+ * A veth pair: one end on the bridge, the other as eth0 in the container's namespace with
+ * its address, MAC and default route. One `ip -batch` on each side.
+ */
+export async function connectEndpoint(e: Endpoint): Promise<void> {
+  await runBatch('ip', ['-batch', '-'], [
+    `link add ${e.hostIf} mtu ${e.mtu} type veth peer name eth0 mtu ${e.mtu} address ${e.mac} netns ${e.pid}`,
+    `link set ${e.hostIf} master ${e.bridge} up`,
+    '',
+  ].join('\n'));
+  await runBatch('nsenter', ['-t', String(e.pid), '-n', 'ip', '-batch', '-'], [
+    `link set lo up`,
+    `addr add ${e.ip}/${e.prefix} dev eth0`,
+    `link set eth0 up`,
+    `route add default via ${e.gateway}`,
+    '',
+  ].join('\n'));
+}

@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import type { PublishedPort } from '../domain/network';
+
+/** What one bridge's NAT table needs to know: the bridge, its subnet, and each container's published ports. */
+export interface NatInput {
+  table: string;
+  bridge: string;
+  subnet: string;
+  endpoints: { ip: string; ports: PublishedPort[] }[];
+}
+
+/**
+ * The whole of Wharf's nftables table for one bridge, as one atomic `nft -f` transaction:
+ * replace the table (ours only; other tables, Docker's included, are never touched).
+ * Published ports are DNATed from the host's own addresses (prerouting for traffic from
+ * outside, output for the host itself, 127.0.0.1 included thanks to route_localnet);
+ * outbound traffic of the subnet is masqueraded.
+ */
+export function natRuleset(n: NatInput): string {
+  const q = (s: string) => JSON.stringify(s);
+  const dnat = n.endpoints.flatMap((e) =>
+    e.ports.map((p) => `    ${p.hostIp ? `ip daddr ${p.hostIp} ` : ''}${p.proto} dport ${p.hostPort} dnat to ${e.ip}:${p.containerPort}`),
+  );
+  return [
+    `table ip ${n.table} {}`,
+    `delete table ip ${n.table}`,
+    `table ip ${n.table} {`,
+    `  chain published {`,
+    ...dnat,
+    `  }`,
+    `  chain prerouting {`,
+    `    type nat hook prerouting priority -100; policy accept;`,
+    `    fib daddr type local jump published`,
+    `  }`,
+    `  chain output {`,
+    `    type nat hook output priority -100; policy accept;`,
+    `    fib daddr type local jump published`,
+    `  }`,
+    `  chain postrouting {`,
+    `    type nat hook postrouting priority 100; policy accept;`,
+    `    ip saddr ${n.subnet} oifname != ${q(n.bridge)} masquerade`,
+    // The host talking to a published port through 127.0.0.1, and a container reaching a
+    // published port of its own bridge (hairpin): answer through the bridge's address.
+    `    oifname ${q(n.bridge)} ip saddr 127.0.0.0/8 masquerade`,
+    `    oifname ${q(n.bridge)} ip saddr ${n.subnet} ct status dnat masquerade`,
+    `  }`,
+    `}`,
+    '',
+  ].join('\n');
+}
+
+export function deleteTableRuleset(table: string): string {
+  return `table ip ${table} {}\ndelete table ip ${table}\n`;
+}
+
+/** Apply a ruleset with one `nft -f -`. */
+export function applyNft(ruleset: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('nft', ['-f', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('error', (e) => reject(new Error(`cannot run nft: ${e.message}`)));
+    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`nft: ${err.trim()}`))));
+    p.stdin.end(ruleset);
+  });
+}
