@@ -15,6 +15,8 @@ const DOCKER = process.env.DOCKER_CLI || '/usr/local/bin/docker';
 const BUSYBOX_TAR = path.join(ROOT, 'build', 'busybox.tar');
 const CLEAN = path.join(ROOT, 'scripts', 'clean-test-leftovers.sh');
 const DIR_PREFIX = 'wharfbench-';
+// Each engine's bridge: wharfd's own, and dockerd's default docker0 (removed after unless it was there before).
+const BENCH_BRIDGES = { wharfd: 'wbench0', dockerd: 'docker0' };
 
 // The same readiness probe and raw API request the integration tests use (compiled by scripts/setup.sh).
 const { ping, api } = require('../../dist/test/helpers/wharfd.js');
@@ -51,7 +53,8 @@ const live = new Set(); // engines started and not yet stopped, for the signal h
  * the daemon (SIGTERM, then SIGKILL after 20 s), kills any process still naming the dir
  * (conmon, containerd, shims), deletes leftover runc containers, unmounts and deletes the dir.
  */
-async function startDaemon({ name, bin, args, sockName, runcRoots }) {
+async function startDaemon({ name, bin, args, sockName, runcRoots, bridge }) {
+  const bridgeExisted = bridge && fs.existsSync(`/sys/class/net/${bridge}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${DIR_PREFIX}${name}-`));
   const sock = path.join(dir, sockName);
   const log = fs.openSync(path.join(dir, 'daemon.log'), 'a');
@@ -91,6 +94,11 @@ async function startDaemon({ name, bin, args, sockName, runcRoots }) {
         }
         // Only this engine's own dir: other people's /tmp/wharf-test-* daemons stay untouched.
         spawnSync(CLEAN, [dir], { stdio: 'inherit', timeout: 60000 });
+        // The bench's own bridge and NAT table (never one that was there before).
+        if (bridge && !bridgeExisted) {
+          spawnSync('nft', ['delete', 'table', 'ip', `wharf_${bridge}`], { stdio: 'ignore' });
+          spawnSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
+        }
         live.delete(engine);
       }
     },
@@ -117,20 +125,22 @@ function startWharfd() {
     name: 'wharfd',
     bin: path.join(ROOT, 'bin', 'wharfd'),
     sockName: 'wharfd.sock',
-    args: (dir) => ['--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'run'), '--pidfile', path.join(dir, 'pid')],
+    args: (dir) => ['--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'run'), '--pidfile', path.join(dir, 'pid'), '-b', BENCH_BRIDGES.wharfd, '--bip', '10.213.0.1/16'],
     runcRoots: (dir) => [path.join(dir, 'run', 'runc')],
+    bridge: BENCH_BRIDGES.wharfd,
   });
 }
 
-/** A real dockerd (apt docker.io), with no bridge and no iptables/ip_forward changes. Undefined when not installed. */
+/** A real dockerd (apt docker.io) on a bridge of its own, with no iptables/ip_forward changes (published ports by its userland proxy). Undefined when not installed. */
 function startDockerd() {
   if (spawnSync('sh', ['-c', 'command -v dockerd'], { encoding: 'utf8' }).status !== 0) return Promise.resolve(undefined);
   return startDaemon({
     name: 'dockerd',
     bin: 'dockerd',
     sockName: 'docker.sock',
-    args: (dir) => ['--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'exec'), '--pidfile', path.join(dir, 'docker.pid'), '--bridge', 'none', '--iptables=false', '--ip-forward=false'],
+    args: (dir) => ['--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'exec'), '--pidfile', path.join(dir, 'docker.pid'), '--bip', '10.214.0.1/16', '--iptables=false', '--ip-forward=false'],
     runcRoots: (dir) => [path.join(dir, 'exec', 'runtime-runc', 'moby')],
+    bridge: BENCH_BRIDGES.dockerd,
   });
 }
 

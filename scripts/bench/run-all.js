@@ -7,5 +7,6 @@ const { main } = require('./lib');
 const { latency } = require('./run-latency');
 const { fleet } = require('./run-fleet');
 const { psMany } = require('./run-ps');
+const { publishedPort } = require('./run-port');
 
-main([latency, fleet, psMany]);
+main([latency, publishedPort, fleet, psMany]);
