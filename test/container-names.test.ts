@@ -1,17 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { api, TestDaemon } from './helpers/wharfd';
+import { test } from 'node:test';
+import { api, daemonForFile } from './helpers/wharfd';
 
 // Generated names under concurrent creates: Docker generates again when a name is taken
 // meanwhile; a client never sees a conflict for a name it did not ask for.
-const d = new TestDaemon();
-before(async () => {
-  await d.start();
-  d.importBusybox();
-});
-after(async () => {
-  await d.cleanup();
-});
+const d = daemonForFile();
 
 test('300 creates without a name, 16 at a time, all succeed with distinct names', async () => {
   const body = JSON.stringify({ Image: 'busybox', Cmd: ['true'], HostConfig: { NetworkMode: 'none' } });

@@ -1,23 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { eventually, TestDaemon } from './helpers/wharfd';
+import { describe, test } from 'node:test';
+import { daemonForFile, eventually } from './helpers/wharfd';
 
 // Health checks with the real docker CLI: probes run in the container, the status follows
 // them (inspect, ps, health_status events), and probing goes on after a daemon restart.
-const d = new TestDaemon();
-before(async () => {
-  await d.start();
-  d.importBusybox();
-});
-after(async () => {
-  await d.cleanup();
-});
+const d = daemonForFile();
 
-const ok = (args: string[]) => {
-  const r = d.docker(args);
-  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-};
+const ok = (args: string[]) => d.dockerOk(args);
 const health = (name: string) => JSON.parse(ok(['inspect', '-f', '{{json .State.Health}}', name])) as { Status: string; FailingStreak: number; Log: { ExitCode: number; Output: string }[] };
 
 describe('health checks', () => {

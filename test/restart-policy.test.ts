@@ -1,24 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { eventually, TestDaemon } from './helpers/wharfd';
+import { describe, test } from 'node:test';
+import { daemonForFile, eventually } from './helpers/wharfd';
 
 // docker run --restart with the real docker CLI: the daemon brings containers back by their
 // policy, counts restarts, leaves manually stopped ones alone, and keeps doing so across a
 // kill -9 of itself.
-const d = new TestDaemon();
-before(async () => {
-  await d.start();
-  d.importBusybox();
-});
-after(async () => {
-  await d.cleanup();
-});
+const d = daemonForFile();
 
-const ok = (args: string[]) => {
-  const r = d.docker(args);
-  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-};
+const ok = (args: string[]) => d.dockerOk(args);
 const state = (name: string) => ok(['inspect', '-f', '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}', name]).trim();
 
 describe('restart policies', () => {
