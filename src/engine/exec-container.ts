@@ -8,6 +8,7 @@ import { isAlive, StartError } from '../runtime/runc-conmon';
 import { resolveUser } from '../runtime/user';
 import { appendFor, getContainer, type EngineContext } from './context';
 import { mergeEnv } from './create-container';
+import { crashPoint } from './crash-point';
 
 /** The body of POST /containers/{id}/exec, as clients send it. */
 export interface ExecCreateBody {
@@ -48,6 +49,7 @@ export async function createExec(ctx: EngineContext, ref: string, body: ExecCrea
   if (config.WorkingDir && !config.WorkingDir.startsWith('/')) throw invalidArgument(`the working directory '${config.WorkingDir}' is invalid, it needs to be an absolute path`);
   const id = newId();
   await appendFor(ctx, c, decideExecCreate(c, id, config), { execCmd: config.Cmd.join(' ') });
+  crashPoint('exec.after-create');
   return id;
 }
 
@@ -70,6 +72,7 @@ export function startExec(ctx: EngineContext, execId: string, consoleSize?: [num
     try {
       const process = await execProcess(ctx, c.id, x.config, consoleSize);
       started = await ctx.runtime.exec({ id: c.id, execId, process, tty: x.config.Tty, stdin: x.config.AttachStdin });
+      crashPoint('exec.after-conmon');
     } catch (e) {
       const message = execErrorMessage(e);
       const exitCode = /executable file not found|no such file or directory/.test(message) ? 127 : 126;

@@ -36,9 +36,10 @@ export class TestDaemon {
     return { ...process.env, DOCKER_HOST: this.host, DOCKER_CONFIG: path.join(this.dir, 'docker-config') };
   }
 
-  async start(extra: string[] = []): Promise<void> {
+  /** env: extra environment for wharfd (e.g. WHARF_CRASH_AT, test-only). */
+  async start(extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<void> {
     const args = ['-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--pidfile', path.join(this.dir, 'wharfd.pid'), ...extra];
-    const proc = spawn(path.join(ROOT, 'bin', 'wharfd'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(path.join(ROOT, 'bin', 'wharfd'), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     this.proc = proc;
     proc.stdout?.on('data', (d: Buffer) => (this.log += d.toString()));
     proc.stderr?.on('data', (d: Buffer) => (this.log += d.toString()));
@@ -49,6 +50,16 @@ export class TestDaemon {
       await sleep(50);
     }
     throw new Error(`wharfd did not come up: ${this.log}`);
+  }
+
+  /** Wait (bounded) for the daemon process to exit on its own, e.g. at a crash point. */
+  async exited(timeoutMs = 15_000): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    let timer: NodeJS.Timeout | undefined;
+    const gone = await Promise.race([new Promise<boolean>((r) => p.once('exit', () => r(true))), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);
+    clearTimeout(timer);
+    if (!gone) throw new Error(`wharfd did not exit within ${timeoutMs} ms`);
   }
 
   /** kill -9: containers stay up under conmon. */
