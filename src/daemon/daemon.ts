@@ -9,7 +9,7 @@ import type { SystemInfo } from '../api/system-info';
 import type { EngineContext } from '../engine/context';
 import { onExitFile } from '../engine/container-exited';
 import { KeyedLock } from '../engine/keyed-lock';
-import { recoverContainers, watchMonitors } from '../engine/recover';
+import { recoverContainers, sweepImageFiles, watchMonitors } from '../engine/recover';
 import { adoptExecs } from '../engine/exec-container';
 import { watchHealth } from '../engine/health-monitor';
 import { RestartTimers, startByPolicyAtBoot } from '../engine/restart-policy';
@@ -83,6 +83,8 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
     onExitFile(ctx, id).catch((e: Error) => log.error({ id, err: e.message }, 'recording exit failed'));
   });
   await recoverContainers(ctx);
+  const sweptImageFiles = await sweepImageFiles(ctx);
+  if (sweptImageFiles) log.info({ count: sweptImageFiles }, 'removed image files no image uses');
   const stopMonitorWatch = watchMonitors(ctx);
   const stopExecWatch = adoptExecs(ctx);
   startByPolicyAtBoot(ctx);

@@ -172,8 +172,20 @@ export function adoptExecs(ctx: EngineContext, everyMs = 1000): () => void {
       });
     }
   };
+  // A crash between conmon starting the process and exec.started: conmon left its pid file.
+  const adoptStarted = async () => {
+    for (const x of [...ctx.views.execs.values()].filter((x) => x.status === 'created')) {
+      const c = ctx.views.containers.get(x.containerId);
+      if (!c) continue;
+      const dir = ctx.runtime.execDir(c.id, x.id);
+      if (!(await fsp.access(path.join(dir, 'conmon.pid')).then(() => true, () => false))) continue;
+      const pid = Number(await fsp.readFile(path.join(dir, 'pidfile'), 'utf8').catch(() => '0')) || 0;
+      await appendFor(ctx, c, [{ type: 'exec.started', data: { id: x.id, container: c.id, pid } }], { execCmd: x.config.Cmd.join(' ') });
+      adopted.add(x.id);
+    }
+  };
   const timer = setInterval(() => void check().catch((e: Error) => ctx.log.warn({ err: e.message }, 'exec check failed')), everyMs);
   timer.unref();
-  void check();
+  void adoptStarted().then(check).catch((e: Error) => ctx.log.warn({ err: e.message }, 'exec adoption failed'));
   return () => clearInterval(timer);
 }

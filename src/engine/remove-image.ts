@@ -57,6 +57,8 @@ export async function removeImage(ctx: EngineContext, ref: string, force = false
     // chains no remaining image uses.
     const stillUsed = new Set([...ctx.views.images.images.values()].flatMap((i) => chainIds(i.layers)));
     await ctx.images.removeLayers(img.layers, stillUsed).catch(() => undefined);
+    const blobsUsed = new Set([...ctx.views.images.images.values()].flatMap((i) => [i.id, ...i.layers]));
+    await ctx.images.removeBlobs([img.id, ...img.layers], blobsUsed).catch(() => undefined);
   }
   return events.map((e) => (e.type === 'image.untagged' ? { Untagged: e.data.ref } : { Deleted: e.data.id }));
 }
