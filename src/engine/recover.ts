@@ -45,6 +45,8 @@ export async function recoverContainers(ctx: EngineContext): Promise<RecoveryAct
         await reapplyLimits(ctx, c.id);
         break;
       case 'record-exit':
+        // It ran (conmon wrote its exit) before the crash cut its start short: history says start, then die.
+        if (c.status === 'starting' && !action.unknown) await appendFor(ctx, c, [{ type: 'container.started', data: { id: c.id, pid: 0, conmonPid, startedAt: action.finishedAt } }]);
         await recordExit(ctx, c.id, {
           exitCode: action.exitCode,
           finishedAt: action.finishedAt,
