@@ -9,7 +9,7 @@ import type { SystemInfo } from '../api/system-info';
 import type { EngineContext } from '../engine/context';
 import { onExitFile } from '../engine/container-exited';
 import { KeyedLock } from '../engine/keyed-lock';
-import { recoverContainers, watchMonitors } from '../engine/recover';
+import { recoverContainers, sweepImageFiles, watchMonitors } from '../engine/recover';
 import { adoptExecs } from '../engine/exec-container';
 import { networkIdOf, syncNat } from '../engine/container-network';
 import { parseCidr } from '../domain/network';
@@ -102,6 +102,8 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
   await recoverContainers(ctx);
   // The NAT table is a function of the views: rewrite it whole, so a crash leaves no stale or duplicate rule.
   await syncNat(ctx).catch((e: Error) => log.error({ err: e.message }, 'cannot set up published ports (nftables)'));
+  const sweptImageFiles = await sweepImageFiles(ctx);
+  if (sweptImageFiles) log.info({ count: sweptImageFiles }, 'removed image files no image uses');
   const stopMonitorWatch = watchMonitors(ctx);
   const stopExecWatch = adoptExecs(ctx);
   startByPolicyAtBoot(ctx);

@@ -12,6 +12,7 @@ import { opaqueDirs } from '../storage/whiteouts';
 import { getContainer, type EngineContext } from './context';
 import { applyChanges } from './image-changes';
 import { pauseContainer, unpauseContainer } from './pause-container';
+import { crashPoint } from './crash-point';
 
 export interface CommitOptions {
   repo?: string;
@@ -134,6 +135,7 @@ export async function commitContainer(ctx: EngineContext, ref: string, o: Commit
     ...(comment ? { comment } : {}),
   };
   const id = await ctx.images.putBlob(JSON.stringify(imageJson));
+  crashPoint('commit.after-layer');
   const layerSizes = [...(parent.layerSizes ?? parent.layers.map((_, i) => (i === parent.layers.length - 1 ? parent.size : 0))), layer.size];
   const events: WharfEvent[] = [
     {

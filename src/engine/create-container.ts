@@ -8,6 +8,7 @@ import type { ImageView } from '../domain/image';
 import { nowRfc3339 } from '../domain/time';
 import { hostOptions } from '../runtime/host-options';
 import { appendFor, getImage, type EngineContext } from './context';
+import { crashPoint } from './crash-point';
 
 /** What a client asks for: Docker's create body (Config plus HostConfig). */
 export type CreateRequest = Partial<ContainerConfig> & { HostConfig?: Partial<HostConfig> } & Record<string, unknown>;
@@ -50,6 +51,7 @@ export async function createContainer(ctx: EngineContext, req: CreateRequest, na
         if (generated && attempt < 10) return false;
         throw nameInUse(tryName, again);
       }
+      crashPoint('create.before-event');
       await appendFor(ctx, { name: tryName, image: req.Image!, config }, [
         {
           type: 'container.created',
@@ -68,6 +70,7 @@ export async function createContainer(ctx: EngineContext, req: CreateRequest, na
       ]);
       return true;
     });
+    if (claimed) crashPoint('create.after-event');
     if (claimed) return { id, warnings: [] };
   }
 }

@@ -8,6 +8,7 @@ import { isAlive, StartError } from '../runtime/runc-conmon';
 import { resolveUser } from '../runtime/user';
 import { appendFor, getContainer, type EngineContext } from './context';
 import { mergeEnv } from './create-container';
+import { crashPoint } from './crash-point';
 
 /** The body of POST /containers/{id}/exec, as clients send it. */
 export interface ExecCreateBody {
@@ -48,6 +49,7 @@ export async function createExec(ctx: EngineContext, ref: string, body: ExecCrea
   if (config.WorkingDir && !config.WorkingDir.startsWith('/')) throw invalidArgument(`the working directory '${config.WorkingDir}' is invalid, it needs to be an absolute path`);
   const id = newId();
   await appendFor(ctx, c, decideExecCreate(c, id, config), { execCmd: config.Cmd.join(' ') });
+  crashPoint('exec.after-create');
   return id;
 }
 
@@ -70,6 +72,7 @@ export function startExec(ctx: EngineContext, execId: string, consoleSize?: [num
     try {
       const process = await execProcess(ctx, c.id, x.config, consoleSize);
       started = await ctx.runtime.exec({ id: c.id, execId, process, tty: x.config.Tty, stdin: x.config.AttachStdin });
+      crashPoint('exec.after-conmon');
     } catch (e) {
       const message = execErrorMessage(e);
       const exitCode = /executable file not found|no such file or directory/.test(message) ? 127 : 126;
@@ -169,8 +172,20 @@ export function adoptExecs(ctx: EngineContext, everyMs = 1000): () => void {
       });
     }
   };
+  // A crash between conmon starting the process and exec.started: conmon left its pid file.
+  const adoptStarted = async () => {
+    for (const x of [...ctx.views.execs.values()].filter((x) => x.status === 'created')) {
+      const c = ctx.views.containers.get(x.containerId);
+      if (!c) continue;
+      const dir = ctx.runtime.execDir(c.id, x.id);
+      if (!(await fsp.access(path.join(dir, 'conmon.pid')).then(() => true, () => false))) continue;
+      const pid = Number(await fsp.readFile(path.join(dir, 'pidfile'), 'utf8').catch(() => '0')) || 0;
+      await appendFor(ctx, c, [{ type: 'exec.started', data: { id: x.id, container: c.id, pid } }], { execCmd: x.config.Cmd.join(' ') });
+      adopted.add(x.id);
+    }
+  };
   const timer = setInterval(() => void check().catch((e: Error) => ctx.log.warn({ err: e.message }, 'exec check failed')), everyMs);
   timer.unref();
-  void check();
+  void adoptStarted().then(check).catch((e: Error) => ctx.log.warn({ err: e.message }, 'exec adoption failed'));
   return () => clearInterval(timer);
 }

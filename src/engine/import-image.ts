@@ -5,6 +5,7 @@ import { familiarString, parseReference } from '../domain/reference';
 import { nowRfc3339 } from '../domain/time';
 import type { EngineContext } from './context';
 import { applyChanges } from './image-changes';
+import { crashPoint } from './crash-point';
 
 export interface ImportOptions {
   repo?: string;
@@ -39,6 +40,7 @@ export async function importImage(ctx: EngineContext, body: Readable, o: ImportO
     comment: o.message ?? '',
   };
   const id = await ctx.images.putBlob(JSON.stringify(imageJson));
+  crashPoint('import.after-blobs');
   const events: WharfEvent[] = [
     {
       type: 'image.imported',

@@ -5,12 +5,14 @@ import { conflict } from '../domain/errors';
 import { appendFor, getContainer, type EngineContext } from './context';
 import { parseSignal } from './signals';
 import { waitForExit } from './wait-container';
+import { crashPoint } from './crash-point';
 
 /** kill: record the signal, deliver it. */
 export async function killContainer(ctx: EngineContext, ref: string, signal?: string): Promise<void> {
   const c = getContainer(ctx.views, ref);
   const sig = parseSignal(signal, 'SIGKILL');
   await appendFor(ctx, c, decideKill(c, ref, String(sig)));
+  crashPoint('kill.after-intent');
   await ctx.runtime.kill(c.id, String(sig)).catch((e: Error) => {
     if (/not running|container not running|process already finished/.test(e.message)) {
       throw conflict(`Cannot kill container: ${ref}: container ${c.id} is not running`);
@@ -42,6 +44,7 @@ export async function stopContainer(ctx: EngineContext, ref: string, timeoutSec?
   const sig = parseSignal(signal || c.config.StopSignal, 'SIGTERM');
   await appendFor(ctx, c, [...decideStop(c, timeout), { type: 'container.kill-requested', data: { id: c.id, signal: String(sig) } }]);
   const dead = waitForExit(ctx, c.id);
+  crashPoint('stop.after-intent');
   await ctx.runtime.kill(c.id, String(sig)).catch(() => undefined);
   if (timeout >= 0 && (await Promise.race([dead.then(() => true), sleep(timeout * 1000).then(() => false)]))) return;
   const now = ctx.views.containers.get(c.id);

@@ -1,5 +1,6 @@
 import { decidePause, decideUnpause } from '../domain/container';
 import { appendFor, getContainer, type EngineContext } from './context';
+import { crashPoint } from './crash-point';
 
 /** pause/unpause: freeze or thaw every process of the container (cgroup freezer, via runc). */
 export async function pauseContainer(ctx: EngineContext, ref: string): Promise<void> {
@@ -8,6 +9,7 @@ export async function pauseContainer(ctx: EngineContext, ref: string): Promise<v
     const c = getContainer(ctx.views, id);
     const events = decidePause(c);
     await ctx.runtime.pause(id);
+    crashPoint('pause.after-runc');
     await appendFor(ctx, c, events);
   });
 }
@@ -18,6 +20,7 @@ export async function unpauseContainer(ctx: EngineContext, ref: string): Promise
     const c = getContainer(ctx.views, id);
     const events = decideUnpause(c);
     await ctx.runtime.unpause(id);
+    crashPoint('unpause.after-runc');
     await appendFor(ctx, c, events);
   });
 }

@@ -2,11 +2,15 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { isRunning } from '../domain/container';
 import { nowRfc3339 } from '../domain/time';
-import { planRecovery, type RecoveryAction } from '../runtime/recovery';
+import { hostOptions } from '../runtime/host-options';
+import { limitsDrifted, parseCgroupLimit, planRecovery, type RecoveryAction } from '../runtime/recovery';
+import { runcUpdate } from '../runtime/runc-update';
 import { isAlive } from '../runtime/runc-conmon';
+import { chainIds } from '../images/store';
 import { appendFor, type EngineContext } from './context';
 import { recordExit } from './container-exited';
 import { finishRemove, sweepOrphans } from './remove-container';
+import { cgroupsPathOf } from './start-container';
 
 /**
  * Boot: settle every container the journal left mid-flight, from what conmon, runc and the
@@ -22,7 +26,7 @@ export async function recoverContainers(ctx: EngineContext): Promise<RecoveryAct
     const action = planRecovery(
       {
         id: c.id,
-        status: c.status === 'paused' ? 'running' : c.status === 'restarting' ? 'exited' : c.status,
+        status: c.status === 'restarting' ? 'exited' : c.status,
         exitFile: exit && { exitCode: exit.exitCode, finishedAt: exit.finishedAt.toISOString() },
         conmonAlive: isAlive(conmonPid),
         runcStatus: state?.status,
@@ -37,8 +41,12 @@ export async function recoverContainers(ctx: EngineContext): Promise<RecoveryAct
           if (state?.status === 'created') await ctx.runtime.resume(c.id);
           await appendFor(ctx, c, [{ type: 'container.started', data: { id: c.id, pid: state?.pid ?? 0, conmonPid, startedAt: nowRfc3339() } }]);
         }
+        if (action.record) await appendFor(ctx, c, [{ type: `container.${action.record}`, data: { id: c.id } }]);
+        await reapplyLimits(ctx, c.id);
         break;
       case 'record-exit':
+        // It ran (conmon wrote its exit) before the crash cut its start short: history says start, then die.
+        if (c.status === 'starting' && !action.unknown) await appendFor(ctx, c, [{ type: 'container.started', data: { id: c.id, pid: 0, conmonPid, startedAt: action.finishedAt } }]);
         await recordExit(ctx, c.id, {
           exitCode: action.exitCode,
           finishedAt: action.finishedAt,
@@ -65,6 +73,25 @@ export async function recoverContainers(ctx: EngineContext): Promise<RecoveryAct
 }
 
 /**
+ * A crash between `runc update` and container.updated leaves the cgroup with limits the
+ * journal does not know: apply the recorded ones again (the user's update can be retried).
+ */
+async function reapplyLimits(ctx: EngineContext, id: string): Promise<void> {
+  const c = ctx.views.containers.get(id);
+  if (!c) return;
+  const read = (controller: string, file: string) =>
+    fsp.readFile(path.join('/sys/fs/cgroup', controller, cgroupsPathOf(id), file), 'utf8').then(parseCgroupLimit, () => undefined);
+  const recordedPids = typeof c.hostConfig.PidsLimit === 'number' && c.hostConfig.PidsLimit > 0 ? c.hostConfig.PidsLimit : undefined;
+  const recordedMemory = typeof c.hostConfig.Memory === 'number' && c.hostConfig.Memory > 0 ? c.hostConfig.Memory : undefined;
+  const facts = { memory: { recorded: recordedMemory, actual: await read('memory', 'memory.limit_in_bytes') }, pids: { recorded: recordedPids, actual: await read('pids', 'pids.max') } };
+  if (!limitsDrifted(facts)) return;
+  const resources = hostOptions(c.hostConfig, ctx.hostLimits, { createBindSources: false }).resources;
+  const live = { memory: resources.memory ?? { limit: -1, swap: -1 }, ...(resources.cpu ? { cpu: resources.cpu } : {}), pids: { limit: recordedPids ?? -1 } };
+  ctx.log.info({ id: id.slice(0, 12), facts }, 'applying the recorded limits again');
+  await runcUpdate(ctx.runtime, id, live).catch((e: Error) => ctx.log.warn({ id, err: e.message }, 'cannot apply the recorded limits'));
+}
+
+/**
  * conmon is the only witness of a container's exit. If it dies (killed), the exit code is
  * lost: record the death as unknown rather than showing a ghost as running forever.
  */
@@ -84,4 +111,15 @@ export function watchMonitors(ctx: EngineContext, everyMs = 2000): () => void {
   }, everyMs);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/**
+ * Boot: blobs and unpacked layers no image uses are what a crashed import, commit or rmi left
+ * (written before its event, or not yet removed after it): remove them, and the temp dir.
+ */
+export async function sweepImageFiles(ctx: EngineContext): Promise<number> {
+  const images = [...ctx.views.images.images.values()];
+  const blobs = new Set(images.flatMap((i) => [i.id, ...i.layers]));
+  const chains = new Set(images.flatMap((i) => chainIds(i.layers)));
+  return ctx.images.sweep(blobs, chains);
 }

@@ -5,6 +5,7 @@ import { unpauseContainer } from './pause-container';
 import { noSuchContainer } from '../domain/errors';
 import { appendFor, findContainer, getContainer, type EngineContext } from './context';
 import { waitForExit } from './wait-container';
+import { crashPoint } from './crash-point';
 
 /** rm: (kill if forced) → remove-requested → release runtime, mounts, files → destroyed. */
 export async function removeContainer(ctx: EngineContext, ref: string, opts: { force?: boolean } = {}): Promise<void> {
@@ -24,7 +25,9 @@ export async function removeContainer(ctx: EngineContext, ref: string, opts: { f
     // A container that ran until now may still have runc state (died, exit not yet reported).
     const mayHaveRuntimeState = isRunning(c) || c.status === 'starting';
     await appendFor(ctx, c, decideRemove(c, !!opts.force));
+    crashPoint('remove.after-intent');
     if (mayHaveRuntimeState) await finishRemove(ctx, c.id, true);
+    crashPoint('remove.after-release');
     await appendFor(ctx, c, [{ type: 'container.destroyed', data: { id: c.id } }]);
     releaseInBackground(ctx, c.id, false);
   });

@@ -5,6 +5,7 @@ import { normaliseTag } from '../domain/reference';
 import { shortId } from '../domain/ids';
 import { chainIds } from '../images/store';
 import { getImage, type EngineContext } from './context';
+import { crashPoint } from './crash-point';
 
 export type RemoveImageResult = ({ Untagged: string } | { Deleted: string })[];
 
@@ -48,12 +49,16 @@ export async function removeImage(ctx: EngineContext, ref: string, force = false
     // A forced removal under a stopped container leaves it dangling: its layers are still in use.
     if (!users.length) events.push({ type: 'image.deleted', data: { id: img.id } });
   }
-  for (const e of events) await ctx.journal.append([e], { name: e.type === 'image.untagged' ? e.data.ref : img.id });
+  // One batch: a crash never leaves the image untagged but not deleted.
+  await ctx.journal.appendAll(events.map((e) => ({ events: [e], meta: { name: e.type === 'image.untagged' ? e.data.ref : img.id } })));
+  crashPoint('rmi.after-events');
   if (events.some((e) => e.type === 'image.deleted')) {
     // Layers are shared by chain (a committed image sits on its parent's): remove only the
     // chains no remaining image uses.
     const stillUsed = new Set([...ctx.views.images.images.values()].flatMap((i) => chainIds(i.layers)));
     await ctx.images.removeLayers(img.layers, stillUsed).catch(() => undefined);
+    const blobsUsed = new Set([...ctx.views.images.images.values()].flatMap((i) => [i.id, ...i.layers]));
+    await ctx.images.removeBlobs([img.id, ...img.layers], blobsUsed).catch(() => undefined);
   }
   return events.map((e) => (e.type === 'image.untagged' ? { Untagged: e.data.ref } : { Deleted: e.data.id }));
 }

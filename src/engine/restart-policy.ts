@@ -1,6 +1,7 @@
 import { decideRestartPolicy, shouldStartAtBoot } from '../domain/container';
 import { appendFor, type EngineContext } from './context';
 import { startContainer } from './start-container';
+import { crashPoint } from './crash-point';
 
 /** The timers of containers waiting out their restart back-off. */
 export class RestartTimers {
@@ -37,6 +38,7 @@ export async function applyRestartPolicy(ctx: EngineContext, id: string, exitCod
   const events = decideRestartPolicy(c, exitCode);
   if (!events.length) return;
   await appendFor(ctx, c, events);
+  crashPoint('restart.after-scheduled');
   scheduleRestart(ctx, id, ctx.views.containers.get(id)?.restartDelayMs ?? 100);
 }
 

@@ -10,6 +10,7 @@ import { StartError } from '../runtime/runc-conmon';
 import { resolveUser } from '../runtime/user';
 import { appendFor, getContainer, type EngineContext } from './context';
 import { removeContainer } from './remove-container';
+import { crashPoint } from './crash-point';
 
 export const cgroupsPathOf = (id: string): string => `/wharf/${id}`;
 
@@ -35,8 +36,10 @@ function startLocked(ctx: EngineContext, id: string, restart: boolean): Promise<
   return ctx.locks.run(id, async () => {
     const c = getContainer(ctx.views, id);
     await appendFor(ctx, c, decideStart(c, restart));
+    crashPoint('start.after-intent');
     try {
       const started = await launch(ctx, c);
+      crashPoint('start.after-conmon');
       await appendFor(ctx, c, [{ type: 'container.started', data: { id, ...started, startedAt: nowRfc3339() } }]);
     } catch (e) {
       const message = startErrorMessage(e);

@@ -5,6 +5,7 @@ import type { HostConfigUpdate } from '../domain/events';
 import { hostOptions } from '../runtime/host-options';
 import { runcUpdate } from '../runtime/runc-update';
 import { appendFor, getContainer, type EngineContext } from './context';
+import { crashPoint } from './crash-point';
 
 /**
  * update: check the new limits on the merged HostConfig, apply them to a running container
@@ -32,6 +33,7 @@ export async function updateContainer(ctx: EngineContext, ref: string, req: Upda
       if (Object.keys(live).length) {
         try {
           await runcUpdate(ctx.runtime, id, live);
+          crashPoint('update.after-runc');
         } catch (e) {
           throw internal(`Cannot update container ${id}: ${(e as Error).message}`);
         }

@@ -115,6 +115,24 @@ export class ImageStore {
     return chainIds(diffIds).map((c) => this.layerDir(c)).reverse();
   }
 
+  /** Remove these blobs (config and layer tars), but those in `keep` (digests other images use). */
+  async removeBlobs(digests: string[], keep: Set<string> = new Set()): Promise<void> {
+    for (const d of digests) if (!keep.has(d)) await fsp.rm(this.blobPath(d), { force: true });
+  }
+
+  /** Remove every blob and unpacked layer not kept (digests, chain ids) and all temp files. Boot only. */
+  async sweep(keepBlobs: Set<string>, keepChains: Set<string>): Promise<number> {
+    const hex = (s: Set<string>) => new Set([...s].map((d) => d.replace(/^sha256:/, '')));
+    const [blobs, chains] = [hex(keepBlobs), hex(keepChains)];
+    const gone = [
+      ...(await fsp.readdir(this.blobsDir)).filter((b) => !blobs.has(b)).map((b) => path.join(this.blobsDir, b)),
+      ...(await fsp.readdir(this.layersDir)).filter((l) => !chains.has(l)).map((l) => path.join(this.layersDir, l)),
+      ...(await fsp.readdir(this.tmpDir)).map((t) => path.join(this.tmpDir, t)),
+    ];
+    for (const p of gone) await fsp.rm(p, { recursive: true, force: true });
+    return gone.length;
+  }
+
   /** Remove the unpacked layers of an image's chain, but those in `keep` (chain ids other images use). */
   async removeLayers(diffIds: string[], keep: Set<string> = new Set()): Promise<void> {
     for (const c of chainIds(diffIds)) {

@@ -53,6 +53,17 @@ export abstract class Journal {
     });
   }
 
+  /**
+   * Several appends, each with its own meta, committed in one durable batch: after a crash
+   * either all of them are in the journal or none is.
+   */
+  appendAll(groups: { events: WharfEvent[]; meta?: Record<string, unknown> }[]): Promise<Envelope[][]> {
+    if (this.closed) return Promise.reject(new Error('journal is closed'));
+    const done = groups.map((g) => new Promise<Envelope[]>((resolve, reject) => this.pending.push({ ...g, resolve, reject })));
+    if (!this.writing) void this.flush();
+    return Promise.all(done);
+  }
+
   private async flush(): Promise<void> {
     this.writing = true;
     while (this.pending.length > 0) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { planRecovery } from './recovery';
+import { limitsDrifted, parseCgroupLimit, planRecovery } from './recovery';
 
 const now = '2026-01-01T00:00:00Z';
 
@@ -23,4 +23,24 @@ test('a start interrupted before runc created anything fails; a removal is finis
   assert.equal(planRecovery({ id: 'a', status: 'starting', conmonAlive: false }, now).kind, 'fail-start');
   assert.equal(planRecovery({ id: 'a', status: 'removing', conmonAlive: false }, now).kind, 'finish-remove');
   assert.equal(planRecovery({ id: 'a', status: 'exited', conmonAlive: false }, now).kind, 'none');
+});
+
+test('a pause or unpause runc did but the journal missed is recorded as runc has it', () => {
+  assert.deepEqual(planRecovery({ id: 'a', status: 'running', conmonAlive: true, runcStatus: 'paused' }, now), { kind: 'reattach', id: 'a', record: 'paused' });
+  assert.deepEqual(planRecovery({ id: 'a', status: 'paused', conmonAlive: true, runcStatus: 'running' }, now), { kind: 'reattach', id: 'a', record: 'unpaused' });
+  assert.deepEqual(planRecovery({ id: 'a', status: 'paused', conmonAlive: true, runcStatus: 'paused' }, now), { kind: 'reattach', id: 'a' });
+});
+
+test('a start whose container runs is adopted; a paused one that exited gets its exit', () => {
+  assert.deepEqual(planRecovery({ id: 'a', status: 'starting', conmonAlive: true, runcStatus: 'running' }, now), { kind: 'reattach', id: 'a' });
+  assert.equal(planRecovery({ id: 'a', status: 'paused', conmonAlive: false, exitFile: { exitCode: 1, finishedAt: 't' } }, now).kind, 'record-exit');
+});
+
+test('cgroup limits that differ from the journal are applied again', () => {
+  assert.equal(limitsDrifted({ memory: { recorded: 0, actual: undefined }, pids: { actual: undefined } }), false);
+  assert.equal(limitsDrifted({ memory: { recorded: 0, actual: 64 << 20 }, pids: {} }), true);
+  assert.equal(limitsDrifted({ memory: { recorded: 64 << 20, actual: 64 << 20 }, pids: { recorded: 10, actual: 20 } }), true);
+  assert.equal(parseCgroupLimit('9223372036854771712\n'), undefined);
+  assert.equal(parseCgroupLimit('max\n'), undefined);
+  assert.equal(parseCgroupLimit('67108864\n'), 64 << 20);
 });

@@ -39,13 +39,14 @@ export class TestDaemon {
   /** The bridge this daemon was started with (tests that want networking pass -b and --bip). */
   bridge?: string;
 
-  async start(extra: string[] = []): Promise<void> {
+  /** env: extra environment for wharfd (e.g. WHARF_CRASH_AT, test-only). */
+  async start(extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<void> {
     // No bridge unless the test asks for one: daemons of concurrent test runs must not share wharf0.
     const b = extra.findIndex((a) => a === '-b' || a === '--bridge');
     if (b < 0) extra = ['--bridge', 'none', ...extra];
     else if (extra[b + 1] !== 'none') this.bridge = extra[b + 1];
     const args = ['-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--pidfile', path.join(this.dir, 'wharfd.pid'), ...extra];
-    const proc = spawn(path.join(ROOT, 'bin', 'wharfd'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(path.join(ROOT, 'bin', 'wharfd'), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     this.proc = proc;
     proc.stdout?.on('data', (d: Buffer) => (this.log += d.toString()));
     proc.stderr?.on('data', (d: Buffer) => (this.log += d.toString()));
@@ -56,6 +57,16 @@ export class TestDaemon {
       await sleep(50);
     }
     throw new Error(`wharfd did not come up: ${this.log}`);
+  }
+
+  /** Wait (bounded) for the daemon process to exit on its own, e.g. at a crash point. */
+  async exited(timeoutMs = 15_000): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    let timer: NodeJS.Timeout | undefined;
+    const gone = await Promise.race([new Promise<boolean>((r) => p.once('exit', () => r(true))), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);
+    clearTimeout(timer);
+    if (!gone) throw new Error(`wharfd did not exit within ${timeoutMs} ms`);
   }
 
   /** kill -9: containers stay up under conmon. */
