@@ -12,6 +12,8 @@ command -v conmon >/dev/null || need+=(conmon)
 command -v ip >/dev/null || need+=(iproute2)
 command -v nft >/dev/null || need+=(nftables)
 command -v iptables >/dev/null || need+=(iptables)
+# The network tests fetch from published ports with curl.
+command -v curl >/dev/null || need+=(curl)
 command -v tmux >/dev/null || need+=(tmux)
 # --init: a static init (tini) mounted as /sbin/docker-init.
 [ -x /usr/bin/tini-static ] || need+=(tini)
