@@ -72,6 +72,11 @@ describe('privileges', () => {
     assert.equal(bnd & CAP_SYS_MODULE, 0n);
     const nnp = d.docker(['run', '--rm', '--security-opt', 'no-new-privileges', 'busybox', 'grep', 'NoNewPrivs', '/proc/self/status']);
     assert.match(nnp.stdout, /NoNewPrivs:\s+1/);
+    // The default seccomp filter; none with --privileged or seccomp=unconfined.
+    const seccomp = (args: string[]) => /^Seccomp:\s+(\d)/m.exec(d.docker(['run', '--rm', ...args, 'busybox', 'cat', '/proc/self/status']).stdout)?.[1];
+    assert.equal(seccomp([]), '2');
+    assert.equal(seccomp(['--privileged']), '0');
+    assert.equal(seccomp(['--security-opt', 'seccomp=unconfined']), '0');
     const bad = d.docker(['run', '--rm', '--cap-add', 'NOPE', 'busybox', 'true']);
     assert.match(bad.stderr, /unknown capability: "CAP_NOPE"/);
   });

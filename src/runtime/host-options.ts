@@ -39,6 +39,8 @@ export interface HostOptions {
   capabilities: string[];
   privileged: boolean;
   noNewPrivileges: boolean;
+  /** Apply the default seccomp filter (not with --privileged or seccomp=unconfined). */
+  seccomp: boolean;
   rlimits: { type: string; hard: number; soft: number }[];
   mounts: OciMount[];
   devices: OciDevice[];
@@ -223,7 +225,8 @@ export function hostOptions(h: HostOptionsInput, host: HostLimits, opts: { creat
     mounts.push({ destination: INIT_IN_CONTAINER, type: 'bind', source: host.initPath, options: ['rbind', 'ro'] });
     init = INIT_IN_CONTAINER;
   }
-  return { resources, capabilities: caps, privileged, noNewPrivileges, rlimits: [...rlimits.values()], mounts, devices, init };
+  const seccomp = !privileged && !(h.SecurityOpt ?? []).some((o) => /^seccomp[:=]unconfined$/.test(o));
+  return { resources, capabilities: caps, privileged, noNewPrivileges, seccomp, rlimits: [...rlimits.values()], mounts, devices, init };
 }
 
 /** --device /dev/x[:/dev/y][:rwm]: the node's numbers from the host, and the cgroup access. */

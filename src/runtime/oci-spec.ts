@@ -1,5 +1,6 @@
 /** Docker's default OCI spec for a container, as a pure function of what the engine decided. */
 import type { HostOptions } from './host-options';
+import { defaultSeccomp } from './seccomp';
 
 export interface ProcessUser {
   uid: number;
@@ -77,6 +78,7 @@ export function buildSpec(i: SpecInput): Record<string, unknown> {
         { type: 'mount' },
         ...(i.netns === 'host' ? [] : [i.netns ? { type: 'network', path: i.netns } : { type: 'network' }]),
       ],
+      ...(h.seccomp ? { seccomp: defaultSeccomp(h.capabilities) } : {}),
       maskedPaths: h.privileged ? [] : MASKED,
       readonlyPaths: h.privileged ? [] : READONLY,
     },
