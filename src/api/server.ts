@@ -10,6 +10,7 @@ import { containerCommandRoutes } from './routes/container-commands';
 import { eventRoutes } from './routes/events';
 import { imageRoutes } from './routes/images';
 import { systemRoutes } from './routes/system';
+import { volumeRoutes } from './routes/volumes';
 import type { SystemInfo } from './system-info';
 
 const VERSION_PREFIX = /^\/v(\d+)\.(\d+)(?=\/)/;
@@ -88,6 +89,7 @@ export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstan
   containerCommandRoutes(app, ctx);
   imageRoutes(app, ctx);
   eventRoutes(app, ctx);
+  volumeRoutes(app, ctx);
 
   // Hijacked endpoints: a client asking to upgrade the connection ("Upgrade: tcp") reaches
   // node's 'upgrade' event, not the router.

@@ -16,6 +16,8 @@ import { Views } from '../projections/views';
 import { parseBoundingCaps, parseHostHardLimits } from '../runtime/host-options';
 import { RuncConmonRuntime } from '../runtime/runc-conmon';
 import { OverlayStorage } from '../storage/overlay';
+import { LocalVolumes } from '../volumes/local-volumes';
+import { recoverVolumes } from '../engine/recover-volumes';
 import { socketPathOf, type DaemonConfig } from './config';
 import { removePidfile, writePidfile } from './pidfile';
 
@@ -56,6 +58,8 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
   await storage.init();
   const images = new ImageStore(path.join(cfg.dataRoot, 'image'));
   await images.init();
+  const volumes = new LocalVolumes(path.join(cfg.dataRoot, 'volumes'));
+  await volumes.init();
   const containersDir = path.join(cfg.dataRoot, 'containers');
   await fsp.mkdir(containersDir, { recursive: true });
 
@@ -65,6 +69,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
     runtime,
     storage,
     images,
+    volumes,
     containersDir,
     hostLimits: {
       hard: parseHostHardLimits(await fsp.readFile('/proc/self/limits', 'utf8')),
@@ -78,6 +83,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
     onExitFile(ctx, id).catch((e: Error) => log.error({ id, err: e.message }, 'recording exit failed'));
   });
   await recoverContainers(ctx);
+  await recoverVolumes(ctx);
   const stopMonitorWatch = watchMonitors(ctx);
 
   const info: SystemInfo = {

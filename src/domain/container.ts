@@ -1,5 +1,5 @@
 import { conflict, notModified } from './errors';
-import type { ContainerConfig, HostConfig, WharfEvent } from './events';
+import type { ContainerConfig, HostConfig, MountPoint, WharfEvent } from './events';
 
 /** A container's lifecycle as a closed union: exactly one status at a time. */
 export type ContainerStatus = 'created' | 'starting' | 'running' | 'paused' | 'exited' | 'removing';
@@ -14,6 +14,8 @@ export interface ContainerView {
   args: string[];
   config: ContainerConfig;
   hostConfig: HostConfig;
+  /** Resolved mounts (volumes, binds, tmpfs); absent for containers created before volumes. */
+  mounts?: MountPoint[];
   status: ContainerStatus;
   pid: number;
   conmonPid: number;

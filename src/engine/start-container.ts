@@ -8,6 +8,7 @@ import { buildSpec } from '../runtime/oci-spec';
 import { StartError } from '../runtime/runc-conmon';
 import { resolveUser } from '../runtime/user';
 import { appendFor, getContainer, type EngineContext } from './context';
+import { prepareVolumeMounts } from './container-volumes';
 import { removeContainer } from './remove-container';
 
 export const cgroupsPathOf = (id: string): string => `/wharf/${id}`;
@@ -24,7 +25,7 @@ export async function startContainer(ctx: EngineContext, ref: string): Promise<v
   } catch (e) {
     // --rm applies to a container that could not start too (the client waits for its removal).
     const c = ctx.views.containers.get(id);
-    if (c?.hostConfig.AutoRemove && !isRunning(c)) await removeContainer(ctx, id, { force: true }).catch(() => undefined);
+    if (c?.hostConfig.AutoRemove && !isRunning(c)) await removeContainer(ctx, id, { force: true, volumes: true }).catch(() => undefined);
     throw e;
   }
 }
@@ -71,6 +72,8 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
   } catch (e) {
     throw invalidArgument((e as Error).message);
   }
+  const volumes = await prepareVolumeMounts(ctx, c, rootfs);
+  host.mounts.push(...volumes.mounts);
   const spec = buildSpec({
     args: [c.path, ...c.args],
     env,
@@ -83,6 +86,7 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
     cgroupsPath: cgroupsPathOf(c.id),
     host,
   });
+  await ctx.journal.append(volumes.events);
   if (c.config.WorkingDir) await fsp.mkdir(path.join(rootfs, c.config.WorkingDir), { recursive: true }).catch(() => undefined);
   return ctx.runtime.start({
     id: c.id,

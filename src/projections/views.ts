@@ -1,6 +1,7 @@
 import type { Envelope } from '../domain/envelope';
 import { evolveContainer, type ContainerView } from '../domain/container';
 import { evolveImages, type ImageState } from '../domain/image';
+import { evolveVolume, type VolumeView } from '../domain/volume';
 import type { Journal } from '../journal/journal';
 import { nanosToRfc3339 } from '../domain/time';
 
@@ -12,6 +13,7 @@ export class Views {
   readonly containers = new Map<string, ContainerView>();
   readonly names = new Map<string, string>();
   readonly images: ImageState = { images: new Map(), tags: new Map() };
+  readonly volumes = new Map<string, VolumeView>();
   appliedSeq = 0n;
 
   apply(e: Envelope): void {
@@ -28,6 +30,10 @@ export class Views {
       } else this.containers.delete(id);
     } else if (e.type.startsWith('image.')) {
       evolveImages(this.images, e, nanosToRfc3339(e.time));
+    } else if (e.type.startsWith('volume.')) {
+      const after = evolveVolume(this.volumes.get(e.data.id), e);
+      if (after) this.volumes.set(e.data.id, after);
+      else this.volumes.delete(e.data.id);
     }
   }
 

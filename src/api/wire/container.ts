@@ -47,7 +47,7 @@ export function toSummary(c: ContainerView, sizeRw?: number): Record<string, unk
     Status: statusText(c),
     HostConfig: { NetworkMode: c.hostConfig.NetworkMode },
     NetworkSettings: { Networks: {} },
-    Mounts: [],
+    Mounts: mountsOf(c),
     ...(sizeRw !== undefined ? { SizeRw: sizeRw, SizeRootFs: 0 } : {}),
   };
 }
@@ -131,7 +131,7 @@ export function toInspect(c: ContainerView, paths: { logPath: string; mergedDir:
       Name: 'overlay2',
       Data: { LowerDir: paths.lowerDirs.join(':'), MergedDir: paths.mergedDir, UpperDir: paths.upperDir, WorkDir: paths.upperDir.replace(/upper$/, 'work') },
     },
-    Mounts: [],
+    Mounts: mountsOf(c),
     Config: c.config,
     NetworkSettings: {
       Bridge: '',
@@ -154,4 +154,18 @@ export function toInspect(c: ContainerView, paths: { logPath: string; mergedDir:
       Networks: {},
     },
   };
+}
+
+/** Docker's MountPoint shape: what the engine keeps for itself (Anonymous, CopyData, From) stays out. */
+export function mountsOf(c: ContainerView): Record<string, unknown>[] {
+  return (c.mounts ?? []).map((m) => ({
+    Type: m.Type,
+    ...(m.Type === 'volume' ? { Name: m.Name } : {}),
+    Source: m.Source,
+    Destination: m.Destination,
+    ...(m.Type === 'volume' ? { Driver: m.Driver ?? 'local' } : {}),
+    Mode: m.Mode,
+    RW: m.RW,
+    Propagation: m.Propagation,
+  }));
 }
