@@ -75,6 +75,8 @@ describe('named volumes', () => {
     assert.equal(c.HostConfig.Mounts[0].Target, '/anon');
     const anon = JSON.parse(ok(['volume', 'inspect', byDest['/anon'].Name]))[0];
     assert.deepEqual(anon.Labels, { 'com.docker.volume.anonymous': '' });
+    assert.equal(ok(['ps', '-a', '--filter', 'volume=shape', '--format', '{{.Names}}']), 'shaped\n');
+    assert.equal(ok(['ps', '-a', '--filter', 'volume=nosuch', '--format', '{{.Names}}']), '');
     ok(['rm', '-v', 'shaped']);
     assert.ok(!volumeNames().includes(byDest['/anon'].Name));
     ok(['volume', 'rm', 'shape']);
@@ -259,6 +261,25 @@ describe('wharf CLI', () => {
     assert.equal(w(['volume', 'prune', '-f']), 'Total reclaimed space: 0B\n');
     assert.equal(w(['volume', 'prune', '-a', '-f', '--filter', 'label=k']), 'Deleted Volumes:\nwv\n\nTotal reclaimed space: 0B\n');
     assert.equal(w(['volume', 'rm', 'wv2']), 'wv2\n');
+  });
+
+  test('wharf run -v, --mount and --volumes-from', () => {
+    const w = (args: string[]) => {
+      const r = d.wharf(args);
+      assert.equal(r.code, 0, `wharf ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    };
+    w(['run', '--name', 'wsrc', '-v', 'wrun:/d', '-v', '/wanon', 'busybox', 'sh', '-c', 'echo x > /d/f; echo y > /wanon/g']);
+    assert.equal(w(['run', '--rm', '--mount', 'type=volume,source=wrun,target=/m,readonly', 'busybox', 'cat', '/m/f']), 'x\n');
+    assert.equal(w(['run', '--rm', '--volumes-from', 'wsrc', 'busybox', 'cat', '/d/f', '/wanon/g']), 'x\ny\n');
+    const ro = d.wharf(['run', '--rm', '--volumes-from', 'wsrc:ro', 'busybox', 'touch', '/d/z']);
+    assert.notEqual(ro.code, 0);
+    assert.match(ro.stderr, /Read-only file system/);
+    const c = inspect('wsrc');
+    assert.deepEqual(c.HostConfig.Binds, ['wrun:/d']);
+    assert.deepEqual(c.Config.Volumes, { '/wanon': {} });
+    w(['rm', '-v', 'wsrc']);
+    assert.deepEqual(volumeNames(), ['wrun']);
   });
 });
 

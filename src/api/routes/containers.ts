@@ -49,6 +49,7 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
       if (filters.exited?.length && !(c.status === 'exited' && filters.exited.includes(String(c.exitCode)))) return false;
       if (filters.id?.length && !filters.id.some((p) => c.id.startsWith(p))) return false;
       if (filters.name?.length && !filters.name.some((n) => new RegExp(n.replace(/^\//, '')).test(c.name))) return false;
+      if (filters.volume?.length && !filters.volume.some((v) => c.mounts?.some((m) => m.Name === v || m.Source === v || m.Destination === v))) return false;
       if (filters.ancestor?.length && !filters.ancestor.some((a) => a === c.image || c.imageId.includes(a))) return false;
       if (filters.label?.length) {
         for (const l of filters.label) {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { ClientError, readJsonMessages, type Client } from '../../client/client';
 import { collect, UsageError, type IO } from '../command';
 import { normalizeName, splitRepoTag, validateReference, withDefaultTag } from '../reference';
+import { parseMountFlag, splitVolumeFlags } from '../mount-flag';
 
 export interface ContainerConfigOptions {
   image: string;
@@ -23,6 +24,9 @@ export interface ContainerConfigOptions {
   privileged: boolean;
   readOnly: boolean;
   network?: string;
+  volume: string[];
+  mount: string[];
+  volumesFrom: string[];
 }
 
 export function declareContainerConfig(cmd: Command): Command {
@@ -48,7 +52,10 @@ export function declareContainerConfig(cmd: Command): Command {
     .option('-t, --tty', 'Allocate a pseudo-TTY', false)
     .option('-u, --user <string>', 'Username or UID (format: <name|uid>[:<group|gid>])')
     .option('-w, --workdir <string>', 'Working directory inside the container')
-    .option('--init', 'Run an init inside the container that forwards signals and reaps processes', false);
+    .option('--init', 'Run an init inside the container that forwards signals and reaps processes', false)
+    .option('-v, --volume <list>', 'Bind mount a volume', collect, [] as string[])
+    .option('--mount <mount>', 'Attach a filesystem mount to the container', collect, [] as string[])
+    .option('--volumes-from <list>', 'Mount volumes from the specified container(s)', collect, [] as string[]);
 }
 
 export function containerConfigOptions(a: unknown[], f: Record<string, unknown>, name: string): ContainerConfigOptions {
@@ -72,6 +79,9 @@ export function containerConfigOptions(a: unknown[], f: Record<string, unknown>,
     privileged: Boolean(f.privileged),
     readOnly: Boolean(f.readOnly),
     network: f.network as string | undefined,
+    volume: (f.volume as string[] | undefined) ?? [],
+    mount: (f.mount as string[] | undefined) ?? [],
+    volumesFrom: (f.volumesFrom as string[] | undefined) ?? [],
   };
 }
 
@@ -103,6 +113,7 @@ export function createBody(o: ContainerConfigOptions, detach: boolean): Record<s
   const attach = !detach;
   let entrypoint: string[] | null = null;
   if (o.entrypoint !== undefined) entrypoint = o.entrypoint === '' ? [''] : [o.entrypoint];
+  const vols = splitVolumeFlags(o.volume ?? []);
   return {
     Hostname: o.hostname ?? '',
     Domainname: '',
@@ -119,6 +130,7 @@ export function createBody(o: ContainerConfigOptions, detach: boolean): Record<s
     WorkingDir: o.workdir ?? '',
     Entrypoint: entrypoint,
     Labels: labelMap(o.label),
+    ...(Object.keys(vols.volumes).length ? { Volumes: vols.volumes } : {}),
     ...(o.stopSignal ? { StopSignal: o.stopSignal } : {}),
     ...(o.stopTimeout !== undefined ? { StopTimeout: o.stopTimeout } : {}),
     HostConfig: {
@@ -128,6 +140,9 @@ export function createBody(o: ContainerConfigOptions, detach: boolean): Record<s
       Privileged: o.privileged,
       ReadonlyRootfs: o.readOnly,
       RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+      ...(vols.binds.length ? { Binds: vols.binds } : {}),
+      ...(o.mount?.length ? { Mounts: o.mount.map(parseMountFlag) } : {}),
+      ...(o.volumesFrom?.length ? { VolumesFrom: o.volumesFrom } : {}),
     },
   };
 }
