@@ -52,6 +52,8 @@ function portKeys(key: string, value: string): string[] {
 /** Where a container's binds and mounts come from and go to (the volume filter). */
 function mountPoints(c: ContainerView): string[] {
   const out: string[] = [];
+  // The mounts resolved at create (volume names and anonymous volumes included).
+  for (const m of c.mounts ?? []) out.push(...[m.Name, m.Source, m.Destination].filter((x): x is string => !!x));
   for (const b of (c.hostConfig.Binds as string[] | null | undefined) ?? []) out.push(...b.split(':').slice(0, 2));
   for (const m of (c.hostConfig.Mounts as { Source?: string; Target?: string }[] | null | undefined) ?? []) {
     if (m.Source) out.push(m.Source);

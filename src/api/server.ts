@@ -14,6 +14,7 @@ import { eventRoutes } from './routes/events';
 import { execRoutes, execStartUpgraded } from './routes/exec';
 import { imageRoutes } from './routes/images';
 import { systemRoutes } from './routes/system';
+import { volumeRoutes } from './routes/volumes';
 import type { SystemInfo } from './system-info';
 
 const VERSION_PREFIX = /^\/v(\d+)\.(\d+)(?=\/)/;
@@ -95,6 +96,7 @@ export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstan
   imageRoutes(app, ctx);
   eventRoutes(app, ctx);
   execRoutes(app, ctx);
+  volumeRoutes(app, ctx);
 
   // Hijacked endpoints: a client asking to upgrade the connection ("Upgrade: tcp") reaches
   // node's 'upgrade' event, not the router.

@@ -23,6 +23,11 @@ import { stop } from './commands/stop';
 import { tag } from './commands/tag';
 import { CLI_VERSION, version } from './commands/version';
 import { wait } from './commands/wait';
+import { volumeCreate } from './commands/volume-create';
+import { volumeInspect } from './commands/volume-inspect';
+import { volumeLs } from './commands/volume-ls';
+import { volumePrune } from './commands/volume-prune';
+import { volumeRm } from './commands/volume-rm';
 
 type AnySpec = CommandSpec<any>;
 
@@ -193,6 +198,16 @@ export function buildProgram(w: Wiring): Command {
   ] as [string, AnySpec, string[]?][]) {
     register(image, s, w, n, `${PROG} image`, al ?? []);
   }
+
+  const volume = program
+    .command('volume')
+    .description('Manage volumes')
+    .usage('COMMAND')
+    .helpOption('--help', 'Print usage')
+    .exitOverride((err) => {
+      throw new FlagError(err, `${PROG} volume`, 'COMMAND');
+    });
+  for (const s of [volumeCreate, volumeLs, volumeInspect, volumeRm, volumePrune]) register(volume, s, w, s.name, `${PROG} volume`);
 
   const system = program
     .command('system')

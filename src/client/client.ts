@@ -157,6 +157,16 @@ export type ContainerInspect = Record<string, unknown> & {
   Config: { Tty: boolean; OpenStdin?: boolean } & Record<string, unknown>;
 };
 
+export interface VolumeSummary {
+  Name: string;
+  Driver: string;
+  Mountpoint: string;
+  CreatedAt?: string;
+  Labels: Record<string, string> | null;
+  Options: Record<string, string> | null;
+  Scope: string;
+}
+
 export interface CreateResponse {
   Id: string;
   Warnings: string[] | null;
@@ -465,6 +475,28 @@ export class Client {
         stream: opts.stream ? '1' : undefined,
       },
     });
+  }
+
+  // ---- volumes ----
+
+  volumeCreate(body: { Name?: string; Driver?: string; DriverOpts?: Record<string, string>; Labels?: Record<string, string> }): Promise<VolumeSummary> {
+    return this.json('POST', '/volumes/create', { body });
+  }
+
+  volumeList(filters: Record<string, string[]> = {}): Promise<{ Volumes: VolumeSummary[] | null; Warnings: string[] | null }> {
+    return this.json('GET', '/volumes', { query: { filters: encodeFilters(filters) } });
+  }
+
+  volumeInspectRaw(name: string): Promise<string> {
+    return this.text('GET', `/volumes/${encodeURIComponent(name)}`);
+  }
+
+  volumeRemove(name: string, force = false): Promise<void> {
+    return this.json('DELETE', `/volumes/${encodeURIComponent(name)}`, { query: { force: force ? '1' : undefined } });
+  }
+
+  volumePrune(filters: Record<string, string[]> = {}): Promise<{ VolumesDeleted: string[] | null; SpaceReclaimed: number }> {
+    return this.json('POST', '/volumes/prune', { query: { filters: encodeFilters(filters) } });
   }
 
   close(): void {

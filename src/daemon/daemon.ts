@@ -22,6 +22,8 @@ import { Views } from '../projections/views';
 import { parseBoundingCaps, parseHostHardLimits } from '../runtime/host-options';
 import { RuncConmonRuntime } from '../runtime/runc-conmon';
 import { OverlayStorage } from '../storage/overlay';
+import { LocalVolumes } from '../volumes/local-volumes';
+import { recoverVolumes } from '../engine/recover-volumes';
 import { socketPathOf, type DaemonConfig } from './config';
 import { removePidfile, writePidfile } from './pidfile';
 
@@ -62,6 +64,8 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
   await storage.init();
   const images = new ImageStore(path.join(cfg.dataRoot, 'image'));
   await images.init();
+  const volumes = new LocalVolumes(path.join(cfg.dataRoot, 'volumes'));
+  await volumes.init();
   const containersDir = path.join(cfg.dataRoot, 'containers');
   await fsp.mkdir(containersDir, { recursive: true });
 
@@ -71,6 +75,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
     runtime,
     storage,
     images,
+    volumes,
     containersDir,
     hostLimits: {
       hard: parseHostHardLimits(await fsp.readFile('/proc/self/limits', 'utf8')),
@@ -104,6 +109,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
   await syncNat(ctx).catch((e: Error) => log.error({ err: e.message }, 'cannot set up published ports (nftables)'));
   const sweptImageFiles = await sweepImageFiles(ctx);
   if (sweptImageFiles) log.info({ count: sweptImageFiles }, 'removed image files no image uses');
+  await recoverVolumes(ctx);
   const stopMonitorWatch = watchMonitors(ctx);
   const stopExecWatch = adoptExecs(ctx);
   startByPolicyAtBoot(ctx);

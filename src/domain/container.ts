@@ -1,5 +1,5 @@
 import { conflict, invalidArgument, notModified } from './errors';
-import type { ContainerConfig, HostConfig, NetworkAttachment, WharfEvent } from './events';
+import type { ContainerConfig, HostConfig, MountPoint, NetworkAttachment, WharfEvent } from './events';
 import { evolveHealthProbe, probeCommand, type HealthState } from './health';
 
 /** A container's lifecycle as a closed union: exactly one status at a time. */
@@ -15,6 +15,8 @@ export interface ContainerView {
   args: string[];
   config: ContainerConfig;
   hostConfig: HostConfig;
+  /** Resolved mounts (volumes, binds, tmpfs); absent for containers created before volumes. */
+  mounts?: MountPoint[];
   status: ContainerStatus;
   pid: number;
   conmonPid: number;

@@ -41,6 +41,29 @@ export interface HostConfig extends ResourceLimits {
   [k: string]: unknown;
 }
 
+/**
+ * One mount of a container, resolved at create time in Docker's inspect shape (Mounts[]),
+ * plus what the engine needs to set it up.
+ */
+export interface MountPoint {
+  Type: 'volume' | 'bind' | 'tmpfs';
+  /** The volume's name (volumes only). */
+  Name?: string;
+  /** Host path: the volume's _data dir, or the bind's source. */
+  Source: string;
+  Destination: string;
+  Driver?: string;
+  Mode: string;
+  RW: boolean;
+  Propagation: string;
+  /** A volume made for this container (no name given): rm -v and --rm remove it. */
+  Anonymous?: boolean;
+  /** Copy the image's content at Destination into the volume while the volume is empty. */
+  CopyData?: boolean;
+  /** Copied from another container's mounts (--volumes-from): the engine mounts it itself. */
+  From?: string;
+}
+
 export interface ImageConfig {
   Env?: string[];
   Cmd?: string[] | null;
@@ -67,6 +90,8 @@ export interface ContainerCreated {
     args: string[];
     config: ContainerConfig;
     hostConfig: HostConfig;
+    /** Volumes, binds and tmpfs mounts as resolved at create (absent in journals from before volumes). */
+    mounts?: MountPoint[];
   };
 }
 /** restart: the restart policy started it (counts in RestartCount), not a user. */
@@ -161,6 +186,19 @@ export interface ImageTagged { type: 'image.tagged'; data: { id: string; ref: st
 export interface ImageUntagged { type: 'image.untagged'; data: { id: string; ref: string } }
 export interface ImageDeleted { type: 'image.deleted'; data: { id: string } }
 
+/** A volume's identity is its name: `id` is the name, as Docker's event Actor.ID is. */
+export interface VolumeCreated {
+  type: 'volume.created';
+  data: { id: string; driver: string; createdAt: string; labels: Record<string, string> | null; options: Record<string, string> | null };
+}
+export interface VolumeRemoveRequested { type: 'volume.remove-requested'; data: { id: string } }
+export interface VolumeRemoved { type: 'volume.removed'; data: { id: string } }
+export interface VolumeMounted {
+  type: 'volume.mounted';
+  data: { id: string; container: string; destination: string; rw: boolean; propagation: string };
+}
+export interface VolumeUnmounted { type: 'volume.unmounted'; data: { id: string; container: string } }
+
 export type WharfEvent =
   | ContainerCreated
   | ContainerStartRequested
@@ -190,11 +228,16 @@ export type WharfEvent =
   | ImageCommitted
   | ImageTagged
   | ImageUntagged
-  | ImageDeleted;
+  | ImageDeleted
+  | VolumeCreated
+  | VolumeRemoveRequested
+  | VolumeRemoved
+  | VolumeMounted
+  | VolumeUnmounted;
 
 export type EventType = WharfEvent['type'];
 
-/** The stream an event belongs to: "container:<id>", "exec:<id>" or "image:<id>". */
+/** The stream an event belongs to: "container:<id>", "exec:<id>", "image:<id>" or "volume:<name>". */
 export function streamOf(e: WharfEvent): string {
   return `${e.type.split('.')[0]}:${e.data.id}`;
 }
@@ -230,4 +273,9 @@ export const EVENT_VERSION: Record<EventType, number> = {
   'image.tagged': 1,
   'image.untagged': 1,
   'image.deleted': 1,
+  'volume.created': 1,
+  'volume.remove-requested': 1,
+  'volume.removed': 1,
+  'volume.mounted': 1,
+  'volume.unmounted': 1,
 };

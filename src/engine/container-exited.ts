@@ -4,6 +4,7 @@ import { appendFor, findContainer, type EngineContext } from './context';
 import { releaseInBackground } from './remove-container';
 import { disconnectEvents, syncNat } from './container-network';
 import { applyRestartPolicy } from './restart-policy';
+import { removeAnonymousVolumes, volumeUnmountEvents } from './container-volumes';
 import { cgroupsPathOf } from './start-container';
 
 export interface ExitFacts {
@@ -28,12 +29,14 @@ export async function recordExit(ctx: EngineContext, id: string, facts: ExitFact
       { type: 'container.died', data: { id, exitCode: facts.exitCode, finishedAt: facts.finishedAt, ...(facts.reconciled ? { reconciled: true } : {}), ...(facts.error ? { error: facts.error } : {}), ...(oom ? { oomKilled: true } : {}) } },
     ];
     events.push(...disconnectEvents(c));
+    events.push(...volumeUnmountEvents(c));
     if (c.stopRequested) events.push({ type: 'container.stopped', data: { id } });
     if (c.hostConfig.AutoRemove) {
       // --rm: the process is dead, so the record goes now and the leftovers after it.
       events.push({ type: 'container.remove-requested', data: { id } });
       await appendFor(ctx, c, events);
       await appendFor(ctx, c, [{ type: 'container.destroyed', data: { id } }]);
+      await removeAnonymousVolumes(ctx, c); // --rm takes the anonymous volumes too, as Docker's does
       releaseInBackground(ctx, id, true);
       if (c.network?.ports.length) await syncNat(ctx).catch((e: Error) => ctx.log.warn({ err: e.message }, 'NAT update failed'));
       return;

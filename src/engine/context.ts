@@ -11,6 +11,7 @@ import type { Journal } from '../journal/journal';
 import type { Views } from '../projections/views';
 import type { RuncConmonRuntime } from '../runtime/runc-conmon';
 import type { OverlayStorage } from '../storage/overlay';
+import type { LocalVolumes } from '../volumes/local-volumes';
 import { KeyedLock } from './keyed-lock';
 import type { RestartTimers } from './restart-policy';
 import type { BridgeNetwork } from './container-network';
@@ -21,6 +22,8 @@ export interface EngineContext {
   runtime: RuncConmonRuntime;
   storage: OverlayStorage;
   images: ImageStore;
+  /** Volumes of the local driver: <data-root>/volumes/<name>/_data. */
+  volumes: LocalVolumes;
   /** Per-container files that outlive a run: the log. */
   containersDir: string;
   /** The host's hard rlimits and the daemon's capabilities: what a container may get at most. */

@@ -9,6 +9,7 @@ import { nowRfc3339 } from '../domain/time';
 import { hostOptions } from '../runtime/host-options';
 import { appendFor, getImage, type EngineContext } from './context';
 import { crashPoint } from './crash-point';
+import { resolveContainerMounts } from './container-volumes';
 
 /** What a client asks for: Docker's create body (Config plus HostConfig). */
 export type CreateRequest = Partial<ContainerConfig> & { HostConfig?: Partial<HostConfig> } & Record<string, unknown>;
@@ -40,6 +41,7 @@ export async function createContainer(ctx: EngineContext, req: CreateRequest, na
   } catch (e) {
     throw invalidArgument((e as Error).message);
   }
+  const mounts = await resolveContainerMounts(ctx, config, hostConfig);
   // The name is claimed by the append itself: the view updates synchronously on commit, and
   // two creates with one name are serialised on the name's lock. A generated name that a
   // concurrent create claimed meanwhile is generated again (as Docker does), a few times at most.
@@ -65,6 +67,7 @@ export async function createContainer(ctx: EngineContext, req: CreateRequest, na
             args: cmdline.slice(1),
             config,
             hostConfig,
+            mounts,
           },
         },
       ]);
@@ -107,7 +110,7 @@ export function mergeConfig(id: string, req: CreateRequest, image: ImageView): C
     Env: env,
     Cmd: cmd,
     Image: req.Image!,
-    Volumes: req.Volumes ?? ic.Volumes ?? null,
+    Volumes: req.Volumes || ic.Volumes ? { ...(ic.Volumes ?? {}), ...(req.Volumes ?? {}) } : null,
     WorkingDir: req.WorkingDir || ic.WorkingDir || '',
     Entrypoint: entrypoint && entrypoint.length ? entrypoint : null,
     OnBuild: ic.OnBuild ?? null,

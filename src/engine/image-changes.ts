@@ -46,7 +46,8 @@ export function applyChanges(config: ImageConfig, changes: string[]): ImageConfi
         break;
       case 'VOLUME':
         out.Volumes = { ...(out.Volumes ?? {}) };
-        for (const v of execForm(arg)) out.Volumes[v] = {};
+        // VOLUME takes a JSON array or whitespace-separated paths (no shell form).
+        for (const v of arg.startsWith('[') ? execForm(arg) : arg.split(/\s+/)) out.Volumes[v] = {};
         break;
       case 'STOPSIGNAL':
         out.StopSignal = arg;

@@ -6,9 +6,10 @@ import { noSuchContainer } from '../domain/errors';
 import { appendFor, findContainer, getContainer, type EngineContext } from './context';
 import { waitForExit } from './wait-container';
 import { crashPoint } from './crash-point';
+import { removeAnonymousVolumes } from './container-volumes';
 
 /** rm: (kill if forced) → remove-requested → release runtime, mounts, files → destroyed. */
-export async function removeContainer(ctx: EngineContext, ref: string, opts: { force?: boolean } = {}): Promise<void> {
+export async function removeContainer(ctx: EngineContext, ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
   const c0 = getContainer(ctx.views, ref);
   if (isRunning(c0) && opts.force) {
     if (c0.status === 'paused') await unpauseContainer(ctx, c0.id);
@@ -29,6 +30,7 @@ export async function removeContainer(ctx: EngineContext, ref: string, opts: { f
     if (mayHaveRuntimeState) await finishRemove(ctx, c.id, true);
     crashPoint('remove.after-release');
     await appendFor(ctx, c, [{ type: 'container.destroyed', data: { id: c.id } }]);
+    if (opts.volumes) await removeAnonymousVolumes(ctx, c);
     releaseInBackground(ctx, c.id, false);
   });
 }

@@ -9,6 +9,7 @@ import { buildSpec } from '../runtime/oci-spec';
 import { StartError } from '../runtime/runc-conmon';
 import { resolveUser } from '../runtime/user';
 import { appendFor, getContainer, type EngineContext } from './context';
+import { prepareVolumeMounts } from './container-volumes';
 import { removeContainer } from './remove-container';
 import { crashPoint } from './crash-point';
 
@@ -27,7 +28,7 @@ export async function startContainer(ctx: EngineContext, ref: string, o: { resta
   } catch (e) {
     // --rm applies to a container that could not start too (the client waits for its removal).
     const c = ctx.views.containers.get(id);
-    if (c?.hostConfig.AutoRemove && !isRunning(c)) await removeContainer(ctx, id, { force: true }).catch(() => undefined);
+    if (c?.hostConfig.AutoRemove && !isRunning(c)) await removeContainer(ctx, id, { force: true, volumes: true }).catch(() => undefined);
     throw e;
   }
 }
@@ -81,6 +82,8 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
   const netns = networkNamespaceOf(ctx, c);
   const net = await prepareNetwork(ctx, c);
   host.mounts.push(...net.mounts);
+  const volumes = await prepareVolumeMounts(ctx, c, rootfs);
+  host.mounts.push(...volumes.mounts);
   const spec = buildSpec({
     args: [c.path, ...c.args],
     env,
@@ -95,6 +98,7 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
     host,
     netns,
   });
+  await ctx.journal.append(volumes.events);
   if (c.config.WorkingDir) await fsp.mkdir(path.join(rootfs, c.config.WorkingDir), { recursive: true }).catch(() => undefined);
   return ctx.runtime.start({
     id: c.id,

@@ -2,6 +2,7 @@ import type { Envelope } from '../domain/envelope';
 import { evolveContainer, type ContainerView } from '../domain/container';
 import { evolveExec, KEPT_EXITED_EXECS, type ExecView } from '../domain/exec';
 import { evolveImages, type ImageState } from '../domain/image';
+import { evolveVolume, type VolumeView } from '../domain/volume';
 import type { Journal } from '../journal/journal';
 import { nanosToRfc3339 } from '../domain/time';
 
@@ -15,6 +16,7 @@ export class Views {
   readonly images: ImageState = { images: new Map(), tags: new Map() };
   /** Exec sessions, oldest first; those of a removed container go with it. */
   readonly execs = new Map<string, ExecView>();
+  readonly volumes = new Map<string, VolumeView>();
   appliedSeq = 0n;
 
   apply(e: Envelope): void {
@@ -38,6 +40,10 @@ export class Views {
       if (e.type === 'exec.died') this.forgetOldExecs(e.data.container);
     } else if (e.type.startsWith('image.')) {
       evolveImages(this.images, e, nanosToRfc3339(e.time));
+    } else if (e.type.startsWith('volume.')) {
+      const after = evolveVolume(this.volumes.get(e.data.id), e);
+      if (after) this.volumes.set(e.data.id, after);
+      else this.volumes.delete(e.data.id);
     }
   }
 

@@ -32,7 +32,9 @@ test('binds and tmpfs become mounts; bad specs are refused', () => {
   const o = hostOptions({ Binds: ['/srv:/data:ro'], Tmpfs: { '/run': 'size=1m' } }, host, { createBindSources: false });
   assert.deepEqual(o.mounts[0], { destination: '/data', type: 'bind', source: '/srv', options: ['rbind', 'ro'] });
   assert.equal(o.mounts[1].type, 'tmpfs');
-  assert.throws(() => hostOptions({ Binds: ['/srv'] }, host), /invalid volume specification/);
+  assert.throws(() => hostOptions({ Binds: ['/srv:rel'] }, host), /invalid volume specification/);
+  // Volumes (named, or anonymous as '/srv') are mounted by the engine, not here.
+  assert.deepEqual(hostOptions({ Binds: ['/srv', 'name:/data'], Mounts: [{ Type: 'volume', Target: '/v' }] }, host, { createBindSources: false }).mounts, []);
 });
 
 test('host facts parse from /proc', () => {

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import type { ResourceLimits } from '../domain/resources';
+import { isVolumeBind } from '../volumes/mount-points';
 import { DEFAULT_CAPS } from './oci-spec';
 
 /** What Docker's HostConfig asks of the OCI spec: limits, privileges, mounts. Pure but for bind sources. */
@@ -182,10 +183,10 @@ export function hostOptions(h: HostOptionsInput, host: HostLimits, opts: { creat
 
   const mounts: OciMount[] = [];
   for (const b of h.Binds ?? []) {
+    if (isVolumeBind(b)) continue; // a named or anonymous volume: engine/container-volumes.ts mounts it
     const parts = b.split(':');
     if (parts.length < 2 || parts.length > 3 || !parts[1].startsWith('/')) throw new HostOptionError(`invalid volume specification: '${b}'`);
     const [src, dst, mode = ''] = parts;
-    if (!src.startsWith('/')) throw new HostOptionError(`named volumes are not supported yet: '${b}'`);
     const flags = mode.split(',').filter(Boolean);
     if (flags.some((f) => !['ro', 'rw', 'z', 'Z', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave', 'nocopy'].includes(f))) {
       throw new HostOptionError(`invalid mode: ${mode}`);
@@ -204,7 +205,7 @@ export function hostOptions(h: HostOptionsInput, host: HostLimits, opts: { creat
       if (m.TmpfsOptions?.SizeBytes) o.push(`size=${m.TmpfsOptions.SizeBytes}`);
       if (m.TmpfsOptions?.Mode) o.push(`mode=${m.TmpfsOptions.Mode.toString(8)}`);
       mounts.push({ destination: m.Target, type: 'tmpfs', source: 'tmpfs', options: o });
-    } else {
+    } else if (m.Type !== 'volume') {
       throw new HostOptionError(`mount type "${m.Type}" is not supported yet`);
     }
   }

@@ -96,7 +96,8 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
   });
 
   app.delete('/containers/:id', async (req, reply) => {
-    await removeContainer(ctx, (req.params as { id: string }).id, { force: truthy((req.query as Q).force) });
+    const q = req.query as Q;
+    await removeContainer(ctx, (req.params as { id: string }).id, { force: truthy(q.force), volumes: truthy(q.v) });
     reply.code(204).send();
   });
 

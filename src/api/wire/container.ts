@@ -56,7 +56,7 @@ export function toSummary(c: ContainerView, size?: ContainerSize): Record<string
     Status: statusText(c),
     HostConfig: { NetworkMode: c.hostConfig.NetworkMode },
     NetworkSettings: { Networks: networksOf(c) },
-    Mounts: [],
+    Mounts: mountsOf(c),
     ...sizeFields(size),
   };
 }
@@ -148,7 +148,7 @@ export function toInspect(c: ContainerView, paths: { logPath: string; mergedDir:
       Data: { LowerDir: paths.lowerDirs.join(':'), MergedDir: paths.mergedDir, UpperDir: paths.upperDir, WorkDir: paths.upperDir.replace(/upper$/, 'work') },
     },
     ...sizeFields(size),
-    Mounts: [],
+    Mounts: mountsOf(c),
     Config: c.config,
     NetworkSettings: networkSettings(c),
   };
@@ -213,4 +213,18 @@ export function networkSettings(c: ContainerView): Record<string, unknown> {
     MacAddress: n?.mac ?? '',
     Networks: networksOf(c),
   };
+}
+
+/** Docker's MountPoint shape: what the engine keeps for itself (Anonymous, CopyData, From) stays out. */
+export function mountsOf(c: ContainerView): Record<string, unknown>[] {
+  return (c.mounts ?? []).map((m) => ({
+    Type: m.Type,
+    ...(m.Type === 'volume' ? { Name: m.Name } : {}),
+    Source: m.Source,
+    Destination: m.Destination,
+    ...(m.Type === 'volume' ? { Driver: m.Driver ?? 'local' } : {}),
+    Mode: m.Mode,
+    RW: m.RW,
+    Propagation: m.Propagation,
+  }));
 }

@@ -39,3 +39,17 @@ test('filters: type, event, container name', () => {
   assert.ok(!matchesFilters(ev, parseFilters('{"event":["die"]}')));
   assert.ok(!matchesFilters(ev, parseFilters('{"type":["image"]}')));
 });
+
+test('volume facts are Docker\'s volume create/mount/unmount/destroy; the intent is not reported', () => {
+  const created = toDockerEvent(env({ type: 'volume.created', data: { id: 'data', driver: 'local', createdAt: 't', labels: null, options: null } }))!;
+  assert.deepEqual({ ...created, timeNano: undefined }, { Type: 'volume', Action: 'create', Actor: { ID: 'data', Attributes: { driver: 'local' } }, scope: 'local', time: 1795362936, timeNano: undefined });
+  const mounted = toDockerEvent(env({ type: 'volume.mounted', data: { id: 'data', container: 'c1', destination: '/d', rw: false, propagation: '' } }))!;
+  assert.equal(mounted.Action, 'mount');
+  assert.deepEqual(mounted.Actor.Attributes, { driver: 'local', container: 'c1', destination: '/d', propagation: '', 'read/write': 'false' });
+  assert.equal(toDockerEvent(env({ type: 'volume.unmounted', data: { id: 'data', container: 'c1' } }))?.Action, 'unmount');
+  assert.equal(toDockerEvent(env({ type: 'volume.removed', data: { id: 'data' } }))?.Action, 'destroy');
+  assert.equal(toDockerEvent(env({ type: 'volume.remove-requested', data: { id: 'data' } })), undefined);
+  assert.ok(matchesFilters(created, parseFilters('{"volume":{"data":true}}')));
+  assert.ok(!matchesFilters(created, parseFilters('{"volume":{"other":true}}')));
+  assert.ok(!matchesFilters(created, parseFilters('{"container":["data"]}')));
+});

@@ -42,6 +42,10 @@ const ACTIONS: Partial<Record<Envelope['type'], string>> = {
   'image.tagged': 'tag',
   'image.untagged': 'untag',
   'image.deleted': 'delete',
+  'volume.created': 'create',
+  'volume.removed': 'destroy',
+  'volume.mounted': 'mount',
+  'volume.unmounted': 'unmount',
 };
 
 export function toDockerEvent(e: Envelope): DockerEvent | undefined {
@@ -87,9 +91,21 @@ export function toDockerEvent(e: Envelope): DockerEvent | undefined {
     const attrs = { comment: e.data.comment, imageID: e.data.id, imageRef: m.name ?? '', image: m.containerImage ?? '', name: m.containerName ?? '' };
     return { status: action, id: cid, from: m.containerImage ?? '', Type: 'container', Action: action, Actor: { ID: cid, Attributes: attrs }, scope: 'local', time, timeNano };
   }
+  if (e.type.startsWith('volume.')) return volumeEvent(e, action, time, timeNano);
   const name = e.type === 'image.tagged' || e.type === 'image.untagged' ? e.data.ref : meta.name ?? e.data.id;
   const attrs: Record<string, string> = { name };
   return { status: action, id: e.data.id, Type: 'image', Action: action, Actor: { ID: e.data.id, Attributes: attrs }, scope: 'local', time, timeNano };
+}
+
+/** Volume events carry no legacy status/id/from fields; the actor is the volume's name. */
+function volumeEvent(e: Envelope, action: string, time: number, timeNano: bigint): DockerEvent {
+  const attrs: Record<string, string> = { driver: 'local' };
+  if (e.type === 'volume.mounted') {
+    Object.assign(attrs, { container: e.data.container, destination: e.data.destination, propagation: e.data.propagation, 'read/write': String(e.data.rw) });
+  } else if (e.type === 'volume.unmounted') {
+    attrs.container = e.data.container;
+  }
+  return { Type: 'volume', Action: action, Actor: { ID: e.data.id, Attributes: attrs }, scope: 'local', time, timeNano };
 }
 
 export type EventFilters = Record<string, string[]>;
@@ -104,6 +120,7 @@ export function matchesFilters(ev: DockerEvent, f: EventFilters): boolean {
     const name = ev.Actor.Attributes.name;
     if (!f.container.some((c) => ev.Actor.ID.startsWith(c) || c === name)) return false;
   }
+  if (has('volume') && !(ev.Type === 'volume' && f.volume.includes(ev.Actor.ID))) return false;
   if (has('image')) {
     const img = ev.Type === 'image' ? ev.Actor.Attributes.name : ev.Actor.Attributes.image;
     if (!f.image.some((i) => i === img || ev.Actor.ID === i || img?.split(':')[0] === i)) return false;

@@ -4,6 +4,7 @@ import { ClientError, readJsonMessages, type Client } from '../../client/client'
 import { CidFile } from '../cidfile';
 import { collect, UsageError, type IO } from '../command';
 import { normalizeName, splitRepoTag, validateReference, withDefaultTag } from '../reference';
+import { parseMountFlag, splitVolumeFlags } from '../mount-flag';
 
 export interface ContainerConfigOptions {
   image: string;
@@ -25,6 +26,9 @@ export interface ContainerConfigOptions {
   readOnly: boolean;
   network?: string;
   cidfile?: string;
+  volume: string[];
+  mount: string[];
+  volumesFrom: string[];
 }
 
 export function declareContainerConfig(cmd: Command): Command {
@@ -51,7 +55,10 @@ export function declareContainerConfig(cmd: Command): Command {
     .option('-t, --tty', 'Allocate a pseudo-TTY', false)
     .option('-u, --user <string>', 'Username or UID (format: <name|uid>[:<group|gid>])')
     .option('-w, --workdir <string>', 'Working directory inside the container')
-    .option('--init', 'Run an init inside the container that forwards signals and reaps processes', false);
+    .option('--init', 'Run an init inside the container that forwards signals and reaps processes', false)
+    .option('-v, --volume <list>', 'Bind mount a volume', collect, [] as string[])
+    .option('--mount <mount>', 'Attach a filesystem mount to the container', collect, [] as string[])
+    .option('--volumes-from <list>', 'Mount volumes from the specified container(s)', collect, [] as string[]);
 }
 
 export function containerConfigOptions(a: unknown[], f: Record<string, unknown>, name: string): ContainerConfigOptions {
@@ -76,6 +83,9 @@ export function containerConfigOptions(a: unknown[], f: Record<string, unknown>,
     readOnly: Boolean(f.readOnly),
     network: f.network as string | undefined,
     cidfile: f.cidfile as string | undefined,
+    volume: (f.volume as string[] | undefined) ?? [],
+    mount: (f.mount as string[] | undefined) ?? [],
+    volumesFrom: (f.volumesFrom as string[] | undefined) ?? [],
   };
 }
 
@@ -107,6 +117,7 @@ export function createBody(o: ContainerConfigOptions, detach: boolean): Record<s
   const attach = !detach;
   let entrypoint: string[] | null = null;
   if (o.entrypoint !== undefined) entrypoint = o.entrypoint === '' ? [''] : [o.entrypoint];
+  const vols = splitVolumeFlags(o.volume ?? []);
   return {
     Hostname: o.hostname ?? '',
     Domainname: '',
@@ -123,6 +134,7 @@ export function createBody(o: ContainerConfigOptions, detach: boolean): Record<s
     WorkingDir: o.workdir ?? '',
     Entrypoint: entrypoint,
     Labels: labelMap(o.label),
+    ...(Object.keys(vols.volumes).length ? { Volumes: vols.volumes } : {}),
     ...(o.stopSignal ? { StopSignal: o.stopSignal } : {}),
     ...(o.stopTimeout !== undefined ? { StopTimeout: o.stopTimeout } : {}),
     HostConfig: {
@@ -133,6 +145,9 @@ export function createBody(o: ContainerConfigOptions, detach: boolean): Record<s
       Privileged: o.privileged,
       ReadonlyRootfs: o.readOnly,
       RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+      ...(vols.binds.length ? { Binds: vols.binds } : {}),
+      ...(o.mount?.length ? { Mounts: o.mount.map(parseMountFlag) } : {}),
+      ...(o.volumesFrom?.length ? { VolumesFrom: o.volumesFrom } : {}),
     },
   };
 }

@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+import { invalidArgument } from '../../domain/errors';
+import { listFilter, noSuchVolume, volumeUsers } from '../../domain/volume';
+import type { EngineContext } from '../../engine/context';
+import { createVolume } from '../../engine/create-volume';
+import { pruneVolumes } from '../../engine/prune-volumes';
+import { removeVolume } from '../../engine/remove-volume';
+import { parseFilters } from '../wire/event';
+import { toVolume } from '../wire/volume';
+
+type Q = Record<string, string | undefined>;
+const truthy = (v: string | undefined) => v === '1' || v === 'true' || v === 'True';
+
+function filtersOf(q: Q): Record<string, string[]> {
+  try {
+    return parseFilters(q.filters);
+  } catch {
+    throw invalidArgument('invalid filter');
+  }
+}
+
+export function volumeRoutes(app: FastifyInstance, ctx: EngineContext): void {
+  const wire = (name: string) => {
+    const v = ctx.views.volumes.get(name);
+    if (!v || v.status !== 'ready') throw noSuchVolume(name);
+    return toVolume(v, ctx.volumes.dataDir(v.name));
+  };
+
+  app.get('/volumes', async (req) => {
+    const keep = listFilter(filtersOf(req.query as Q), (name) => volumeUsers(name, ctx.views.containers.values()).length > 0);
+    const list = [...ctx.views.volumes.values()].filter((v) => v.status === 'ready' && keep(v));
+    return { Volumes: list.map((v) => toVolume(v, ctx.volumes.dataDir(v.name))), Warnings: [] };
+  });
+
+  app.post('/volumes/create', async (req, reply) => {
+    const body = (req.body ?? {}) as { Name?: string; Driver?: string; DriverOpts?: Record<string, string> | null; Labels?: Record<string, string> | null };
+    if (typeof body !== 'object' || Array.isArray(body)) throw invalidArgument('invalid JSON: expected an object');
+    const v = await createVolume(ctx, { name: body.Name, driver: body.Driver, labels: body.Labels, options: body.DriverOpts });
+    reply.code(201);
+    return wire(v.name);
+  });
+
+  app.post('/volumes/prune', async (req) => pruneVolumes(ctx, filtersOf(req.query as Q)));
+
+  app.get('/volumes/:name', async (req) => wire((req.params as { name: string }).name));
+
+  app.delete('/volumes/:name', async (req, reply) => {
+    await removeVolume(ctx, (req.params as { name: string }).name, { force: truthy((req.query as Q).force) });
+    reply.code(204).send();
+  });
+}
