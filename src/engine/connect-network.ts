@@ -2,7 +2,7 @@ import { isRunning } from '../domain/container';
 import { WharfError } from '../domain/errors';
 import type { WharfEvent } from '../domain/events';
 import { connectEndpoint, disconnectEndpoint } from '../network/bridge';
-import { allocate, attachmentsOf, bridgeNetworkById, syncNat } from './container-network';
+import { allocate, attachmentsOf, bridgeNetworkById, IPAM_LOCK, syncNat } from './container-network';
 import { appendFor, getContainer, type EngineContext } from './context';
 import { getNetwork } from './networks';
 
@@ -45,8 +45,11 @@ export async function connectNetwork(ctx: EngineContext, ref: string, req: Conne
     const used = new Set(attachmentsOf(c).map((a) => a.ifName ?? 'eth0'));
     let index = 0;
     while (used.has(`eth${index}`) && index < 64) index++;
-    const a = allocate(ctx, c, endpoint, net, index, false);
-    await appendFor(ctx, c, [...events, { type: 'container.network-connected', data: { id, ...a } }]);
+    const a = await ctx.locks.run(IPAM_LOCK, async () => {
+      const got = allocate(ctx, c, endpoint, net, index, false);
+      await appendFor(ctx, c, [...events, { type: 'container.network-connected', data: { id, ...got } }]);
+      return got;
+    });
     try {
       const routed = attachmentsOf(c).some((x) => !bridgeNetworkById(ctx, x.networkId)?.internal);
       await connectEndpoint({ pid: c.pid, hostIf: a.hostIf, bridge: a.bridge, ip: a.ip, prefix: a.prefix, gateway: a.gateway, mac: a.mac, mtu: net.mtu, ifName: a.ifName!, defaultRoute: !routed && !net.internal });

@@ -70,10 +70,14 @@ export function bridgeNetworkById(ctx: EngineContext, id: string): BridgeNetwork
 
 /** The networks a container is a member of, primary first: its NetworkMode's, then those joined. */
 export function membershipOf(ctx: EngineContext, c: ContainerView): EndpointConfig[] {
-  if (c.endpoints) return Object.values(c.endpoints);
-  // A container of a journal from before network-joined facts: its NetworkMode says.
   const mode = c.hostConfig.NetworkMode || 'default';
-  return (mode === 'default' || mode === 'bridge') && ctx.network ? [{ network: 'bridge', networkId: ctx.network.id, aliases: [] }] : [];
+  const isDefault = mode === 'default' || mode === 'bridge';
+  // A container of a journal from before network-joined facts: its NetworkMode says.
+  const out = c.endpoints ? Object.values(c.endpoints) : isDefault && ctx.network ? [{ network: 'bridge', networkId: ctx.network.id, aliases: [] }] : [];
+  // A NetworkMode network that did not exist at create: looked up by name at start.
+  const userMode = !isDefault && mode !== 'host' && mode !== 'none' && !mode.startsWith('container:');
+  if (userMode && !out.some((e) => e.network === mode || e.networkId === mode)) out.unshift({ network: mode, networkId: '', aliases: [] });
+  return out;
 }
 
 /** A container's attachments, primary first. */
@@ -121,8 +125,11 @@ export function allocate(ctx: EngineContext, c: ContainerView, m: EndpointConfig
   };
 }
 
-export function networkNotFound(ref: string): WharfError {
-  return notFound(`network ${ref} not found`);
+/** Addresses and host ports are chosen and recorded under this lock: two starts never take the same. */
+export const IPAM_LOCK = 'ipam:';
+
+export function networkNotFound(ref: string, atStart = false): WharfError {
+  return notFound(`${atStart ? 'failed to set up container networking: ' : ''}network ${ref} not found`);
 }
 
 /**
@@ -132,17 +139,19 @@ export function networkNotFound(ref: string): WharfError {
  */
 export async function prepareNetwork(ctx: EngineContext, c: ContainerView): Promise<{ mounts: OciMount[]; attachments: NetworkAttachment[] }> {
   const dir = path.join(ctx.containersDir, c.id);
-  const attachments: NetworkAttachment[] = [];
-  const members = membershipOf(ctx, c);
-  for (const m of members) {
-    const n = bridgeNetworkById(ctx, m.networkId);
-    // The default bridge of a daemon now running with --bridge none: no network, as then.
-    if (!n && m.network === 'bridge') continue;
-    if (!n) throw networkNotFound(m.network);
-    attachments.push(allocate(ctx, c, m, n, attachments.length, attachments.length === 0));
-  }
-  for (const p of attachments[0]?.ports ?? []) await checkHostPortFree(p);
-  if (attachments.length) await appendFor(ctx, c, attachments.map((a) => ({ type: 'container.network-connected' as const, data: { id: c.id, ...a } })));
+  const attachments = await ctx.locks.run(IPAM_LOCK, async () => {
+    const out: NetworkAttachment[] = [];
+    for (const m of membershipOf(ctx, c)) {
+      const n = bridgeNetworkById(ctx, m.networkId) ?? (m.networkId ? undefined : bridgeNetworks(ctx).find((x) => x.name === m.network));
+      // The default bridge of a daemon now running with --bridge none: no network, as then.
+      if (!n && m.network === 'bridge') continue;
+      if (!n) throw networkNotFound(m.network, true);
+      out.push(allocate(ctx, c, m, n, out.length, out.length === 0));
+    }
+    for (const p of out[0]?.ports ?? []) await checkHostPortFree(p);
+    if (out.length) await appendFor(ctx, c, out.map((a) => ({ type: 'container.network-connected' as const, data: { id: c.id, ...a } })));
+    return out;
+  });
   const primary = attachments[0];
   const primaryNet = primary && bridgeNetworkById(ctx, primary.networkId);
   const hostResolv = await fsp.readFile('/etc/resolv.conf', 'utf8').catch(() => '');

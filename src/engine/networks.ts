@@ -109,9 +109,10 @@ export function joinsAtCreate(ctx: EngineContext, id: string, hostConfig: HostCo
     delete endpoints.bridge;
     delete endpoints.default;
   } else if (mode !== 'host' && mode !== 'none' && !mode.startsWith('container:')) {
-    const n = getNetwork(ctx, mode);
-    join(n, endpoints[mode] ?? endpoints[n.name] ?? endpoints[n.id]);
-    for (const k of [mode, n.name, n.id]) delete endpoints[k];
+    // An unknown network is Docker's start error, not create's (a 404 at create makes the CLI pull).
+    const n = findNetwork(ctx, mode);
+    if (n) join(n, endpoints[mode] ?? endpoints[n.name] ?? endpoints[n.id]);
+    for (const k of [mode, n?.name, n?.id]) if (k) delete endpoints[k];
   } else {
     return [];
   }

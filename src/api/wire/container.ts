@@ -193,7 +193,7 @@ export function networksOf(c: ContainerView, shortIdAlias = false): Record<strin
       IPv6Gateway: '',
       GlobalIPv6Address: '',
       GlobalIPv6PrefixLen: 0,
-      DNSNames: userDefined ? [c.name, c.id.slice(0, 12), ...(aliases ?? [])] : null,
+      DNSNames: userDefined ? [...new Set([c.name, c.id.slice(0, 12), ...(aliases ?? [])])] : null,
     };
   };
   if (!c.endpoints && (mode === 'default' || mode === 'bridge' || mode === 'host' || mode === 'none')) {
