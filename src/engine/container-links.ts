@@ -1,6 +1,6 @@
 import type { ContainerView } from '../domain/container';
 import { isRunning } from '../domain/container';
-import { conflict } from '../domain/errors';
+import { conflict, invalidArgument } from '../domain/errors';
 import type { EngineContext } from './context';
 import { findContainer, getContainer } from './context';
 
@@ -19,6 +19,14 @@ export function linksOf(ctx: EngineContext, c: ContainerView): Link[] {
     const alias = (aliasPath ?? name).split('/').pop() || child.name;
     return [{ child, alias }];
   });
+}
+
+/** At create: every linked container exists (Docker's check and words). */
+export function checkLinkTargets(ctx: EngineContext, links: unknown): void {
+  for (const l of (links as string[] | null | undefined) ?? []) {
+    const name = l.split(':')[0].replace(/^\//, '');
+    if (!findContainer(ctx.views, name)) throw invalidArgument(`could not get container for ${name}: No such container: ${name}`);
+  }
 }
 
 /** Every linked container must exist and run when the container starts (Docker's rule). */
