@@ -54,6 +54,7 @@ describe('docker network', () => {
   });
 
   test('create, ls with filters, inspect, rm: a bridge and a table of its own, gone with the network', () => {
+    const since = String(Math.floor(Date.now() / 1000) - 1);
     const id = ok(['network', 'create', '--subnet', `${sub(1)}.0/24`, '--gateway', `${sub(1)}.254`, '--label', 'team=a', '--label', 'tier', 'front']).trim();
     assert.match(id, /^[0-9a-f]{64}$/);
     ok(['network', 'create', '--internal', '--subnet', `${sub(2)}.0/24`, '-o', `com.docker.network.bridge.name=wbr${octet}`, 'back']);
@@ -86,6 +87,8 @@ describe('docker network', () => {
     assert.ok(!linkExists(bridge) && !tableExists(bridge), 'bridge and table removed');
     assert.ok(!linkExists(`wbr${octet}`));
     assert.match(fails(['network', 'inspect', 'front']), /network front not found/);
+    const ev = ok(['events', '--since', since, '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'type=network', '--format', '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.type}}']);
+    assert.match(ev, /^create front bridge\ncreate back bridge\ndestroy front bridge\ndestroy back bridge$/m);
   });
 
   test('a subnet is chosen from the pool when none is given, overlapping no other network', () => {

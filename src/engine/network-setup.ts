@@ -5,11 +5,12 @@ import { tableOf, userNetwork, syncNat } from './container-network';
 import type { EngineContext } from './context';
 
 /** A user-defined network on the host: its bridge with the gateway address, every table rewritten, its resolver bound. Idempotent. */
-export async function setUpNetwork(ctx: EngineContext, v: NetworkView): Promise<void> {
+export async function setUpNetwork(ctx: EngineContext, v: NetworkView, o: { syncTables?: boolean } = {}): Promise<void> {
   const n = userNetwork(ctx, v);
   await ensureBridge({ name: n.bridge, gatewayCidr: `${n.gateway}/${n.cidr.prefix}`, mtu: n.mtu });
-  await syncNat(ctx);
-  await ctx.dns?.bind(v.id, v.gateway);
+  if (o.syncTables !== false) await syncNat(ctx);
+  // A resolver that cannot bind (port 53 of the gateway taken) costs names, not the network.
+  await ctx.dns?.bind(v.id, v.gateway).catch((e: Error) => ctx.log.warn({ network: v.name, err: e.message }, 'embedded DNS not available on this network'));
 }
 
 /** Undo setUpNetwork: resolver closed, table deleted, bridge (and its forwarding exceptions) removed. */
@@ -21,14 +22,15 @@ export async function tearDownNetwork(ctx: EngineContext, v: Pick<NetworkView, '
 }
 
 /**
- * At boot: every network of the journal is set up again (bridges re-ensured, tables
- * rewritten whole, resolvers rebound), and bridges of removed networks a crash left behind go.
+ * At boot: every network of the journal is set up again (bridges re-ensured, resolvers
+ * rebound; the caller rewrites every table once after), and bridges of removed networks a
+ * crash left behind go.
  */
 export async function restoreNetworks(ctx: EngineContext): Promise<void> {
   const retired = [...ctx.views.retiredBridges].filter((b) => ![...ctx.views.networks.values()].some((v) => v.bridge === b));
   if (retired.length) await applyNft(retired.map((b) => deleteTableRuleset(tableOf(b))).join('')).catch(() => undefined);
   for (const b of retired) if (await linkExists(b)) await removeBridge(b);
   for (const v of ctx.views.networks.values()) {
-    await setUpNetwork(ctx, v).catch((e: Error) => ctx.log.error({ network: v.name, err: e.message }, 'cannot set up network'));
+    await setUpNetwork(ctx, v, { syncTables: false }).catch((e: Error) => ctx.log.error({ network: v.name, err: e.message }, 'cannot set up network'));
   }
 }

@@ -168,20 +168,18 @@ function portMap(c: ContainerView): Record<string, { HostIp: string; HostPort: s
 /**
  * NetworkSettings.Networks by network name: every network the container is a member of
  * (its NetworkMode's and those joined), with its address there while it runs.
- * shortIdAlias: API < 1.45 lists the short id among the aliases (compose 1.x looks for it).
  */
-export function networksOf(c: ContainerView, shortIdAlias = false): Record<string, unknown> {
+export function networksOf(c: ContainerView): Record<string, unknown> {
   const mode = c.hostConfig.NetworkMode || 'default';
   if (mode.startsWith('container:')) return {};
   const out: Record<string, unknown> = {};
   const entry = (name: string, networkId: string, aliases: string[] | undefined, ipv4: string | undefined) => {
     const n = Object.values(c.networks ?? {}).find((a) => a.networkId === networkId || (!networkId && a.network === name));
     const userDefined = !['bridge', 'host', 'none', 'default'].includes(name);
-    const all = aliases?.length || (shortIdAlias && userDefined) ? [...(aliases ?? []), ...(shortIdAlias && userDefined ? [c.id.slice(0, 12)] : [])] : null;
     out[name] = {
       IPAMConfig: ipv4 ? { IPv4Address: ipv4 } : null,
       Links: null,
-      Aliases: all,
+      Aliases: aliases?.length ? aliases : null,
       MacAddress: n?.mac ?? '',
       DriverOpts: null,
       GwPriority: 0,
@@ -205,7 +203,7 @@ export function networksOf(c: ContainerView, shortIdAlias = false): Record<strin
   return out;
 }
 
-export function networkSettings(c: ContainerView, shortIdAlias = false): Record<string, unknown> {
+export function networkSettings(c: ContainerView): Record<string, unknown> {
   // The top-level fields are the default bridge's (Docker leaves them empty on other networks).
   const n = Object.values(c.networks ?? {}).find((a) => a.network === 'bridge');
   return {
@@ -226,6 +224,6 @@ export function networkSettings(c: ContainerView, shortIdAlias = false): Record<
     IPPrefixLen: n?.prefix ?? 0,
     IPv6Gateway: '',
     MacAddress: n?.mac ?? '',
-    Networks: networksOf(c, shortIdAlias),
+    Networks: networksOf(c),
   };
 }
