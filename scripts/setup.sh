@@ -17,6 +17,8 @@ command -v curl >/dev/null || need+=(curl)
 command -v tmux >/dev/null || need+=(tmux)
 # --init: a static init (tini) mounted as /sbin/docker-init.
 [ -x /usr/bin/tini-static ] || need+=(tini)
+# docker-compose 1.29: the networks tests bring a compose project up and down against wharfd.
+command -v docker-compose >/dev/null || need+=(docker-compose)
 command -v tar >/dev/null || need+=(tar)
 # getfattr/setfattr: overlay opaque dirs for docker diff and commit, and unpacking layers with deletions.
 command -v getfattr >/dev/null && command -v setfattr >/dev/null || need+=(attr)

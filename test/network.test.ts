@@ -141,3 +141,56 @@ describe('published ports', () => {
     await eventually(() => !/dnat to/.test(sh('nft', ['list', 'table', 'ip', `wharf_${bridge}`]).stdout), 5000, 'no rules left');
   });
 });
+
+describe('the bridge network in docker network', () => {
+  test('ls and inspect show the default bridge with its subnet, options and containers', () => {
+    const ls = ok(['network', 'ls', '--format', '{{.Name}} {{.Driver}} {{.Scope}}']);
+    assert.match(ls, /^bridge bridge local$/m);
+    assert.match(ls, /^host host local$/m);
+    assert.match(ls, /^none null local$/m);
+    ok(['run', '-d', '--name', 'member', 'busybox', 'sleep', '1000']);
+    try {
+      const n = JSON.parse(ok(['network', 'inspect', 'bridge']))[0];
+      assert.equal(n.Driver, 'bridge');
+      assert.deepEqual(n.IPAM.Config, [{ Subnet: `${subnet}.0/24`, Gateway: gateway }]);
+      assert.equal(n.Options['com.docker.network.bridge.name'], bridge);
+      const id = ok(['inspect', '-f', '{{.Id}}', 'member']).trim();
+      assert.equal(n.Containers[id].Name, 'member');
+      assert.equal(n.Containers[id].IPv4Address, `${ipOf('member')}/24`);
+      assert.match(d.docker(['network', 'rm', 'bridge']).stderr, /bridge is a pre-defined network and cannot be removed/);
+    } finally {
+      ok(['rm', '-f', 'member']);
+    }
+  });
+});
+
+describe('--link', () => {
+  test('the link\'s environment (seed-features §4.4) and an /etc/hosts entry', () => {
+    ok(['run', '-d', '--name', 'db', '-e', 'SECRET=s3', '--expose', '6379', '--expose', '5000/udp', 'busybox', 'sleep', '1000']);
+    try {
+      const ip = ipOf('db');
+      const hostname = ok(['inspect', '-f', '{{.Config.Hostname}}', 'db']).trim();
+      // env itself, not through sh: a shell drops variables whose names have a "-".
+      const out = ok(['run', '--rm', '--name', 'webapp', '--link', 'db:my-db', 'busybox', 'env']);
+      const env = out.split('\n');
+      for (const line of [
+        'MY-DB_NAME=/webapp/my-db',
+        `MY-DB_PORT=udp://${ip}:5000`,
+        `MY-DB_PORT_6379_TCP=tcp://${ip}:6379`,
+        'MY-DB_PORT_6379_TCP_PROTO=tcp',
+        `MY-DB_PORT_6379_TCP_ADDR=${ip}`,
+        'MY-DB_PORT_6379_TCP_PORT=6379',
+        `MY-DB_PORT_5000_UDP=udp://${ip}:5000`,
+        'MY-DB_ENV_SECRET=s3',
+      ]) assert.ok(env.includes(line), `${line} in:\n${out}`);
+      assert.ok(!env.some((l) => l.startsWith('MY-DB_ENV_PATH=')), 'PATH is not passed on');
+      const hosts = ok(['run', '--rm', '--link', '/db:my-db', 'busybox', 'cat', '/etc/hosts']);
+      assert.match(hosts, new RegExp(`^${ip.replace(/\./g, '\\.')}\\tmy-db ${hostname} db$`, 'm'));
+      const stopped = d.docker(['run', '--rm', '--link', 'nosuch:x', 'busybox', 'true']);
+      assert.notEqual(stopped.code, 0);
+      assert.match(stopped.stderr, /could not get container for nosuch/);
+    } finally {
+      ok(['rm', '-f', 'db']);
+    }
+  });
+});

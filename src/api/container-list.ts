@@ -126,7 +126,10 @@ export function listContainers(ctx: EngineContext, o: ListOptions): ContainerVie
     if (f.health?.length && !f.health.includes(c.health?.status ?? 'none')) continue;
     if (f.volume?.length && !f.volume.some((v) => mountPoints(c).includes(v))) continue;
     if (ancestors && !ancestors.has(c.imageId)) continue;
-    if (f.network?.length && !f.network.includes(c.hostConfig.NetworkMode)) continue;
+    if (f.network?.length) {
+      const mine = [c.hostConfig.NetworkMode, ...Object.values(c.endpoints ?? {}).flatMap((e) => [e.network, e.networkId])];
+      if (!f.network.some((x) => mine.includes(x))) continue;
+    }
     if (publish.length) continue; // no container publishes ports yet
     if (expose.length && !expose.some((p) => p in (c.config.ExposedPorts ?? {}))) continue;
     out.push(c);

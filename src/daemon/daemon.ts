@@ -11,7 +11,10 @@ import { onExitFile } from '../engine/container-exited';
 import { KeyedLock } from '../engine/keyed-lock';
 import { recoverContainers, sweepImageFiles, watchMonitors } from '../engine/recover';
 import { adoptExecs } from '../engine/exec-container';
-import { networkIdOf, syncNat } from '../engine/container-network';
+import { networkIdOf, syncNat, tableOf } from '../engine/container-network';
+import { EmbeddedDns } from '../engine/network-dns';
+import { restoreNetworks } from '../engine/network-setup';
+import { nowRfc3339 } from '../domain/time';
 import { parseCidr } from '../domain/network';
 import { ensureBridge } from '../network/bridge';
 import { watchHealth } from '../engine/health-monitor';
@@ -85,6 +88,8 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
     log: log.child({ component: 'engine' }),
     locks: new KeyedLock(),
     restarts: new RestartTimers(),
+    netDefaults: { mtu: cfg.mtu, defaultHostIp: cfg.ip === '0.0.0.0' ? '' : cfg.ip },
+    bootTime: nowRfc3339(),
   };
 
   if (cfg.bridge !== 'none') {
@@ -97,15 +102,22 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
       cidr,
       gateway: cidr.ip,
       mtu: cfg.mtu,
-      table: `wharf_${cfg.bridge.replace(/[^A-Za-z0-9_]/g, '_')}`,
+      table: tableOf(cfg.bridge),
       defaultHostIp: cfg.ip === '0.0.0.0' ? '' : cfg.ip,
+      internal: false,
+      userDefined: false,
     };
   }
   runtime.watchExits((id) => {
     onExitFile(ctx, id).catch((e: Error) => log.error({ id, err: e.message }, 'recording exit failed'));
   });
+  const dns = new EmbeddedDns(ctx);
+  await dns.init();
+  ctx.dns = dns;
   await recoverContainers(ctx);
-  // The NAT table is a function of the views: rewrite it whole, so a crash leaves no stale or duplicate rule.
+  // User-defined networks as the journal says: bridges, resolvers. The NAT tables are a
+  // function of the views: rewritten whole, so a crash leaves no stale or duplicate rule.
+  await restoreNetworks(ctx);
   await syncNat(ctx).catch((e: Error) => log.error({ err: e.message }, 'cannot set up published ports (nftables)'));
   const sweptImageFiles = await sweepImageFiles(ctx);
   if (sweptImageFiles) log.info({ count: sweptImageFiles }, 'removed image files no image uses');
@@ -161,6 +173,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
       ctx.restarts.cancelAll();
       stopHealthChecks();
       runtime.stopWatching();
+      dns.close();
       await app.close();
       for (const s of sockets) await fsp.rm(s, { force: true });
       await journal.close();

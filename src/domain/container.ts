@@ -1,5 +1,8 @@
 import { conflict, invalidArgument, notModified } from './errors';
-import type { ContainerConfig, HostConfig, MountPoint, NetworkAttachment, WharfEvent } from './events';
+import type { ContainerConfig, ContainerNetworkJoined, HostConfig, MountPoint, NetworkAttachment, WharfEvent } from './events';
+
+/** A container's membership of a network: its name there, aliases and requested address. */
+export type EndpointConfig = Omit<ContainerNetworkJoined['data'], 'id'>;
 import { evolveHealthProbe, probeCommand, type HealthState } from './health';
 
 /** A container's lifecycle as a closed union: exactly one status at a time. */
@@ -32,8 +35,14 @@ export interface ContainerView {
   manuallyStopped: boolean;
   /** Set while a container with a health check runs (and kept after it stops, as Docker does). */
   health?: HealthState;
-  /** Its place on a network while it runs (address, ports). */
-  network?: NetworkAttachment;
+  /** Its place on each network while it runs (address, ports), by network id. */
+  networks: Record<string, NetworkAttachment>;
+  /**
+   * The networks it is a member of, by network id, in the order joined (the first is the
+   * primary: default route, published ports). Undefined for a container of an old journal
+   * with no joined facts: its NetworkMode says.
+   */
+  endpoints?: Record<string, EndpointConfig>;
   /** The delay before the last policy restart (Docker's back-off doubles it). */
   restartDelayMs: number;
   /** seq of the event that created it: "ps" lists newest first by this. */
@@ -60,6 +69,7 @@ export function evolveContainer(c: ContainerView | undefined, e: WharfEvent, seq
         restartCount: 0,
         manuallyStopped: false,
         restartDelayMs: 0,
+        networks: {},
         createdSeq: seq,
       };
     case 'container.start-requested':
@@ -69,10 +79,22 @@ export function evolveContainer(c: ContainerView | undefined, e: WharfEvent, seq
         : { ...c, status: 'starting', error: '', restartCount: 0, manuallyStopped: false, restartDelayMs: 0 });
     case 'container.network-connected': {
       const { id: _id, ...attachment } = e.data;
-      return c && { ...c, network: attachment };
+      return c && { ...c, networks: { ...c.networks, [attachment.networkId]: attachment } };
     }
-    case 'container.network-disconnected':
-      return c && { ...c, network: undefined };
+    case 'container.network-disconnected': {
+      if (!c) return c;
+      const { [e.data.networkId]: _gone, ...rest } = c.networks;
+      return { ...c, networks: rest };
+    }
+    case 'container.network-joined': {
+      const { id: _id, ...endpoint } = e.data;
+      return c && { ...c, endpoints: { ...(c.endpoints ?? {}), [endpoint.networkId]: endpoint } };
+    }
+    case 'container.network-left': {
+      if (!c) return c;
+      const { [e.data.networkId]: _gone, ...rest } = c.endpoints ?? {};
+      return { ...c, endpoints: rest };
+    }
     case 'container.health-probed':
       return c && (c.health ? { ...c, health: evolveHealthProbe(c.health, e.data) } : c);
     case 'container.health-status':
@@ -96,7 +118,7 @@ export function evolveContainer(c: ContainerView | undefined, e: WharfEvent, seq
       };
     case 'container.start-failed':
       // Docker leaves a container whose process could not start as "created" with the error.
-      return c && { ...c, status: c.startedAt === ZERO_TIME ? 'created' : 'exited', error: e.data.error, exitCode: e.data.exitCode, pid: 0, network: undefined };
+      return c && { ...c, status: c.startedAt === ZERO_TIME ? 'created' : 'exited', error: e.data.error, exitCode: e.data.exitCode, pid: 0, networks: {} };
     case 'container.stop-requested':
       return c && { ...c, stopRequested: true, manuallyStopped: true };
     case 'container.kill-requested':
@@ -107,7 +129,7 @@ export function evolveContainer(c: ContainerView | undefined, e: WharfEvent, seq
         status: 'exited',
         pid: 0,
         conmonPid: 0,
-        network: undefined,
+        networks: {},
         exitCode: e.data.exitCode,
         finishedAt: e.data.finishedAt,
         oomKilled: c.oomKilled || !!e.data.oomKilled,

@@ -113,10 +113,40 @@ export interface NetworkAttachment {
   gateway: string;
   mac: string;
   ports: PublishedPort[];
+  /** Network-scoped names the embedded DNS answers for it (--network-alias, compose's service name). */
+  aliases?: string[];
+  /** The interface's name inside the container (eth0, eth1 ...); eth0 when absent. */
+  ifName?: string;
 }
 /** The container got an address on a network (before its process runs); a death releases it. */
 export interface ContainerNetworkConnected { type: 'container.network-connected'; data: { id: string } & NetworkAttachment }
 export interface ContainerNetworkDisconnected { type: 'container.network-disconnected'; data: { id: string; network: string; networkId: string } }
+/**
+ * The container is a member of a network (docker run --network, docker network connect): it
+ * gets an address there whenever it runs. ipv4Address: the address asked for (--ip).
+ */
+export interface ContainerNetworkJoined { type: 'container.network-joined'; data: { id: string; network: string; networkId: string; aliases: string[]; ipv4Address?: string } }
+/** The container is no longer a member of the network (docker network disconnect). */
+export interface ContainerNetworkLeft { type: 'container.network-left'; data: { id: string; network: string; networkId: string } }
+/** A user-defined network (docker network create): its own bridge, subnet and nftables table. */
+export interface NetworkCreated {
+  type: 'network.created';
+  data: {
+    id: string;
+    name: string;
+    driver: 'bridge';
+    created: string;
+    /** The Linux bridge (br-<12 hex of the id>, or com.docker.network.bridge.name). */
+    bridge: string;
+    subnet: string;
+    gateway: string;
+    internal: boolean;
+    attachable: boolean;
+    labels: Record<string, string>;
+    options: Record<string, string>;
+  };
+}
+export interface NetworkRemoved { type: 'network.removed'; data: { id: string; name: string } }
 /** A user stopped a container that was waiting to be restarted: it stays exited. */
 export interface ContainerRestartCancelled { type: 'container.restart-cancelled'; data: { id: string } }
 export interface ContainerStarted {
@@ -221,6 +251,10 @@ export type WharfEvent =
   | ContainerNetworkConnected
   | ContainerNetworkDisconnected
   | ContainerHealthStatus
+  | ContainerNetworkJoined
+  | ContainerNetworkLeft
+  | NetworkCreated
+  | NetworkRemoved
   | ExecCreated
   | ExecStarted
   | ExecDied
@@ -237,7 +271,7 @@ export type WharfEvent =
 
 export type EventType = WharfEvent['type'];
 
-/** The stream an event belongs to: "container:<id>", "exec:<id>", "image:<id>" or "volume:<name>". */
+/** The stream an event belongs to: "container:<id>", "exec:<id>", "image:<id>", "network:<id>" or "volume:<name>". */
 export function streamOf(e: WharfEvent): string {
   return `${e.type.split('.')[0]}:${e.data.id}`;
 }
@@ -265,6 +299,10 @@ export const EVENT_VERSION: Record<EventType, number> = {
   'container.network-connected': 1,
   'container.network-disconnected': 1,
   'container.health-status': 1,
+  'container.network-joined': 1,
+  'container.network-left': 1,
+  'network.created': 1,
+  'network.removed': 1,
   'exec.created': 1,
   'exec.started': 1,
   'exec.died': 1,

@@ -117,3 +117,24 @@ export function resolvePorts(
 export function portClash(p: PublishedPort, others: PublishedPort[]): PublishedPort | undefined {
   return others.find((o) => o.proto === p.proto && o.hostPort === p.hostPort && (o.hostIp === p.hostIp || !o.hostIp || !p.hostIp));
 }
+
+/** Whether two subnets share an address. */
+export const overlaps = (a: Cidr, b: Cidr): boolean => a.base < b.end && b.base < a.end;
+
+/**
+ * Docker's default address pools: 172.17-31.0.0/16, then 192.168.0.0/16 in /20s. The first
+ * that overlaps nothing in use (other networks, the host's routes).
+ */
+export function chooseSubnet(inUse: Cidr[]): Cidr | undefined {
+  const candidates: string[] = [];
+  for (let b = 17; b <= 31; b++) candidates.push(`172.${b}.0.0/16`);
+  for (let c = 0; c < 256; c += 16) candidates.push(`192.168.${c}.0/20`);
+  for (const s of candidates) {
+    const cidr = parseCidr(s);
+    if (!inUse.some((u) => overlaps(u, cidr))) return cidr;
+  }
+  return undefined;
+}
+
+/** The first address of a subnet: Docker's default gateway. */
+export const firstHost = (c: Cidr): string => intToIp(c.base + 1);

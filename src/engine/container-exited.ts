@@ -2,7 +2,7 @@ import { isRunning } from '../domain/container';
 import type { WharfEvent } from '../domain/events';
 import { appendFor, findContainer, type EngineContext } from './context';
 import { releaseInBackground } from './remove-container';
-import { disconnectEvents, syncNat } from './container-network';
+import { disconnectEvents, portsOf, syncNat } from './container-network';
 import { applyRestartPolicy } from './restart-policy';
 import { removeAnonymousVolumes, volumeUnmountEvents } from './container-volumes';
 import { cgroupsPathOf } from './start-container';
@@ -38,13 +38,13 @@ export async function recordExit(ctx: EngineContext, id: string, facts: ExitFact
       await appendFor(ctx, c, [{ type: 'container.destroyed', data: { id } }]);
       await removeAnonymousVolumes(ctx, c); // --rm takes the anonymous volumes too, as Docker's does
       releaseInBackground(ctx, id, true);
-      if (c.network?.ports.length) await syncNat(ctx).catch((e: Error) => ctx.log.warn({ err: e.message }, 'NAT update failed'));
+      if (portsOf(c).length) await syncNat(ctx).catch((e: Error) => ctx.log.warn({ err: e.message }, 'NAT update failed'));
       return;
     }
     await appendFor(ctx, c, events);
     await ctx.runtime.delete(id, true).catch((e: Error) => ctx.log.warn({ id, err: e.message }, 'runc delete failed'));
     await ctx.storage.unmount(id).catch((e: Error) => ctx.log.warn({ id, err: e.message }, 'unmount failed'));
-    if (c.network?.ports.length) await syncNat(ctx).catch((e: Error) => ctx.log.warn({ err: e.message }, 'NAT update failed'));
+    if (portsOf(c).length) await syncNat(ctx).catch((e: Error) => ctx.log.warn({ err: e.message }, 'NAT update failed'));
     await applyRestartPolicy(ctx, id, facts.exitCode);
   });
 }

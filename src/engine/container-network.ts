@@ -2,19 +2,22 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { ContainerView } from '../domain/container';
-import { conflict, WharfError } from '../domain/errors';
-import type { NetworkAttachment } from '../domain/events';
-import { allocateIp, macFor, portClash, resolvePorts, subnetOf, type Cidr, type PublishedPort } from '../domain/network';
+import type { ContainerView, EndpointConfig } from '../domain/container';
+import { isRunning } from '../domain/container';
+import { conflict, notFound, WharfError } from '../domain/errors';
+import type { NetworkAttachment, WharfEvent } from '../domain/events';
+import { allocateIp, macFor, parseCidr, portClash, resolvePorts, subnetOf, type Cidr, type PublishedPort } from '../domain/network';
+import type { NetworkView } from '../domain/user-network';
 import { connectEndpoint } from '../network/bridge';
 import { hostsFile, resolvConf } from '../network/etc-files';
 import { applyNft, natRuleset } from '../network/netfilter';
 import type { OciMount } from '../runtime/host-options';
 import { appendFor, type EngineContext } from './context';
+import { linkHosts } from './container-links';
 
-/** The daemon's default bridge network (dockerd's -b/--bip/--mtu/--ip). */
+/** A bridge network a container can have an address on: the daemon's default bridge or a user-defined one. */
 export interface BridgeNetwork {
-  name: 'bridge';
+  name: string;
   id: string;
   bridge: string;
   cidr: Cidr;
@@ -24,47 +27,144 @@ export interface BridgeNetwork {
   table: string;
   /** --ip: the host address published ports bind to by default ("" for all). */
   defaultHostIp: string;
+  internal: boolean;
+  /** User-defined: the embedded DNS answers names on it. */
+  userDefined: boolean;
 }
 
 export const networkIdOf = (bridge: string): string => createHash('sha256').update(`wharf-network:${bridge}`).digest('hex');
+export const tableOf = (bridge: string): string => `wharf_${bridge.replace(/[^A-Za-z0-9_]/g, '_')}`;
 
-/** Whether a container gets an address on the default bridge. */
-export function usesBridge(ctx: EngineContext, c: ContainerView): boolean {
-  const mode = c.hostConfig.NetworkMode || 'default';
-  return !!ctx.network && (mode === 'default' || mode === 'bridge');
+/** The daemon-wide settings every bridge network shares (dockerd's --mtu and --ip). */
+export interface NetworkDefaults {
+  mtu: number;
+  defaultHostIp: string;
 }
 
+export function userNetwork(ctx: EngineContext, v: NetworkView): BridgeNetwork {
+  const cidr = parseCidr(v.subnet);
+  return {
+    name: v.name,
+    id: v.id,
+    bridge: v.bridge,
+    cidr: { ...cidr, ip: v.gateway },
+    gateway: v.gateway,
+    mtu: Number(v.options['com.docker.network.driver.mtu']) || ctx.netDefaults.mtu,
+    table: tableOf(v.bridge),
+    defaultHostIp: ctx.netDefaults.defaultHostIp,
+    internal: v.internal,
+    userDefined: true,
+  };
+}
+
+/** Every bridge network: the default one (unless disabled), then the user-defined ones. */
+export function bridgeNetworks(ctx: EngineContext): BridgeNetwork[] {
+  return [...(ctx.network ? [ctx.network] : []), ...[...ctx.views.networks.values()].map((v) => userNetwork(ctx, v))];
+}
+
+export function bridgeNetworkById(ctx: EngineContext, id: string): BridgeNetwork | undefined {
+  if (ctx.network?.id === id) return ctx.network;
+  const v = ctx.views.networks.get(id);
+  return v && userNetwork(ctx, v);
+}
+
+/** The networks a container is a member of, primary first: its NetworkMode's, then those joined. */
+export function membershipOf(ctx: EngineContext, c: ContainerView): EndpointConfig[] {
+  const mode = c.hostConfig.NetworkMode || 'default';
+  const isDefault = mode === 'default' || mode === 'bridge';
+  // A container of a journal from before network-joined facts: its NetworkMode says.
+  const out = c.endpoints ? Object.values(c.endpoints) : isDefault && ctx.network ? [{ network: 'bridge', networkId: ctx.network.id, aliases: [] }] : [];
+  // A NetworkMode network that did not exist at create: looked up by name at start.
+  const userMode = !isDefault && mode !== 'host' && mode !== 'none' && !mode.startsWith('container:');
+  if (userMode && !out.some((e) => e.network === mode || e.networkId === mode)) out.unshift({ network: mode, networkId: '', aliases: [] });
+  return out;
+}
+
+/** A container's attachments, primary first. */
+export const attachmentsOf = (c: ContainerView): NetworkAttachment[] => Object.values(c.networks ?? {});
+/** The primary attachment: where its published ports are. */
+export const primaryOf = (c: ContainerView): NetworkAttachment | undefined => attachmentsOf(c)[0];
+export const portsOf = (c: ContainerView): PublishedPort[] => attachmentsOf(c).flatMap((a) => a.ports);
+
+/** The host end of a container's veth on a network: unique per (container, network), at most 15 characters. */
+const hostIfOf = (containerId: string, networkId: string): string =>
+  `veth${createHash('sha256').update(`${containerId}:${networkId}`).digest('hex').slice(0, 8)}`;
+
 /**
- * Before the container's process exists: its /etc/hosts, /etc/hostname and
- * /etc/resolv.conf, and (on the bridge) an address and its published ports, recorded
- * in the journal so that no other container can take them.
+ * An address on the network for the container (the one asked for, else the lowest free),
+ * with its published ports when it is the primary one: the network-connected fact.
  */
-export async function prepareNetwork(ctx: EngineContext, c: ContainerView): Promise<{ mounts: OciMount[]; attachment?: NetworkAttachment }> {
-  const dir = path.join(ctx.containersDir, c.id);
-  let attachment: NetworkAttachment | undefined;
-  if (usesBridge(ctx, c)) {
-    const n = ctx.network!;
-    const others = [...ctx.views.containers.values()].filter((o) => o.id !== c.id && o.network);
-    const ip = allocateIp(n.cidr, n.gateway, new Set(others.map((o) => o.network!.ip)));
-    const taken = others.flatMap((o) => o.network!.ports);
-    const ports = resolvePorts(c.hostConfig.PortBindings as never, !!c.hostConfig.PublishAllPorts, c.config.ExposedPorts, n.defaultHostIp, (proto, hostIp) =>
+export function allocate(ctx: EngineContext, c: ContainerView, m: EndpointConfig, n: BridgeNetwork, index: number, withPorts: boolean): NetworkAttachment {
+  const others = [...ctx.views.containers.values()].filter((o) => o.id !== c.id);
+  const used = new Set(others.flatMap((o) => attachmentsOf(o).filter((a) => a.networkId === n.id).map((a) => a.ip)));
+  const ip = allocateIp(n.cidr, n.gateway, used, m.ipv4Address || undefined);
+  let ports: PublishedPort[] = [];
+  if (withPorts && !n.internal) {
+    const taken = others.flatMap(portsOf);
+    ports = resolvePorts(c.hostConfig.PortBindings as never, !!c.hostConfig.PublishAllPorts, c.config.ExposedPorts, n.defaultHostIp, (proto, hostIp) =>
       randomHostPort(proto, hostIp, taken),
     );
     for (const p of ports) {
       const clash = portClash(p, taken);
       if (clash) throw conflict(`Bind for ${p.hostIp || '0.0.0.0'}:${p.hostPort} failed: port is already allocated`);
       taken.push(p);
-      await checkHostPortFree(p);
     }
-    attachment = { network: n.name, networkId: n.id, bridge: n.bridge, hostIf: `veth${c.id.slice(0, 8)}`, ip, prefix: n.cidr.prefix, gateway: n.gateway, mac: macFor(ip), ports };
-    await appendFor(ctx, c, [{ type: 'container.network-connected', data: { id: c.id, ...attachment } }]);
   }
+  return {
+    network: n.name,
+    networkId: n.id,
+    bridge: n.bridge,
+    hostIf: hostIfOf(c.id, n.id),
+    ip,
+    prefix: n.cidr.prefix,
+    gateway: n.gateway,
+    mac: macFor(ip),
+    ports,
+    aliases: m.aliases,
+    ifName: `eth${index}`,
+  };
+}
+
+/** Addresses and host ports are chosen and recorded under this lock: two starts never take the same. */
+export const IPAM_LOCK = 'ipam:';
+
+export function networkNotFound(ref: string, atStart = false): WharfError {
+  return notFound(`${atStart ? 'failed to set up container networking: ' : ''}network ${ref} not found`);
+}
+
+/**
+ * Before the container's process exists: its /etc/hosts, /etc/hostname and
+ * /etc/resolv.conf, and an address on each of its networks with its published ports,
+ * recorded in the journal so that no other container can take them.
+ */
+export async function prepareNetwork(ctx: EngineContext, c: ContainerView): Promise<{ mounts: OciMount[]; attachments: NetworkAttachment[] }> {
+  const dir = path.join(ctx.containersDir, c.id);
+  const attachments = await ctx.locks.run(IPAM_LOCK, async () => {
+    const out: NetworkAttachment[] = [];
+    for (const m of membershipOf(ctx, c)) {
+      const n = bridgeNetworkById(ctx, m.networkId) ?? (m.networkId ? undefined : bridgeNetworks(ctx).find((x) => x.name === m.network));
+      // The default bridge of a daemon now running with --bridge none: no network, as then.
+      if (!n && m.network === 'bridge') continue;
+      if (!n) throw networkNotFound(m.network, true);
+      out.push(allocate(ctx, c, m, n, out.length, out.length === 0));
+    }
+    for (const p of out[0]?.ports ?? []) await checkHostPortFree(p);
+    if (out.length) await appendFor(ctx, c, out.map((a) => ({ type: 'container.network-connected' as const, data: { id: c.id, ...a } })));
+    return out;
+  });
+  const primary = attachments[0];
+  const primaryNet = primary && bridgeNetworkById(ctx, primary.networkId);
   const hostResolv = await fsp.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
   const mode = c.hostConfig.NetworkMode || 'default';
+  const dns = { dns: c.hostConfig.Dns as string[], search: c.hostConfig.DnsSearch as string[], options: c.hostConfig.DnsOptions as string[] };
+  // On a user-defined network the daemon's resolver on the gateway answers (Docker's 127.0.0.11).
+  const resolv = primaryNet?.userDefined
+    ? resolvConf(`nameserver ${primaryNet.gateway}\n${hostResolv.split('\n').filter((l) => /^(search|options)\s/.test(l.trim())).join('\n')}`, { ...dns, dns: dns.dns?.length ? dns.dns : [primaryNet.gateway] }, false)
+    : resolvConf(hostResolv, dns, !!primary);
   const files: [string, string][] = [
-    ['hosts', mode === 'host' ? await fsp.readFile('/etc/hosts', 'utf8').catch(() => '') : hostsFile({ hostname: c.config.Hostname, domainname: c.config.Domainname, ip: attachment?.ip, extraHosts: c.hostConfig.ExtraHosts as string[] | undefined })],
+    ['hosts', mode === 'host' ? await fsp.readFile('/etc/hosts', 'utf8').catch(() => '') : hostsFile({ hostname: c.config.Hostname, domainname: c.config.Domainname, ip: primary?.ip, extraHosts: c.hostConfig.ExtraHosts as string[] | undefined, links: linkHosts(ctx, c) })],
     ['hostname', `${c.config.Hostname}\n`],
-    ['resolv.conf', resolvConf(hostResolv, { dns: c.hostConfig.Dns as string[], search: c.hostConfig.DnsSearch as string[], options: c.hostConfig.DnsOptions as string[] }, !!attachment)],
+    ['resolv.conf', resolv],
   ];
   await fsp.mkdir(dir, { recursive: true });
   const mounts: OciMount[] = [];
@@ -72,29 +172,47 @@ export async function prepareNetwork(ctx: EngineContext, c: ContainerView): Prom
     await fsp.writeFile(path.join(dir, name), text);
     mounts.push({ destination: `/etc/${name}`, type: 'bind', source: path.join(dir, name), options: ['rbind', 'rprivate'] });
   }
-  return { mounts, attachment };
+  return { mounts, attachments };
 }
 
-/** Once the process exists (runc create done, not yet started): its veth, and the NAT table with its ports. */
-export async function attachNetwork(ctx: EngineContext, a: NetworkAttachment, pid: number): Promise<void> {
-  const n = ctx.network!;
-  await connectEndpoint({ pid, hostIf: a.hostIf, bridge: a.bridge, ip: a.ip, prefix: a.prefix, gateway: a.gateway, mac: a.mac, mtu: n.mtu });
-  if (a.ports.length) await syncNat(ctx);
+/** Once the process exists (runc create done, not yet started): a veth per network, and the NAT tables with its ports. */
+export async function attachNetwork(ctx: EngineContext, attachments: NetworkAttachment[], pid: number): Promise<void> {
+  let routed = false;
+  for (const a of attachments) {
+    const n = bridgeNetworkById(ctx, a.networkId);
+    if (!n) throw networkNotFound(a.network);
+    const defaultRoute: boolean = !routed && !n.internal;
+    routed ||= defaultRoute;
+    await connectEndpoint({ pid, hostIf: a.hostIf, bridge: a.bridge, ip: a.ip, prefix: a.prefix, gateway: a.gateway, mac: a.mac, mtu: n.mtu, ifName: a.ifName ?? 'eth0', defaultRoute });
+  }
+  if (attachments.some((a) => a.ports.length)) await syncNat(ctx);
 }
 
-/** Rewrite the bridge's NAT table from the views: every running container's published ports. */
-export async function syncNat(ctx: EngineContext): Promise<void> {
-  const n = ctx.network;
-  if (!n) return;
-  const endpoints = [...ctx.views.containers.values()]
-    .filter((c) => c.network?.bridge === n.bridge && (c.status === 'running' || c.status === 'paused' || c.status === 'starting'))
-    .map((c) => ({ ip: c.network!.ip, ports: c.network!.ports }));
-  await applyNft(natRuleset({ table: n.table, bridge: n.bridge, subnet: subnetOf(n.cidr), endpoints }));
+/**
+ * Rewrite every bridge's nftables table from the views, in one `nft -f`: each running
+ * container's published ports, masquerading, and the isolation between Wharf's bridges.
+ * Serialised, so that the last write reflects the latest views.
+ */
+export function syncNat(ctx: EngineContext): Promise<void> {
+  return ctx.locks.run('netfilter:', async () => {
+    const nets = bridgeNetworks(ctx);
+    if (!nets.length) return;
+    const live = [...ctx.views.containers.values()].filter((c) => isRunning(c) || c.status === 'starting');
+    const ruleset = nets.map((n) => natRuleset({
+      table: n.table,
+      bridge: n.bridge,
+      subnet: subnetOf(n.cidr),
+      endpoints: live.flatMap((c) => attachmentsOf(c).filter((a) => a.networkId === n.id).map((a) => ({ ip: a.ip, ports: a.ports }))),
+      others: nets.filter((o) => o.bridge !== n.bridge).map((o) => o.bridge),
+      internal: n.internal,
+    })).join('');
+    await applyNft(ruleset);
+  });
 }
 
-/** The network-disconnected fact for a container that had an address (its death released it). */
-export function disconnectEvents(c: ContainerView) {
-  return c.network ? [{ type: 'container.network-disconnected' as const, data: { id: c.id, network: c.network.network, networkId: c.network.networkId } }] : [];
+/** The network-disconnected facts of a container whose death (or failed start) released its addresses. */
+export function disconnectEvents(c: ContainerView): WharfEvent[] {
+  return attachmentsOf(c).map((a) => ({ type: 'container.network-disconnected' as const, data: { id: c.id, network: a.network, networkId: a.networkId } }));
 }
 
 function randomHostPort(proto: string, hostIp: string, taken: PublishedPort[]): number {

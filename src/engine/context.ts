@@ -14,7 +14,8 @@ import type { OverlayStorage } from '../storage/overlay';
 import type { LocalVolumes } from '../volumes/local-volumes';
 import { KeyedLock } from './keyed-lock';
 import type { RestartTimers } from './restart-policy';
-import type { BridgeNetwork } from './container-network';
+import type { BridgeNetwork, NetworkDefaults } from './container-network';
+import type { EmbeddedDns } from './network-dns';
 
 export interface EngineContext {
   journal: Journal;
@@ -32,6 +33,12 @@ export interface EngineContext {
   locks: KeyedLock;
   /** The default bridge network, unless the daemon runs with --bridge none. */
   network?: BridgeNetwork;
+  /** --mtu and --ip, for every bridge network. */
+  netDefaults: NetworkDefaults;
+  /** When the daemon started (RFC3339Nano): the predefined networks' Created. */
+  bootTime: string;
+  /** The resolver of user-defined networks (set once the daemon has bound it). */
+  dns?: EmbeddedDns;
   /** Containers waiting out their restart policy's back-off. */
   restarts: RestartTimers;
 }

@@ -10,6 +10,8 @@ import { hostOptions } from '../runtime/host-options';
 import { appendFor, getImage, type EngineContext } from './context';
 import { crashPoint } from './crash-point';
 import { resolveContainerMounts } from './container-volumes';
+import { joinsAtCreate, type NetworkingConfig } from './networks';
+import { checkLinkTargets } from './container-links';
 
 /** What a client asks for: Docker's create body (Config plus HostConfig). */
 export type CreateRequest = Partial<ContainerConfig> & { HostConfig?: Partial<HostConfig> } & Record<string, unknown>;
@@ -34,6 +36,8 @@ export async function createContainer(ctx: EngineContext, req: CreateRequest, na
   if (cmdline.length === 0) throw invalidArgument('No command specified');
   const hostConfig = defaultHostConfig(req.HostConfig);
   checkRestartPolicy(hostConfig.RestartPolicy, hostConfig.AutoRemove);
+  checkLinkTargets(ctx, hostConfig.Links);
+  const joins = joinsAtCreate(ctx, id, hostConfig, req.NetworkingConfig as NetworkingConfig);
   const badHealth = checkHealthcheck(req.Healthcheck);
   if (badHealth) throw invalidArgument(badHealth);
   try {
@@ -70,6 +74,7 @@ export async function createContainer(ctx: EngineContext, req: CreateRequest, na
             mounts,
           },
         },
+        ...joins,
       ]);
       return true;
     });

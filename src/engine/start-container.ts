@@ -2,7 +2,8 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { decideStart, isRunning, type ContainerView } from '../domain/container';
 import { conflict, invalidArgument, WharfError } from '../domain/errors';
-import { attachNetwork, disconnectEvents, prepareNetwork, syncNat } from './container-network';
+import { attachNetwork, disconnectEvents, portsOf, prepareNetwork, syncNat } from './container-network';
+import { checkLinks, linkEnv } from './container-links';
 import { nowRfc3339 } from '../domain/time';
 import { hostOptions } from '../runtime/host-options';
 import { buildSpec } from '../runtime/oci-spec';
@@ -47,7 +48,7 @@ function startLocked(ctx: EngineContext, id: string, restart: boolean): Promise<
       const exitCode = /executable file not found|no such file or directory/.test(message) ? 127 : /permission denied/.test(message) ? 126 : 128;
       const now = getContainer(ctx.views, id);
       await appendFor(ctx, c, [{ type: 'container.start-failed', data: { id, error: message, exitCode } }, ...disconnectEvents(now)]);
-      if (now.network?.ports.length) await syncNat(ctx).catch(() => undefined);
+      if (portsOf(now).length) await syncNat(ctx).catch(() => undefined);
       await ctx.runtime.delete(id, true).catch(() => undefined);
       await ctx.storage.unmount(id).catch(() => undefined);
       throw e instanceof WharfError ? e : new WharfError(exitCode === 128 ? 'internal' : 'invalid-argument', message);
@@ -70,7 +71,8 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
   } catch (e) {
     throw invalidArgument((e as Error).message);
   }
-  const env = [`HOSTNAME=${c.config.Hostname}`, ...c.config.Env.filter((e) => !e.startsWith('HOSTNAME='))];
+  checkLinks(ctx, c);
+  const env = [`HOSTNAME=${c.config.Hostname}`, ...linkEnv(ctx, c), ...c.config.Env.filter((e) => !e.startsWith('HOSTNAME='))];
   if (c.config.Tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
   if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${homeOf(passwd, user.uid)}`);
   let host;
@@ -108,7 +110,7 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
     stdin: c.config.OpenStdin,
     // Docker closes stdin after the first attach ends only for stdin-once, non-tty containers.
     leaveStdinOpen: c.config.Tty || !c.config.StdinOnce,
-    beforeStart: net.attachment ? (pid) => attachNetwork(ctx, net.attachment!, pid) : undefined,
+    beforeStart: net.attachments.length ? (pid) => attachNetwork(ctx, net.attachments, pid) : undefined,
   });
 }
 

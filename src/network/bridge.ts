@@ -26,7 +26,7 @@ export interface BridgeSpec {
  * 127.0.0.1 traffic DNATed onto the bridge (route_localnet). Idempotent.
  */
 export async function ensureBridge(b: BridgeSpec): Promise<void> {
-  const exists = await fsp.access(`/sys/class/net/${b.name}`).then(() => true, () => false);
+  const exists = await linkExists(b.name);
   const lines = [
     ...(exists ? [] : [`link add ${b.name} type bridge`]),
     `link set ${b.name} mtu ${b.mtu} up`,
@@ -70,23 +70,35 @@ export interface Endpoint {
   gateway: string;
   mac: string;
   mtu: number;
+  /** The interface's name in the container (eth0, eth1 ...). */
+  ifName: string;
+  /** Whether the container's default route goes through this network's gateway. */
+  defaultRoute: boolean;
 }
 
 /**
- * A veth pair: one end on the bridge, the other as eth0 in the container's namespace with
- * its address, MAC and default route. One `ip -batch` on each side.
+ * A veth pair: one end on the bridge, the other as ethN in the container's namespace with
+ * its address, MAC and (on its primary network) default route. One `ip -batch` on each side.
  */
 export async function connectEndpoint(e: Endpoint): Promise<void> {
   await runBatch('ip', ['-batch', '-'], [
-    `link add ${e.hostIf} mtu ${e.mtu} type veth peer name eth0 mtu ${e.mtu} address ${e.mac} netns ${e.pid}`,
+    `link add ${e.hostIf} mtu ${e.mtu} type veth peer name ${e.ifName} mtu ${e.mtu} address ${e.mac} netns ${e.pid}`,
     `link set ${e.hostIf} master ${e.bridge} up`,
     '',
   ].join('\n'));
   await runBatch('nsenter', ['-t', String(e.pid), '-n', 'ip', '-batch', '-'], [
     `link set lo up`,
-    `addr add ${e.ip}/${e.prefix} dev eth0`,
-    `link set eth0 up`,
-    `route add default via ${e.gateway}`,
+    `addr add ${e.ip}/${e.prefix} dev ${e.ifName}`,
+    `link set ${e.ifName} up`,
+    ...(e.defaultRoute ? [`route add default via ${e.gateway}`] : []),
     '',
   ].join('\n'));
 }
+
+/** Remove a container's veth (its peer in the container goes with it). */
+export async function disconnectEndpoint(hostIf: string): Promise<void> {
+  await run('ip', ['link', 'del', hostIf]).catch(() => undefined);
+}
+
+/** Whether a network interface exists on the host. */
+export const linkExists = (name: string): Promise<boolean> => fsp.access(`/sys/class/net/${name}`).then(() => true, () => false);

@@ -7,6 +7,10 @@ export interface NatInput {
   bridge: string;
   subnet: string;
   endpoints: { ip: string; ports: PublishedPort[] }[];
+  /** The other bridges of Wharf: no traffic is forwarded from this bridge to them. */
+  others: string[];
+  /** --internal: no route out (nothing forwarded off the bridge), no masquerade, no published ports. */
+  internal: boolean;
 }
 
 /**
@@ -14,13 +18,19 @@ export interface NatInput {
  * replace the table (ours only; other tables, Docker's included, are never touched).
  * Published ports are DNATed from the host's own addresses (prerouting for traffic from
  * outside, output for the host itself, 127.0.0.1 included thanks to route_localnet);
- * outbound traffic of the subnet is masqueraded.
+ * outbound traffic of the subnet is masqueraded. The forward chain keeps networks apart:
+ * nothing goes from this bridge to another of Wharf's (each table drops its own side),
+ * and an internal network's traffic never leaves its bridge.
  */
 export function natRuleset(n: NatInput): string {
   const q = (s: string) => JSON.stringify(s);
-  const dnat = n.endpoints.flatMap((e) =>
+  const dnat = n.internal ? [] : n.endpoints.flatMap((e) =>
     e.ports.map((p) => `    ${p.hostIp ? `ip daddr ${p.hostIp} ` : ''}${p.proto} dport ${p.hostPort} dnat to ${e.ip}:${p.containerPort}`),
   );
+  const forward = [
+    ...(n.others.length ? [`    iifname ${q(n.bridge)} oifname { ${n.others.map(q).join(', ')} } drop`] : []),
+    ...(n.internal ? [`    iifname ${q(n.bridge)} oifname != ${q(n.bridge)} drop`, `    oifname ${q(n.bridge)} iifname != ${q(n.bridge)} drop`] : []),
+  ];
   return [
     `table ip ${n.table} {}`,
     `delete table ip ${n.table}`,
@@ -36,9 +46,13 @@ export function natRuleset(n: NatInput): string {
     `    type nat hook output priority -100; policy accept;`,
     `    fib daddr type local jump published`,
     `  }`,
+    `  chain forward {`,
+    `    type filter hook forward priority -1; policy accept;`,
+    ...forward,
+    `  }`,
     `  chain postrouting {`,
     `    type nat hook postrouting priority 100; policy accept;`,
-    `    ip saddr ${n.subnet} oifname != ${q(n.bridge)} masquerade`,
+    ...(n.internal ? [] : [`    ip saddr ${n.subnet} oifname != ${q(n.bridge)} masquerade`]),
     // The host talking to a published port through 127.0.0.1, and a container reaching a
     // published port of its own bridge (hairpin): answer through the bridge's address.
     `    oifname ${q(n.bridge)} ip saddr 127.0.0.0/8 masquerade`,

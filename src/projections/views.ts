@@ -5,6 +5,7 @@ import { evolveImages, type ImageState } from '../domain/image';
 import { evolveVolume, type VolumeView } from '../domain/volume';
 import type { Journal } from '../journal/journal';
 import { nanosToRfc3339 } from '../domain/time';
+import { evolveNetworks, type NetworkView } from '../domain/user-network';
 
 /**
  * The in-memory views, rebuilt from the journal at boot and kept current by every commit.
@@ -17,6 +18,10 @@ export class Views {
   /** Exec sessions, oldest first; those of a removed container go with it. */
   readonly execs = new Map<string, ExecView>();
   readonly volumes = new Map<string, VolumeView>();
+  /** User-defined networks by id. */
+  readonly networks = new Map<string, NetworkView>();
+  /** Bridges of removed networks: boot deletes any a crash left behind. */
+  readonly retiredBridges = new Set<string>();
   appliedSeq = 0n;
 
   apply(e: Envelope): void {
@@ -38,6 +43,13 @@ export class Views {
       const after = evolveExec(this.execs.get(e.data.id), e);
       if (after) this.execs.set(after.id, after);
       if (e.type === 'exec.died') this.forgetOldExecs(e.data.container);
+    } else if (e.type.startsWith('network.')) {
+      if (e.type === 'network.removed') {
+        const b = this.networks.get(e.data.id)?.bridge;
+        if (b) this.retiredBridges.add(b);
+      }
+      if (e.type === 'network.created') this.retiredBridges.delete(e.data.bridge);
+      evolveNetworks(this.networks, e);
     } else if (e.type.startsWith('image.')) {
       evolveImages(this.images, e, nanosToRfc3339(e.time));
     } else if (e.type.startsWith('volume.')) {

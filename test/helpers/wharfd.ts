@@ -38,6 +38,19 @@ export class TestDaemon {
 
   /** The bridge this daemon was started with (tests that want networking pass -b and --bip). */
   bridge?: string;
+  /** Bridges of user-defined networks this daemon made (seen before each stop): cleanup removes them. */
+  readonly networkBridges = new Set<string>();
+
+  /** Note the bridges of the daemon's user-defined networks, while it answers. */
+  async rememberNetworks(): Promise<void> {
+    if (!this.proc || this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    const r = await api(this.sock, 'GET', '/networks').catch(() => undefined);
+    if (r?.status !== 200) return;
+    for (const n of JSON.parse(r.body) as { Id: string; Name: string; Options?: Record<string, string> }[]) {
+      if (['bridge', 'host', 'none'].includes(n.Name)) continue;
+      this.networkBridges.add(n.Options?.['com.docker.network.bridge.name'] || `br-${n.Id.slice(0, 12)}`);
+    }
+  }
 
   /** env: extra environment for wharfd (e.g. WHARF_CRASH_AT, test-only). */
   async start(extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<void> {
@@ -73,6 +86,7 @@ export class TestDaemon {
   async kill9(): Promise<void> {
     const p = this.proc;
     if (!p || p.exitCode !== null) return;
+    await this.rememberNetworks();
     const exited = new Promise((r) => p.once('exit', r));
     p.kill('SIGKILL');
     await exited;
@@ -81,6 +95,7 @@ export class TestDaemon {
   async stop(): Promise<void> {
     const p = this.proc;
     if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    await this.rememberNetworks();
     const exited = new Promise((r) => p.once('exit', r));
     p.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
@@ -141,10 +156,10 @@ export class TestDaemon {
       .filter((m) => m && m.startsWith(this.dir))
       .sort((a, b) => b.length - a.length);
     for (const m of mounts) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
-    if (this.bridge) {
-      spawnSync('nft', ['delete', 'table', 'ip', `wharf_${this.bridge}`], { stdio: 'ignore' });
-      for (const dir of ['-i', '-o']) spawnSync('iptables', ['-D', 'FORWARD', dir, this.bridge, '-j', 'ACCEPT', '-m', 'comment', '--comment', 'wharf'], { stdio: 'ignore' });
-      spawnSync('ip', ['link', 'del', this.bridge], { stdio: 'ignore' });
+    for (const b of [...(this.bridge ? [this.bridge] : []), ...this.networkBridges]) {
+      spawnSync('nft', ['delete', 'table', 'ip', `wharf_${b.replace(/[^A-Za-z0-9_]/g, '_')}`], { stdio: 'ignore' });
+      for (const dir of ['-i', '-o']) spawnSync('iptables', ['-D', 'FORWARD', dir, b, '-j', 'ACCEPT', '-m', 'comment', '--comment', 'wharf'], { stdio: 'ignore' });
+      spawnSync('ip', ['link', 'del', b], { stdio: 'ignore' });
     }
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -50,7 +50,7 @@ export function toSummary(c: ContainerView, size?: ContainerSize): Record<string
     ImageID: c.imageId,
     Command: [c.path, ...c.args].map(quoteArg).join(' '),
     Created: Math.floor(Date.parse(c.created) / 1000),
-    Ports: (c.network?.ports ?? []).map((p) => ({ IP: p.hostIp || '0.0.0.0', PrivatePort: p.containerPort, PublicPort: p.hostPort, Type: p.proto })),
+    Ports: Object.values(c.networks ?? {}).flatMap((a) => a.ports).map((p) => ({ IP: p.hostIp || '0.0.0.0', PrivatePort: p.containerPort, PublicPort: p.hostPort, Type: p.proto })),
     Labels: c.config.Labels ?? {},
     State: dockerState(c),
     Status: statusText(c),
@@ -158,27 +158,32 @@ export function toInspect(c: ContainerView, paths: { logPath: string; mergedDir:
 function portMap(c: ContainerView): Record<string, { HostIp: string; HostPort: string }[] | null> {
   const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
   for (const k of Object.keys(c.config.ExposedPorts ?? {})) out[k.includes('/') ? k : `${k}/tcp`] = null;
-  for (const p of c.network?.ports ?? []) {
+  for (const p of Object.values(c.networks ?? {}).flatMap((a) => a.ports)) {
     const k = `${p.containerPort}/${p.proto}`;
     (out[k] ??= []).push({ HostIp: p.hostIp || '0.0.0.0', HostPort: String(p.hostPort) });
   }
   return out;
 }
 
-function networksOf(c: ContainerView): Record<string, unknown> {
+/**
+ * NetworkSettings.Networks by network name: every network the container is a member of
+ * (its NetworkMode's and those joined), with its address there while it runs.
+ */
+export function networksOf(c: ContainerView): Record<string, unknown> {
   const mode = c.hostConfig.NetworkMode || 'default';
-  const n = c.network;
-  const name = mode === 'default' ? 'bridge' : mode;
   if (mode.startsWith('container:')) return {};
-  return {
-    [name]: {
-      IPAMConfig: null,
+  const out: Record<string, unknown> = {};
+  const entry = (name: string, networkId: string, aliases: string[] | undefined, ipv4: string | undefined) => {
+    const n = Object.values(c.networks ?? {}).find((a) => a.networkId === networkId || (!networkId && a.network === name));
+    const userDefined = !['bridge', 'host', 'none', 'default'].includes(name);
+    out[name] = {
+      IPAMConfig: ipv4 ? { IPv4Address: ipv4 } : null,
       Links: null,
-      Aliases: null,
+      Aliases: aliases?.length ? aliases : null,
       MacAddress: n?.mac ?? '',
       DriverOpts: null,
       GwPriority: 0,
-      NetworkID: n?.networkId ?? '',
+      NetworkID: n?.networkId ?? networkId,
       EndpointID: n ? n.hostIf : '',
       Gateway: n?.gateway ?? '',
       IPAddress: n?.ip ?? '',
@@ -186,13 +191,21 @@ function networksOf(c: ContainerView): Record<string, unknown> {
       IPv6Gateway: '',
       GlobalIPv6Address: '',
       GlobalIPv6PrefixLen: 0,
-      DNSNames: null,
-    },
+      DNSNames: userDefined ? [...new Set([c.name, c.id.slice(0, 12), ...(aliases ?? [])])] : null,
+    };
   };
+  if (!c.endpoints && (mode === 'default' || mode === 'bridge' || mode === 'host' || mode === 'none')) {
+    const name = mode === 'default' ? 'bridge' : mode;
+    const live = Object.values(c.networks ?? {}).find((a) => a.network === name);
+    entry(name, live?.networkId ?? '', undefined, undefined);
+  }
+  for (const e of Object.values(c.endpoints ?? {})) entry(e.network, e.networkId, e.aliases, e.ipv4Address);
+  return out;
 }
 
 export function networkSettings(c: ContainerView): Record<string, unknown> {
-  const n = c.network;
+  // The top-level fields are the default bridge's (Docker leaves them empty on other networks).
+  const n = Object.values(c.networks ?? {}).find((a) => a.network === 'bridge');
   return {
     Bridge: '',
     SandboxID: '',

@@ -37,6 +37,8 @@ const ACTIONS: Partial<Record<Envelope['type'], string>> = {
   'exec.created': 'exec_create',
   'exec.started': 'exec_start',
   'exec.died': 'exec_die',
+  'network.created': 'create',
+  'network.removed': 'destroy',
   'image.imported': 'import',
   'image.committed': 'commit',
   'image.tagged': 'tag',
@@ -66,6 +68,10 @@ export function toDockerEvent(e: Envelope): DockerEvent | undefined {
     // Docker reports these as events of the network, naming the container.
     const attrs = { container: e.data.id, name: e.data.network, type: 'bridge' };
     return { status: action, id: e.data.networkId, Type: 'network', Action: action, Actor: { ID: e.data.networkId, Attributes: attrs }, scope: 'local', time, timeNano };
+  }
+  if (e.type === 'network.created' || e.type === 'network.removed') {
+    const attrs = { name: e.data.name, type: 'bridge' };
+    return { status: action, id: e.data.id, Type: 'network', Action: action, Actor: { ID: e.data.id, Attributes: attrs }, scope: 'local', time, timeNano };
   }
   if (e.type.startsWith('container.')) {
     const attrs: Record<string, string> = { ...(meta.labels ?? {}), image: meta.image ?? '', name: meta.name ?? '' };

@@ -1,0 +1,75 @@
+import type { FastifyInstance } from 'fastify';
+import { invalidArgument } from '../../domain/errors';
+import type { CreateNetworkRequest } from '../../domain/user-network';
+import { attachmentsOf } from '../../engine/container-network';
+import { connectNetwork, disconnectNetwork, type ConnectRequest } from '../../engine/connect-network';
+import type { EngineContext } from '../../engine/context';
+import { createNetwork } from '../../engine/create-network';
+import { getNetwork, networkEntries, type NetworkEntry } from '../../engine/networks';
+import { labelsMatch, pruneNetworks, removeNetwork } from '../../engine/remove-network';
+import type { Query } from '../query';
+import { parseFilters } from '../wire/event';
+import { toNetwork } from '../wire/network';
+
+const FILTERS = new Set(['dangling', 'driver', 'id', 'label', 'name', 'scope', 'type']);
+
+function filtersOf(q: Query): Record<string, string[]> {
+  try {
+    return parseFilters(q.filters);
+  } catch {
+    throw invalidArgument('invalid filter');
+  }
+}
+
+/** /networks: list, inspect, create, remove, prune, connect, disconnect. */
+export function networkRoutes(app: FastifyInstance, ctx: EngineContext): void {
+  const inUse = (n: NetworkEntry) => [...ctx.views.containers.values()].some((c) => attachmentsOf(c).some((a) => a.networkId === n.id));
+
+  app.get('/networks', async (req) => {
+    const f = filtersOf(req.query as Query);
+    for (const k of Object.keys(f)) if (!FILTERS.has(k)) throw invalidArgument(`invalid filter '${k}'`);
+    for (const t of f.type ?? []) if (t !== 'custom' && t !== 'builtin') throw invalidArgument(`invalid filter: 'type'='${t}'`);
+    const dangling = f.dangling?.[0];
+    if (dangling !== undefined && !['true', 'false', '1', '0'].includes(dangling)) throw invalidArgument(`invalid filter 'dangling=${dangling}'`);
+    return networkEntries(ctx)
+      .filter((n) => !f.name?.length || f.name.some((x) => n.name.includes(x)))
+      .filter((n) => !f.id?.length || f.id.some((x) => n.id.includes(x)))
+      .filter((n) => !f.driver?.length || f.driver.includes(n.driver))
+      .filter((n) => !f.type?.length || f.type.includes(n.predefined ? 'builtin' : 'custom'))
+      .filter((n) => !f.scope?.length || f.scope.includes('local'))
+      .filter((n) => labelsMatch(n.labels, f.label ?? []))
+      .filter((n) => dangling === undefined || ((dangling === 'true' || dangling === '1') === (!n.predefined && !inUse(n))))
+      .map((n) => toNetwork(n));
+  });
+
+  app.get('/networks/:id', async (req) => {
+    const n = getNetwork(ctx, (req.params as { id: string }).id);
+    return toNetwork(n, [...ctx.views.containers.values()]);
+  });
+
+  app.post('/networks/create', async (req, reply) => {
+    const r = await createNetwork(ctx, (req.body ?? {}) as CreateNetworkRequest);
+    reply.code(201);
+    return r;
+  });
+
+  app.delete('/networks/:id', async (req, reply) => {
+    await removeNetwork(ctx, (req.params as { id: string }).id);
+    reply.code(204).send();
+  });
+
+  app.post('/networks/prune', async (req) => {
+    const names = await pruneNetworks(ctx, filtersOf(req.query as Query));
+    return { NetworksDeleted: names };
+  });
+
+  app.post('/networks/:id/connect', async (req, reply) => {
+    await connectNetwork(ctx, (req.params as { id: string }).id, (req.body ?? {}) as ConnectRequest);
+    reply.code(200).send();
+  });
+
+  app.post('/networks/:id/disconnect', async (req, reply) => {
+    await disconnectNetwork(ctx, (req.params as { id: string }).id, (req.body ?? {}) as { Container: string; Force?: boolean });
+    reply.code(200).send();
+  });
+}

@@ -1,0 +1,34 @@
+import type { ContainerView } from '../../domain/container';
+import type { NetworkEntry } from '../../engine/networks';
+
+/** Docker's network JSON (GET /networks, GET /networks/{id}); Containers only where asked for. */
+export function toNetwork(n: NetworkEntry, containers?: ContainerView[]): Record<string, unknown> {
+  const attached: Record<string, unknown> = {};
+  for (const c of containers ?? []) {
+    const a = Object.values(c.networks ?? {}).find((x) => x.networkId === n.id);
+    if (!a) continue;
+    attached[c.id] = { Name: c.name, EndpointID: a.hostIf, MacAddress: a.mac, IPv4Address: `${a.ip}/${a.prefix}`, IPv6Address: '' };
+  }
+  return {
+    Name: n.name,
+    Id: n.id,
+    Created: n.created,
+    Scope: 'local',
+    Driver: n.driver,
+    EnableIPv4: n.driver === 'bridge',
+    EnableIPv6: false,
+    IPAM: {
+      Driver: 'default',
+      Options: n.predefined ? null : {},
+      Config: n.subnet ? [{ Subnet: n.subnet, Gateway: n.gateway }] : [],
+    },
+    Internal: n.internal,
+    Attachable: n.attachable,
+    Ingress: false,
+    ConfigFrom: { Network: '' },
+    ConfigOnly: false,
+    Containers: attached,
+    Options: n.options,
+    Labels: n.labels,
+  };
+}

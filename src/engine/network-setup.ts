@@ -1,0 +1,36 @@
+import { ensureBridge, linkExists, removeBridge } from '../network/bridge';
+import { applyNft, deleteTableRuleset } from '../network/netfilter';
+import type { NetworkView } from '../domain/user-network';
+import { tableOf, userNetwork, syncNat } from './container-network';
+import type { EngineContext } from './context';
+
+/** A user-defined network on the host: its bridge with the gateway address, every table rewritten, its resolver bound. Idempotent. */
+export async function setUpNetwork(ctx: EngineContext, v: NetworkView, o: { syncTables?: boolean } = {}): Promise<void> {
+  const n = userNetwork(ctx, v);
+  await ensureBridge({ name: n.bridge, gatewayCidr: `${n.gateway}/${n.cidr.prefix}`, mtu: n.mtu });
+  if (o.syncTables !== false) await syncNat(ctx);
+  // A resolver that cannot bind (port 53 of the gateway taken) costs names, not the network.
+  await ctx.dns?.bind(v.id, v.gateway).catch((e: Error) => ctx.log.warn({ network: v.name, err: e.message }, 'embedded DNS not available on this network'));
+}
+
+/** Undo setUpNetwork: resolver closed, table deleted, bridge (and its forwarding exceptions) removed. */
+export async function tearDownNetwork(ctx: EngineContext, v: Pick<NetworkView, 'id' | 'bridge'>): Promise<void> {
+  await ctx.dns?.unbind(v.id);
+  await applyNft(deleteTableRuleset(tableOf(v.bridge))).catch(() => undefined);
+  await removeBridge(v.bridge);
+  await syncNat(ctx).catch((e: Error) => ctx.log.warn({ err: e.message }, 'nftables update failed'));
+}
+
+/**
+ * At boot: every network of the journal is set up again (bridges re-ensured, resolvers
+ * rebound; the caller rewrites every table once after), and bridges of removed networks a
+ * crash left behind go.
+ */
+export async function restoreNetworks(ctx: EngineContext): Promise<void> {
+  const retired = [...ctx.views.retiredBridges].filter((b) => ![...ctx.views.networks.values()].some((v) => v.bridge === b));
+  if (retired.length) await applyNft(retired.map((b) => deleteTableRuleset(tableOf(b))).join('')).catch(() => undefined);
+  for (const b of retired) if (await linkExists(b)) await removeBridge(b);
+  for (const v of ctx.views.networks.values()) {
+    await setUpNetwork(ctx, v, { syncTables: false }).catch((e: Error) => ctx.log.error({ network: v.name, err: e.message }, 'cannot set up network'));
+  }
+}
