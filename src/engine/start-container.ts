@@ -82,7 +82,9 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
     throw invalidArgument((e as Error).message);
   }
   const netns = networkNamespaceOf(ctx, c);
+  const t0 = performance.now();
   const net = await prepareNetwork(ctx, c);
+  const prepared = performance.now() - t0;
   host.mounts.push(...net.mounts);
   const volumes = await prepareVolumeMounts(ctx, c, rootfs);
   host.mounts.push(...volumes.mounts);
@@ -110,7 +112,13 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
     stdin: c.config.OpenStdin,
     // Docker closes stdin after the first attach ends only for stdin-once, non-tty containers.
     leaveStdinOpen: c.config.Tty || !c.config.StdinOnce,
-    beforeStart: net.attachments.length ? (pid) => attachNetwork(ctx, net.attachments, pid) : undefined,
+    beforeStart: net.attachments.length
+      ? async (pid) => {
+          const t1 = performance.now();
+          await attachNetwork(ctx, net.attachments, pid);
+          ctx.log.debug({ id: c.id.slice(0, 12), prepareMs: +prepared.toFixed(1), attachMs: +(performance.now() - t1).toFixed(1) }, 'network set up');
+        }
+      : undefined,
   });
 }
 
