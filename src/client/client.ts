@@ -315,7 +315,17 @@ export class Client {
 
   /** Hijack a connection ("Upgrade: tcp", answered by 101) and hand back the socket. */
   upgrade(method: string, p: string, opts: RequestOptions = {}): Promise<Hijacked> {
-    const ro = this.baseOptions(method, p, { ...opts, headers: { ...(opts.headers ?? {}), Connection: 'Upgrade', Upgrade: 'tcp', 'Content-Type': 'text/plain' } });
+    const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
+    const ro = this.baseOptions(method, p, {
+      ...opts,
+      headers: {
+        ...(opts.headers ?? {}),
+        Connection: 'Upgrade',
+        Upgrade: 'tcp',
+        'Content-Type': payload ? 'application/json' : 'text/plain',
+        ...(payload ? { 'Content-Length': String(payload.length) } : {}),
+      },
+    });
     this.debug(`${method} ${ro.path} (upgrade)`);
     return new Promise((resolve, reject) => {
       const req = http.request(ro);
@@ -330,7 +340,7 @@ export class Client {
         if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES') reject(new ConnectionError(this.host, e));
         else reject(e);
       });
-      req.end();
+      req.end(payload);
     });
   }
 
@@ -475,6 +485,109 @@ export class Client {
         stream: opts.stream ? '1' : undefined,
       },
     });
+  }
+
+  // ---- container commands ----
+
+  containerRestart(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    return this.json('POST', `/containers/${encodeURIComponent(ref)}/restart`, { query: { t: opts.timeout?.toString(), signal: opts.signal } });
+  }
+
+  containerPause(ref: string): Promise<void> {
+    return this.json('POST', `/containers/${encodeURIComponent(ref)}/pause`);
+  }
+
+  containerUnpause(ref: string): Promise<void> {
+    return this.json('POST', `/containers/${encodeURIComponent(ref)}/unpause`);
+  }
+
+  containerRename(ref: string, name: string): Promise<void> {
+    return this.json('POST', `/containers/${encodeURIComponent(ref)}/rename`, { query: { name } });
+  }
+
+  containerTop(ref: string, psArgs?: string): Promise<{ Titles: string[]; Processes: string[][] }> {
+    return this.json('GET', `/containers/${encodeURIComponent(ref)}/top`, { query: { ps_args: psArgs } });
+  }
+
+  containerChanges(ref: string): Promise<{ Kind: number; Path: string }[] | null> {
+    return this.json('GET', `/containers/${encodeURIComponent(ref)}/changes`);
+  }
+
+  containerExport(ref: string): Promise<IncomingMessage> {
+    return this.stream('GET', `/containers/${encodeURIComponent(ref)}/export`);
+  }
+
+  /** The stat header of a path in a container (HEAD archive), decoded. */
+  async containerStatPath(ref: string, p: string): Promise<{ name: string; size: number; mode: number; mtime: string; linkTarget: string }> {
+    const res = await this.stream('HEAD', `/containers/${encodeURIComponent(ref)}/archive`, { query: { path: p } });
+    res.resume();
+    const h = res.headers['x-docker-container-path-stat'];
+    return JSON.parse(Buffer.from(String(h ?? ''), 'base64').toString('utf8'));
+  }
+
+  containerArchive(ref: string, p: string): Promise<IncomingMessage> {
+    return this.stream('GET', `/containers/${encodeURIComponent(ref)}/archive`, { query: { path: p } });
+  }
+
+  containerPutArchive(ref: string, p: string, tar: Readable, opts: { copyUIDGID?: boolean } = {}): Promise<void> {
+    return this.json('PUT', `/containers/${encodeURIComponent(ref)}/archive`, {
+      query: { path: p, copyUIDGID: opts.copyUIDGID ? 'true' : undefined },
+      body: tar,
+      contentType: 'application/x-tar',
+    });
+  }
+
+  containerStats(ref: string, stream: boolean): Promise<IncomingMessage> {
+    return this.stream('GET', `/containers/${encodeURIComponent(ref)}/stats`, { query: { stream: stream ? '1' : '0' } });
+  }
+
+  containerUpdate(ref: string, body: Record<string, unknown>): Promise<{ Warnings: string[] | null }> {
+    return this.json('POST', `/containers/${encodeURIComponent(ref)}/update`, { body });
+  }
+
+  containerCommit(ref: string, opts: { repo?: string; tag?: string; comment?: string; author?: string; changes?: string[]; pause?: boolean }): Promise<{ Id: string }> {
+    return this.json('POST', '/commit', {
+      query: {
+        container: ref,
+        repo: opts.repo,
+        tag: opts.tag,
+        comment: opts.comment,
+        author: opts.author,
+        changes: opts.changes?.length ? opts.changes : undefined,
+        pause: opts.pause === false ? '0' : '1',
+      },
+      body: {},
+    });
+  }
+
+  containerPrune(filters: Record<string, string[]> = {}): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {
+    return this.json('POST', '/containers/prune', { query: { filters: Object.keys(filters).length ? JSON.stringify(filters) : undefined } });
+  }
+
+  // ---- exec ----
+
+  execCreate(ref: string, body: Record<string, unknown>): Promise<{ Id: string }> {
+    return this.json('POST', `/containers/${encodeURIComponent(ref)}/exec`, { body });
+  }
+
+  execStartDetached(id: string): Promise<void> {
+    return this.json('POST', `/exec/${id}/start`, { body: { Detach: true, Tty: false } });
+  }
+
+  execStartAttached(id: string, body: { Tty: boolean; ConsoleSize?: [number, number] }): Promise<Hijacked> {
+    return this.upgrade('POST', `/exec/${id}/start`, { body: { Detach: false, ...body } });
+  }
+
+  execInspect(id: string): Promise<{ ExitCode: number | null; Running: boolean; Pid: number }> {
+    return this.json('GET', `/exec/${id}/json`);
+  }
+
+  execResize(id: string, rows: number, cols: number): Promise<void> {
+    return this.json('POST', `/exec/${id}/resize`, { query: { h: String(rows), w: String(cols) } });
+  }
+
+  containerResize(ref: string, rows: number, cols: number): Promise<void> {
+    return this.json('POST', `/containers/${encodeURIComponent(ref)}/resize`, { query: { h: String(rows), w: String(cols) } });
   }
 
   // ---- volumes ----
