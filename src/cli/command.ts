@@ -92,3 +92,49 @@ export async function forEachRef(io: IO, refs: string[], fn: (ref: string) => Pr
   for (const f of failed) printError(io, f.error);
   return { code: failed.length ? 1 : 0, failed: failed.map((f) => f.ref) };
 }
+
+/**
+ * A command that does one call per container and prints each name it succeeded for
+ * (pause, unpause, restart ...): docker's "CONTAINER [CONTAINER...]" shape.
+ */
+export function perContainerCommand<F extends Record<string, unknown>>(spec: {
+  name: string;
+  description: string;
+  declare?: (cmd: Command) => Command;
+  call: (client: Client, ref: string, flags: F) => Promise<void>;
+}): CommandSpec<{ containers: string[]; flags: F }> {
+  return {
+    name: spec.name,
+    usage: `${spec.declare ? '[OPTIONS] ' : ''}CONTAINER [CONTAINER...]`,
+    description: spec.description,
+    declare: (cmd) => (spec.declare ?? ((c: Command) => c))(cmd.argument('[containers...]', 'CONTAINER [CONTAINER...]')),
+    options: (a, f) => {
+      const containers = a[0] as string[];
+      if (!containers.length) throw new UsageError(`'${PROG} ${spec.name}' requires at least 1 argument`);
+      return { containers, flags: f as F };
+    },
+    run: async (o, client, io) => (await forEachRef(io, o.containers, async (ref) => (await spec.call(client, ref, o.flags), ref))).code,
+  };
+}
+
+/** Read one line of an answer from stdin (y/Y/yes confirms), as docker's prompt does. */
+export async function confirm(io: IO, question: string): Promise<boolean> {
+  io.stdout.write(question);
+  const line = await new Promise<string>((resolve) => {
+    let buf = '';
+    const onData = (d: Buffer) => {
+      buf += d.toString();
+      if (buf.includes('\n')) done();
+    };
+    const done = () => {
+      io.stdin.off('data', onData);
+      io.stdin.off('end', done);
+      io.stdin.pause();
+      resolve(buf.split('\n')[0]);
+    };
+    io.stdin.on('data', onData);
+    io.stdin.once('end', done);
+    io.stdin.resume();
+  });
+  return /^(y|yes)$/i.test(line.trim());
+}

@@ -68,6 +68,19 @@ export function humanSize(size: number, precision = 3): string {
   return `${formatG(v, precision)}${DECIMAL_UNITS[i]}`;
 }
 
+const BINARY_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'];
+
+/** go-units BytesSize: 1024-based units, 4 significant digits, "1.234MiB". */
+export function bytesSize(size: number): string {
+  let i = 0;
+  let v = size;
+  while (v >= 1024 && i < BINARY_UNITS.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${formatG(v, 4)}${BINARY_UNITS[i]}`;
+}
+
 /** Go's strconv.Quote: double quotes, backslash escapes, printable unicode kept. */
 export function goQuote(s: string): string {
   let out = '"';

@@ -23,6 +23,17 @@ import { stop } from './commands/stop';
 import { tag } from './commands/tag';
 import { CLI_VERSION, version } from './commands/version';
 import { wait } from './commands/wait';
+import { attachCmd } from './commands/attach';
+import { commit } from './commands/commit';
+import { containerPrune } from './commands/container-prune';
+import { pause, restart, unpause } from './commands/container-state';
+import { cp } from './commands/cp';
+import { diff } from './commands/diff';
+import { exec } from './commands/exec';
+import { exportCmd } from './commands/export';
+import { rename } from './commands/rename';
+import { stats } from './commands/stats';
+import { top } from './commands/top';
 import { volumeCreate } from './commands/volume-create';
 import { volumeInspect } from './commands/volume-inspect';
 import { volumeLs } from './commands/volume-ls';
@@ -32,7 +43,7 @@ import { volumeRm } from './commands/volume-rm';
 type AnySpec = CommandSpec<any>;
 
 /** Commands that stop reading flags at the first argument (the container's command follows). */
-const INTERSPERSED_OFF = new Set(['run', 'create']);
+const INTERSPERSED_OFF = new Set(['run', 'create', 'exec', 'top']);
 
 /** Global options that take a value (to find where the subcommand starts). */
 const GLOBAL_WITH_VALUE = new Set(['-H', '--host', '-l', '--log-level', '--config', '-c', '--context']);
@@ -149,8 +160,9 @@ export function buildProgram(w: Wiring): Command {
     process.exit(0);
   });
 
-  const top: AnySpec[] = [run, create, ps, images, importCmd, rmi, tag, logs, stop, kill, start, wait, rm, inspect, events, version, info];
-  for (const s of top) register(program, s, w);
+  const containerCommands: AnySpec[] = [exec, attachCmd, restart, pause, unpause, rename, top, diff, exportCmd, cp, stats, commit];
+  const topLevel: AnySpec[] = [run, create, ps, images, importCmd, rmi, tag, logs, stop, kill, start, wait, rm, inspect, events, version, info, ...containerCommands];
+  for (const s of topLevel) register(program, s, w);
 
   const container = program
     .command('container')
@@ -177,6 +189,8 @@ export function buildProgram(w: Wiring): Command {
     ['wait', wait],
     ['rm', rm, ['remove']],
     ['inspect', containerInspect],
+    ['prune', containerPrune],
+    ...containerCommands.map((s) => [s.name, s] as [string, AnySpec]),
   ] as [string, AnySpec, string[]?][]) {
     register(container, s, w, n, `${PROG} container`, al ?? []);
   }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Client } from '../../client/client';
-import { collect, type CommandSpec, type IO } from '../command';
+import { collect, confirm, type CommandSpec, type IO } from '../command';
 import { humanSize } from '../format';
 import { parseFilterFlags } from './volume-ls';
 
@@ -8,28 +8,6 @@ export interface VolumePruneOptions {
   all: boolean;
   force: boolean;
   filter: string[];
-}
-
-/** Read one line of an answer from stdin (y/Y/yes confirms), as docker's prompt does. */
-async function confirm(io: IO, question: string): Promise<boolean> {
-  io.stdout.write(question);
-  const line = await new Promise<string>((resolve) => {
-    let buf = '';
-    const onData = (d: Buffer) => {
-      buf += d.toString();
-      if (buf.includes('\n')) done();
-    };
-    const done = () => {
-      io.stdin.off('data', onData);
-      io.stdin.off('end', done);
-      io.stdin.pause();
-      resolve(buf.split('\n')[0]);
-    };
-    io.stdin.on('data', onData);
-    io.stdin.once('end', done);
-    io.stdin.resume();
-  });
-  return /^(y|yes)$/i.test(line.trim());
 }
 
 export async function runVolumePrune(o: VolumePruneOptions, client: Client, io: IO): Promise<number> {
