@@ -194,3 +194,22 @@ describe('--link', () => {
     }
   });
 });
+
+describe('--icc=false', () => {
+  test('containers on the default bridge cannot reach each other; published ports still answer', async () => {
+    const iccBridge = `wi${tag}`;
+    const di = new TestDaemon();
+    try {
+      await di.start(['-b', iccBridge, '--bip', `10.${octet}.79.1/24`, '--icc=false']);
+      di.importBusybox();
+      const iok = (args: string[]) => di.dockerOk(args);
+      iok(['run', '-d', '--name', 'lonely', '-p', `127.0.0.1:${port + 3}:80`, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
+      const ip = iok(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'lonely']).trim();
+      const ping = di.docker(['run', '--rm', 'busybox', 'ping', '-c', '1', '-W', '1', ip]);
+      assert.notEqual(ping.code, 0, 'no traffic between containers');
+      assert.equal(get(`http://127.0.0.1:${port + 3}/hostname`).length, 13);
+    } finally {
+      await di.cleanup();
+    }
+  });
+});

@@ -13,6 +13,8 @@ export interface DaemonConfig {
   mtu: number;
   /** --ip: the default host address of published ports ("" or 0.0.0.0 for all). */
   ip: string;
+  /** --icc: containers on the default bridge may talk to each other. */
+  icc: boolean;
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -26,6 +28,7 @@ export const DEFAULTS: DaemonConfig = {
   bip: '172.29.0.1/16',
   mtu: 1500,
   ip: '0.0.0.0',
+  icc: true,
 };
 
 /** unix:///path.sock, /path.sock, or fd:// (not supported) → a socket path. */

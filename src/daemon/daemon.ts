@@ -105,6 +105,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
       table: tableOf(cfg.bridge),
       defaultHostIp: cfg.ip === '0.0.0.0' ? '' : cfg.ip,
       internal: false,
+      icc: cfg.icc,
       userDefined: false,
     };
   }

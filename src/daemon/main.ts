@@ -15,10 +15,11 @@ export function daemonCommand(cmd: Command): Command {
     .option('-b, --bridge <bridge>', 'attach containers to a network bridge ("none" to disable)', DEFAULTS.bridge)
     .option('--bip <cidr>', "network bridge's IP and prefix", DEFAULTS.bip)
     .option('--mtu <bytes>', 'set the containers network MTU', (v: string) => Number(v), DEFAULTS.mtu)
-    .option('--ip <address>', 'default IP when binding container ports', DEFAULTS.ip);
+    .option('--ip <address>', 'default IP when binding container ports', DEFAULTS.ip)
+    .option('--icc [bool]', 'enable inter-container communication on the default bridge', (v: string) => v !== 'false', DEFAULTS.icc);
 }
 
-export async function runDaemon(opts: { host: string[]; dataRoot: string; execRoot: string; pidfile: string; debug: boolean; logLevel: string; bridge: string; bip: string; mtu: number; ip: string }): Promise<void> {
+export async function runDaemon(opts: { host: string[]; dataRoot: string; execRoot: string; pidfile: string; debug: boolean; logLevel: string; bridge: string; bip: string; mtu: number; ip: string; icc: boolean | string }): Promise<void> {
   const cfg: DaemonConfig = {
     hosts: opts.host.length ? opts.host : DEFAULTS.hosts,
     dataRoot: opts.dataRoot,
@@ -30,6 +31,7 @@ export async function runDaemon(opts: { host: string[]; dataRoot: string; execRo
     bip: opts.bip,
     mtu: opts.mtu,
     ip: opts.ip,
+    icc: opts.icc !== false && opts.icc !== 'false',
   };
   const log = makeLogger(cfg.logLevel);
   let daemon;

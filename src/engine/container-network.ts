@@ -28,6 +28,8 @@ export interface BridgeNetwork {
   /** --ip: the host address published ports bind to by default ("" for all). */
   defaultHostIp: string;
   internal: boolean;
+  /** --icc=false (the default bridge only, as dockerd's flag). */
+  icc?: boolean;
   /** User-defined: the embedded DNS answers names on it. */
   userDefined: boolean;
 }
@@ -205,6 +207,7 @@ export function syncNat(ctx: EngineContext): Promise<void> {
       endpoints: live.flatMap((c) => attachmentsOf(c).filter((a) => a.networkId === n.id).map((a) => ({ ip: a.ip, ports: a.ports }))),
       others: nets.filter((o) => o.bridge !== n.bridge).map((o) => o.bridge),
       internal: n.internal,
+      icc: n.icc,
     })).join('');
     await applyNft(ruleset);
   });

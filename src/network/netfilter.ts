@@ -11,6 +11,8 @@ export interface NatInput {
   others: string[];
   /** --internal: no route out (nothing forwarded off the bridge), no masquerade, no published ports. */
   internal: boolean;
+  /** --icc=false: containers on this bridge cannot talk to each other (published ports still answer). */
+  icc?: boolean;
 }
 
 /**
@@ -30,6 +32,7 @@ export function natRuleset(n: NatInput): string {
   const forward = [
     ...(n.others.length ? [`    iifname ${q(n.bridge)} oifname { ${n.others.map(q).join(', ')} } drop`] : []),
     ...(n.internal ? [`    iifname ${q(n.bridge)} oifname != ${q(n.bridge)} drop`, `    oifname ${q(n.bridge)} iifname != ${q(n.bridge)} drop`] : []),
+    ...(n.icc === false ? [`    iifname ${q(n.bridge)} oifname ${q(n.bridge)} ct status dnat accept`, `    iifname ${q(n.bridge)} oifname ${q(n.bridge)} drop`] : []),
   ];
   return [
     `table ip ${n.table} {}`,
