@@ -39,12 +39,11 @@ export async function ensureBridge(b: BridgeSpec): Promise<void> {
 }
 
 /**
- * Another engine (Docker) may have set the FORWARD policy to DROP in iptables: let this
- * bridge's traffic through with rules of our own, added once, never touching theirs.
+ * Another engine (Docker) may set the iptables FORWARD policy to DROP, now or when it starts
+ * later: let this bridge's traffic through with ACCEPT rules of our own, added once (Docker
+ * inserts its chains above them and never flushes FORWARD), never touching anyone's rules.
  */
 async function allowForwarding(bridge: string): Promise<void> {
-  const rules = await run('iptables', ['-S', 'FORWARD']).then((r) => r.stdout, () => '');
-  if (!/^-P FORWARD DROP/m.test(rules)) return;
   for (const dir of ['-i', '-o']) {
     const rule = ['FORWARD', dir, bridge, '-j', 'ACCEPT', '-m', 'comment', '--comment', 'wharf'];
     const present = await run('iptables', ['-C', ...rule]).then(() => true, () => false);
