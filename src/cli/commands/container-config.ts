@@ -276,14 +276,14 @@ export function containerConfigOptions(a: unknown[], f: Record<string, unknown>,
   };
 }
 
-/** Env from --env-file then -e, as docker: -e FOO=bar as given, -e FOO from this environment (dropped when unset). */
+/** Env from --env-file then -e, as docker: -e FOO=bar as given, -e FOO from this environment (sent bare when unset). */
 export function envList(vals: string[], env: NodeJS.ProcessEnv = process.env, files: string[] = []): string[] {
   const out: string[] = files.flatMap((f) => readEnvFile(f, env));
   for (const v of vals) {
     if (v.includes('=')) {
       if (v.startsWith('=')) throw new Error(`invalid environment variable: ${v}`);
       out.push(v);
-    } else if (env[v] !== undefined) out.push(`${v}=${env[v]}`);
+    } else out.push(env[v] !== undefined ? `${v}=${env[v]}` : v);
   }
   return out;
 }
