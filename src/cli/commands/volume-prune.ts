@@ -11,7 +11,7 @@ export interface VolumePruneOptions {
 }
 
 /** Read one line of an answer from stdin (y/Y/yes confirms), as docker's prompt does. */
-async function confirm(io: IO, question: string): Promise<boolean> {
+export async function confirm(io: IO, question: string): Promise<boolean> {
   io.stdout.write(question);
   const line = await new Promise<string>((resolve) => {
     let buf = '';
