@@ -18,6 +18,8 @@ export async function runNetworkRm(o: NetworkRmOptions, client: Client, io: IO):
     }
     return name;
   });
+  // As docker: after the errors, the status error's own text.
+  if (code !== 0) io.stderr.write('exit status 1\n');
   return code;
 }
 
