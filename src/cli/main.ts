@@ -39,6 +39,13 @@ import { volumeInspect } from './commands/volume-inspect';
 import { volumeLs } from './commands/volume-ls';
 import { volumePrune } from './commands/volume-prune';
 import { volumeRm } from './commands/volume-rm';
+import { networkConnect, networkDisconnect } from './commands/network-connect';
+import { networkCreate } from './commands/network-create';
+import { networkInspect } from './commands/network-inspect';
+import { networkLs } from './commands/network-ls';
+import { networkPrune } from './commands/network-prune';
+import { networkRm } from './commands/network-rm';
+import { port } from './commands/port';
 
 type AnySpec = CommandSpec<any>;
 
@@ -120,7 +127,7 @@ function register(parent: Command, spec: AnySpec, w: Wiring, name = spec.name, p
       opts = spec.options(self.processedArgs as unknown[], flags);
     } catch (e) {
       if (e instanceof UsageError) {
-        w.io.stderr.write(`${PROG}: ${e.message.replace(/'wharf [^']*'/, `'${path}'`)}\n\nUsage:  ${path} ${spec.usage}\n\n${/at least/.test(e.message) ? 'See' : 'Run'} '${path} --help' for more information\n`);
+        w.io.stderr.write(`${PROG}: ${e.message.replace(/'wharf [^']*'/, `'${path}'`)}\n\nUsage:  ${path} ${spec.usage}\n\n${/at least \d+ arguments?$/.test(e.message) ? 'See' : 'Run'} '${path} --help' for more information\n`);
         w.code = e.code;
         return;
       }
@@ -222,6 +229,19 @@ export function buildProgram(w: Wiring): Command {
       throw new FlagError(err, `${PROG} volume`, 'COMMAND');
     });
   for (const s of [volumeCreate, volumeLs, volumeInspect, volumeRm, volumePrune]) register(volume, s, w, s.name, `${PROG} volume`);
+
+  // `port` (also `container port`) and the `network` group.
+  register(program, port, w);
+  register(container, port, w, 'port', `${PROG} container`);
+  const network = program
+    .command('network')
+    .description('Manage networks')
+    .usage('COMMAND')
+    .helpOption('--help', 'Print usage')
+    .exitOverride((err) => {
+      throw new FlagError(err, `${PROG} network`, 'COMMAND');
+    });
+  for (const s of [networkConnect, networkCreate, networkDisconnect, networkInspect, networkLs, networkPrune, networkRm]) register(network, s, w, s.name, `${PROG} network`);
 
   const system = program
     .command('system')

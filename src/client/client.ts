@@ -612,6 +612,36 @@ export class Client {
     return this.json('POST', '/volumes/prune', { query: { filters: encodeFilters(filters) } });
   }
 
+  // ---- networks ----
+
+  networkCreate(body: Record<string, unknown>): Promise<{ Id: string; Warning?: string }> {
+    return this.json('POST', '/networks/create', { body });
+  }
+
+  networkList(filters: Record<string, string[]> = {}): Promise<NetworkSummary[]> {
+    return this.json('GET', '/networks', { query: { filters: encodeFilters(filters) } });
+  }
+
+  networkInspectRaw(ref: string): Promise<string> {
+    return this.text('GET', `/networks/${encodeURIComponent(ref)}`);
+  }
+
+  networkRemove(ref: string): Promise<void> {
+    return this.json('DELETE', `/networks/${encodeURIComponent(ref)}`);
+  }
+
+  networkPrune(filters: Record<string, string[]> = {}): Promise<{ NetworksDeleted: string[] | null }> {
+    return this.json('POST', '/networks/prune', { query: { filters: encodeFilters(filters) } });
+  }
+
+  networkConnect(ref: string, container: string, endpointConfig: Record<string, unknown>): Promise<void> {
+    return this.json('POST', `/networks/${encodeURIComponent(ref)}/connect`, { body: { Container: container, EndpointConfig: endpointConfig } });
+  }
+
+  networkDisconnect(ref: string, container: string, force = false): Promise<void> {
+    return this.json('POST', `/networks/${encodeURIComponent(ref)}/disconnect`, { body: { Container: container, Force: force } });
+  }
+
   close(): void {
     this.agent.destroy();
   }
@@ -691,4 +721,17 @@ export async function readJsonMessages(res: Readable, onMessage: (m: JsonMessage
     if (m.error || m.errorDetail) throw new Error(m.errorDetail?.message ?? m.error ?? 'unknown error');
     onMessage(m);
   }
+}
+
+/** One entry of GET /networks (the fields the CLI uses). */
+export interface NetworkSummary {
+  Id: string;
+  Name: string;
+  Driver: string;
+  Scope: string;
+  Created: string;
+  Internal: boolean;
+  EnableIPv4?: boolean;
+  EnableIPv6: boolean;
+  Labels: Record<string, string> | null;
 }

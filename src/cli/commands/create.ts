@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Client } from '../../client/client';
 import type { CommandSpec, IO } from '../command';
-import { containerConfigOptions, createContainer, declareContainerConfig, type ContainerConfigOptions } from './container-config';
+import { ConfigError, containerConfigOptions, createContainer, declareContainerConfig, type ContainerConfigOptions } from './container-config';
 
 export type CreateOptions = ContainerConfigOptions;
 
@@ -11,7 +11,14 @@ export function declareCreate(cmd: Command): Command {
 
 /** Create the container and print its id; errors go up (printed as docker does, exit 1). */
 export async function runCreate(o: CreateOptions, client: Client, io: IO): Promise<number> {
-  const id = await createContainer(client, o, false, io);
+  let id: string;
+  try {
+    id = await createContainer(client, o, false, io);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    io.stderr.write(`wharf: ${e.message}\n\nRun 'wharf create --help' for more information\n`);
+    return 125;
+  }
   io.stdout.write(`${id}\n`);
   return 0;
 }

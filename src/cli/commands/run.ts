@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Client } from '../../client/client';
 import { pumpAttach, type AttachSession } from '../attach';
 import { errorText, type CommandSpec, type IO } from '../command';
-import { containerConfigOptions, createContainer, declareContainerConfig, type ContainerConfigOptions } from './container-config';
+import { ConfigError, containerConfigOptions, createBody, createContainer, validatePull, declareContainerConfig, type ContainerConfigOptions } from './container-config';
 
 export interface RunOptions extends ContainerConfigOptions {
   detach: boolean;
@@ -32,10 +32,18 @@ const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQU
 
 export async function runRun(o: RunOptions, client: Client, io: IO): Promise<number> {
   let id: string;
+  let body: Record<string, unknown>;
   try {
+    validatePull(o.pull);
+    body = createBody(o, false);
+    if (o.detach && o.attach.length) {
+      io.stderr.write('conflicting options: cannot specify both --attach and --detach\n');
+      return 1;
+    }
     id = await createContainer(client, o, o.detach, io);
   } catch (e) {
     report(io, e);
+    if (e instanceof ConfigError) return 125;
     // As docker: the status follows the message ("no such file or directory": 127).
     return startFailureCode(errorText(e));
   }
@@ -54,7 +62,7 @@ export async function runRun(o: RunOptions, client: Client, io: IO): Promise<num
   // Attach first, then register the wait, then start: no output and no exit can be missed.
   let session: AttachSession;
   try {
-    const h = await client.attach(id, { stream: true, stdin: o.interactive, stdout: true, stderr: true, detachKeys: o.detachKeys });
+    const h = await client.attach(id, { stream: true, stdin: Boolean(body.AttachStdin), stdout: Boolean(body.AttachStdout), stderr: Boolean(body.AttachStderr), detachKeys: o.detachKeys });
     session = pumpAttach(h, io, { tty: o.tty, stdin: o.interactive });
   } catch (e) {
     report(io, e);
