@@ -92,3 +92,17 @@ describe('wharf container commands', () => {
     assert.notEqual(d.docker(['inspect', 'wdead']).code, 0);
   });
 });
+
+describe('wharf update', () => {
+  test('sets limits and the restart policy as docker update does; bad values fail alike', () => {
+    ok(['run', '-d', '--name', 'wup', 'busybox', 'sleep', '1000']);
+    assert.equal(wok(['update', '-m', '64m', '--cpus', '0.5', '--pids-limit', '50', '--restart', 'on-failure:3', 'wup']), 'wup\n');
+    assert.equal(ok(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}', 'wup']).trim(), '67108864 500000000 50 on-failure:3');
+    for (const args of [['update', '-m', '12zz', 'wup'], ['update', 'wup']]) {
+      const w = wharf(args);
+      const dk = d.docker(args);
+      assert.equal(w.code, dk.code, args.join(' '));
+      assert.equal(w.stderr.split('\n')[0], dk.stderr.split('\n')[0]);
+    }
+  });
+});

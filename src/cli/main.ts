@@ -34,6 +34,7 @@ import { exportCmd } from './commands/export';
 import { rename } from './commands/rename';
 import { stats } from './commands/stats';
 import { top } from './commands/top';
+import { update } from './commands/update';
 import { volumeCreate } from './commands/volume-create';
 import { volumeInspect } from './commands/volume-inspect';
 import { volumeLs } from './commands/volume-ls';
@@ -167,7 +168,7 @@ export function buildProgram(w: Wiring): Command {
     process.exit(0);
   });
 
-  const containerCommands: AnySpec[] = [exec, attachCmd, restart, pause, unpause, rename, top, diff, exportCmd, cp, stats, commit];
+  const containerCommands: AnySpec[] = [exec, attachCmd, restart, pause, unpause, rename, top, diff, exportCmd, cp, stats, commit, update];
   const topLevel: AnySpec[] = [run, create, ps, images, importCmd, rmi, tag, logs, stop, kill, start, wait, rm, inspect, events, version, info, ...containerCommands];
   for (const s of topLevel) register(program, s, w);
 

@@ -82,7 +82,7 @@ export interface ContainerConfigOptions {
 export class ConfigError extends Error {}
 
 /** A flag value parser: a failure becomes docker's "invalid argument ... for ... flag: ..." (exit 125). */
-function flag<T>(parse: (v: string) => T): (v: string) => T {
+export function flag<T>(parse: (v: string) => T): (v: string) => T {
   return (v) => {
     try {
       return parse(v);
@@ -98,7 +98,7 @@ function list(check: (v: string) => string = (v) => v): (v: string, acc: string[
   return (v, acc) => [...acc, p(v)];
 }
 
-function int64(v: string): number {
+export function int64(v: string): number {
   if (!/^[-+]?\d+$/.test(v)) throw new Error(`strconv.ParseInt: parsing "${v}": invalid syntax`);
   return Number(v);
 }
@@ -410,7 +410,7 @@ function deviceMapping(device: string): { PathOnHost: string; PathInContainer: s
 }
 
 /** opts.ParseRestartPolicy. */
-function restartPolicy(policy: string): { Name: string; MaximumRetryCount: number } {
+export function restartPolicy(policy: string): { Name: string; MaximumRetryCount: number } {
   if (policy === '') return { Name: '', MaximumRetryCount: 0 };
   const i = policy.indexOf(':');
   const k = i < 0 ? policy : policy.slice(0, i);
