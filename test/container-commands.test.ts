@@ -3,20 +3,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import * as tar from 'tar-stream';
-import { api, eventually, TestDaemon } from './helpers/wharfd';
+import { api, daemonForFile, eventually } from './helpers/wharfd';
 
 // docker top, diff, export, cp, stats, update, commit and container prune, with the real
 // docker CLI against a real wharfd: what a user types and sees.
-const d = new TestDaemon();
-before(async () => {
-  await d.start();
-  d.importBusybox();
-});
-after(async () => {
-  await d.cleanup();
-});
+const d = daemonForFile();
 
 const ok = (args: string[], opts: { input?: string | Buffer } = {}) => {
   const r = d.docker(args, opts);

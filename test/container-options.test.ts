@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { eventually, TestDaemon } from './helpers/wharfd';
+import { describe, test } from 'node:test';
+import { daemonForFile, eventually } from './helpers/wharfd';
 
 // Options of docker run that must take effect in the kernel, not just be stored.
-const d = new TestDaemon();
-before(async () => {
-  await d.start();
-  d.importBusybox();
-});
-after(async () => {
-  await d.cleanup();
-});
+const d = daemonForFile();
 
 const cgroup = (ctrl: string, id: string, file: string) => readFileSync(path.join('/sys/fs/cgroup', ctrl, 'wharf', id, file), 'utf8').trim();
 

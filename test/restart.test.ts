@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { eventually, sleep, TestDaemon } from './helpers/wharfd';
+import { test } from 'node:test';
+import { daemonForFile, eventually, sleep } from './helpers/wharfd';
 
 // The "ghost" containers: the daemon dies (kill -9) or stops while containers run; they go
 // on under conmon, and the daemon picks them up from the journal when it comes back.
-const d = new TestDaemon();
-before(async () => {
-  await d.start();
-  d.importBusybox();
-});
-after(async () => {
-  await d.cleanup();
-});
+const d = daemonForFile();
 
 const stable = (x: Record<string, unknown>) => JSON.stringify(x);
 

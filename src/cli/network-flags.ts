@@ -53,3 +53,19 @@ export function isValidMac(v: string): boolean {
   const s = v.trim();
   return /^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(\1[0-9a-fA-F]{2}){4}$/.test(s) || /^[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}$/.test(s);
 }
+
+/** The endpoint settings the docker CLI sends (run --network ..., network connect): what was asked, the rest empty. */
+export function endpointSettings(o: { IPAMConfig: Record<string, unknown> | null; Links: string[] | null; Aliases: string[] | null; MacAddress: string; DriverOpts: Record<string, string> | null; GwPriority: number }) {
+  return {
+    ...o,
+    NetworkID: '',
+    EndpointID: '',
+    Gateway: '',
+    IPAddress: '',
+    IPPrefixLen: 0,
+    IPv6Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    DNSNames: null,
+  };
+}

@@ -10,7 +10,7 @@ import { parseMountFlag, splitVolumeFlags } from '../mount-flag';
 import { memSwapBytes, parseCpus, ramInBytes } from '../byte-size';
 import { readEnvFile } from '../env-file';
 import { parseGoDuration } from '../go-duration';
-import { isValidMac, validateDNSSearch, validateExtraHost, validateIPAddress, validateLink } from '../network-flags';
+import { endpointSettings, isValidMac, validateDNSSearch, validateExtraHost, validateIPAddress, validateLink } from '../network-flags';
 import { parsePortSpecs } from '../port-spec';
 import { parseUlimit, ulimitList } from '../ulimit';
 
@@ -121,8 +121,23 @@ function validateLabel(v: string): string {
   return v;
 }
 
-export function declareContainerConfig(cmd: Command): Command {
+/** The resource flags run, create and update share. */
+export function declareResourceFlags(cmd: Command): Command {
   return cmd
+    .option('--cpu-period <int>', 'Limit CPU CFS (Completely Fair Scheduler) period', flag(int64))
+    .option('--cpu-quota <int>', 'Limit CPU CFS (Completely Fair Scheduler) quota', flag(int64))
+    .option('-c, --cpu-shares <int>', 'CPU shares (relative weight)', flag(int64))
+    .option('--cpus <decimal>', 'Number of CPUs', flag(parseCpus))
+    .option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)')
+    .option('--cpuset-mems <string>', 'MEMs in which to allow execution (0-3, 0,1)')
+    .option('-m, --memory <bytes>', 'Memory limit', flag(ramInBytes))
+    .option('--memory-reservation <bytes>', 'Memory soft limit', flag(ramInBytes))
+    .option('--memory-swap <bytes>', "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", flag(memSwapBytes))
+    .option('--pids-limit <int>', 'Tune container pids limit (set -1 for unlimited)', flag(int64));
+}
+
+export function declareContainerConfig(cmd: Command): Command {
+  return declareResourceFlags(cmd)
     .helpOption('--help', 'display help for command')
     .argument('[image]', 'IMAGE')
     .argument('[command...]', 'COMMAND [ARG...]')
@@ -131,12 +146,6 @@ export function declareContainerConfig(cmd: Command): Command {
     .option('--cap-add <list>', 'Add Linux capabilities', collect, [] as string[])
     .option('--cap-drop <list>', 'Drop Linux capabilities', collect, [] as string[])
     .option('--cidfile <string>', 'Write the container ID to the file')
-    .option('--cpu-period <int>', 'Limit CPU CFS (Completely Fair Scheduler) period', flag(int64))
-    .option('--cpu-quota <int>', 'Limit CPU CFS (Completely Fair Scheduler) quota', flag(int64))
-    .option('-c, --cpu-shares <int>', 'CPU shares (relative weight)', flag(int64))
-    .option('--cpus <decimal>', 'Number of CPUs', flag(parseCpus))
-    .option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)')
-    .option('--cpuset-mems <string>', 'MEMs in which to allow execution (0-3, 0,1)')
     .option('--device <list>', 'Add a host device to the container', collect, [] as string[])
     .option('--dns <list>', 'Set custom DNS servers', list(validateIPAddress), [] as string[])
     .option('--dns-opt <list>', 'Set DNS options', collect, [] as string[])
@@ -163,16 +172,12 @@ export function declareContainerConfig(cmd: Command): Command {
     .option('--log-driver <string>', 'Logging driver for the container')
     .option('--log-opt <list>', 'Log driver options', collect, [] as string[])
     .option('--mac-address <string>', 'Container MAC address (e.g., 92:d0:c6:0a:29:33)')
-    .option('-m, --memory <bytes>', 'Memory limit', flag(ramInBytes))
-    .option('--memory-reservation <bytes>', 'Memory soft limit', flag(ramInBytes))
-    .option('--memory-swap <bytes>', "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", flag(memSwapBytes))
     .option('--mount <mount>', 'Attach a filesystem mount to the container', collect, [] as string[])
     .option('--name <string>', 'Assign a name to the container')
     .option('--network <network>', 'Connect a container to a network')
     .option('--network-alias <list>', 'Add network-scoped alias for the container', collect, [] as string[])
     .option('--no-healthcheck', 'Disable any container-specified HEALTHCHECK')
     .option('--oom-kill-disable', 'Disable OOM Killer', false)
-    .option('--pids-limit <int>', 'Tune container pids limit (set -1 for unlimited)', flag(int64))
     .option('--platform <string>', 'Set platform if server is multi-platform capable')
     .option('--privileged', 'Give extended privileges to this container', false)
     .option('-p, --publish <list>', "Publish a container's port(s) to the host", collect, [] as string[])
@@ -317,23 +322,14 @@ function endpointsConfig(o: ContainerConfigOptions): Record<string, unknown> {
   if (!userDefined && o.networkAlias.length) throw new ConfigError('network-scoped aliases are only supported for user-defined networks');
   const links = userDefined && o.link.length ? o.link : null;
   if (o.macAddress && !isValidMac(o.macAddress)) throw new ConfigError(`${o.macAddress} is not a valid mac address`);
-  const ep = {
+  const ep = endpointSettings({
     IPAMConfig: o.ip ? { IPv4Address: o.ip } : null,
     Links: links,
     Aliases: o.networkAlias.length ? o.networkAlias : null,
     MacAddress: o.macAddress,
     DriverOpts: null,
     GwPriority: 0,
-    NetworkID: '',
-    EndpointID: '',
-    Gateway: '',
-    IPAddress: '',
-    IPPrefixLen: 0,
-    IPv6Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
-    DNSNames: null,
-  };
+  });
   // One plain --network without endpoint options: docker leaves the endpoint to the daemon.
   if (o.network !== undefined && !ep.IPAMConfig && !ep.Links && !ep.Aliases && !ep.MacAddress) return {};
   return { [target]: ep };

@@ -1,4 +1,5 @@
 /** `network connect` and `network disconnect`. */
+import { endpointSettings } from '../network-flags';
 import type { Command } from 'commander';
 import type { Client } from '../../client/client';
 import { collect, UsageError, type CommandSpec, type IO } from '../command';
@@ -31,23 +32,14 @@ export function connectEndpoint(o: NetworkConnectOptions): Record<string, unknow
   if (o.ip) ipam.IPv4Address = o.ip;
   if (o.ip6) ipam.IPv6Address = o.ip6;
   if (o.linkLocalIps.length) ipam.LinkLocalIPs = o.linkLocalIps;
-  return {
+  return endpointSettings({
     IPAMConfig: Object.keys(ipam).length ? ipam : null,
     Links: o.links.length ? o.links : null,
     Aliases: o.aliases.length ? o.aliases : null,
     MacAddress: '',
     DriverOpts: driverOpts,
     GwPriority: o.gwPriority,
-    NetworkID: '',
-    EndpointID: '',
-    Gateway: '',
-    IPAddress: '',
-    IPPrefixLen: 0,
-    IPv6Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
-    DNSNames: null,
-  };
+  });
 }
 
 function twoArgs(a: unknown[], name: string): [string, string] {

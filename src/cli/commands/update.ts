@@ -1,6 +1,5 @@
-import { memSwapBytes, parseCpus, ramInBytes } from '../byte-size';
 import { forEachRef, printError, PROG, UsageError, type CommandSpec } from '../command';
-import { ConfigError, flag, int64, restartPolicy } from './container-config';
+import { ConfigError, declareResourceFlags, restartPolicy } from './container-config';
 
 export interface UpdateOptions {
   containers: string[];
@@ -13,18 +12,8 @@ export const update: CommandSpec<UpdateOptions> = {
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
   description: 'Update configuration of one or more containers',
   declare: (cmd) =>
-    cmd
+    declareResourceFlags(cmd)
       .argument('[containers...]', 'CONTAINER [CONTAINER...]')
-      .option('--cpu-period <int>', 'Limit CPU CFS (Completely Fair Scheduler) period', flag(int64))
-      .option('--cpu-quota <int>', 'Limit CPU CFS (Completely Fair Scheduler) quota', flag(int64))
-      .option('-c, --cpu-shares <int>', 'CPU shares (relative weight)', flag(int64))
-      .option('--cpus <decimal>', 'Number of CPUs', flag(parseCpus))
-      .option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)')
-      .option('--cpuset-mems <string>', 'MEMs in which to allow execution (0-3, 0,1)')
-      .option('-m, --memory <bytes>', 'Memory limit', flag(ramInBytes))
-      .option('--memory-reservation <bytes>', 'Memory soft limit', flag(ramInBytes))
-      .option('--memory-swap <bytes>', "Swap limit equal to memory plus swap: -1 to enable unlimited swap", flag(memSwapBytes))
-      .option('--pids-limit <int>', 'Tune container pids limit (set -1 for unlimited)', flag(int64))
       .option('--restart <string>', 'Restart policy to apply when a container exits'),
   options: (a, f) => {
     const containers = (a[0] as string[]) ?? [];
