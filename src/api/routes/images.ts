@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { invalidArgument, WharfError } from '../../domain/errors';
 import { getImage, type EngineContext } from '../../engine/context';
 import { importImage } from '../../engine/import-image';
+import { pruneImages } from '../../engine/prune-images';
 import { removeImage } from '../../engine/remove-image';
 import { tagImage } from '../../engine/tag-image';
 import { parseFilters } from '../wire/event';
@@ -40,6 +41,16 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
     }
   });
 
+  app.post('/images/prune', async (req) => {
+    let filters: Record<string, string[]> = {};
+    try {
+      filters = parseFilters(one((req.query as Q).filters));
+    } catch {
+      throw invalidArgument('invalid filter');
+    }
+    return pruneImages(ctx, filters);
+  });
+
   app.get('/images/json', async (req) => {
     const q = req.query as Q;
     let filters: Record<string, string[]> = {};
@@ -57,6 +68,15 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
     }
     if (filters.reference?.length) {
       list = list.filter((i) => i.tags.some((t) => filters.reference.some((r) => globMatch(r, t) || globMatch(r, t.split(':')[0]))));
+    }
+    // before / since: images created before (after) the one named.
+    if (filters.before?.length) {
+      const t = getImage(ctx.views, filters.before[0]).created;
+      list = list.filter((i) => i.created < t);
+    }
+    if (filters.since?.length) {
+      const t = getImage(ctx.views, filters.since[0]).created;
+      list = list.filter((i) => i.created > t);
     }
     if (filters.label?.length) {
       list = list.filter((i) => filters.label.every((l) => {

@@ -1,0 +1,35 @@
+import { getImage, type EngineContext } from './context';
+import { removeImage, type RemoveImageResult } from './remove-image';
+
+/**
+ * docker image prune: images no container uses, only untagged ones (dangling) unless all;
+ * label / label! filters. Children go before their parents, so a committed image and the one
+ * it sits on can both go.
+ */
+export async function pruneImages(ctx: EngineContext, filters: Record<string, string[]>): Promise<{ ImagesDeleted: RemoveImageResult | null; SpaceReclaimed: number }> {
+  const danglingOnly = !(filters.dangling ?? ['true']).some((v) => v === 'false' || v === '0');
+  const used = new Set([...ctx.views.containers.values()].map((c) => c.imageId));
+  const labelsOk = (labels: Record<string, string> | null | undefined) =>
+    (filters.label ?? []).every((l) => matchLabel(labels, l)) && !(filters['label!'] ?? []).some((l) => matchLabel(labels, l));
+  const candidates = [...ctx.views.images.images.values()]
+    .filter((i) => !used.has(i.id) && (!danglingOnly || i.tags.length === 0) && labelsOk(i.config.Labels))
+    .sort((a, b) => (a.created < b.created ? 1 : -1));
+  const deleted: RemoveImageResult = [];
+  let space = 0;
+  for (const img of candidates) {
+    if (!ctx.views.images.images.has(img.id)) continue;
+    if ([...ctx.views.images.images.values()].some((i) => i.parent === img.id)) continue; // a child still stands on it
+    const size = getImage(ctx.views, img.id).size;
+    const r = await removeImage(ctx, img.id, true).catch(() => [] as RemoveImageResult);
+    if (r.some((x) => 'Deleted' in x)) space += size;
+    deleted.push(...r);
+  }
+  return { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: space };
+}
+
+function matchLabel(labels: Record<string, string> | null | undefined, l: string): boolean {
+  const i = l.indexOf('=');
+  const k = i < 0 ? l : l.slice(0, i);
+  const got = labels?.[k];
+  return got !== undefined && (i < 0 || got === l.slice(i + 1));
+}

@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BUSYBOX_TAR, daemonForFile } from './helpers/wharfd';
+
+// docker images before/since filters and docker image prune (-a) with the real docker CLI.
+const d = daemonForFile();
+const ok = (args: string[]) => d.dockerOk(args);
+
+test('images --filter before/since; image prune removes dangling images, -a every unused one', async () => {
+  ok(['import', BUSYBOX_TAR, 'older:v1']);
+  await new Promise((r) => setTimeout(r, 1100));
+  ok(['run', '--name', 'maker', 'busybox', 'touch', '/made']);
+  const committed = ok(['commit', 'maker', 'newer:v1']).trim();
+  ok(['rm', 'maker']);
+  assert.match(ok(['images', '--filter', 'since=older:v1', '--format', '{{.Repository}}']), /^newer$/m);
+  assert.doesNotMatch(ok(['images', '--filter', 'since=older:v1', '--format', '{{.Repository}}']), /older/);
+  assert.match(ok(['images', '--filter', 'before=newer:v1', '--format', '{{.Repository}}']), /older/);
+  // A dangling image: untag the committed one by tagging its name onto another image.
+  ok(['tag', 'older:v1', 'newer:v1']);
+  assert.match(ok(['images', '-q', '--filter', 'dangling=true', '--no-trunc']), new RegExp(committed.replace('sha256:', '')));
+  const pruned = ok(['image', 'prune', '-f']);
+  assert.match(pruned, new RegExp(`deleted: ${committed}`));
+  assert.match(pruned, /Total reclaimed space: /);
+  // -a: every image no container uses (busybox stays: a container uses it).
+  ok(['create', '--name', 'keeper', 'busybox', 'true']);
+  const all = ok(['image', 'prune', '-a', '-f']);
+  assert.match(all, /untagged: older:v1/);
+  const left = ok(['images', '--format', '{{.Repository}}:{{.Tag}}']).trim().split('\n');
+  assert.deepEqual(left, ['busybox:latest']);
+  ok(['rm', 'keeper']);
+});
