@@ -302,3 +302,29 @@ describe('restart', () => {
     ok(['volume', 'rm', 'durable', 'lostdir']);
   });
 });
+
+describe('docker cp and mounts', () => {
+  test('cp reaches into volumes, binds and tmpfs mounts as the container sees them, running or stopped', () => {
+    const host = path.join(d.dir, 'cp-bind');
+    mkdirSync(host, { recursive: true });
+    const src = path.join(d.dir, 'cp-file.txt');
+    writeFileSync(src, 'into the volume\n');
+    d.dockerOk(['run', '-d', '--name', 'cpv', '--read-only', '-v', 'cpvol:/data', '-v', `${host}:/bind`, '--tmpfs', '/scratch', 'busybox', 'sleep', '1000']);
+    d.dockerOk(['cp', src, 'cpv:/data/f.txt']);
+    d.dockerOk(['cp', src, 'cpv:/bind/f.txt']);
+    d.dockerOk(['cp', src, 'cpv:/scratch/f.txt']);
+    assert.equal(d.dockerOk(['exec', 'cpv', 'cat', '/data/f.txt', '/bind/f.txt', '/scratch/f.txt']), 'into the volume\n'.repeat(3));
+    assert.equal(readFileSync(path.join(host, 'f.txt'), 'utf8'), 'into the volume\n');
+    const out = path.join(d.dir, 'cp-out.txt');
+    d.dockerOk(['cp', 'cpv:/scratch/f.txt', out]);
+    assert.equal(readFileSync(out, 'utf8'), 'into the volume\n');
+    // Stopped: the volume's and the bind's contents are still reachable.
+    d.dockerOk(['stop', '-t', '0', 'cpv']);
+    const out2 = path.join(d.dir, 'cp-out2.txt');
+    d.dockerOk(['cp', 'cpv:/data/f.txt', out2]);
+    assert.equal(readFileSync(out2, 'utf8'), 'into the volume\n');
+    d.dockerOk(['cp', src, 'cpv:/data/g.txt']);
+    d.dockerOk(['rm', 'cpv']);
+    assert.equal(d.dockerOk(['run', '--rm', '-v', 'cpvol:/data', 'busybox', 'cat', '/data/g.txt']), 'into the volume\n');
+  });
+});

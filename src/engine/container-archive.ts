@@ -1,5 +1,5 @@
 import type { Stats } from 'node:fs';
-import { promises as fsp } from 'node:fs';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -8,8 +8,10 @@ import { resolveUser } from '../runtime/user';
 import { at, lstatOf, openFileAt, PathError, realPathInRoot, resolveInRoot, type Resolution } from '../storage/scoped-fs';
 import { packTree } from '../storage/tar-pack';
 import { extractInto, ExtractError } from '../storage/tar-extract';
+import type { ContainerView } from '../domain/container';
+import { openDir } from '../storage/scoped-fs';
 import { withRootfs } from './container-rootfs';
-import type { EngineContext } from './context';
+import { getContainer, type EngineContext } from './context';
 
 /** Docker's ContainerPathStat, sent base64-encoded in X-Docker-Container-Path-Stat. */
 export interface PathStat {
@@ -85,12 +87,69 @@ async function locate(root: FileHandle, p: string, ref: string): Promise<Located
   }
 }
 
+interface PathRoot {
+  /** Where p is looked up (the container's root, or a volume or bind source). */
+  root: FileHandle;
+  /** The container's own root (for /etc/passwd). */
+  sysRoot: FileHandle;
+  container: ContainerView;
+  path: string;
+  /** p lies on a volume, bind or tmpfs mount, not on the root filesystem. */
+  onMount: boolean;
+  /** p is a mount point itself, reached at the mount's source: its name in the container. */
+  mountName?: string;
+}
+
+/** The mount a path lies under (the deepest), and the path inside it. */
+function mountOf(c: ContainerView, p: string): { source: string; type: string; dest: string; rest: string } | undefined {
+  const { abs } = containerAbsPath(p);
+  const clean = path.posix.normalize(`/${p}`).replace(/\/+$/, '') || '/';
+  const tmpfs = Object.keys((c.hostConfig.Tmpfs as Record<string, string> | null | undefined) ?? {}).map((d) => ({ Source: '', Type: 'tmpfs', Destination: d }));
+  const m = [...(c.mounts ?? []), ...tmpfs]
+    .filter((x) => clean === x.Destination || clean.startsWith(`${x.Destination}/`))
+    .sort((a, b) => b.Destination.length - a.Destination.length)[0];
+  return m && { source: m.Source, type: m.Type, dest: m.Destination, rest: abs.slice(m.Destination.length) || '/' };
+}
+
+/**
+ * Run fn with the root a path of the container is to be found under, as Docker's cp sees it:
+ * a running container through its own mount namespace (/proc/PID/root: volumes, binds and
+ * tmpfs mounts included); a stopped one through its root filesystem, or the source of the
+ * volume or bind mount the path lies under.
+ */
+async function withPathRoot<T>(ctx: EngineContext, ref: string, p: string, fn: (x: PathRoot) => Promise<T>): Promise<T> {
+  const c = getContainer(ctx.views, ref);
+  if ((c.status === 'running' || c.status === 'paused') && c.pid) {
+    // /proc/PID/root is a (magic) link: open it following the link, as a directory.
+    const root = await fsp.open(`/proc/${c.pid}/root`, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY).catch(() => undefined);
+    if (root) {
+      try {
+        return await fn({ root, sysRoot: root, container: c, path: p, onMount: mountOf(c, p) !== undefined });
+      } finally {
+        await root.close();
+      }
+    }
+  }
+  return withRootfs(ctx, ref, async ({ root, container }) => {
+    const m = mountOf(container, p);
+    // On a volume or bind: read it from the mount's source (a tmpfs is gone with the container).
+    if (!m || m.type === 'tmpfs' || !m.source) return fn({ root, sysRoot: root, container, path: p, onMount: false });
+    const mroot = await openDir(m.source);
+    try {
+      const mountName = m.rest === '/' ? path.posix.basename(m.dest) : undefined;
+      return await fn({ root: mroot, sysRoot: root, container, path: m.rest, onMount: true, mountName });
+    } finally {
+      await mroot.close();
+    }
+  });
+}
+
 /** HEAD /containers/{id}/archive: what is at a path. */
-export async function statContainerPath(ctx: EngineContext, ref: string, p: string): Promise<PathStat> {
-  return withRootfs(ctx, ref, async ({ root }) => {
+export async function statContainerPath(ctx: EngineContext, ref: string, p0: string): Promise<PathStat> {
+  return withPathRoot(ctx, ref, p0, async ({ root, path: p, mountName }) => {
     const { r, stat } = await locate(root, p, ref);
     await r.release();
-    return stat;
+    return mountName && stat.name === '/' ? { ...stat, name: mountName } : stat;
   });
 }
 
@@ -102,11 +161,13 @@ export async function statContainerPath(ctx: EngineContext, ref: string, p: stri
 export async function archiveContainerPath(
   ctx: EngineContext,
   ref: string,
-  p: string,
+  p0: string,
   send: (stat: PathStat, tar: Readable) => Promise<void>,
 ): Promise<void> {
-  await withRootfs(ctx, ref, async ({ root }) => {
-    const { r, stat } = await locate(root, p, ref);
+  await withPathRoot(ctx, ref, p0, async ({ root, path: p, mountName }) => {
+    const located = await locate(root, p, ref);
+    const r = located.r;
+    const stat = mountName && located.stat.name === '/' ? { ...located.stat, name: mountName } : located.stat;
     try {
       const tarName = stat.name === '/' ? '.' : stat.name;
       const { stream, done } = packTree({ dir: r.dir, name: r.name, tarName });
@@ -126,8 +187,8 @@ export interface ExtractRequest {
 }
 
 /** PUT /containers/{id}/archive: extract a tar into a directory of the container. */
-export async function extractToContainer(ctx: EngineContext, ref: string, p: string, body: Readable, o: ExtractRequest): Promise<void> {
-  await withRootfs(ctx, ref, async ({ root, container }) => {
+export async function extractToContainer(ctx: EngineContext, ref: string, p0: string, body: Readable, o: ExtractRequest): Promise<void> {
+  await withPathRoot(ctx, ref, p0, async ({ root, sysRoot, container, path: p, onMount }) => {
     const { abs } = containerAbsPath(p);
     let r: Resolution;
     try {
@@ -146,11 +207,11 @@ export async function extractToContainer(ctx: EngineContext, ref: string, p: str
     } finally {
       await r.release();
     }
-    if (container.hostConfig.ReadonlyRootfs) throw invalidArgument('container rootfs is marked read-only');
+    if (container.hostConfig.ReadonlyRootfs && !onMount) throw invalidArgument('container rootfs is marked read-only');
     // Docker: everything belongs to root, or with copyUIDGID to the container's user.
     let chown = { uid: 0, gid: 0 };
     if (o.copyUIDGID && container.config.User) {
-      const [passwd, group] = await Promise.all(['/etc/passwd', '/etc/group'].map((f) => readSmallFile(root, f)));
+      const [passwd, group] = await Promise.all(['/etc/passwd', '/etc/group'].map((f) => readSmallFile(sysRoot, f)));
       try {
         const u = resolveUser(container.config.User, passwd, group);
         chown = { uid: u.uid, gid: u.gid };
