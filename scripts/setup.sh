@@ -14,6 +14,8 @@ command -v nft >/dev/null || need+=(nftables)
 command -v iptables >/dev/null || need+=(iptables)
 # The network tests fetch from published ports with curl.
 command -v curl >/dev/null || need+=(curl)
+# docker save/load are checked against skopeo (docker-archive:, oci-archive:).
+command -v skopeo >/dev/null || need+=(skopeo)
 command -v tmux >/dev/null || need+=(tmux)
 # --init: a static init (tini) mounted as /sbin/docker-init.
 [ -x /usr/bin/tini-static ] || need+=(tini)

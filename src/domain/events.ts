@@ -212,6 +212,23 @@ export interface ImageCommitted {
     container: string; // the container id
   };
 }
+/** An image came from an archive (docker load): its config and layers as the archive had them. */
+export interface ImageLoaded {
+  type: 'image.loaded';
+  data: {
+    id: string; // sha256:<config digest>
+    created: string;
+    layers: string[]; // diff ids, bottom first
+    layerSizes: number[];
+    size: number;
+    config: ImageConfig;
+    comment: string;
+    history: { created: string; created_by?: string; comment?: string; empty_layer?: boolean }[];
+    author: string;
+  };
+}
+/** An image was written to an archive (docker save). */
+export interface ImageSaved { type: 'image.saved'; data: { id: string } }
 export interface ImageTagged { type: 'image.tagged'; data: { id: string; ref: string } }
 export interface ImageUntagged { type: 'image.untagged'; data: { id: string; ref: string } }
 export interface ImageDeleted { type: 'image.deleted'; data: { id: string } }
@@ -260,6 +277,8 @@ export type WharfEvent =
   | ExecDied
   | ImageImported
   | ImageCommitted
+  | ImageLoaded
+  | ImageSaved
   | ImageTagged
   | ImageUntagged
   | ImageDeleted
@@ -311,6 +330,8 @@ export const EVENT_VERSION: Record<EventType, number> = {
   'image.tagged': 1,
   'image.untagged': 1,
   'image.deleted': 1,
+  'image.loaded': 1,
+  'image.saved': 1,
   'volume.created': 1,
   'volume.remove-requested': 1,
   'volume.removed': 1,

@@ -36,6 +36,11 @@ export function evolveImages(s: ImageState, e: WharfEvent, time: string): void {
       s.images.set(e.data.id, { ...rest, tags: prev?.tags ?? [], lastTagTime: prev?.lastTagTime ?? '' });
       return;
     }
+    case 'image.loaded': {
+      const prev = s.images.get(e.data.id);
+      s.images.set(e.data.id, { ...e.data, tags: prev?.tags ?? [], lastTagTime: prev?.lastTagTime ?? '' });
+      return;
+    }
     case 'image.tagged': {
       const old = s.tags.get(e.data.ref);
       if (old && old !== e.data.id) {

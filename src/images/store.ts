@@ -31,6 +31,11 @@ export class ImageStore {
     return path.join(this.root, 'tmp');
   }
 
+  /** A fresh path under the store's temp dir (swept at boot). */
+  tempPath(prefix = 'tmp'): string {
+    return path.join(this.tmpDir, `${prefix}-${randomBytes(8).toString('hex')}`);
+  }
+
   blobPath(digest: string): string {
     return path.join(this.blobsDir, digest.replace(/^sha256:/, ''));
   }

@@ -1,9 +1,12 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { invalidArgument, WharfError } from '../../domain/errors';
 import { getImage, type EngineContext } from '../../engine/context';
 import { importImage } from '../../engine/import-image';
 import { pruneImages } from '../../engine/prune-images';
 import { removeImage } from '../../engine/remove-image';
+import { loadImages } from '../../engine/load-images';
+import { saveImages } from '../../engine/save-images';
+import { pipeline } from 'node:stream/promises';
 import { tagImage } from '../../engine/tag-image';
 import { parseFilters } from '../wire/event';
 import { toImageInspect, toImageSummary } from '../wire/image';
@@ -88,9 +91,33 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
     return list.map((i) => toImageSummary(i, counts.get(i.id) ?? 0));
   });
 
+  // docker save: one archive of the images named (names repeated in the query).
+  const sendSaved = async (reply: FastifyReply, names: string[]) => {
+    if (!names.length) throw invalidArgument('no images given');
+    const tar = await saveImages(ctx, names);
+    reply.hijack();
+    reply.raw.writeHead(200, { 'Content-Type': 'application/x-tar' });
+    await pipeline(tar, reply.raw).catch(() => reply.raw.destroy());
+  };
+  app.get('/images/get', async (req, reply) => {
+    const n = (req.query as Record<string, string | string[] | undefined>).names;
+    await sendSaved(reply, n === undefined ? [] : Array.isArray(n) ? n : [n]);
+  });
+
+  // docker load: the archive is the body; the answer a JSON stream (or one line with quiet).
+  app.post('/images/load', async (req, reply) => {
+    const lines = await loadImages(ctx, req.raw);
+    reply.header('Content-Type', 'application/json');
+    return lines.map((l) => `${JSON.stringify({ stream: `${l}\n` })}\n`).join('');
+  });
+
   // Image names may contain slashes (localhost:5000/team/app), so these routes take the rest of the path.
-  app.get('/images/*', async (req) => {
+  app.get('/images/*', async (req, reply) => {
     const rest = (req.params as { '*': string })['*'];
+    if (rest.endsWith('/get')) {
+      await sendSaved(reply, [decodeURIComponent(rest.slice(0, -4))]);
+      return;
+    }
     if (rest.endsWith('/json')) {
       const img = getImage(ctx.views, decodeURIComponent(rest.slice(0, -5)));
       return toImageInspect(img, ctx.images.lowerDirs(img.layers));

@@ -44,6 +44,8 @@ const ACTIONS: Partial<Record<Envelope['type'], string>> = {
   'image.tagged': 'tag',
   'image.untagged': 'untag',
   'image.deleted': 'delete',
+  'image.loaded': 'load',
+  'image.saved': 'save',
   'volume.created': 'create',
   'volume.removed': 'destroy',
   'volume.mounted': 'mount',

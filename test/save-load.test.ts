@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { daemonForFile } from './helpers/wharfd';
+
+// docker save and docker load with the real docker CLI, checked against skopeo, which reads
+// and writes the same archive formats as Docker (docker-archive:, oci-archive:).
+const d = daemonForFile();
+const ok = (args: string[]) => d.dockerOk(args);
+/** The events up to now: --until is in whole seconds, so the next one. */
+const until = () => String(Math.ceil(Date.now() / 1000) + 1);
+const skopeo = (args: string[]) => {
+  const r = spawnSync('skopeo', args, { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, `skopeo ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+};
+
+test('save writes an archive skopeo reads; load reads docker-archive and oci-archive; the images run', () => {
+  ok(['run', '--name', 'saver', 'busybox', 'sh', '-c', 'echo saved > /saved.txt']);
+  const id = ok(['commit', 'saver', 'saved/img:v1']).trim();
+  ok(['rm', 'saver']);
+  const archive = path.join(d.dir, 'saved.tar');
+  ok(['save', '-o', archive, 'saved/img:v1']);
+  const names = spawnSync('tar', ['-tf', archive], { encoding: 'utf8' }).stdout.split('\n');
+  for (const n of ['manifest.json', 'index.json', 'oci-layout', 'repositories', `blobs/sha256/${id.slice(7)}`]) assert.ok(names.includes(n), n);
+  const manifest = JSON.parse(spawnSync('tar', ['-xOf', archive, 'manifest.json'], { encoding: 'utf8' }).stdout);
+  assert.deepEqual(manifest[0].RepoTags, ['saved/img:v1']);
+  const info = JSON.parse(skopeo(['inspect', `docker-archive:${archive}`]));
+  assert.equal(info.Layers.length, 2);
+  assert.equal(JSON.parse(skopeo(['inspect', `oci-archive:${archive}`])).Layers.length, 2);
+  const ev = ok(['events', '--since', '1m', '--until', until(), '--filter', 'event=save', '--format', '{{.Action}} {{.Actor.ID}}']);
+  assert.match(ev, new RegExp(`save ${id}`));
+
+  // Load it back after removing it: same id, same tag, it runs.
+  ok(['rmi', 'saved/img:v1']);
+  assert.equal(ok(['load', '-i', archive]), 'Loaded image: saved/img:v1\n');
+  assert.equal(ok(['image', 'inspect', '-f', '{{.Id}}', 'saved/img:v1']).trim(), id);
+  assert.equal(ok(['run', '--rm', 'saved/img:v1', 'cat', '/saved.txt']), 'saved\n');
+
+  // What skopeo writes: a docker-archive with another name, and an OCI archive (from stdin).
+  const sk = path.join(d.dir, 'skopeo-docker.tar');
+  const oci = path.join(d.dir, 'skopeo-oci.tar');
+  skopeo(['copy', '-q', `docker-archive:${archive}`, `docker-archive:${sk}:other/name:v2`]);
+  skopeo(['copy', '-q', `docker-archive:${archive}`, `oci-archive:${oci}:v3`]);
+  assert.equal(ok(['load', '-i', sk]), 'Loaded image: other/name:v2\n');
+  assert.equal(ok(['run', '--rm', 'other/name:v2', 'cat', '/saved.txt']), 'saved\n');
+  const fromOci = d.docker(['load'], { input: readFileSync(oci) });
+  assert.equal(fromOci.code, 0, fromOci.stderr);
+  const loadedId = /^Loaded image ID: (sha256:[0-9a-f]{64})$/m.exec(fromOci.stdout)?.[1];
+  assert.ok(loadedId, fromOci.stdout);
+  assert.equal(ok(['run', '--rm', loadedId, 'cat', '/saved.txt']), 'saved\n');
+  const evs = ok(['events', '--since', '1m', '--until', until(), '--filter', 'type=image', '--format', '{{.Action}}']);
+  assert.match(evs, /^load$/m, evs);
+});
+
+test('a damaged archive is refused and leaves no image behind', () => {
+  const before = ok(['images', '-q']).trim().split('\n').length;
+  const bad = d.docker(['load'], { input: Buffer.from('not a tar at all') });
+  assert.notEqual(bad.code, 0);
+  assert.equal(ok(['images', '-q']).trim().split('\n').length, before);
+});
