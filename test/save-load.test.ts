@@ -61,3 +61,14 @@ test('a damaged archive is refused and leaves no image behind', () => {
   assert.notEqual(bad.code, 0);
   assert.equal(ok(['images', '-q']).trim().split('\n').length, before);
 });
+
+test('wharf save and wharf load do the same', () => {
+  const archive = path.join(d.dir, 'wharf-saved.tar');
+  const w = d.wharf(['save', '-o', archive, 'busybox']);
+  assert.equal(w.code, 0, w.stderr);
+  assert.equal(JSON.parse(skopeo(['inspect', `docker-archive:${archive}`])).Layers.length, 1);
+  assert.equal(d.wharf(['load', '-i', archive]).stdout, 'Loaded image: busybox:latest\n');
+  const bad = d.wharf(['save', 'nosuchimage']);
+  assert.equal(bad.code, 1);
+  assert.equal(bad.stderr, d.docker(['save', 'nosuchimage']).stderr);
+});

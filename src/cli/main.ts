@@ -32,6 +32,7 @@ import { diff } from './commands/diff';
 import { exec } from './commands/exec';
 import { exportCmd } from './commands/export';
 import { rename } from './commands/rename';
+import { load, save } from './commands/save-load';
 import { stats } from './commands/stats';
 import { top } from './commands/top';
 import { update } from './commands/update';
@@ -169,7 +170,7 @@ export function buildProgram(w: Wiring): Command {
   });
 
   const containerCommands: AnySpec[] = [exec, attachCmd, restart, pause, unpause, rename, top, diff, exportCmd, cp, stats, commit, update];
-  const topLevel: AnySpec[] = [run, create, ps, images, importCmd, rmi, tag, logs, stop, kill, start, wait, rm, inspect, events, version, info, ...containerCommands];
+  const topLevel: AnySpec[] = [run, create, ps, images, importCmd, rmi, tag, logs, stop, kill, start, wait, rm, inspect, events, version, info, save, load, ...containerCommands];
   for (const s of topLevel) register(program, s, w);
 
   const container = program
@@ -217,6 +218,8 @@ export function buildProgram(w: Wiring): Command {
     ['rm', rmi, ['remove']],
     ['tag', tag],
     ['import', importCmd],
+    ['save', save],
+    ['load', load],
   ] as [string, AnySpec, string[]?][]) {
     register(image, s, w, n, `${PROG} image`, al ?? []);
   }

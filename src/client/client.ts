@@ -564,6 +564,16 @@ export class Client {
     return this.json('POST', '/containers/prune', { query: { filters: Object.keys(filters).length ? JSON.stringify(filters) : undefined } });
   }
 
+  // ---- save / load ----
+
+  imageSave(names: string[]): Promise<IncomingMessage> {
+    return this.stream('GET', '/images/get', { query: { names } });
+  }
+
+  imageLoad(tar: Readable, quiet: boolean): Promise<IncomingMessage> {
+    return this.stream('POST', '/images/load', { query: { quiet: quiet ? '1' : '0' }, body: tar, contentType: 'application/x-tar' });
+  }
+
   // ---- exec ----
 
   execCreate(ref: string, body: Record<string, unknown>): Promise<{ Id: string }> {
