@@ -238,7 +238,7 @@ describe('wharf -d', () => {
   test('wharf -d runs a daemon that wharf -H talks to', async () => {
     const other = new TestDaemon();
     try {
-      const proc = spawn(path.join(ROOT, 'bin', 'wharf'), ['-d', '-H', other.host, '--data-root', other.dataRoot, '--exec-root', other.execRoot, '--pidfile', path.join(other.dir, 'wharfd.pid')], {
+      const proc = spawn(path.join(ROOT, 'bin', 'wharf'), ['-d', '-H', other.host, '--data-root', other.dataRoot, '--exec-root', other.execRoot, '--pidfile', path.join(other.dir, 'wharfd.pid'), '--bridge', 'none'], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       other.proc = proc;
