@@ -1,5 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { EngineContext } from '../../engine/context';
+import { diskUsage } from '../../engine/disk-usage';
+import { toSummary } from '../wire/container';
+import { toImageSummary } from '../wire/image';
+import { toVolume } from '../wire/volume';
 import type { SystemInfo } from '../system-info';
 
 export function systemRoutes(app: FastifyInstance, ctx: EngineContext, info: SystemInfo): void {
@@ -36,6 +40,18 @@ export function systemRoutes(app: FastifyInstance, ctx: EngineContext, info: Sys
       Arch: 'amd64',
       KernelVersion: info.kernelVersion,
       BuildTime: '',
+    };
+  });
+
+  app.get('/system/df', async () => {
+    const du = await diskUsage(ctx);
+    const sizes = new Map(du.containers.map((c) => [c.id, c.size]));
+    return {
+      LayersSize: du.layersSize,
+      Images: [...ctx.views.images.images.values()].map((i) => ({ ...toImageSummary(i, du.imageUsers.get(i.id) ?? 0), SharedSize: du.sharedSize.get(i.id) ?? 0, VirtualSize: i.size })),
+      Containers: [...ctx.views.containers.values()].map((c) => toSummary(c, sizes.get(c.id))),
+      Volumes: du.volumes.map((v) => ({ ...toVolume(ctx.views.volumes.get(v.name)!, ctx.volumes.dataDir(v.name)), UsageData: { Size: v.size, RefCount: v.refCount } })),
+      BuildCache: [],
     };
   });
 
