@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { BUSYBOX_TAR, daemonForFile } from './helpers/wharfd';
+import { api, BUSYBOX_TAR, daemonForFile } from './helpers/wharfd';
 
 // docker images before/since filters and docker image prune (-a) with the real docker CLI.
 const d = daemonForFile();
@@ -28,4 +29,13 @@ test('images --filter before/since; image prune removes dangling images, -a ever
   const left = ok(['images', '--format', '{{.Repository}}:{{.Tag}}']).trim().split('\n');
   assert.deepEqual(left, ['busybox:latest']);
   ok(['rm', 'keeper']);
+});
+
+test('concurrent imports of the same layer all succeed (one unpack wins, the others reuse it)', async () => {
+  const body = readFileSync(BUSYBOX_TAR);
+  const results = await Promise.all(
+    Array.from({ length: 6 }, (_, i) => api(d.sock, 'POST', `/images/create?fromSrc=-&repo=same&tag=t${i}&changes=${encodeURIComponent(`LABEL n=${i}`)}`, body, { 'Content-Type': 'application/x-tar' })),
+  );
+  for (const r of results) assert.doesNotMatch(r.body, /error/, r.body);
+  assert.equal(ok(['images', '--filter', 'reference=same', '-q']).trim().split('\n').length, 6);
 });

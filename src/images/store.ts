@@ -104,7 +104,11 @@ export class ImageStore {
       // Deletions recorded as ".wh." files (layers of committed images) become overlay whiteouts.
       await tarWhiteoutsToOverlay(tmp);
       await fsp.mkdir(path.dirname(dest), { recursive: true });
-      await fsp.rename(tmp, dest);
+      await fsp.rename(tmp, dest).catch(async (e: NodeJS.ErrnoException) => {
+        // Unpacked meanwhile by a concurrent ingest of the same layer: theirs stands.
+        if ((e.code === 'ENOTEMPTY' || e.code === 'EEXIST') && (await this.layerExists(chainId))) await fsp.rm(tmp, { recursive: true, force: true });
+        else throw e;
+      });
     } catch (e) {
       await fsp.rm(tmp, { recursive: true, force: true });
       throw new Error(`failed to unpack layer: ${(e as Error).message}`);

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+'use strict';
+// Images: save and load of an image of about SIZE_MB (200) MiB (random data committed from a
+// container, so nothing compresses it away), timed with the real docker CLI; then `docker
+// images` with IMAGES (1,000) images, made by importing a tiny tar with a different label
+// each time (distinct image ids sharing one layer), 4 at a time through the API.
+const fs = require('node:fs');
+const path = require('node:path');
+const { api, docker, median, timeIt } = require('./lib');
+
+const SIZE_MB = Number(process.env.SIZE_MB || 200);
+const IMAGES = Number(process.env.IMAGES || 1000);
+const RUNS = Number(process.env.IMAGES_RUNS || 10);
+
+async function images(engine) {
+  const rows = [];
+  docker(engine.sock, ['run', '--name', 'big', '--network', 'none', 'busybox', 'sh', '-c', `head -c ${SIZE_MB}m /dev/urandom > /big`], { timeout: 300000 });
+  docker(engine.sock, ['commit', 'big', 'big:v1']);
+  docker(engine.sock, ['rm', 'big']);
+  const archive = path.join(engine.dir, 'big.tar');
+  rows.push({ key: 'save', label: `\`docker save -o\` of a ${SIZE_MB} MiB image`, value: timeIt(() => docker(engine.sock, ['save', '-o', archive, 'big:v1'], { timeout: 300000 })), unit: 's' });
+  docker(engine.sock, ['rmi', 'big:v1']);
+  rows.push({ key: 'load', label: `\`docker load -i\` of it back`, value: timeIt(() => docker(engine.sock, ['load', '-i', archive], { timeout: 300000 })), unit: 's' });
+  docker(engine.sock, ['rmi', 'big:v1']);
+  fs.rmSync(archive, { force: true });
+
+  // A tiny rootfs tar: one file.
+  const tiny = path.join(engine.dir, 'tiny.tar');
+  require('node:child_process').spawnSync('tar', ['-cf', tiny, '-C', path.join(__dirname), 'run-images.js']);
+  const body = fs.readFileSync(tiny);
+  let next = 0;
+  async function worker() {
+    while (next < IMAGES) {
+      const i = next++;
+      const q = `fromSrc=-&repo=many&tag=t${i}&changes=${encodeURIComponent(`LABEL n=${i}`)}`;
+      const r = await api(engine.sock, 'POST', `/images/create?${q}`, body, { 'Content-Type': 'application/x-tar' });
+      if (r.status !== 200 || /"error"/.test(r.body)) throw new Error(`import: ${r.status} ${r.body}`);
+    }
+  }
+  await Promise.all(Array.from({ length: 4 }, worker));
+  const count = docker(engine.sock, ['images', '-q', '--no-trunc']).stdout.trim().split('\n').length;
+  if (count < IMAGES) throw new Error(`${engine.name}: ${count} images, expected ${IMAGES}`);
+  docker(engine.sock, ['images']); // warm-up
+  const ts = [];
+  for (let i = 0; i < RUNS; i++) ts.push(timeIt(() => docker(engine.sock, ['images'])));
+  rows.push({ key: 'images', label: `\`docker images\` with ${IMAGES} images, median of ${RUNS}`, value: median(ts) * 1000, unit: 'ms', digits: 0 });
+  return rows;
+}
+
+module.exports = { images };
+if (require.main === module) require('./lib').main([images]);
