@@ -8,5 +8,6 @@ const { latency } = require('./run-latency');
 const { fleet } = require('./run-fleet');
 const { psMany } = require('./run-ps');
 const { publishedPort } = require('./run-port');
+const { images } = require('./run-images');
 
-main([latency, publishedPort, fleet, psMany]);
+main([latency, publishedPort, fleet, psMany, images]);
