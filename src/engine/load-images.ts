@@ -135,7 +135,10 @@ async function loadOne(ctx: EngineContext, a: ArchivedImage): Promise<string[]> 
   const sizes: number[] = [];
   let chain: string | undefined;
   for (const [i, file] of a.layers.entries()) {
-    const layer = await ctx.images.ingestLayer(createReadStream(file), chain);
+    // The file is moved into the store when it can be: a layer listed twice is read from its blob.
+    const layer = (await fsp.access(file).then(() => true, () => false))
+      ? await ctx.images.ingestLayerFile(file, chain)
+      : await ctx.images.ingestLayer(createReadStream(ctx.images.blobPath(diffIds[i])), chain);
     if (layer.diffId !== diffIds[i]) throw invalidArgument(`invalid diffID for layer ${i}: expected "${diffIds[i]}", got "${layer.diffId}"`);
     chain = layer.chainId;
     sizes.push(layer.size);

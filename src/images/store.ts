@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, promises as fsp } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -90,6 +90,35 @@ export class ImageStore {
     } finally {
       await fsp.rm(tmp, { force: true });
     }
+  }
+
+  /**
+   * Ingest a layer tar that is already a file of this store's temp dir (docker load): an
+   * uncompressed one is hashed in place and renamed into the blob store (no second copy);
+   * a compressed one goes through ingestLayer.
+   */
+  async ingestLayerFile(file: string, parentChain?: string): Promise<{ diffId: string; chainId: string; size: number }> {
+    const fh = await fsp.open(file, 'r');
+    const head = Buffer.alloc(2);
+    try {
+      await fh.read(head, 0, 2, 0);
+    } finally {
+      await fh.close();
+    }
+    if (head[0] === 0x1f && head[1] === 0x8b) return this.ingestLayer(createReadStream(file), parentChain);
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of createReadStream(file)) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+    if (size === 0) throw new Error('empty archive');
+    const diffId = `sha256:${hash.digest('hex')}`;
+    if (await this.hasBlob(diffId)) await fsp.rm(file, { force: true });
+    else await fsp.rename(file, this.blobPath(diffId));
+    const chainId = parentChain ? chainOf(parentChain, diffId) : diffId;
+    await this.unpackLayer(diffId, chainId);
+    return { diffId, chainId, size };
   }
 
   /** Unpack a layer blob into its chain-id directory, once; a temp dir renamed into place. */
