@@ -15,6 +15,12 @@ export interface DaemonConfig {
   ip: string;
   /** --icc: containers on the default bridge may talk to each other. */
   icc: boolean;
+  /** --insecure-registry: registries that may be plain HTTP (localhost always may). */
+  insecureRegistries: string[];
+  maxConcurrentDownloads: number;
+  maxConcurrentUploads: number;
+  /** --registry-timeout: seconds without a byte from a registry before a request fails. */
+  registryTimeout: number;
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -29,6 +35,10 @@ export const DEFAULTS: DaemonConfig = {
   mtu: 1500,
   ip: '0.0.0.0',
   icc: true,
+  insecureRegistries: [],
+  maxConcurrentDownloads: 3,
+  maxConcurrentUploads: 5,
+  registryTimeout: 30,
 };
 
 /** unix:///path.sock, /path.sock, or fd:// (not supported) → a socket path. */

@@ -90,6 +90,12 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
     restarts: new RestartTimers(),
     netDefaults: { mtu: cfg.mtu, defaultHostIp: cfg.ip === '0.0.0.0' ? '' : cfg.ip },
     bootTime: nowRfc3339(),
+    registry: {
+      insecureRegistries: cfg.insecureRegistries,
+      timeoutMs: cfg.registryTimeout * 1000,
+      maxConcurrentDownloads: cfg.maxConcurrentDownloads,
+      maxConcurrentUploads: cfg.maxConcurrentUploads,
+    },
   };
 
   if (cfg.bridge !== 'none') {

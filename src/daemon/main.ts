@@ -16,10 +16,20 @@ export function daemonCommand(cmd: Command): Command {
     .option('--bip <cidr>', "network bridge's IP and prefix", DEFAULTS.bip)
     .option('--mtu <bytes>', 'set the containers network MTU', (v: string) => Number(v), DEFAULTS.mtu)
     .option('--ip <address>', 'default IP when binding container ports', DEFAULTS.ip)
-    .option('--icc [bool]', 'enable inter-container communication on the default bridge', (v: string) => v !== 'false', DEFAULTS.icc);
+    .option('--icc [bool]', 'enable inter-container communication on the default bridge', (v: string) => v !== 'false', DEFAULTS.icc)
+    .option('--insecure-registry <host>', 'enable insecure registry communication (plain HTTP or unchecked TLS)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--max-concurrent-downloads <n>', 'set the max concurrent downloads', positiveInt, DEFAULTS.maxConcurrentDownloads)
+    .option('--max-concurrent-uploads <n>', 'set the max concurrent uploads', positiveInt, DEFAULTS.maxConcurrentUploads)
+    .option('--registry-timeout <seconds>', 'fail a registry request after this many seconds without data', positiveInt, DEFAULTS.registryTimeout);
 }
 
-export async function runDaemon(opts: { host: string[]; dataRoot: string; execRoot: string; pidfile: string; debug: boolean; logLevel: string; bridge: string; bip: string; mtu: number; ip: string; icc: boolean | string }): Promise<void> {
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`invalid value ${v}: a positive integer is needed`);
+  return n;
+}
+
+export async function runDaemon(opts: { host: string[]; dataRoot: string; execRoot: string; pidfile: string; debug: boolean; logLevel: string; bridge: string; bip: string; mtu: number; ip: string; icc: boolean | string; insecureRegistry: string[]; maxConcurrentDownloads: number; maxConcurrentUploads: number; registryTimeout: number }): Promise<void> {
   const cfg: DaemonConfig = {
     hosts: opts.host.length ? opts.host : DEFAULTS.hosts,
     dataRoot: opts.dataRoot,
@@ -32,6 +42,10 @@ export async function runDaemon(opts: { host: string[]; dataRoot: string; execRo
     mtu: opts.mtu,
     ip: opts.ip,
     icc: opts.icc !== false && opts.icc !== 'false',
+    insecureRegistries: opts.insecureRegistry ?? [],
+    maxConcurrentDownloads: opts.maxConcurrentDownloads ?? DEFAULTS.maxConcurrentDownloads,
+    maxConcurrentUploads: opts.maxConcurrentUploads ?? DEFAULTS.maxConcurrentUploads,
+    registryTimeout: opts.registryTimeout ?? DEFAULTS.registryTimeout,
   };
   const log = makeLogger(cfg.logLevel);
   let daemon;

@@ -227,6 +227,35 @@ export interface ImageLoaded {
     author: string;
   };
 }
+/** A registry layer is in the store: its compressed blob (digest) was fetched and verified, its tar (id = diff id) checked and unpacked under chainId. Kept so an interrupted pull resumes. */
+export interface LayerPulled {
+  type: 'layer.pulled';
+  data: { id: string; chainId: string; digest: string; size: number; repository: string };
+}
+/** An image came from a registry: its config (id = its digest) with every layer present; repoDigest names the manifest. */
+export interface ImagePulled {
+  type: 'image.pulled';
+  data: {
+    id: string;
+    created: string;
+    layers: string[];
+    layerSizes: number[];
+    size: number;
+    config: ImageConfig;
+    comment: string;
+    history: { created: string; created_by?: string; comment?: string; empty_layer?: boolean }[];
+    author: string;
+    /** What was pulled, as docker names it: "localhost:5000/app:1.0" or "...@sha256:...". */
+    ref: string;
+    /** "localhost:5000/app@sha256:<manifest digest>". */
+    repoDigest: string;
+  };
+}
+/** An image's manifest was put in a registry; layers name each layer's compressed blob there. */
+export interface ImagePushed {
+  type: 'image.pushed';
+  data: { id: string; ref: string; repoDigest: string; size: number; layers: { diffId: string; digest: string; size: number }[] };
+}
 /** An image was written to an archive (docker save). */
 export interface ImageSaved { type: 'image.saved'; data: { id: string } }
 export interface ImageTagged { type: 'image.tagged'; data: { id: string; ref: string } }
@@ -279,6 +308,9 @@ export type WharfEvent =
   | ImageCommitted
   | ImageLoaded
   | ImageSaved
+  | ImagePulled
+  | ImagePushed
+  | LayerPulled
   | ImageTagged
   | ImageUntagged
   | ImageDeleted
@@ -290,7 +322,7 @@ export type WharfEvent =
 
 export type EventType = WharfEvent['type'];
 
-/** The stream an event belongs to: "container:<id>", "exec:<id>", "image:<id>", "network:<id>" or "volume:<name>". */
+/** The stream an event belongs to: "container:<id>", "exec:<id>", "image:<id>", "layer:<diff id>", "network:<id>" or "volume:<name>". */
 export function streamOf(e: WharfEvent): string {
   return `${e.type.split('.')[0]}:${e.data.id}`;
 }
@@ -332,6 +364,9 @@ export const EVENT_VERSION: Record<EventType, number> = {
   'image.deleted': 1,
   'image.loaded': 1,
   'image.saved': 1,
+  'image.pulled': 1,
+  'image.pushed': 1,
+  'layer.pulled': 1,
   'volume.created': 1,
   'volume.remove-requested': 1,
   'volume.removed': 1,

@@ -14,6 +14,8 @@ export interface ImageView {
   layerSizes?: number[];
   parent?: string;
   author?: string;
+  /** Manifests in registries that name this image: "localhost:5000/app@sha256:...". */
+  repoDigests?: string[];
 }
 
 /** The image side of the state: images by id and the tag → id map. */
@@ -41,6 +43,20 @@ export function evolveImages(s: ImageState, e: WharfEvent, time: string): void {
       s.images.set(e.data.id, { ...e.data, tags: prev?.tags ?? [], lastTagTime: prev?.lastTagTime ?? '' });
       return;
     }
+    case 'image.pulled': {
+      const prev = s.images.get(e.data.id);
+      const { ref: _ref, repoDigest, ...rest } = e.data;
+      s.images.set(e.data.id, {
+        ...(prev ?? { ...rest, tags: [], lastTagTime: '' }),
+        repoDigests: withDigest(prev?.repoDigests, repoDigest),
+      });
+      return;
+    }
+    case 'image.pushed': {
+      const img = s.images.get(e.data.id);
+      if (img) img.repoDigests = withDigest(img.repoDigests, e.data.repoDigest);
+      return;
+    }
     case 'image.tagged': {
       const old = s.tags.get(e.data.ref);
       if (old && old !== e.data.id) {
@@ -65,5 +81,50 @@ export function evolveImages(s: ImageState, e: WharfEvent, time: string): void {
       return;
     default:
       return;
+  }
+}
+
+/** Add a repo digest, replacing an older one of the same repository (as Docker keeps one per repository). */
+function withDigest(list: string[] | undefined, repoDigest: string): string[] {
+  const repo = repoDigest.split('@')[0];
+  return [...(list ?? []).filter((d) => d.split('@')[0] !== repo), repoDigest];
+}
+
+/** Where a layer's compressed form is known to live: from pulls and pushes. */
+export interface LayerSource {
+  digest: string;
+  size: number;
+  /** Repositories ("localhost:5000/app") known to hold the blob. */
+  repos: string[];
+}
+
+/** Registry layers: compressed digest → diff id, diff id → its compressed blobs, and the chains pulls left. */
+export interface LayerState {
+  byDigest: Map<string, { diffId: string; chainId: string; size: number }>;
+  sources: Map<string, LayerSource[]>;
+  /** Chain ids unpacked by pulls (kept at boot even before an image names them). */
+  pulledChains: Set<string>;
+}
+
+export function emptyLayerState(): LayerState {
+  return { byDigest: new Map(), sources: new Map(), pulledChains: new Set() };
+}
+
+export function evolveLayers(s: LayerState, e: WharfEvent): void {
+  const note = (diffId: string, digest: string, size: number, repo: string) => {
+    const list = s.sources.get(diffId) ?? [];
+    const known = list.find((l) => l.digest === digest);
+    if (known) {
+      if (!known.repos.includes(repo)) known.repos.push(repo);
+    } else list.push({ digest, size, repos: [repo] });
+    s.sources.set(diffId, list);
+  };
+  if (e.type === 'layer.pulled') {
+    s.byDigest.set(e.data.digest, { diffId: e.data.id, chainId: e.data.chainId, size: e.data.size });
+    s.pulledChains.add(e.data.chainId);
+    note(e.data.id, e.data.digest, e.data.size, e.data.repository);
+  } else if (e.type === 'image.pushed') {
+    const repo = e.data.repoDigest.split('@')[0];
+    for (const l of e.data.layers) note(l.diffId, l.digest, l.size, repo);
   }
 }

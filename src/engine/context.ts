@@ -9,6 +9,7 @@ import type { ImageStore } from '../images/store';
 import type { HostLimits } from '../runtime/host-options';
 import type { Journal } from '../journal/journal';
 import type { Views } from '../projections/views';
+import type { RegistryOptions } from '../registry/client';
 import type { RuncConmonRuntime } from '../runtime/runc-conmon';
 import type { OverlayStorage } from '../storage/overlay';
 import type { LocalVolumes } from '../volumes/local-volumes';
@@ -41,6 +42,8 @@ export interface EngineContext {
   dns?: EmbeddedDns;
   /** Containers waiting out their restart policy's back-off. */
   restarts: RestartTimers;
+  /** How registries are reached: insecure ones, time-out, concurrency. */
+  registry: RegistryOptions;
 }
 
 /** Append events about one container, with its name and image as the actor's attributes. */
@@ -78,8 +81,15 @@ export function findImage(views: Views, ref: string): ImageView | undefined {
   const hex = ref.replace(/^sha256:/, '');
   if (/^[0-9a-f]{64}$/.test(hex)) return images.get(`sha256:${hex}`);
   try {
-    const id = tags.get(normaliseTag(ref));
+    const norm = normaliseTag(ref);
+    const id = tags.get(norm);
     if (id) return images.get(id);
+    // name@sha256:...: the image a pull or push recorded under that manifest (a tag beside it is ignored).
+    const at = norm.indexOf('@');
+    if (at > 0) {
+      const repoDigest = `${norm.slice(0, at).replace(/:[^/:]+$/, '')}${norm.slice(at)}`;
+      for (const img of images.values()) if (img.repoDigests?.includes(repoDigest)) return img;
+    }
   } catch {
     // not a valid reference: maybe an id prefix
   }

@@ -119,7 +119,9 @@ export function watchMonitors(ctx: EngineContext, everyMs = 2000): () => void {
  */
 export async function sweepImageFiles(ctx: EngineContext): Promise<number> {
   const images = [...ctx.views.images.images.values()];
-  const blobs = new Set(images.flatMap((i) => [i.id, ...i.layers]));
-  const chains = new Set(images.flatMap((i) => chainIds(i.layers)));
+  // Layers a pull fetched stay even before an image names them: an interrupted pull resumes from them.
+  const pulled = [...ctx.views.layers.byDigest.values()];
+  const blobs = new Set([...images.flatMap((i) => [i.id, ...i.layers]), ...pulled.map((l) => l.diffId)]);
+  const chains = new Set([...images.flatMap((i) => chainIds(i.layers)), ...ctx.views.layers.pulledChains]);
   return ctx.images.sweep(blobs, chains);
 }

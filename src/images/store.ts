@@ -93,6 +93,56 @@ export class ImageStore {
   }
 
   /**
+   * Ingest a layer as a registry serves it: the compressed bytes are hashed as they arrive
+   * and must match the manifest's digest and size, the tar they hold must match the
+   * config's diff id; only then is the tar renamed into the store and unpacked under its
+   * chain id. A mismatch or a cut-off stream leaves nothing behind.
+   */
+  async ingestVerified(
+    source: Readable,
+    o: { digest: string; size: number; gzip: boolean; diffId: string; chainId: string; onBytes?: (n: number) => void },
+  ): Promise<{ size: number }> {
+    const tmp = this.tempPath('pull');
+    const compressed = createHash('sha256');
+    const tarHash = createHash('sha256');
+    let got = 0;
+    let size = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        compressed.update(chunk);
+        got += chunk.length;
+        o.onBytes?.(got);
+        cb(null, chunk);
+      },
+    });
+    const tarCounter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        tarHash.update(chunk);
+        size += chunk.length;
+        cb(null, chunk);
+      },
+    });
+    try {
+      // A gzip stream cut short fails in gunzip ("unexpected end of file"); a plain one is caught by the size.
+      const stages: NodeJS.ReadWriteStream[] = o.gzip ? [counter, createGunzip(), tarCounter] : [counter, tarCounter];
+      await pipeline([source, ...stages, createWriteStream(tmp)] as unknown as Parameters<typeof pipeline>[0][]).catch((e: Error) => {
+        throw new Error(/unexpected end|aborted|ECONNRESET|premature/i.test(e.message) ? `unexpected EOF (got ${got} of ${o.size} bytes)` : e.message);
+      });
+      const digest = `sha256:${compressed.digest('hex')}`;
+      if (got !== o.size && digest !== o.digest) throw new Error(`unexpected EOF (got ${got} of ${o.size} bytes)`);
+      if (digest !== o.digest) throw new Error(`filesystem layer verification failed for digest ${o.digest}`);
+      const diffId = `sha256:${tarHash.digest('hex')}`;
+      if (diffId !== o.diffId) throw new Error(`layer ${o.digest} does not match the image's diff id: expected ${o.diffId}, got ${diffId}`);
+      if (await this.hasBlob(diffId)) await fsp.rm(tmp, { force: true });
+      else await fsp.rename(tmp, this.blobPath(diffId));
+      await this.unpackLayer(diffId, o.chainId);
+      return { size };
+    } finally {
+      await fsp.rm(tmp, { force: true });
+    }
+  }
+
+  /**
    * Ingest a layer tar that is already a file of this store's temp dir (docker load): an
    * uncompressed one is hashed in place and renamed into the blob store (no second copy);
    * a compressed one goes through ingestLayer.

@@ -1,7 +1,7 @@
 import type { Envelope } from '../domain/envelope';
 import { evolveContainer, type ContainerView } from '../domain/container';
 import { evolveExec, KEPT_EXITED_EXECS, type ExecView } from '../domain/exec';
-import { evolveImages, type ImageState } from '../domain/image';
+import { emptyLayerState, evolveImages, evolveLayers, type ImageState, type LayerState } from '../domain/image';
 import { evolveVolume, type VolumeView } from '../domain/volume';
 import type { Journal } from '../journal/journal';
 import { nanosToRfc3339 } from '../domain/time';
@@ -15,6 +15,8 @@ export class Views {
   readonly containers = new Map<string, ContainerView>();
   readonly names = new Map<string, string>();
   readonly images: ImageState = { images: new Map(), tags: new Map() };
+  /** Registry layers: what pulls fetched and where pushes put them. */
+  readonly layers: LayerState = emptyLayerState();
   /** Exec sessions, oldest first; those of a removed container go with it. */
   readonly execs = new Map<string, ExecView>();
   readonly volumes = new Map<string, VolumeView>();
@@ -50,8 +52,9 @@ export class Views {
       }
       if (e.type === 'network.created') this.retiredBridges.delete(e.data.bridge);
       evolveNetworks(this.networks, e);
-    } else if (e.type.startsWith('image.')) {
+    } else if (e.type.startsWith('image.') || e.type === 'layer.pulled') {
       evolveImages(this.images, e, nanosToRfc3339(e.time));
+      evolveLayers(this.layers, e);
     } else if (e.type.startsWith('volume.')) {
       const after = evolveVolume(this.volumes.get(e.data.id), e);
       if (after) this.volumes.set(e.data.id, after);

@@ -11,6 +11,10 @@ import { tagImage } from '../../engine/tag-image';
 import { parseFilters } from '../wire/event';
 import { toImageInspect, toImageSummary } from '../wire/image';
 import { toHttpError } from '../errors';
+import { planPull, runPull } from '../../engine/pull-image';
+import { pushTargets, runPush } from '../../engine/push-image';
+import { credentialsFromHeader } from '../../registry/auth';
+import { ProgressWriter } from '../wire/progress';
 
 type Q = Record<string, string | string[] | undefined>;
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
@@ -21,8 +25,12 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
     const q = req.query as Q;
     const fromSrc = one(q.fromSrc);
     if (!fromSrc) {
-      const from = one(q.fromImage);
-      throw new WharfError('not-found', `pull access denied for ${from ?? ''}: pulling from registries is not available yet (import the image with "docker import" or "docker load")`);
+      const image = one(q.fromImage);
+      if (!image) throw invalidArgument('fromImage or fromSrc is required');
+      // The manifest is found first: a bad name or tag is an HTTP error, not a line of the stream.
+      const plan = await planPull(ctx, { image, tag: one(q.tag), platform: one(q.platform), creds: credentialsFromHeader(req.headers['x-registry-auth']) });
+      await streamProgress(reply, (out) => runPull(ctx, plan, out));
+      return;
     }
     if (fromSrc !== '-') throw invalidArgument('import from a URL is not supported yet; use "-" and send the archive');
     // The response is a JSON progress stream: errors after this point go in the stream.
@@ -142,6 +150,14 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
   app.post('/images/*', async (req, reply) => {
     const rest = (req.params as { '*': string })['*'];
     const q = req.query as Q;
+    if (rest.endsWith('/push')) {
+      const name = decodeURIComponent(rest.slice(0, -5));
+      const tag = one(q.tag) || undefined;
+      pushTargets(ctx, name, tag); // an unknown image is an HTTP error, before the stream
+      const creds = credentialsFromHeader(req.headers['x-registry-auth']);
+      await streamProgress(reply, (out) => runPush(ctx, name, tag, creds, out));
+      return;
+    }
     if (rest.endsWith('/tag')) {
       const repo = one(q.repo);
       if (!repo) throw invalidArgument('repository name must have at least one component');
@@ -157,6 +173,20 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
     const name = decodeURIComponent((req.params as { '*': string })['*']);
     return removeImage(ctx, name, one(q.force) === '1' || one(q.force) === 'true');
   });
+}
+
+/** Answer with a JSON progress stream; an error after the first line ends the stream as an error message. */
+async function streamProgress(reply: FastifyReply, work: (out: ProgressWriter) => Promise<unknown>): Promise<void> {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, { 'Content-Type': 'application/json' });
+  const out = new ProgressWriter(res);
+  try {
+    await work(out);
+  } catch (e) {
+    out.error(toHttpError(e).message);
+  }
+  res.end();
 }
 
 function globMatch(pattern: string, s: string): boolean {

@@ -46,6 +46,8 @@ const ACTIONS: Partial<Record<Envelope['type'], string>> = {
   'image.deleted': 'delete',
   'image.loaded': 'load',
   'image.saved': 'save',
+  'image.pulled': 'pull',
+  'image.pushed': 'push',
   'volume.created': 'create',
   'volume.removed': 'destroy',
   'volume.mounted': 'mount',
@@ -100,6 +102,12 @@ export function toDockerEvent(e: Envelope): DockerEvent | undefined {
     return { status: action, id: cid, from: m.containerImage ?? '', Type: 'container', Action: action, Actor: { ID: cid, Attributes: attrs }, scope: 'local', time, timeNano };
   }
   if (e.type.startsWith('volume.')) return volumeEvent(e, action, time, timeNano);
+  if (e.type === 'image.pulled' || e.type === 'image.pushed') {
+    // Docker: the reference is the actor, its repository the name.
+    const ref = e.data.ref;
+    const attrs = { name: ref.replace(/@.*$/, '').replace(/:[^/:]+$/, '') };
+    return { status: action, id: ref, Type: 'image', Action: action, Actor: { ID: ref, Attributes: attrs }, scope: 'local', time, timeNano };
+  }
   const name = e.type === 'image.tagged' || e.type === 'image.untagged' ? e.data.ref : meta.name ?? e.data.id;
   const attrs: Record<string, string> = { name };
   return { status: action, id: e.data.id, Type: 'image', Action: action, Actor: { ID: e.data.id, Attributes: attrs }, scope: 'local', time, timeNano };

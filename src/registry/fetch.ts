@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { WharfError } from '../domain/errors';
+import { RegistryError, registryError, type RegistrySession } from './client';
+import { drain, readBody, request, type HttpResponse } from './http';
+import { MANIFEST_ACCEPT, parseManifest, type ImageManifest, type ManifestIndex } from './manifest';
+
+export interface FetchedManifest {
+  digest: string;
+  manifest?: ImageManifest;
+  index?: ManifestIndex;
+  bytes: Buffer;
+  mediaType: string;
+}
+
+const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+/**
+ * GET a manifest by tag or digest. Its bytes must hash to the digest asked for (by digest)
+ * or to the Docker-Content-Digest the registry announced (by tag).
+ */
+export async function fetchManifest(session: RegistrySession, reference: string, expectDigest?: string): Promise<FetchedManifest> {
+  const res = await session.send('GET', `/v2/${session.repo}/manifests/${reference}`, { headers: { Accept: MANIFEST_ACCEPT } });
+  if (res.status !== 200) throw await registryError(res, `GET manifest ${reference}`);
+  const bytes = await readBody(res, 4 << 20);
+  const digest = sha256(bytes);
+  const announced = res.headers['docker-content-digest'];
+  const want = expectDigest ?? (typeof announced === 'string' && announced.startsWith('sha256:') ? announced : undefined);
+  if (want && want !== digest) throw new WharfError('invalid-argument', `manifest verification failed for digest ${want}`);
+  const mediaType = String(res.headers['content-type'] ?? '');
+  let parsed;
+  try {
+    parsed = parseManifest(bytes, mediaType);
+  } catch (e) {
+    throw new WharfError('invalid-argument', (e as Error).message);
+  }
+  return parsed.kind === 'index'
+    ? { digest, index: parsed.index, bytes, mediaType }
+    : { digest, manifest: parsed.manifest, bytes, mediaType };
+}
+
+/**
+ * A blob's body. Registries may redirect blob downloads to their storage (another host: no
+ * credentials sent there). A 5xx or a dropped connection is tried twice more, a second apart.
+ */
+export async function openBlob(session: RegistrySession, digest: string): Promise<IncomingMessage> {
+  let lastError: Error | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (attempt) await new Promise((r) => setTimeout(r, attempt * 1000));
+    try {
+      let res: HttpResponse = await session.send('GET', `/v2/${session.repo}/blobs/${digest}`);
+      for (let hops = 0; hops < 5 && [301, 302, 303, 307, 308].includes(res.status); hops++) {
+        const location = res.headers.location;
+        await drain(res);
+        if (!location) break;
+        const next = new URL(location, await session.url('/'));
+        res = next.host === session.apiHost ? await session.send('GET', next.href) : await request({ method: 'GET', url: next, idleTimeoutMs: 30_000 });
+      }
+      if (res.status === 200) return res.body;
+      const err = await registryError(res, `GET blob ${digest}`);
+      if (res.status < 500) throw err;
+      lastError = err;
+    } catch (e) {
+      if (e instanceof RegistryError && e.status >= 400 && e.status < 500) throw e;
+      if (e instanceof RegistryError && e.kind === 'unavailable') throw e; // a time-out: no retry
+      lastError = e as Error;
+    }
+  }
+  throw lastError ?? new Error(`GET blob ${digest} failed`);
+}
+
+/** A small blob (a config), read whole and verified against its digest and size. */
+export async function fetchBlob(session: RegistrySession, digest: string, size: number): Promise<Buffer> {
+  const body = await openBlob(session, digest);
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of body) {
+    n += (c as Buffer).length;
+    if (n > Math.max(size, 1) * 2 + (1 << 20)) {
+      body.destroy();
+      throw new WharfError('invalid-argument', `blob ${digest} is larger than its descriptor says (${size} bytes)`);
+    }
+    chunks.push(c as Buffer);
+  }
+  const bytes = Buffer.concat(chunks);
+  if (sha256(bytes) !== digest) throw new WharfError('invalid-argument', bytes.length !== size ? `unexpected EOF (got ${bytes.length} of ${size} bytes of ${digest})` : `blob verification failed for digest ${digest}`);
+  return bytes;
+}
