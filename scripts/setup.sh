@@ -22,6 +22,9 @@ command -v tmux >/dev/null || need+=(tmux)
 # docker-compose 1.29: the networks tests bring a compose project up and down against wharfd.
 command -v docker-compose >/dev/null || need+=(docker-compose)
 command -v tar >/dev/null || need+=(tar)
+# pull/push/login are tested against the real registry (distribution 2.8), with htpasswd auth.
+command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v htpasswd >/dev/null || need+=(apache2-utils)
 # getfattr/setfattr: overlay opaque dirs for docker diff and commit, and unpacking layers with deletions.
 command -v getfattr >/dev/null && command -v setfattr >/dev/null || need+=(attr)
 if [ ${#need[@]} -gt 0 ]; then

@@ -116,9 +116,11 @@ function pullError(ref: ImageReference, familiar: string, e: unknown): Error {
   if (err.code === 'MANIFEST_UNKNOWN' || (err.status === 404 && err.code !== 'NAME_UNKNOWN')) {
     return new WharfError('not-found', `manifest for ${familiar} not found: ${err.message}`);
   }
-  if (err.code === 'NAME_UNKNOWN' || err.status === 401 || err.status === 403) {
-    return new WharfError(err.kind ?? 'not-found', `pull access denied for ${familiarName(ref)}, repository does not exist or may require 'docker login': ${err.message}`);
+  if (err.code === 'NAME_UNKNOWN' || err.code === 'DENIED') {
+    return new WharfError('not-found', `pull access denied for ${familiarName(ref)}, repository does not exist or may require 'docker login': ${err.message}`);
   }
+  // Not 401: the docker CLI would answer a 401 with an interactive login prompt.
+  if (err.status === 401 || err.status === 403) return new WharfError('internal', err.message);
   return e as Error;
 }
 

@@ -60,5 +60,6 @@ export async function removeImage(ctx: EngineContext, ref: string, force = false
     const blobsUsed = new Set([...ctx.views.images.images.values()].flatMap((i) => [i.id, ...i.layers]));
     await ctx.images.removeBlobs([img.id, ...img.layers], blobsUsed).catch(() => undefined);
   }
-  return events.map((e) => (e.type === 'image.untagged' ? { Untagged: e.data.ref } : { Deleted: e.data.id }));
+  // The repo digests go with the image, listed as Docker lists them: after the tags.
+  return events.flatMap((e) => (e.type === 'image.untagged' ? [{ Untagged: e.data.ref }] : [...(img.repoDigests ?? []).map((d) => ({ Untagged: d })), { Deleted: e.data.id }]));
 }

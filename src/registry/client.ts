@@ -130,7 +130,9 @@ export class RegistrySession {
       const challenge = parseChallenge(res.headers['www-authenticate']);
       await drain(res);
       if (!challenge) throw new RegistryError('unauthorized', 'unauthorized: authentication required', 401, 'UNAUTHORIZED');
-      await this.authorize(challenge);
+      await this.authorize(challenge).catch((e: RegistryError) => {
+        throw new RegistryError(e.kind, `${method[0]}${method.slice(1).toLowerCase()} "${url.href}": ${e.message}`, e.status, e.code);
+      });
       res = await go();
     }
     return res;

@@ -13,6 +13,7 @@ import { toImageInspect, toImageSummary } from '../wire/image';
 import { toHttpError } from '../errors';
 import { planPull, runPull } from '../../engine/pull-image';
 import { pushTargets, runPush } from '../../engine/push-image';
+import { searchImages } from '../../engine/registry-login';
 import { credentialsFromHeader } from '../../registry/auth';
 import { ProgressWriter } from '../wire/progress';
 
@@ -97,6 +98,26 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
       }));
     }
     return list.map((i) => toImageSummary(i, counts.get(i.id) ?? 0));
+  });
+
+  // docker search: the catalog of the registry named in the term.
+  app.get('/images/search', async (req) => {
+    const q = req.query as Q;
+    const term = one(q.term);
+    if (!term) throw invalidArgument('term is required');
+    const limit = Number(one(q.limit) ?? 25) || 25;
+    if (limit < 1 || limit > 100) throw invalidArgument('limit must be between 1 and 100');
+    let filters: Record<string, string[]> = {};
+    try {
+      filters = parseFilters(one(q.filters));
+    } catch {
+      throw invalidArgument('invalid filter');
+    }
+    let found = await searchImages(ctx, term, limit, credentialsFromHeader(req.headers['x-registry-auth']));
+    if (filters['is-official']?.[0] === 'true') found = found.filter((r) => r.is_official);
+    if (filters['is-automated']?.[0] === 'true') found = found.filter((r) => r.is_automated);
+    if (filters.stars?.length) found = found.filter((r) => r.star_count >= Number(filters.stars[0]));
+    return found;
   });
 
   // docker save: one archive of the images named (names repeated in the query).

@@ -1,5 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { EngineContext } from '../../engine/context';
+import { registryLogin } from '../../engine/registry-login';
+import type { Credentials } from '../../registry/auth';
+import { invalidArgument } from '../../domain/errors';
 import { diskUsage } from '../../engine/disk-usage';
 import { toSummary } from '../wire/container';
 import { toImageSummary } from '../wire/image';
@@ -41,6 +44,13 @@ export function systemRoutes(app: FastifyInstance, ctx: EngineContext, info: Sys
       KernelVersion: info.kernelVersion,
       BuildTime: '',
     };
+  });
+
+  // docker login: the daemon checks the credentials with the registry; the CLI stores them.
+  app.post('/auth', async (req) => {
+    const body = (req.body ?? {}) as Credentials;
+    if (typeof body !== 'object') throw invalidArgument('invalid credentials');
+    return registryLogin(ctx, body);
   });
 
   app.get('/system/df', async () => {
