@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { FaultProxy, TestRegistry } from './helpers/registry';
-import { DOCKER, eventually, runAsync, TestDaemon, type Result } from './helpers/wharfd';
+import { BUSYBOX_TAR, DOCKER, eventually, runAsync, TestDaemon, type Result } from './helpers/wharfd';
 
 // docker push / pull / login / search against the real registry (apt docker-registry,
 // distribution 2.8) on 127.0.0.1, reached through a logging proxy that can inject faults.
@@ -286,5 +286,30 @@ test('a registry with htpasswd: push refused without login, wrong password refus
     assert.match(after.stderr, /no basic auth credentials/);
   } finally {
     await secured.stop();
+  }
+});
+
+test('import from a URL: the daemon downloads the archive, following a redirect; a 404 is a clear error', async () => {
+  const { createServer } = await import('node:http');
+  const tar = readFileSync(BUSYBOX_TAR);
+  const server = createServer((req, res) => {
+    if (req.url === '/old.tar') res.writeHead(302, { Location: '/rootfs.tar' }).end();
+    else if (req.url === '/rootfs.tar') res.writeHead(200, { 'Content-Length': tar.length }).end(tar);
+    else res.writeHead(404).end('no such file');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  try {
+    const out = await dockerOk(['import', '-m', 'from the web', `${base}/old.tar`, 'web/imported:1']);
+    assert.match(out, /^sha256:[0-9a-f]{64}$/m);
+    assert.equal(ok(['run', '--rm', 'web/imported:1', 'echo', 'imported']), 'imported\n');
+    assert.match(ok(['history', '--format', '{{.Comment}}', 'web/imported:1']), /from the web/);
+    const missing = await docker(['import', `${base}/missing.tar`, 'web/missing:1']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, new RegExp(`Get "${base}/missing.tar": 404 Not Found`));
+    assert.equal(d.docker(['image', 'inspect', 'web/missing:1']).code, 1);
+  } finally {
+    server.close();
+    ok(['rmi', 'web/imported:1']);
   }
 });

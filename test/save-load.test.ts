@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { daemonForFile } from './helpers/wharfd';
+import { BUSYBOX_TAR, daemonForFile } from './helpers/wharfd';
 
 // docker save and docker load with the real docker CLI, checked against skopeo, which reads
 // and writes the same archive formats as Docker (docker-archive:, oci-archive:).
@@ -71,4 +72,37 @@ test('wharf save and wharf load do the same', () => {
   const bad = d.wharf(['save', 'nosuchimage']);
   assert.equal(bad.code, 1);
   assert.equal(bad.stderr, d.docker(['save', 'nosuchimage']).stderr);
+});
+
+test('history of a loaded image lists its #(nop) rows (no layer, 0B) above the layer that made its files', () => {
+  const dir = path.join(d.dir, 'nop-archive');
+  mkdirSync(dir, { recursive: true });
+  const layer = readFileSync(BUSYBOX_TAR);
+  const diffId = `sha256:${createHash('sha256').update(layer).digest('hex')}`;
+  writeFileSync(path.join(dir, 'layer.tar'), layer);
+  const config = Buffer.from(JSON.stringify({
+    architecture: 'amd64',
+    os: 'linux',
+    created: '2024-05-01T10:00:02Z',
+    config: { Cmd: ['sh'], Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] },
+    rootfs: { type: 'layers', diff_ids: [diffId] },
+    history: [
+      { created: '2024-05-01T10:00:01Z', created_by: '/bin/sh -c #(nop) ADD file:6b8c3b1d0fa5b8e4c8b7b2b0b7a0c2f8 in / ' },
+      { created: '2024-05-01T10:00:02Z', created_by: '/bin/sh -c #(nop)  CMD ["sh"]', empty_layer: true },
+    ],
+  }));
+  const cfgHex = createHash('sha256').update(config).digest('hex');
+  writeFileSync(path.join(dir, `${cfgHex}.json`), config);
+  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify([{ Config: `${cfgHex}.json`, RepoTags: ['nop/img:1'], Layers: ['layer.tar'] }]));
+  const archive = path.join(d.dir, 'nop.tar');
+  assert.equal(spawnSync('tar', ['-cf', archive, '-C', dir, '.']).status, 0);
+  assert.equal(ok(['load', '-i', archive]), 'Loaded image: nop/img:1\n');
+  const rows = ok(['history', '--no-trunc', '--format', '{{.ID}}|{{.CreatedBy}}|{{.Size}}', 'nop/img:1']).trim().split('\n');
+  assert.equal(rows.length, 2);
+  assert.match(rows[0], new RegExp(`^sha256:${cfgHex}\\|/bin/sh -c #\\(nop\\)  CMD \\["sh"\\]\\|0B$`));
+  assert.match(rows[1], /^<missing>\|\/bin\/sh -c #\(nop\) ADD file:\S+ in \/ \|2\.\d+MB$/);
+  const table = ok(['history', 'nop/img:1']).split('\n');
+  assert.match(table[0], /^IMAGE\s+CREATED\s+CREATED BY\s+SIZE\s+COMMENT$/);
+  assert.match(table[2], /^<missing>\s+.+ago\s+\/bin\/sh -c #\(nop\) ADD file:6b8c3b1d0fa5b8e4c…\s+2\.\d+MB\s*$/);
+  ok(['rmi', 'nop/img:1']);
 });

@@ -225,9 +225,16 @@ export interface ImageLoaded {
     comment: string;
     history: { created: string; created_by?: string; comment?: string; empty_layer?: boolean }[];
     author: string;
+    platform?: ImagePlatform;
   };
 }
 /** A registry layer is in the store: its compressed blob (digest) was fetched and verified, its tar (id = diff id) checked and unpacked under chainId. Kept so an interrupted pull resumes. */
+/** What an image's config says it runs on (absent in older facts: linux/amd64). */
+export interface ImagePlatform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
 export interface LayerPulled {
   type: 'layer.pulled';
   data: { id: string; chainId: string; digest: string; size: number; repository: string };
@@ -249,6 +256,7 @@ export interface ImagePulled {
     ref: string;
     /** "localhost:5000/app@sha256:<manifest digest>". */
     repoDigest: string;
+    platform?: ImagePlatform;
   };
 }
 /** An image's manifest was put in a registry; layers name each layer's compressed blob there. */

@@ -1,4 +1,4 @@
-import type { ImageConfig, WharfEvent } from './events';
+import type { ImageConfig, ImagePlatform, WharfEvent } from './events';
 
 export interface ImageView {
   id: string; // sha256:...
@@ -16,6 +16,8 @@ export interface ImageView {
   author?: string;
   /** Manifests in registries that name this image: "localhost:5000/app@sha256:...". */
   repoDigests?: string[];
+  /** From the config of a pulled or loaded image (absent: linux/amd64). */
+  platform?: ImagePlatform;
 }
 
 /** The image side of the state: images by id and the tag → id map. */
@@ -127,4 +129,10 @@ export function evolveLayers(s: LayerState, e: WharfEvent): void {
     const repo = e.data.repoDigest.split('@')[0];
     for (const l of e.data.layers) note(l.diffId, l.digest, l.size, repo);
   }
+}
+
+/** The platform fields of an image config, for an image fact. */
+export function platformOf(c: { os?: string; architecture?: string; variant?: string }): { platform?: ImagePlatform } {
+  if (!c.architecture) return {};
+  return { platform: { os: c.os || 'linux', architecture: c.architecture, ...(c.variant ? { variant: c.variant } : {}) } };
 }

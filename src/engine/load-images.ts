@@ -1,3 +1,4 @@
+import { platformOf } from '../domain/image';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -127,6 +128,9 @@ async function loadOne(ctx: EngineContext, a: ArchivedImage): Promise<string[]> 
     author?: string;
     comment?: string;
     config?: ImageConfig;
+    os?: string;
+    architecture?: string;
+    variant?: string;
     rootfs?: { diff_ids?: string[] };
     history?: { created: string; created_by?: string; comment?: string; empty_layer?: boolean }[];
   };
@@ -159,6 +163,7 @@ async function loadOne(ctx: EngineContext, a: ArchivedImage): Promise<string[]> 
         comment: cfg.comment ?? '',
         history: cfg.history ?? [],
         author: cfg.author ?? '',
+        ...platformOf(cfg),
       },
     },
     ...tags.map((ref) => ({ type: 'image.tagged' as const, data: { id, ref } })),

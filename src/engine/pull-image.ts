@@ -1,3 +1,4 @@
+import { platformOf } from '../domain/image';
 import { promises as fsp } from 'node:fs';
 import { invalidArgument, WharfError } from '../domain/errors';
 import type { ImageConfig, WharfEvent } from '../domain/events';
@@ -133,7 +134,8 @@ function pullError(ref: ImageReference, familiar: string, e: unknown): Error {
 export async function runPull(ctx: EngineContext, plan: PullPlan, out: ProgressWriter): Promise<string> {
   const { ref, manifest, diffIds, session } = plan;
   const chains = chainIds(diffIds);
-  out.status(`Pulling from ${ref.path.replace(/^library\//, ref.domain === 'docker.io' ? 'library/' : '')}`, ref.tag ?? ref.digest);
+  // Docker sends this line without a progressDetail.
+  out.send({ status: `Pulling from ${ref.path.replace(/^library\//, ref.domain === 'docker.io' ? 'library/' : '')}`, id: ref.tag ?? ref.digest });
   const present = await Promise.all(chains.map((c, i) => ctx.images.layerExists(c).then(async (ok) => ok && (await ctx.images.hasBlob(diffIds[i])))));
   const ids = manifest.layers.map((l) => shortId(l.digest));
   for (const i of manifest.layers.keys()) out.status(present[i] ? 'Already exists' : 'Pulling fs layer', ids[i]);
@@ -183,6 +185,7 @@ export async function runPull(ctx: EngineContext, plan: PullPlan, out: ProgressW
           author: c.author ?? '',
           ref: plan.familiar,
           repoDigest,
+          ...platformOf(c),
         },
       },
     ];

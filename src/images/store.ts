@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { run } from '../runtime/exec';
@@ -107,14 +107,6 @@ export class ImageStore {
     const tarHash = createHash('sha256');
     let got = 0;
     let size = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        compressed.update(chunk);
-        got += chunk.length;
-        o.onBytes?.(got);
-        cb(null, chunk);
-      },
-    });
     const tarCounter = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         tarHash.update(chunk);
@@ -123,14 +115,39 @@ export class ImageStore {
       },
     });
     try {
-      // A gzip stream cut short fails in gunzip ("unexpected end of file"); a plain one is caught by the size.
-      const stages: NodeJS.ReadWriteStream[] = o.gzip ? [counter, createGunzip(), tarCounter] : [counter, tarCounter];
-      await pipeline([source, ...stages, createWriteStream(tmp)] as unknown as Parameters<typeof pipeline>[0][]).catch((e: Error) => {
-        throw new Error(/unexpected end|aborted|ECONNRESET|premature/i.test(e.message) ? `unexpected EOF (got ${got} of ${o.size} bytes)` : e.message);
+      // The compressed bytes are hashed as they come; the unpacking side runs beside. A blob
+      // that does not inflate is read to its end all the same, so that a corrupted blob is
+      // reported as Docker reports it (verification failed), not as a gzip error.
+      const head: Writable = o.gzip ? createGunzip() : tarCounter;
+      let unpackError: Error | undefined;
+      const unpacked = pipeline((o.gzip ? [head, tarCounter, createWriteStream(tmp)] : [head, createWriteStream(tmp)]) as unknown as Parameters<typeof pipeline>[0][]).catch((e: Error) => {
+        unpackError = e;
       });
+      try {
+        for await (const chunk of source as AsyncIterable<Buffer>) {
+          compressed.update(chunk);
+          got += chunk.length;
+          o.onBytes?.(got);
+          if (!unpackError && !head.write(chunk)) {
+            await new Promise<void>((resolve) => {
+              head.once('drain', resolve);
+              head.once('close', resolve);
+            });
+          }
+        }
+      } catch (e) {
+        head.destroy();
+        await unpacked;
+        const m = (e as Error).message;
+        // A gzip stream cut short fails in gunzip ("unexpected end of file"); a plain one is caught by the size.
+        throw new Error(/unexpected end|aborted|ECONNRESET|premature/i.test(m) ? `unexpected EOF (got ${got} of ${o.size} bytes)` : m);
+      }
+      if (!unpackError) head.end();
+      await unpacked;
       const digest = `sha256:${compressed.digest('hex')}`;
       if (got !== o.size && digest !== o.digest) throw new Error(`unexpected EOF (got ${got} of ${o.size} bytes)`);
       if (digest !== o.digest) throw new Error(`filesystem layer verification failed for digest ${o.digest}`);
+      if (unpackError) throw unpackError;
       const diffId = `sha256:${tarHash.digest('hex')}`;
       if (diffId !== o.diffId) throw new Error(`layer ${o.digest} does not match the image's diff id: expected ${o.diffId}, got ${diffId}`);
       if (await this.hasBlob(diffId)) await fsp.rm(tmp, { force: true });

@@ -83,3 +83,18 @@ export function drain(res: HttpResponse): Promise<void> {
     res.body.resume();
   });
 }
+
+/** GET a URL, following up to five redirects; anything but a 200 in the end is an error. */
+export async function openUrl(url: URL, idleTimeoutMs: number): Promise<HttpResponse> {
+  let res = await request({ method: 'GET', url, idleTimeoutMs });
+  for (let hops = 0; hops < 5 && [301, 302, 303, 307, 308].includes(res.status) && res.headers.location; hops++) {
+    const next = new URL(res.headers.location as string, url);
+    await drain(res);
+    res = await request({ method: 'GET', url: next, idleTimeoutMs });
+  }
+  if (res.status !== 200) {
+    await drain(res);
+    throw new Error(`Get "${url.href}": ${res.status} ${res.statusText}`);
+  }
+  return res;
+}

@@ -15,6 +15,8 @@ import { planPull, runPull } from '../../engine/pull-image';
 import { pushTargets, runPush } from '../../engine/push-image';
 import { searchImages } from '../../engine/registry-login';
 import { credentialsFromHeader } from '../../registry/auth';
+import { openUrl } from '../../registry/http';
+import { Transform } from 'node:stream';
 import { ProgressWriter } from '../wire/progress';
 
 type Q = Record<string, string | string[] | undefined>;
@@ -33,24 +35,34 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
       await streamProgress(reply, (out) => runPull(ctx, plan, out));
       return;
     }
-    if (fromSrc !== '-') throw invalidArgument('import from a URL is not supported yet; use "-" and send the archive');
-    // The response is a JSON progress stream: errors after this point go in the stream.
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'Content-Type': 'application/json' });
-    try {
-      const id = await importImage(ctx, req.raw, {
-        repo: one(q.repo),
-        tag: one(q.tag),
-        message: one(q.message),
-        changes: many(q.changes),
-        source: '-',
-      });
-      res.end(`${JSON.stringify({ status: id })}\n`);
-    } catch (e) {
-      const { message } = toHttpError(e);
-      res.end(`${JSON.stringify({ errorDetail: { message }, error: message })}\n`);
+    const opts = { repo: one(q.repo), tag: one(q.tag), message: one(q.message), changes: many(q.changes), source: fromSrc };
+    if (fromSrc === '-') {
+      await streamProgress(reply, async (out) => out.send({ status: await importImage(ctx, req.raw, opts) }));
+      return;
     }
+    // A URL: the daemon downloads the archive (a bare host/path is taken as http, as Docker does).
+    let url: URL;
+    try {
+      url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(fromSrc) ? fromSrc : `http://${fromSrc}`);
+    } catch {
+      throw invalidArgument(`invalid URL: ${fromSrc}`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalidArgument(`unsupported URL scheme: ${url.protocol.replace(':', '')}`);
+    await streamProgress(reply, async (out) => {
+      const res = await openUrl(url, ctx.registry.timeoutMs);
+      out.send({ status: `Downloading from ${url.href}` });
+      const total = Number(res.headers['content-length'] ?? -1);
+      let current = 0;
+      const counted = new Transform({
+        transform(c: Buffer, _enc, cb) {
+          current += c.length;
+          if (total > 0) out.progress('Importing', '', current, total);
+          cb(null, c);
+        },
+      });
+      res.body.on('error', (e) => counted.destroy(e));
+      out.send({ status: await importImage(ctx, res.body.pipe(counted), { ...opts, source: url.href }) });
+    });
   });
 
   app.post('/images/prune', async (req) => {
@@ -79,7 +91,11 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
       list = list.filter((i) => (i.tags.length === 0) === want);
     }
     if (filters.reference?.length) {
-      list = list.filter((i) => i.tags.some((t) => filters.reference.some((r) => globMatch(r, t) || globMatch(r, t.split(':')[0]))));
+      // As Docker does, an image is listed with only the tags (and digests) that match.
+      const matches = (ref: string) => filters.reference.some((r) => globMatch(r, ref) || globMatch(r, ref.replace(/(:[^:/]*|@.*)$/, '')));
+      list = list
+        .filter((i) => i.tags.some(matches))
+        .map((i) => ({ ...i, tags: i.tags.filter(matches), repoDigests: (i.repoDigests ?? []).filter(matches) }));
     }
     // before / since: images created before (after) the one named.
     if (filters.before?.length) {
