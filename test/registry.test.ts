@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { FaultProxy, TestRegistry } from './helpers/registry';
@@ -68,6 +68,12 @@ test('push an image built by commit, remove it, pull it back and run it; a secon
   const sk = spawnSync('skopeo', ['inspect', '--tls-verify=false', `docker://${registry.host}/team/app:v1`], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(sk.status, 0, sk.stderr);
   assert.equal(JSON.parse(sk.stdout).Digest, digest);
+  // Layers are gzipped on several threads (one gzip member per block): Go's gzip (skopeo) reads them back to the diff ids.
+  const skDir = path.join(d.dir, 'skopeo-dir');
+  const cp = spawnSync('skopeo', ['copy', '-q', '--src-tls-verify=false', '--dest-decompress', `docker://${registry.host}/team/app:v1`, `dir:${skDir}`], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(cp.status, 0, cp.stderr);
+  const diffIds = JSON.parse(ok(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', id])) as string[];
+  for (const diffId of diffIds) assert.ok(existsSync(path.join(skDir, diffId.slice(7))), `skopeo's decompressed layer ${diffId}`);
   // A layer of 12 MiB goes up in chunks (PATCH), the config in one PUT.
   const uploads = proxy.requests.filter((r) => r.path.startsWith('/v2/team/app/blobs/uploads/'));
   assert.ok(uploads.filter((r) => r.method === 'PATCH').length >= 2, JSON.stringify(uploads));

@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 'use strict';
 // Images: save and load of an image of about SIZE_MB (200) MiB (random data committed from a
-// container, so nothing compresses it away), timed with the real docker CLI; then `docker
+// container, so nothing compresses it away), timed with the real docker CLI; push of it to a
+// fresh local registry (apt docker-registry on 127.0.0.1, one per engine, in the engine's
+// dir) and pull back after removing it; then `docker
 // images` with IMAGES (1,000) images, made by importing a tiny tar with a different label
 // each time (distinct image ids sharing one layer), 4 at a time through the API.
 const fs = require('node:fs');
 const path = require('node:path');
 const { api, docker, median, timeIt } = require('./lib');
+const { TestRegistry } = require('../../dist/test/helpers/registry.js');
 
 const SIZE_MB = Number(process.env.SIZE_MB || 200);
 const IMAGES = Number(process.env.IMAGES || 1000);
@@ -21,8 +24,19 @@ async function images(engine) {
   rows.push({ key: 'save', label: `\`docker save -o\` of a ${SIZE_MB} MiB image`, value: timeIt(() => docker(engine.sock, ['save', '-o', archive, 'big:v1'], { timeout: 300000 })), unit: 's' });
   docker(engine.sock, ['rmi', 'big:v1']);
   rows.push({ key: 'load', label: `\`docker load -i\` of it back`, value: timeIt(() => docker(engine.sock, ['load', '-i', archive], { timeout: 300000 })), unit: 's' });
-  docker(engine.sock, ['rmi', 'big:v1']);
   fs.rmSync(archive, { force: true });
+
+  const registry = await TestRegistry.start({ parent: engine.dir });
+  try {
+    const ref = `${registry.host}/bench/big:v1`;
+    docker(engine.sock, ['tag', 'big:v1', ref]);
+    rows.push({ key: 'push', label: `\`docker push\` of it to a local registry`, value: timeIt(() => docker(engine.sock, ['push', ref], { timeout: 600000 })), unit: 's' });
+    docker(engine.sock, ['rmi', 'big:v1', ref]);
+    rows.push({ key: 'pull', label: `\`docker pull\` of it back`, value: timeIt(() => docker(engine.sock, ['pull', ref], { timeout: 600000 })), unit: 's' });
+    docker(engine.sock, ['rmi', ref]);
+  } finally {
+    await registry.stop();
+  }
 
   // A tiny rootfs tar: one file.
   const tiny = path.join(engine.dir, 'tiny.tar');

@@ -1,5 +1,5 @@
+import { parallelGzip } from '../images/pgzip';
 import { createReadStream, promises as fsp } from 'node:fs';
-import { createGzip } from 'node:zlib';
 import { WharfError } from '../domain/errors';
 import type { ImageView } from '../domain/image';
 import { shortId } from '../domain/ids';
@@ -101,14 +101,15 @@ async function upload(ctx: EngineContext, session: RegistrySession, diffId: stri
   const file = ctx.images.blobPath(diffId);
   const total = (await fsp.stat(file)).size;
   let read = 0;
-  const tar = createReadStream(file);
-  tar.on('data', (c) => {
-    read += c.length;
-    out.progress('Pushing', id, read, total);
-  });
-  const gz = createGzip();
-  tar.on('error', (e) => gz.destroy(e));
-  const { digest, size } = await uploadStream(session, location, tar.pipe(gz));
+  async function* counted() {
+    for await (const c of createReadStream(file, { highWaterMark: 1 << 20 })) {
+      read += (c as Buffer).length;
+      out.progress('Pushing', id, read, total);
+      yield c as Buffer;
+    }
+  }
+  // Compressed on several threads (a multi-member gzip, read by every gzip reader).
+  const { digest, size } = await uploadStream(session, location, parallelGzip(counted()));
   out.status('Pushed', id);
   return { diffId, digest, size };
 }

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -107,13 +108,22 @@ export class ImageStore {
     const tarHash = createHash('sha256');
     let got = 0;
     let size = 0;
+    // The tar is unpacked as it arrives (by a tar beside the blob file), into a temp dir that
+    // becomes the layer only once every digest has been checked.
+    const extract = (await this.layerExists(o.chainId)) ? undefined : await this.startExtract();
     const tarCounter = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         tarHash.update(chunk);
         size += chunk.length;
-        cb(null, chunk);
+        if (!extract || !extract.mustWait(chunk)) cb(null, chunk);
+        else extract.drained().then(() => cb(null, chunk));
+      },
+      flush(cb) {
+        extract?.end();
+        cb();
       },
     });
+    let verified = false;
     try {
       // The compressed bytes are hashed as they come; the unpacking side runs beside. A blob
       // that does not inflate is read to its end all the same, so that a corrupted blob is
@@ -152,10 +162,74 @@ export class ImageStore {
       if (diffId !== o.diffId) throw new Error(`layer ${o.digest} does not match the image's diff id: expected ${o.diffId}, got ${diffId}`);
       if (await this.hasBlob(diffId)) await fsp.rm(tmp, { force: true });
       else await fsp.rename(tmp, this.blobPath(diffId));
-      await this.unpackLayer(diffId, o.chainId);
+      verified = true;
+      if (extract) await this.finishExtract(extract, o.chainId);
+      else await this.unpackLayer(diffId, o.chainId);
       return { size };
     } finally {
       await fsp.rm(tmp, { force: true });
+      if (!verified && extract) await extract.abort();
+    }
+  }
+
+  /** A tar reading a layer from its stdin into a fresh temp dir (same flags as unpackLayer). */
+  private async startExtract() {
+    const dir = path.join(this.tmpDir, `unpack-${randomBytes(8).toString('hex')}`);
+    await fsp.mkdir(dir, { recursive: true });
+    const child = spawn('tar', ['-x', '--numeric-owner', '--same-owner', '--same-permissions', '--xattrs', '-f', '-', '-C', dir], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    let open = true;
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdin.on('error', () => (open = false)); // tar stopped reading (done, or failed: its exit says)
+    child.stdin.on('close', () => (open = false));
+    const exited = new Promise<void>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(stderr.trim() || `tar exited with ${code}`))));
+    });
+    exited.catch(() => undefined);
+    return {
+      dir,
+      /** Written; true: wait for drained() before the next chunk. */
+      mustWait: (chunk: Buffer) => open && !child.stdin.write(chunk),
+      drained: () => new Promise<void>((resolve) => {
+        child.stdin.once('drain', resolve);
+        child.stdin.once('close', resolve);
+      }),
+      end: () => open && child.stdin.end(),
+      exited,
+      abort: async () => {
+        child.kill('SIGKILL');
+        await exited.catch(() => undefined);
+        await fsp.rm(dir, { recursive: true, force: true });
+      },
+    };
+  }
+
+  private async finishExtract(x: Awaited<ReturnType<ImageStore['startExtract']>>, chainId: string): Promise<void> {
+    try {
+      await x.exited;
+    } catch (e) {
+      await x.abort();
+      throw new Error(`failed to unpack layer: ${(e as Error).message}`);
+    }
+    await this.settleUnpacked(x.dir, chainId);
+  }
+
+  /** An unpacked temp dir becomes the layer of chainId (whiteouts converted); a concurrent unpack of the same layer stands. */
+  private async settleUnpacked(tmp: string, chainId: string): Promise<void> {
+    const dest = this.layerDir(chainId);
+    try {
+      // Deletions recorded as ".wh." files (layers of committed images) become overlay whiteouts.
+      await tarWhiteoutsToOverlay(tmp);
+      await fsp.mkdir(path.dirname(dest), { recursive: true });
+      await fsp.rename(tmp, dest).catch(async (e: NodeJS.ErrnoException) => {
+        // Unpacked meanwhile by a concurrent ingest of the same layer: theirs stands.
+        if ((e.code === 'ENOTEMPTY' || e.code === 'EEXIST') && (await this.layerExists(chainId))) await fsp.rm(tmp, { recursive: true, force: true });
+        else throw e;
+      });
+    } catch (e) {
+      await fsp.rm(tmp, { recursive: true, force: true });
+      throw new Error(`failed to unpack layer: ${(e as Error).message}`);
     }
   }
 
@@ -197,18 +271,11 @@ export class ImageStore {
     try {
       // GNU tar refuses ".." members and strips leading "/"; --same-owner keeps uids as in the layer.
       await run('tar', ['-x', '--numeric-owner', '--same-owner', '--same-permissions', '--xattrs', '-f', this.blobPath(diffId), '-C', tmp]);
-      // Deletions recorded as ".wh." files (layers of committed images) become overlay whiteouts.
-      await tarWhiteoutsToOverlay(tmp);
-      await fsp.mkdir(path.dirname(dest), { recursive: true });
-      await fsp.rename(tmp, dest).catch(async (e: NodeJS.ErrnoException) => {
-        // Unpacked meanwhile by a concurrent ingest of the same layer: theirs stands.
-        if ((e.code === 'ENOTEMPTY' || e.code === 'EEXIST') && (await this.layerExists(chainId))) await fsp.rm(tmp, { recursive: true, force: true });
-        else throw e;
-      });
     } catch (e) {
       await fsp.rm(tmp, { recursive: true, force: true });
       throw new Error(`failed to unpack layer: ${(e as Error).message}`);
     }
+    await this.settleUnpacked(tmp, chainId);
   }
 
   async layerExists(chainId: string): Promise<boolean> {

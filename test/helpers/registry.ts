@@ -23,7 +23,7 @@ function freePort(): Promise<number> {
  * storing under a temp dir; with htpasswd, basic auth for one user.
  */
 export class TestRegistry {
-  readonly dir = mkdtempSync(path.join(os.tmpdir(), 'wharf-test-registry-'));
+  readonly dir: string;
   port = 0;
   proc?: ChildProcess;
   log = '';
@@ -32,8 +32,13 @@ export class TestRegistry {
     return `127.0.0.1:${this.port}`;
   }
 
-  static async start(o: { user?: string; password?: string } = {}): Promise<TestRegistry> {
-    const r = new TestRegistry();
+  /** `parent`: where its dir goes (the benches put it in their own dir, which they clean). */
+  constructor(parent = os.tmpdir()) {
+    this.dir = mkdtempSync(path.join(parent, 'wharf-test-registry-'));
+  }
+
+  static async start(o: { user?: string; password?: string; parent?: string } = {}): Promise<TestRegistry> {
+    const r = new TestRegistry(o.parent);
     r.port = await freePort();
     let auth = '';
     if (o.user) {
