@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { FaultProxy, TestRegistry } from './helpers/registry';
+import { FaultProxy, TestRegistry, TokenServer } from './helpers/registry';
 import { BUSYBOX_TAR, DOCKER, eventually, runAsync, TestDaemon, type Result } from './helpers/wharfd';
 
 // docker push / pull / login / search against the real registry (apt docker-registry,
@@ -317,5 +317,37 @@ test('import from a URL: the daemon downloads the archive, following a redirect;
   } finally {
     server.close();
     ok(['rmi', 'web/imported:1']);
+  }
+});
+
+test('a registry with bearer-token auth: the daemon follows the challenge to the token server for login, push and pull', async () => {
+  const tokens = await new TokenServer('bob', 'tok3n').start();
+  const secured = await TestRegistry.start({ token: tokens });
+  try {
+    const host = secured.host;
+    ok(['tag', 'busybox', `${host}/tok/bb:1`]);
+    // Anonymous: the token server grants nothing, the registry refuses.
+    const anon = await docker(['push', `${host}/tok/bb:1`]);
+    assert.equal(anon.code, 1, anon.stdout);
+    // (Asynchronous: the token server runs in this process.)
+    const bad = await docker(['login', host, '-u', 'bob', '-p', 'wrong']);
+    assert.equal(bad.code, 1);
+    assert.equal(bad.stderr.trim().split('\n').pop(), `Error response from daemon: Get "http://${host}/v2/": unauthorized: incorrect username or password`);
+    const good = await docker(['login', host, '-u', 'bob', '-p', 'tok3n']);
+    assert.equal(good.code, 0, good.stderr);
+    assert.match(good.stdout, /Login Succeeded/);
+    const pushed = await dockerOk(['push', `${host}/tok/bb:1`]);
+    assert.match(pushed, /1: digest: sha256:/);
+    assert.ok(tokens.requests.some((r) => r.authorized && r.account === 'bob' && r.scopes.some((s) => s === 'repository:tok/bb:pull,push')), JSON.stringify(tokens.requests));
+    ok(['rmi', `${host}/tok/bb:1`]);
+    await dockerOk(['pull', `${host}/tok/bb:1`]);
+    assert.equal(ok(['run', '--rm', `${host}/tok/bb:1`, 'echo', 'token']), 'token\n');
+    assert.ok(tokens.requests.some((r) => r.authorized && r.scopes.includes('repository:tok/bb:pull')), JSON.stringify(tokens.requests));
+    ok(['logout', host]);
+    ok(['rmi', `${host}/tok/bb:1`]);
+    assert.equal((await docker(['pull', `${host}/tok/bb:1`])).code, 1);
+  } finally {
+    await secured.stop();
+    await tokens.stop();
   }
 });

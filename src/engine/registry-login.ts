@@ -16,7 +16,7 @@ export async function registryLogin(ctx: EngineContext, creds: Credentials): Pro
   } catch (e) {
     if (e instanceof RegistryError && (e.status === 401 || e.status === 403)) {
       const url = await session.url('/v2/');
-      throw new WharfError('unauthorized', session.challenged?.scheme === 'bearer' ? `Get "${url.href}": ${e.message}` : `login attempt to ${url.href} failed with status: ${e.status} ${e.status === 401 ? 'Unauthorized' : 'Forbidden'}`);
+      throw new WharfError('unauthorized', session.challenged?.scheme === 'bearer' ? (e.message.startsWith('Get "') ? e.message : `Get "${url.href}": ${e.message}`) : `login attempt to ${url.href} failed with status: ${e.status} ${e.status === 401 ? 'Unauthorized' : 'Forbidden'}`);
     }
     throw e;
   }

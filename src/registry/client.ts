@@ -167,6 +167,7 @@ export class RegistrySession {
     if (challenge.params.service) u.searchParams.set('service', challenge.params.service);
     const scope = this.repo ? `repository:${this.repo}:${this.actions.join(',')}` : challenge.params.scope;
     if (scope) u.searchParams.set('scope', scope);
+    if (this.creds?.username) u.searchParams.set('account', this.creds.username);
     const headers: Record<string, string> = {};
     if (this.creds?.username) headers.Authorization = basicAuth(this.creds);
     const res = await request({ method: 'GET', url: u, headers, idleTimeoutMs: this.opts.timeoutMs, insecureTls: isInsecure(u.host, this.opts) }).catch((e: Error) => {

@@ -70,6 +70,9 @@ export async function uploadStream(session: RegistrySession, location: string, s
     sent += chunk.length;
     onBytes?.(sent);
   };
+  // One chunk goes up while the next is read (and compressed): chunks stay in order, each
+  // PATCH starting where the registry said the last one ended.
+  let inflight: Promise<void> | undefined;
   for await (const c of source) {
     const b = c as Buffer;
     hash.update(b);
@@ -79,9 +82,12 @@ export async function uploadStream(session: RegistrySession, location: string, s
       const all = Buffer.concat(pending);
       pending = [all.subarray(UPLOAD_CHUNK)];
       pendingBytes = pending[0].length;
-      await patch(all.subarray(0, UPLOAD_CHUNK));
+      if (inflight) await inflight;
+      inflight = patch(all.subarray(0, UPLOAD_CHUNK));
+      inflight.catch(() => undefined); // awaited before the next chunk or at the end
     }
   }
+  if (inflight) await inflight;
   const digest = `sha256:${hash.digest('hex')}`;
   const rest = Buffer.concat(pending);
   if (sent === 0) await uploadMonolithic(session, url, rest, digest);

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createSign, randomBytes, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -37,11 +38,14 @@ export class TestRegistry {
     this.dir = mkdtempSync(path.join(parent, 'wharf-test-registry-'));
   }
 
-  static async start(o: { user?: string; password?: string; parent?: string } = {}): Promise<TestRegistry> {
+  static async start(o: { user?: string; password?: string; parent?: string; token?: TokenServer } = {}): Promise<TestRegistry> {
     const r = new TestRegistry(o.parent);
     r.port = await freePort();
     let auth = '';
-    if (o.user) {
+    if (o.token) {
+      const t = o.token;
+      auth = `auth:\n  token:\n    realm: ${t.realm}\n    service: ${t.service}\n    issuer: ${t.issuer}\n    rootcertbundle: ${t.certPath}\n`;
+    } else if (o.user) {
       const h = spawnSync('htpasswd', ['-Bbn', o.user, o.password ?? ''], { encoding: 'utf8' });
       if (h.status !== 0) throw new Error(`htpasswd: ${h.stderr}`);
       writeFileSync(path.join(r.dir, 'htpasswd'), h.stdout);
@@ -157,5 +161,72 @@ export class FaultProxy {
   async close(): Promise<void> {
     for (const s of this.sockets) s.destroy();
     await new Promise((r) => this.server?.close(r));
+  }
+}
+
+/**
+ * A token server for the registry's bearer-token auth (distribution's `auth: token`): it
+ * checks basic credentials of one user and answers with a JWT (RS256, its self-signed
+ * certificate in the x5c header, which the registry trusts as its root bundle) granting
+ * what the scope asks; an anonymous request gets a token that grants nothing.
+ */
+export class TokenServer {
+  readonly dir = mkdtempSync(path.join(os.tmpdir(), 'wharf-test-token-'));
+  readonly service = 'wharf-test-registry';
+  readonly issuer = 'wharf-test-issuer';
+  readonly certPath = path.join(this.dir, 'cert.pem');
+  /** Each token request: the account it named and the scopes it asked for. */
+  readonly requests: { account: string; scopes: string[]; authorized: boolean }[] = [];
+  private server?: http.Server;
+  private key = '';
+  private certDer = '';
+  port = 0;
+
+  constructor(private readonly user: string, private readonly password: string) {}
+
+  get realm(): string {
+    return `http://127.0.0.1:${this.port}/token`;
+  }
+
+  async start(): Promise<this> {
+    const keyPath = path.join(this.dir, 'key.pem');
+    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=wharf-test-token', '-days', '2', '-keyout', keyPath, '-out', this.certPath], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`openssl: ${r.stderr}`);
+    this.key = readFileSync(keyPath, 'utf8');
+    this.certDer = new X509Certificate(readFileSync(this.certPath)).raw.toString('base64');
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((ok) => this.server!.listen(0, '127.0.0.1', ok));
+    this.port = (this.server.address() as net.AddressInfo).port;
+    return this;
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = new URL(req.url ?? '/', this.realm);
+    const scopes = url.searchParams.getAll('scope');
+    const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const [user, password] = basic ? Buffer.from(basic, 'base64').toString().split(/:(.*)/s) : ['', ''];
+    this.requests.push({ account: url.searchParams.get('account') ?? '', scopes, authorized: Boolean(basic) });
+    if (basic && (user !== this.user || password !== this.password)) {
+      res.writeHead(401, { 'Content-Type': 'application/json' }).end(JSON.stringify({ details: 'incorrect username or password' }));
+      return;
+    }
+    const access = basic
+      ? scopes.flatMap((s) => {
+          const [type, name, actions] = [s.slice(0, s.indexOf(':')), s.slice(s.indexOf(':') + 1, s.lastIndexOf(':')), s.slice(s.lastIndexOf(':') + 1)];
+          return type ? [{ type, name, actions: actions.split(',') }] : [];
+        })
+      : [];
+    const now = Math.floor(Date.now() / 1000);
+    const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const head = b64({ typ: 'JWT', alg: 'RS256', x5c: [this.certDer] });
+    const claims = b64({ iss: this.issuer, sub: basic ? user : '', aud: this.service, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access });
+    const signature = createSign('RSA-SHA256').update(`${head}.${claims}`).sign(this.key).toString('base64url');
+    const token = `${head}.${claims}.${signature}`;
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() }));
+  }
+
+  async stop(): Promise<void> {
+    await new Promise((r) => this.server?.close(r));
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
