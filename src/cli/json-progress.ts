@@ -223,7 +223,7 @@ export interface ProgressOut {
  */
 export async function displayJsonMessages(input: Readable | AsyncIterable<Buffer | string>, out: ProgressOut, opts: Partial<RenderOptions> = {}): Promise<void> {
   const isTerminal = opts.isTerminal ?? Boolean(out.isTTY);
-  const r = new JsonMessageRenderer({ ...opts, isTerminal, width: opts.width ?? (isTerminal && out.columns ? out.columns : 200) });
+  const r = new JsonMessageRenderer({ ...opts, isTerminal, width: opts.width ?? (isTerminal ? out.columns ?? 200 : 200) });
   for await (const m of jsonMessages(input)) {
     const { text, error } = r.feed(m);
     if (text) out.write(text);
