@@ -49,6 +49,7 @@ import { networkPrune } from './commands/network-prune';
 import { networkRm } from './commands/network-rm';
 import { port } from './commands/port';
 import { pull } from './commands/pull';
+import { login, logout } from './commands/login';
 import { push } from './commands/push';
 
 type AnySpec = CommandSpec<any>;
@@ -173,7 +174,7 @@ export function buildProgram(w: Wiring): Command {
   });
 
   const containerCommands: AnySpec[] = [exec, attachCmd, restart, pause, unpause, rename, top, diff, exportCmd, cp, stats, commit, update];
-  const topLevel: AnySpec[] = [run, create, ps, images, importCmd, rmi, tag, logs, stop, kill, start, wait, rm, inspect, events, version, info, save, load, pull, push, ...containerCommands];
+  const topLevel: AnySpec[] = [run, create, ps, images, importCmd, rmi, tag, logs, stop, kill, start, wait, rm, inspect, events, version, info, save, load, pull, push, login, logout, ...containerCommands];
   for (const s of topLevel) register(program, s, w);
 
   const container = program
