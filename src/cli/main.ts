@@ -50,6 +50,8 @@ import { networkRm } from './commands/network-rm';
 import { port } from './commands/port';
 import { pull } from './commands/pull';
 import { login, logout } from './commands/login';
+import { search } from './commands/search';
+import { history } from './commands/history';
 import { push } from './commands/push';
 
 type AnySpec = CommandSpec<any>;
@@ -174,7 +176,7 @@ export function buildProgram(w: Wiring): Command {
   });
 
   const containerCommands: AnySpec[] = [exec, attachCmd, restart, pause, unpause, rename, top, diff, exportCmd, cp, stats, commit, update];
-  const topLevel: AnySpec[] = [run, create, ps, images, importCmd, rmi, tag, logs, stop, kill, start, wait, rm, inspect, events, version, info, save, load, pull, push, login, logout, ...containerCommands];
+  const topLevel: AnySpec[] = [run, create, ps, images, importCmd, rmi, tag, logs, stop, kill, start, wait, rm, inspect, events, version, info, save, load, pull, push, login, logout, search, history, ...containerCommands];
   for (const s of topLevel) register(program, s, w);
 
   const container = program
@@ -226,6 +228,7 @@ export function buildProgram(w: Wiring): Command {
     ['load', load],
     ['pull', pull],
     ['push', push],
+    ['history', history],
   ] as [string, AnySpec, string[]?][]) {
     register(image, s, w, n, `${PROG} image`, al ?? []);
   }
