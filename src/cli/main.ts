@@ -52,6 +52,8 @@ import { pull } from './commands/pull';
 import { login, logout } from './commands/login';
 import { search } from './commands/search';
 import { history } from './commands/history';
+import { imagePrune } from './commands/image-prune';
+import { systemDf } from './commands/system-df';
 import { push } from './commands/push';
 
 type AnySpec = CommandSpec<any>;
@@ -229,6 +231,7 @@ export function buildProgram(w: Wiring): Command {
     ['pull', pull],
     ['push', push],
     ['history', history],
+    ['prune', imagePrune],
   ] as [string, AnySpec, string[]?][]) {
     register(image, s, w, n, `${PROG} image`, al ?? []);
   }
@@ -266,6 +269,7 @@ export function buildProgram(w: Wiring): Command {
     });
   register(system, info, w, 'info', `${PROG} system`);
   register(system, events, w, 'events', `${PROG} system`);
+  register(system, systemDf, w, 'df', `${PROG} system`);
 
   // `wharf daemon [flags]`: listed in the help; main() handles it before commander.
   program.command('daemon').description('Run the Wharf daemon (same flags as wharfd)').allowUnknownOption().allowExcessArguments();
