@@ -48,6 +48,13 @@ import { networkLs } from './commands/network-ls';
 import { networkPrune } from './commands/network-prune';
 import { networkRm } from './commands/network-rm';
 import { port } from './commands/port';
+import { pull } from './commands/pull';
+import { login, logout } from './commands/login';
+import { search } from './commands/search';
+import { history } from './commands/history';
+import { imagePrune } from './commands/image-prune';
+import { systemDf } from './commands/system-df';
+import { push } from './commands/push';
 
 type AnySpec = CommandSpec<any>;
 
@@ -153,6 +160,7 @@ export function buildProgram(w: Wiring): Command {
   const program = new Command(PROG)
     .usage('[OPTIONS] COMMAND')
     .description('A self-sufficient runtime for containers (Docker-compatible)')
+    .option('--config <string>', 'Location of client config files (default "~/.docker")')
     .option('-H, --host <host>', 'Daemon socket to connect to')
     .option('-D, --debug', 'Enable debug mode', false)
     .option('-l, --log-level <string>', 'Set the logging level ("debug", "info", "warn", "error", "fatal")', 'info')
@@ -170,7 +178,7 @@ export function buildProgram(w: Wiring): Command {
   });
 
   const containerCommands: AnySpec[] = [exec, attachCmd, restart, pause, unpause, rename, top, diff, exportCmd, cp, stats, commit, update];
-  const topLevel: AnySpec[] = [run, create, ps, images, importCmd, rmi, tag, logs, stop, kill, start, wait, rm, inspect, events, version, info, save, load, ...containerCommands];
+  const topLevel: AnySpec[] = [run, create, ps, images, importCmd, rmi, tag, logs, stop, kill, start, wait, rm, inspect, events, version, info, save, load, pull, push, login, logout, search, history, ...containerCommands];
   for (const s of topLevel) register(program, s, w);
 
   const container = program
@@ -220,6 +228,10 @@ export function buildProgram(w: Wiring): Command {
     ['import', importCmd],
     ['save', save],
     ['load', load],
+    ['pull', pull],
+    ['push', push],
+    ['history', history],
+    ['prune', imagePrune],
   ] as [string, AnySpec, string[]?][]) {
     register(image, s, w, n, `${PROG} image`, al ?? []);
   }
@@ -257,6 +269,7 @@ export function buildProgram(w: Wiring): Command {
     });
   register(system, info, w, 'info', `${PROG} system`);
   register(system, events, w, 'events', `${PROG} system`);
+  register(system, systemDf, w, 'df', `${PROG} system`);
 
   // `wharf daemon [flags]`: listed in the help; main() handles it before commander.
   program.command('daemon').description('Run the Wharf daemon (same flags as wharfd)').allowUnknownOption().allowExcessArguments();

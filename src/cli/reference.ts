@@ -30,7 +30,7 @@ export function validateReference(ref: string): void {
     throw new Error('invalid reference format');
   }
   if (path.some((p) => p.toLowerCase() !== p)) {
-    const full = hasHost ? repo : parts.length === 1 ? `library/${repo}` : repo;
+    const full = hasHost ? path.join('/') : parts.length === 1 ? `library/${repo}` : repo;
     if (!path.some((p) => !COMPONENT.test(p.toLowerCase()))) throw new Error(`invalid reference format: repository name (${full}) must be lowercase`);
     throw new Error('invalid reference format');
   }

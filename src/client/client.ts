@@ -177,6 +177,31 @@ export interface WaitResponse {
   Error?: { Message: string } | null;
 }
 
+export interface SearchResult {
+  name: string;
+  description: string;
+  star_count: number;
+  is_official: boolean;
+  is_automated?: boolean;
+}
+
+export interface HistoryItem {
+  Id: string;
+  Created: number;
+  CreatedBy: string;
+  Tags: string[] | null;
+  Size: number;
+  Comment: string;
+}
+
+export interface DiskUsage {
+  LayersSize: number;
+  Images: ImageSummary[] | null;
+  Containers: ContainerSummary[] | null;
+  Volumes: (VolumeSummary & { UsageData?: { Size: number; RefCount: number } })[] | null;
+  BuildCache: { Size: number; Shared: boolean; InUse: boolean }[] | null;
+}
+
 export interface ImageDeleteItem {
   Untagged?: string;
   Deleted?: string;
@@ -377,9 +402,44 @@ export class Client {
     });
   }
 
-  /** POST /images/create?fromImage=: a pull (wharfd answers with an error for now). */
-  imagePull(image: string, tag?: string): Promise<IncomingMessage> {
-    return this.stream('POST', '/images/create', { query: { fromImage: image, tag } });
+  /** POST /images/create?fromImage=: a pull; the answer is a JSON progress stream. */
+  imagePull(image: string, tag?: string, opts: { registryAuth?: string; platform?: string } = {}): Promise<IncomingMessage> {
+    return this.stream('POST', '/images/create', {
+      query: { fromImage: image, tag, platform: opts.platform ? opts.platform.toLowerCase() : undefined },
+      headers: opts.registryAuth ? { 'X-Registry-Auth': opts.registryAuth } : undefined,
+    });
+  }
+
+  /** POST /images/{name}/push: a JSON progress stream. */
+  imagePush(name: string, opts: { tag?: string; registryAuth?: string; platform?: string } = {}): Promise<IncomingMessage> {
+    return this.stream('POST', `/images/${encodeRef(name)}/push`, {
+      query: { tag: opts.tag, platform: opts.platform },
+      headers: { 'X-Registry-Auth': opts.registryAuth ?? 'e30=' },
+    });
+  }
+
+  /** POST /auth: the daemon checks the credentials with the registry. */
+  registryLogin(auth: Record<string, string | undefined>): Promise<{ Status: string; IdentityToken?: string }> {
+    return this.json('POST', '/auth', { body: auth });
+  }
+
+  imageSearch(term: string, opts: { limit?: number; filters?: Record<string, string[]>; registryAuth?: string } = {}): Promise<SearchResult[]> {
+    return this.json('GET', '/images/search', {
+      query: { term, limit: opts.limit ? String(opts.limit) : undefined, filters: encodeFilters(opts.filters ?? {}) },
+      headers: opts.registryAuth ? { 'X-Registry-Auth': opts.registryAuth } : undefined,
+    });
+  }
+
+  imageHistory(ref: string, platform?: string): Promise<HistoryItem[]> {
+    return this.json('GET', `/images/${encodeRef(ref)}/history`, { query: { platform } });
+  }
+
+  imagePrune(filters: Record<string, string[]> = {}): Promise<{ ImagesDeleted: ImageDeleteItem[] | null; SpaceReclaimed: number }> {
+    return this.json('POST', '/images/prune', { query: { filters: encodeFilters(filters) } });
+  }
+
+  systemDf(): Promise<DiskUsage> {
+    return this.json('GET', '/system/df');
   }
 
   imageList(opts: { all?: boolean; filters?: Record<string, string[]> } = {}): Promise<ImageSummary[]> {

@@ -2,10 +2,12 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ClientError, readJsonMessages, type Client } from '../../client/client';
+import { ClientError, type Client } from '../../client/client';
+import { configDir, parseNormalizedNamed, refName, registryAuthFor } from '../docker-config';
+import { discard, displayJsonMessages, type ProgressOut } from '../json-progress';
 import { CidFile } from '../cidfile';
 import { collect, UsageError, type IO } from '../command';
-import { normalizeName, splitRepoTag, validateReference, withDefaultTag } from '../reference';
+import { validateReference, withDefaultTag } from '../reference';
 import { parseMountFlag, splitVolumeFlags } from '../mount-flag';
 import { memSwapBytes, parseCpus, ramInBytes } from '../byte-size';
 import { readEnvFile } from '../env-file';
@@ -76,6 +78,10 @@ export interface ContainerConfigOptions {
   oomKillDisable: boolean;
   pull: string;
   quiet: boolean;
+  /** --platform (also for the implicit pull). */
+  platform?: string;
+  /** The global --config: where config.json (registry credentials) is. */
+  config?: string;
 }
 
 /** A problem with the flags' values found once they are all read: docker prints it with "--help" and exits 125. */
@@ -278,6 +284,8 @@ export function containerConfigOptions(a: unknown[], f: Record<string, unknown>,
     oomKillDisable: Boolean(f.oomKillDisable),
     pull: f.pull === undefined ? 'missing' : String(f.pull),
     quiet: Boolean(f.quiet),
+    platform: (f.platform as string | undefined) || process.env.DOCKER_DEFAULT_PLATFORM || undefined,
+    config: f.config as string | undefined,
   };
 }
 
@@ -614,17 +622,14 @@ export async function createContainer(client: Client, o: ContainerConfigOptions,
   }
 }
 
+/** As docker's pullImage: progress on stderr (nothing with -q), credentials from config.json. */
 async function pullImage(client: Client, o: ContainerConfigOptions, io: IO): Promise<void> {
-  const ref = withDefaultTag(o.image);
-  const { repo, tag, digest } = splitRepoTag(ref);
-  const pull = await client.imagePull(normalizeName(repo), tag ?? digest);
-  try {
-    await readJsonMessages(pull, (m) => {
-      if (!o.quiet && m.status && !m.progress) io.stderr.write(`${m.id ? `${m.id}: ` : ''}${m.status}\n`);
-    });
-  } catch (err) {
-    throw new ClientError(500, (err as Error).message);
-  }
+  const ref = parseNormalizedNamed(withDefaultTag(o.image));
+  const pull = await client.imagePull(refName(ref), ref.digest ?? ref.tag, {
+    registryAuth: registryAuthFor(configDir(o.config), ref.domain),
+    platform: o.platform,
+  });
+  await displayJsonMessages(pull, o.quiet ? discard : (io.stderr as ProgressOut));
 }
 
 async function createWithPull(client: Client, o: ContainerConfigOptions, body: Record<string, unknown>, io: IO): Promise<string> {

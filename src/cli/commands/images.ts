@@ -62,9 +62,10 @@ export function imageRows(images: ImageSummary[], noTrunc: boolean, now = Date.n
       CreatedAt: new Date(img.Created * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' +0000 UTC'),
       Size: humanSize(img.Size),
       Containers: img.Containers === undefined || img.Containers < 0 ? 'N/A' : String(img.Containers),
-      SharedSize: img.SharedSize === undefined || img.SharedSize < 0 ? 'N/A' : humanSize(img.SharedSize),
-      UniqueSize: img.SharedSize === undefined || img.SharedSize < 0 ? 'N/A' : humanSize(img.Size - img.SharedSize),
-      VirtualSize: humanSize(img.VirtualSize ?? img.Size),
+      // go-units HumanSize (4 significant digits) for these three, as docker's image formatter.
+      SharedSize: img.SharedSize === undefined || img.SharedSize < 0 ? 'N/A' : humanSize(img.SharedSize, 4),
+      UniqueSize: img.SharedSize === undefined || img.SharedSize < 0 ? 'N/A' : humanSize(img.Size - img.SharedSize, 4),
+      VirtualSize: humanSize(img.VirtualSize ?? img.Size, 4),
     };
     const tags = (img.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
     if (tags.length === 0) {

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { goPathError } from '../os-error';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { readJsonMessages, type Client } from '../../client/client';
+import type { Client } from '../../client/client';
+import { displayJsonMessages } from '../json-progress';
 import { collect, UsageError, type CommandSpec, type IO } from '../command';
 import { validateReference } from '../reference';
 
@@ -36,9 +37,7 @@ export async function runImport(opts: ImportOptions, client: Client, io: IO): Pr
   if (opts.reference) validateReference(opts.reference);
   const source = await openSource(opts.file, io);
   const res = await client.imageImport(source, { repo: opts.reference, message: opts.message, changes: opts.change });
-  await readJsonMessages(res, (m) => {
-    if (m.status) io.stdout.write(`${m.status}\n`);
-  });
+  await displayJsonMessages(res, io.stdout);
   return 0;
 }
 

@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { readJsonMessages } from '../../client/client';
+import { displayJsonMessages } from '../json-progress';
 import { printError, PROG, UsageError, type CommandSpec } from '../command';
 
 /** docker save: images to a tar, to -o FILE or a redirected stdout. */
@@ -43,14 +43,10 @@ export const load: CommandSpec<{ input?: string; quiet: boolean }> = {
       return 1;
     }
     try {
-      const res = await client.imageLoad(o.input ? createReadStream(o.input) : (io.stdin as Readable), o.quiet);
-      let failed: string | undefined;
-      await readJsonMessages(res, (m) => {
-        const msg = m as { stream?: string; error?: string };
-        if (msg.error) failed = msg.error;
-        else if (msg.stream) io.stdout.write(msg.stream);
-      });
-      if (failed) throw new Error(failed);
+      // As docker: the daemon is asked for quiet output unless stdout is a terminal.
+      const res = await client.imageLoad(o.input ? createReadStream(o.input) : (io.stdin as Readable), o.quiet || !io.stdout.isTTY);
+      if (String(res.headers['content-type'] ?? '').startsWith('application/json')) await displayJsonMessages(res, io.stdout);
+      else await pipeline(res, io.stdout, { end: false });
       return 0;
     } catch (e) {
       printError(io, e);
