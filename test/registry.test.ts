@@ -116,7 +116,7 @@ test('push an image built by commit, remove it, pull it back and run it; a secon
   assert.match(events, new RegExp(`^pull ${reg}/team/app:v1$`, 'm'));
 });
 
-test('bad pulls: unknown tag, a 500, a hang, a truncated blob, a corrupted blob; nothing half-stored', async () => {
+test('bad pulls: unknown tag, a 500, a hang, a manifest that does not match its digest, a truncated blob, a corrupted blob; nothing half-stored', async () => {
   const id = commitImage(`${reg}/bad/img:v1`, 2, 'bad');
   await dockerOk(['push', `${reg}/bad/img:v1`]);
   const m = await manifestOf('bad/img', 'v1');
@@ -146,6 +146,16 @@ test('bad pulls: unknown tag, a 500, a hang, a truncated blob, a corrupted blob;
     assert.equal(hang.code, 1);
     assert.match(hang.stdout + hang.stderr, /timed out after 3s/);
     nothingLeft();
+
+    // A manifest whose bytes do not match its digest: by tag (the digest the registry
+    // announced) and by digest (the one asked for).
+    proxy.fault = (method, p) => (method === 'GET' && p.includes('/manifests/') ? 'mangle' : 'pass');
+    for (const ref of [`${reg}/bad/img:v1`, `${reg}/bad/img@${m.digest}`]) {
+      const mangled = await docker(['pull', ref]);
+      assert.equal(mangled.code, 1, ref);
+      assert.match(mangled.stderr, new RegExp(`manifest verification failed for digest ${m.digest}`), ref);
+      nothingLeft();
+    }
 
     proxy.fault = (method, p) => (p.includes(`/blobs/${layer}`) ? 'truncate' : 'pass');
     const cut = await docker(['pull', `${reg}/bad/img:v1`]);

@@ -89,11 +89,12 @@ export class TestRegistry {
   }
 }
 
-export type Fault = 'pass' | 'error500' | 'hang' | 'truncate';
+export type Fault = 'pass' | 'error500' | 'hang' | 'truncate' | 'mangle';
 
 /**
  * A loopback proxy in front of the real registry that logs every request and can make
- * one fail: answer 500, never answer, or cut a body in half. The registry behind it is
+ * one fail: answer 500, never answer, cut a body in half, or change a byte of the body
+ * (headers, Docker-Content-Digest included, as the registry sent them). The registry behind it is
  * untouched; only what reaches the daemon changes.
  */
 export class FaultProxy {
@@ -139,7 +140,18 @@ export class FaultProxy {
       const headers = { ...ur.headers };
       // Location headers point at the registry: send them back through the proxy.
       if (typeof headers.location === 'string') headers.location = headers.location.replace(this.target, this.host);
+      if (fault === 'mangle') delete headers['content-length'];
       res.writeHead(ur.statusCode ?? 502, headers);
+      if (fault === 'mangle') {
+        const parts: Buffer[] = [];
+        ur.on('data', (c: Buffer) => parts.push(c));
+        ur.on('end', () => {
+          const body = Buffer.concat(parts);
+          // A space before the closing brace: still valid JSON, another digest.
+          res.end(Buffer.concat([body.subarray(0, body.lastIndexOf('}')), Buffer.from(' '), body.subarray(body.lastIndexOf('}'))]));
+        });
+        return;
+      }
       if (fault === 'truncate') {
         const half = Math.floor(Number(ur.headers['content-length'] ?? 0) / 2);
         let sent = 0;
