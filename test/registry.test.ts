@@ -108,6 +108,8 @@ test('push an image built by commit, remove it, pull it back and run it; a secon
 
   const second = await dockerOk(['pull', `${reg}/team/app:v1`]);
   assert.match(second, new RegExp(`Status: Image is up to date for ${reg}/team/app:v1`));
+  // As Docker: the image is here, so no layer lines at all.
+  assert.equal(second.split('\n').filter((l) => /: (Already exists|Pulling fs layer)$/.test(l)).length, 0, second);
   assert.doesNotMatch(second, /Pull complete/);
   assert.equal(proxy.blobGets(layerDigest), before + 1, 'the second pull fetched no layer');
 

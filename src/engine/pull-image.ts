@@ -138,7 +138,9 @@ export async function runPull(ctx: EngineContext, plan: PullPlan, out: ProgressW
   out.send({ status: `Pulling from ${ref.path.replace(/^library\//, ref.domain === 'docker.io' ? 'library/' : '')}`, id: ref.tag ?? ref.digest });
   const present = await Promise.all(chains.map((c, i) => ctx.images.layerExists(c).then(async (ok) => ok && (await ctx.images.hasBlob(diffIds[i])))));
   const ids = manifest.layers.map((l) => shortId(l.digest));
-  for (const i of manifest.layers.keys()) out.status(present[i] ? 'Already exists' : 'Pulling fs layer', ids[i]);
+  // The image itself is here already: Docker then lists no layers.
+  const have = ctx.views.images.images.has(plan.configDigest) && present.every(Boolean);
+  if (!have) for (const i of manifest.layers.keys()) out.status(present[i] ? 'Already exists' : 'Pulling fs layer', ids[i]);
   const todo = manifest.layers.map((l, i) => ({ l, i })).filter(({ i }) => !present[i]);
   if (todo.length > ctx.registry.maxConcurrentDownloads) for (const { i } of todo.slice(ctx.registry.maxConcurrentDownloads)) out.status('Waiting', ids[i]);
   const sizes: number[] = new Array<number>(diffIds.length).fill(0);
