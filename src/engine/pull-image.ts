@@ -8,7 +8,7 @@ import type { ProgressWriter } from '../api/wire/progress';
 import { chainIds } from '../images/store';
 import type { Credentials } from '../registry/auth';
 import { RegistrySession } from '../registry/client';
-import { fetchBlob, fetchManifest, openBlob, type FetchedManifest } from '../registry/fetch';
+import { fetchBlob, fetchManifest, listTags, openBlob, type FetchedManifest } from '../registry/fetch';
 import { hostPlatform, layerCompression, parsePlatform, platformString, selectPlatform, type ImageManifest, type Platform } from '../registry/manifest';
 import type { EngineContext } from './context';
 import { crashPoint } from './crash-point';
@@ -63,6 +63,16 @@ export function pullReference(image: string, tag?: string): ImageReference {
   }
   if (!ref.tag && !ref.digest) ref.tag = 'latest';
   return ref;
+}
+
+/** A name with neither tag nor digest ("localhost:5000/app"); an invalid one is left to planPull to refuse. */
+export function isBareName(image: string): boolean {
+  try {
+    const ref = parseReference(image);
+    return !ref.tag && !ref.digest;
+  } catch {
+    return false;
+  }
 }
 
 /** Resolve the reference to one image manifest and its config (manifest lists: the platform's entry). */
@@ -131,7 +141,7 @@ function pullError(ref: ImageReference, familiar: string, e: unknown): Error {
  * its tag. A layer already unpacked under its chain id is not fetched again, so a pull that
  * was cut short (a kill -9) resumes from the layers it had.
  */
-export async function runPull(ctx: EngineContext, plan: PullPlan, out: ProgressWriter): Promise<string> {
+export async function runPull(ctx: EngineContext, plan: PullPlan, out: ProgressWriter, o: { status?: boolean } = {}): Promise<{ id: string; upToDate: boolean }> {
   const { ref, manifest, diffIds, session } = plan;
   const chains = chainIds(diffIds);
   // Docker sends this line without a progressDetail.
@@ -195,6 +205,28 @@ export async function runPull(ctx: EngineContext, plan: PullPlan, out: ProgressW
     await ctx.journal.append(events, { name: plan.familiar });
   }
   out.status(`Digest: ${plan.manifestDigest}`);
-  out.status(`Status: ${upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${plan.familiar}`);
-  return id;
+  if (o.status !== false) out.status(`Status: ${upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${plan.familiar}`);
+  return { id, upToDate };
+}
+
+/**
+ * docker pull -a (fromImage without a tag): every tag of the repository, one after the
+ * other, then one status line for the repository.
+ */
+export async function pullAllTags(ctx: EngineContext, r: PullRequest, out: ProgressWriter): Promise<void> {
+  const ref = parseReference(r.image);
+  const session = new RegistrySession(ref.domain, ref.path, ['pull'], r.creds, ctx.registry);
+  let tags: string[];
+  try {
+    tags = await listTags(session);
+  } catch (e) {
+    throw pullError(ref, familiarName(ref), e);
+  }
+  if (!tags.length) throw new WharfError('not-found', `no tags found for ${familiarName(ref)}`);
+  let upToDate = true;
+  for (const tag of tags) {
+    const plan = await planPull(ctx, { ...r, tag });
+    upToDate = (await runPull(ctx, plan, out, { status: false })).upToDate && upToDate;
+  }
+  out.status(`Status: ${upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarName(ref)}`);
 }

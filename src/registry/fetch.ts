@@ -86,3 +86,16 @@ export async function fetchBlob(session: RegistrySession, digest: string, size: 
   if (sha256(bytes) !== digest) throw new WharfError('invalid-argument', bytes.length !== size ? `unexpected EOF (got ${bytes.length} of ${size} bytes of ${digest})` : `blob verification failed for digest ${digest}`);
   return bytes;
 }
+
+/** The tags of the session's repository (GET /v2/<name>/tags/list, following Link pages), sorted. */
+export async function listTags(session: RegistrySession): Promise<string[]> {
+  const tags: string[] = [];
+  let next: string | undefined = `/v2/${session.repo}/tags/list?n=1000`;
+  for (let page = 0; next && page < 100; page++) {
+    const res = await session.send('GET', next);
+    if (res.status !== 200) throw await registryError(res, 'GET tags');
+    tags.push(...((JSON.parse((await readBody(res)).toString('utf8')) as { tags?: string[] | null }).tags ?? []));
+    next = /<([^>]+)>;\s*rel="next"/.exec(String(res.headers.link ?? ''))?.[1];
+  }
+  return tags.sort();
+}

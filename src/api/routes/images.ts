@@ -11,7 +11,7 @@ import { tagImage } from '../../engine/tag-image';
 import { parseFilters } from '../wire/event';
 import { toImageInspect, toImageSummary } from '../wire/image';
 import { toHttpError } from '../errors';
-import { planPull, runPull } from '../../engine/pull-image';
+import { isBareName, planPull, pullAllTags, runPull } from '../../engine/pull-image';
 import { pushTargets, runPush } from '../../engine/push-image';
 import { searchImages } from '../../engine/registry-login';
 import { credentialsFromHeader } from '../../registry/auth';
@@ -31,7 +31,13 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
       const image = one(q.fromImage);
       if (!image) throw invalidArgument('fromImage or fromSrc is required');
       // The manifest is found first: a bad name or tag is an HTTP error, not a line of the stream.
-      const plan = await planPull(ctx, { image, tag: one(q.tag), platform: one(q.platform), creds: credentialsFromHeader(req.headers['x-registry-auth']) });
+      const request = { image, tag: one(q.tag), platform: one(q.platform), creds: credentialsFromHeader(req.headers['x-registry-auth']) };
+      // No tag, and none in the name: every tag (docker pull -a), as the API says.
+      if (!request.tag && isBareName(image)) {
+        await streamProgress(reply, (out) => pullAllTags(ctx, request, out));
+        return;
+      }
+      const plan = await planPull(ctx, request);
       await streamProgress(reply, (out) => runPull(ctx, plan, out));
       return;
     }
