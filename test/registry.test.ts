@@ -363,3 +363,19 @@ test('a registry with bearer-token auth: the daemon follows the challenge to the
     await tokens.stop();
   }
 });
+
+test('pull -a pulls every tag of a repository, with one status line for it', async () => {
+  ok(['tag', 'busybox', `${reg}/every/tag:one`]);
+  const id2 = commitImage(`${reg}/every/tag:two`, 1, 'two');
+  await dockerOk(['push', '-a', `${reg}/every/tag`]);
+  ok(['rmi', `${reg}/every/tag:one`, `${reg}/every/tag:two`]);
+  const out = await dockerOk(['pull', '-a', `${reg}/every/tag`]);
+  assert.match(out, /^one: Pulling from every\/tag$/m);
+  assert.match(out, /^two: Pulling from every\/tag$/m);
+  assert.equal(out.split('\n').filter((l) => l.startsWith('Status: ')).join('\n'), `Status: Downloaded newer image for ${reg}/every/tag`);
+  assert.equal(ok(['images', '--format', '{{.Tag}} {{.ID}}', `${reg}/every/tag`]).trim().split('\n').sort().join('\n'), `one ${ok(['image', 'inspect', '-f', '{{.Id}}', 'busybox']).trim().slice(7, 19)}\ntwo ${id2.slice(7, 19)}`);
+  const none = await docker(['pull', '-a', `${reg}/every/missing`]);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /repository name not known to registry/);
+  ok(['rmi', `${reg}/every/tag:one`, `${reg}/every/tag:two`]);
+});
