@@ -106,3 +106,39 @@ test('history of a loaded image lists its #(nop) rows (no layer, 0B) above the l
   assert.match(table[2], /^<missing>\s+.+ago\s+\/bin\/sh -c #\(nop\) ADD file:6b8c3b1d0fa5b8e4c…\s+2\.\d+MB\s*$/);
   ok(['rmi', 'nop/img:1']);
 });
+
+/** A tar of these files (path → content), made with tar-stream. */
+async function tarOf(files: Record<string, string | Buffer>): Promise<Buffer> {
+  const { pack } = await import('tar-stream');
+  const p = pack();
+  for (const [name, content] of Object.entries(files)) p.entry({ name, mode: 0o644 }, content);
+  p.finalize();
+  const parts: Buffer[] = [];
+  for await (const c of p) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
+
+test('an image of 100 layers runs (overlay mount options too long for full paths: short links)', async () => {
+  const dir = path.join(d.dir, 'deep-archive');
+  mkdirSync(dir, { recursive: true });
+  const layers: Buffer[] = [readFileSync(BUSYBOX_TAR)];
+  for (let i = 1; i < 100; i++) layers.push(await tarOf({ [`layer${i}`]: `${i}\n`, 'top': `${i}\n` }));
+  const diffIds = layers.map((l) => `sha256:${createHash('sha256').update(l).digest('hex')}`);
+  layers.forEach((l, i) => writeFileSync(path.join(dir, `l${i}.tar`), l));
+  const config = Buffer.from(JSON.stringify({
+    architecture: 'amd64',
+    os: 'linux',
+    created: '2024-05-01T10:00:00Z',
+    config: { Cmd: ['sh'] },
+    rootfs: { type: 'layers', diff_ids: diffIds },
+    history: diffIds.map((_, i) => ({ created: '2024-05-01T10:00:00Z', created_by: `layer ${i}` })),
+  }));
+  const cfgHex = createHash('sha256').update(config).digest('hex');
+  writeFileSync(path.join(dir, `${cfgHex}.json`), config);
+  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify([{ Config: `${cfgHex}.json`, RepoTags: ['deep/img:100'], Layers: layers.map((_, i) => `l${i}.tar`) }]));
+  const archive = path.join(d.dir, 'deep.tar');
+  assert.equal(spawnSync('tar', ['-cf', archive, '-C', dir, '.']).status, 0);
+  assert.equal(ok(['load', '-i', archive]), 'Loaded image: deep/img:100\n');
+  assert.equal(ok(['run', '--rm', 'deep/img:100', 'cat', '/layer1', '/layer50', '/layer99', '/top']), '1\n50\n99\n99\n');
+  ok(['rmi', 'deep/img:100']);
+});

@@ -74,5 +74,6 @@ export async function sweepOrphans(ctx: EngineContext): Promise<number> {
     await ctx.runtime.delete(id, true).catch(() => undefined);
     await removeFiles(ctx, id);
   }
+  await ctx.storage.sweepLinks();
   return orphans.size;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { run } from '../runtime/exec';
@@ -42,9 +43,36 @@ export class OverlayStorage {
     if (await isMountPoint(merged)) return merged;
     const d = this.dir(id);
     const init = (await fsp.access(path.join(d, 'init')).then(() => true, () => false)) ? [path.join(d, 'init')] : [];
-    const opts = `lowerdir=${[...init, ...lowerDirs].join(':')},upperdir=${d}/upper,workdir=${d}/work`;
-    await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, merged]);
+    const lower = [...init, ...lowerDirs];
+    let opts = `lowerdir=${lower.join(':')},upperdir=${d}/upper,workdir=${d}/work`;
+    let cwd: string | undefined;
+    if (opts.length > MAX_MOUNT_OPTIONS) {
+      // Too long for the kernel (one page): as Docker does, short relative links
+      // (l/<16 hex> → the layer dir) and the mount run from the dir that holds them.
+      cwd = this.root;
+      opts = `lowerdir=${(await Promise.all(lower.map((l) => this.shortLink(l)))).join(':')},upperdir=${d}/upper,workdir=${d}/work`;
+    }
+    await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, merged], cwd ? { cwd } : {});
     return merged;
+  }
+
+  /** `l/<hash of dir>`, a link to dir under this storage's root (made once, kept). */
+  private async shortLink(dir: string): Promise<string> {
+    const name = path.join('l', createHash('sha256').update(dir).digest('hex').slice(0, 16));
+    await fsp.mkdir(path.join(this.root, 'l'), { recursive: true });
+    await fsp.symlink(dir, path.join(this.root, name)).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    });
+    return name;
+  }
+
+  /** Boot: drop short links whose layer dir is gone. */
+  async sweepLinks(): Promise<void> {
+    const dir = path.join(this.root, 'l');
+    for (const name of await fsp.readdir(dir).catch(() => [] as string[])) {
+      const link = path.join(dir, name);
+      if (!(await fsp.stat(link).then(() => true, () => false))) await fsp.rm(link, { force: true });
+    }
   }
 
   async unmount(id: string): Promise<void> {
@@ -63,6 +91,8 @@ export class OverlayStorage {
 }
 
 const INIT_FILES = ['etc/hosts', 'etc/hostname', 'etc/resolv.conf'];
+/** The kernel reads mount options from one page; leave room for the rest of the line. */
+const MAX_MOUNT_OPTIONS = 3800;
 
 export async function isMountPoint(dir: string): Promise<boolean> {
   const mounts = await fsp.readFile('/proc/self/mounts', 'utf8');
