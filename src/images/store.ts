@@ -80,7 +80,7 @@ export class ImageStore {
     });
     const gz = await peekGzip(source);
     try {
-      if (gz.gzip) await pipeline(gz.stream, createGunzip(), counter, createWriteStream(tmp));
+      if (gz.gzip) await pipeline(gz.stream, createGunzip({ chunkSize: 1 << 20 }), counter, createWriteStream(tmp));
       else await pipeline(gz.stream, counter, createWriteStream(tmp));
       if (size === 0) throw new Error('empty archive');
       const diffId = `sha256:${hash.digest('hex')}`;
@@ -128,7 +128,7 @@ export class ImageStore {
       // The compressed bytes are hashed as they come; the unpacking side runs beside. A blob
       // that does not inflate is read to its end all the same, so that a corrupted blob is
       // reported as Docker reports it (verification failed), not as a gzip error.
-      const head: Writable = o.gzip ? createGunzip() : tarCounter;
+      const head: Writable = o.gzip ? createGunzip({ chunkSize: 1 << 20 }) : tarCounter;
       let unpackError: Error | undefined;
       const unpacked = pipeline((o.gzip ? [head, tarCounter, createWriteStream(tmp)] : [head, createWriteStream(tmp)]) as unknown as Parameters<typeof pipeline>[0][]).catch((e: Error) => {
         unpackError = e;
@@ -138,12 +138,7 @@ export class ImageStore {
           compressed.update(chunk);
           got += chunk.length;
           o.onBytes?.(got);
-          if (!unpackError && !head.write(chunk)) {
-            await new Promise<void>((resolve) => {
-              head.once('drain', resolve);
-              head.once('close', resolve);
-            });
-          }
+          if (!unpackError && !head.write(chunk)) await drained(head);
         }
       } catch (e) {
         head.destroy();
@@ -191,10 +186,7 @@ export class ImageStore {
       dir,
       /** Written; true: wait for drained() before the next chunk. */
       mustWait: (chunk: Buffer) => open && !child.stdin.write(chunk),
-      drained: () => new Promise<void>((resolve) => {
-        child.stdin.once('drain', resolve);
-        child.stdin.once('close', resolve);
-      }),
+      drained: () => drained(child.stdin),
       end: () => open && child.stdin.end(),
       exited,
       abort: async () => {
@@ -351,4 +343,17 @@ async function peekGzip(source: Readable): Promise<{ stream: Readable; gzip: boo
   });
   if (first) source.unshift(first);
   return { stream: source, gzip: !!first && first[0] === 0x1f && first[1] === 0x8b };
+}
+
+/** Wait until a writable takes more (drain) or is gone (close), leaving no listener behind. */
+function drained(w: Writable): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      w.off('drain', done);
+      w.off('close', done);
+      resolve();
+    };
+    w.on('drain', done);
+    w.on('close', done);
+  });
 }
