@@ -39,3 +39,26 @@ test('concurrent imports of the same layer all succeed (one unpack wins, the oth
   for (const r of results) assert.doesNotMatch(r.body, /error/, r.body);
   assert.equal(ok(['images', '--filter', 'reference=same', '-q']).trim().split('\n').length, 6);
 });
+
+test('docker system prune: stopped containers, unused networks and dangling images go; running containers and used images stay', () => {
+  ok(['run', '--name', 'sp-dead', 'busybox', 'true']);
+  ok(['run', '-d', '--name', 'sp-live', 'busybox', 'sleep', '300']);
+  ok(['network', 'create', 'sp-net']);
+  ok(['run', '--name', 'sp-maker', 'busybox', 'touch', '/x']);
+  const dangling = ok(['commit', 'sp-maker', 'sp/img:1']).trim();
+  ok(['rm', 'sp-maker']);
+  ok(['tag', 'busybox', 'sp/img:1']); // the committed image loses its only tag
+  try {
+    const out = ok(['system', 'prune', '-f']);
+    assert.match(out, /^Deleted Containers:$/m);
+    assert.match(out, /^Deleted Networks:\nsp-net$/m);
+    assert.match(out, new RegExp(`deleted: ${dangling}`));
+    assert.match(out, /^Total reclaimed space: /m);
+    assert.deepEqual(ok(['ps', '-a', '--format', '{{.Names}}']).trim().split('\n'), ['sp-live']);
+    assert.equal(d.docker(['image', 'inspect', dangling]).code, 1);
+    assert.equal(ok(['image', 'inspect', '-f', '{{.Id}}', 'busybox']).length > 0, true);
+  } finally {
+    ok(['rm', '-f', 'sp-live']);
+    ok(['rmi', 'sp/img:1']);
+  }
+});
