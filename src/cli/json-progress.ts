@@ -5,7 +5,7 @@
  * comes, progress-bar-only updates left out. An errorDetail in the stream ends it as an error.
  */
 import type { Readable } from 'node:stream';
-import { formatG, rfc3339NanoFixed } from './format';
+import { humanSize, rfc3339NanoFixed } from './format';
 
 export interface JsonProgressDetail {
   current?: number;
@@ -42,16 +42,7 @@ export class JsonStreamError extends Error {
 }
 
 /** go-units HumanSize: decimal units, 4 significant digits ("1.235MB"). */
-export function humanSize4(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${formatG(v, 4)}${units[i]}`;
-}
+export const humanSize4 = (n: number): string => humanSize(n, 4);
 
 /** Go's time.Duration.String() of a whole number of seconds ("0s", "45s", "1m5s", "2h0m1s"). */
 export function goDurationSeconds(sec: number): string {

@@ -54,6 +54,7 @@ import { search } from './commands/search';
 import { history } from './commands/history';
 import { imagePrune } from './commands/image-prune';
 import { systemDf } from './commands/system-df';
+import { systemPrune } from './commands/system-prune';
 import { push } from './commands/push';
 
 type AnySpec = CommandSpec<any>;
@@ -270,6 +271,7 @@ export function buildProgram(w: Wiring): Command {
   register(system, info, w, 'info', `${PROG} system`);
   register(system, events, w, 'events', `${PROG} system`);
   register(system, systemDf, w, 'df', `${PROG} system`);
+  register(system, systemPrune, w, 'prune', `${PROG} system`);
 
   // `wharf daemon [flags]`: listed in the help; main() handles it before commander.
   program.command('daemon').description('Run the Wharf daemon (same flags as wharfd)').allowUnknownOption().allowExcessArguments();

@@ -438,6 +438,10 @@ export class Client {
     return this.json('POST', '/images/prune', { query: { filters: encodeFilters(filters) } });
   }
 
+  buildCachePrune(all = false): Promise<{ CachesDeleted: string[] | null; SpaceReclaimed: number }> {
+    return this.json('POST', '/build/prune', { query: all ? { all: '1' } : {} });
+  }
+
   systemDf(): Promise<DiskUsage> {
     return this.json('GET', '/system/df');
   }

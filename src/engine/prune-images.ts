@@ -1,4 +1,4 @@
-import { getImage, type EngineContext } from './context';
+import type { EngineContext } from './context';
 import { removeImage, type RemoveImageResult } from './remove-image';
 
 /**
@@ -19,9 +19,14 @@ export async function pruneImages(ctx: EngineContext, filters: Record<string, st
   for (const img of candidates) {
     if (!ctx.views.images.images.has(img.id)) continue;
     if ([...ctx.views.images.images.values()].some((i) => i.parent === img.id)) continue; // a child still stands on it
-    const size = getImage(ctx.views, img.id).size;
     const r = await removeImage(ctx, img.id, true).catch(() => [] as RemoveImageResult);
-    if (r.some((x) => 'Deleted' in x)) space += size;
+    // What came back: the layers of the image that no image left uses (as Docker counts it).
+    if (r.some((x) => 'Deleted' in x)) {
+      const still = new Set([...ctx.views.images.images.values()].flatMap((i) => i.layers));
+      img.layers.forEach((l, i) => {
+        if (!still.has(l)) space += img.layerSizes?.[i] ?? (img.layers.length === 1 ? img.size : 0);
+      });
+    }
     deleted.push(...r);
   }
   return { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: space };
