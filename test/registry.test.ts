@@ -379,3 +379,41 @@ test('pull -a pulls every tag of a repository, with one status line for it', asy
   assert.match(none.stderr, /repository name not known to registry/);
   ok(['rmi', `${reg}/every/tag:one`, `${reg}/every/tag:two`]);
 });
+
+test('image prune releases the layers of a pull that failed (layer.released); the next pull fetches them again', async () => {
+  ok(['run', '--name', 'g1', 'busybox', 'sh', '-c', 'dd if=/dev/urandom of=/one bs=1M count=2 2>/dev/null']);
+  ok(['commit', 'g1', 'tmp/g1']);
+  ok(['run', '--name', 'g2', 'tmp/g1', 'sh', '-c', 'echo two > /two']);
+  ok(['commit', 'g2', `${reg}/gc/img:v1`]);
+  ok(['rm', 'g1', 'g2']);
+  await dockerOk(['push', `${reg}/gc/img:v1`]);
+  ok(['rmi', `${reg}/gc/img:v1`, 'tmp/g1']);
+  const [, first, second] = (await manifestOf('gc/img', 'v1')).body.layers.map((l) => l.digest);
+  const layersDir = path.join(d.dataRoot, 'image', 'layers');
+  const before = readdirSync(layersDir).length;
+
+  // The second layer hangs: the pull fails after --registry-timeout, the first layer stays.
+  proxy.fault = (method, p) => (p.includes(`/blobs/${second}`) ? 'hang' : 'pass');
+  try {
+    const failed = await docker(['pull', `${reg}/gc/img:v1`]);
+    assert.equal(failed.code, 1);
+  } finally {
+    proxy.fault = () => 'pass';
+  }
+  assert.equal(readdirSync(layersDir).length, before + 1);
+
+  const pruned = ok(['image', 'prune', '-f']);
+  assert.match(pruned, /^Total reclaimed space: 2\.\d+MB$/m);
+  assert.equal(readdirSync(layersDir).length, before);
+  // Journaled: the daemon comes back without it.
+  await d.stop();
+  await d.start(['--registry-timeout', '3']);
+  assert.equal(ok(['image', 'prune', '-f']), 'Total reclaimed space: 0B\n');
+
+  const [g1, g2] = [proxy.blobGets(first), proxy.blobGets(second)];
+  const again = await dockerOk(['pull', `${reg}/gc/img:v1`]);
+  assert.match(again, new RegExp(`${first.slice(7, 19)}: Pull complete`));
+  assert.deepEqual([proxy.blobGets(first) - g1, proxy.blobGets(second) - g2], [1, 1]);
+  assert.equal(ok(['run', '--rm', `${reg}/gc/img:v1`, 'cat', '/two']), 'two\n');
+  ok(['rmi', `${reg}/gc/img:v1`]);
+});

@@ -239,6 +239,11 @@ export interface LayerPulled {
   type: 'layer.pulled';
   data: { id: string; chainId: string; digest: string; size: number; repository: string };
 }
+/** A pulled layer no image uses was removed (image prune): its tar and its unpacked chain. */
+export interface LayerReleased {
+  type: 'layer.released';
+  data: { id: string; chainId: string };
+}
 /** An image came from a registry: its config (id = its digest) with every layer present; repoDigest names the manifest. */
 export interface ImagePulled {
   type: 'image.pulled';
@@ -319,6 +324,7 @@ export type WharfEvent =
   | ImagePulled
   | ImagePushed
   | LayerPulled
+  | LayerReleased
   | ImageTagged
   | ImageUntagged
   | ImageDeleted
@@ -375,6 +381,7 @@ export const EVENT_VERSION: Record<EventType, number> = {
   'image.pulled': 1,
   'image.pushed': 1,
   'layer.pulled': 1,
+  'layer.released': 1,
   'volume.created': 1,
   'volume.remove-requested': 1,
   'volume.removed': 1,

@@ -125,6 +125,9 @@ export function evolveLayers(s: LayerState, e: WharfEvent): void {
     s.byDigest.set(e.data.digest, { diffId: e.data.id, chainId: e.data.chainId, size: e.data.size });
     s.pulledChains.add(e.data.chainId);
     note(e.data.id, e.data.digest, e.data.size, e.data.repository);
+  } else if (e.type === 'layer.released') {
+    s.pulledChains.delete(e.data.chainId);
+    for (const [digest, l] of s.byDigest) if (l.chainId === e.data.chainId) s.byDigest.delete(digest);
   } else if (e.type === 'image.pushed') {
     const repo = e.data.repoDigest.split('@')[0];
     for (const l of e.data.layers) note(l.diffId, l.digest, l.size, repo);

@@ -1,4 +1,7 @@
+import { promises as fsp } from 'node:fs';
+import { chainIds } from '../images/store';
 import type { EngineContext } from './context';
+import { whileNoPull } from './pull-image';
 import { removeImage, type RemoveImageResult } from './remove-image';
 
 /**
@@ -29,7 +32,30 @@ export async function pruneImages(ctx: EngineContext, filters: Record<string, st
     }
     deleted.push(...r);
   }
+  space += (await whileNoPull(() => releasePulledLayers(ctx))) ?? 0;
   return { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: space };
+}
+
+/**
+ * Layers that pulls left in the store and no image uses (a pull that failed or was cut short
+ * and was not tried again): journaled as released, then their tars and chains removed.
+ * Run only while no pull is under way. Returns the bytes freed (the tars).
+ */
+async function releasePulledLayers(ctx: EngineContext): Promise<number> {
+  const used = new Set([...ctx.views.images.images.values()].flatMap((i) => chainIds(i.layers)));
+  const diffOf = new Map([...ctx.views.layers.byDigest.values()].map((l) => [l.chainId, l.diffId]));
+  const idle = [...ctx.views.layers.pulledChains].filter((c) => !used.has(c) && diffOf.has(c));
+  if (!idle.length) return 0;
+  let freed = 0;
+  const usedBlobs = new Set([...ctx.views.images.images.values()].flatMap((i) => i.layers));
+  for (const c of idle) {
+    const diffId = diffOf.get(c)!;
+    if (!usedBlobs.has(diffId)) freed += await fsp.stat(ctx.images.blobPath(diffId)).then((st) => st.size, () => 0);
+  }
+  await ctx.journal.append(idle.map((chainId) => ({ type: 'layer.released' as const, data: { id: diffOf.get(chainId)!, chainId } })));
+  for (const c of idle) await ctx.images.removeChain(c);
+  await ctx.images.removeBlobs([...new Set(idle.map((c) => diffOf.get(c)!))], usedBlobs);
+  return freed;
 }
 
 function matchLabel(labels: Record<string, string> | null | undefined, l: string): boolean {

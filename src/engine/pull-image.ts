@@ -142,8 +142,38 @@ function pullError(ref: ImageReference, familiar: string, e: unknown): Error {
  * was cut short (a kill -9) resumes from the layers it had.
  */
 export async function runPull(ctx: EngineContext, plan: PullPlan, out: ProgressWriter, o: { status?: boolean } = {}): Promise<{ id: string; upToDate: boolean }> {
+  const chains = chainIds(plan.diffIds);
+  while (releasing) await releasing;
+  pulling++;
+  try {
+    return await pullLayersAndImage(ctx, plan, chains, out, o);
+  } finally {
+    pulling--;
+  }
+}
+
+/** Pulls under way, and a release of pulled layers under way: the two never overlap. */
+let pulling = 0;
+let releasing: Promise<void> | undefined;
+
+/**
+ * Run fn (removing layers pulls left) while no pull runs: none may find a layer present
+ * that is about to go. With a pull under way, fn is not run (undefined).
+ */
+export async function whileNoPull<T>(fn: () => Promise<T>): Promise<T | undefined> {
+  if (pulling || releasing) return undefined;
+  let done = () => undefined as void;
+  releasing = new Promise<void>((r) => (done = r));
+  try {
+    return await fn();
+  } finally {
+    releasing = undefined;
+    done();
+  }
+}
+
+async function pullLayersAndImage(ctx: EngineContext, plan: PullPlan, chains: string[], out: ProgressWriter, o: { status?: boolean }): Promise<{ id: string; upToDate: boolean }> {
   const { ref, manifest, diffIds, session } = plan;
-  const chains = chainIds(diffIds);
   // Docker sends this line without a progressDetail.
   out.send({ status: `Pulling from ${ref.path.replace(/^library\//, ref.domain === 'docker.io' ? 'library/' : '')}`, id: ref.tag ?? ref.digest });
   const present = await Promise.all(chains.map((c, i) => ctx.images.layerExists(c).then(async (ok) => ok && (await ctx.images.hasBlob(diffIds[i])))));

@@ -298,9 +298,14 @@ export class ImageStore {
   }
 
   /** Remove the unpacked layers of an image's chain, but those in `keep` (chain ids other images use). */
+  /** Remove one unpacked chain. */
+  async removeChain(chainId: string): Promise<void> {
+    await fsp.rm(path.dirname(this.layerDir(chainId)), { recursive: true, force: true });
+  }
+
   async removeLayers(diffIds: string[], keep: Set<string> = new Set()): Promise<void> {
     for (const c of chainIds(diffIds)) {
-      if (!keep.has(c)) await fsp.rm(path.dirname(this.layerDir(c)), { recursive: true, force: true });
+      if (!keep.has(c)) await this.removeChain(c);
     }
   }
 }

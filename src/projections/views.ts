@@ -52,7 +52,7 @@ export class Views {
       }
       if (e.type === 'network.created') this.retiredBridges.delete(e.data.bridge);
       evolveNetworks(this.networks, e);
-    } else if (e.type.startsWith('image.') || e.type === 'layer.pulled') {
+    } else if (e.type.startsWith('image.') || e.type.startsWith('layer.')) {
       evolveImages(this.images, e, nanosToRfc3339(e.time));
       evolveLayers(this.layers, e);
     } else if (e.type.startsWith('volume.')) {
