@@ -2,12 +2,13 @@ import { platformOf } from '../domain/image';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { invalidArgument } from '../domain/errors';
 import type { ImageConfig, WharfEvent } from '../domain/events';
 import { normaliseTag } from '../domain/reference';
+import type { PreRead } from '../images/store';
 import type { EngineContext } from './context';
 
 /** What one image of an archive is made of: its config's bytes, its layers' files, its tags. */
@@ -34,20 +35,30 @@ interface Descriptor {
 export async function loadImages(ctx: EngineContext, body: Readable): Promise<string[]> {
   const dir = ctx.images.tempPath('load');
   await fsp.mkdir(dir, { recursive: true });
+  const pre = new Map<string, PreRead>();
   try {
-    const files = await unpackFlat(body, dir);
+    const files = await unpackFlat(ctx, body, dir, pre);
     const images = files.has('manifest.json') ? await dockerArchive(files) : files.has('index.json') ? await ociLayout(files) : undefined;
     if (!images) throw invalidArgument('invalid archive: no manifest.json or index.json');
     const out: string[] = [];
-    for (const a of images) out.push(...(await loadOne(ctx, a)));
+    for (const a of images) out.push(...(await loadOne(ctx, a, pre)));
     return out;
   } finally {
+    // Files that were not layers (configs, manifests) or a failed load: their unpacking goes.
+    await Promise.all([...pre.values()].map((p) => p.extraction?.abort()));
     await fsp.rm(dir, { recursive: true, force: true });
   }
 }
 
-/** Every regular file of the tar as dir/<n>, by its cleaned name; links resolved by name. */
-async function unpackFlat(body: Readable, dir: string): Promise<Map<string, string>> {
+/** Files this big that are plain tars are unpacked as they are written, in case they are layers. */
+const UNPACK_AHEAD = 1 << 20;
+
+/**
+ * Every regular file of the tar as dir/<n>, by its cleaned name; links resolved by name.
+ * Each file is hashed as it is written (`pre`), and a big one that is not gzip is also
+ * unpacked beside, into a temp dir that becomes a layer only if the file turns out to be one.
+ */
+async function unpackFlat(ctx: EngineContext, body: Readable, dir: string, pre: Map<string, PreRead>): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   const links = new Map<string, string>();
   const extract = tar.extract();
@@ -57,7 +68,31 @@ async function unpackFlat(body: Readable, dir: string): Promise<Map<string, stri
     if (h.type === 'file' || h.type === 'contiguous-file') {
       const file = path.join(dir, String(n++));
       files.set(name, file);
-      pipeline(stream, createWriteStream(file)).then(() => next(), next);
+      const hash = createHash('sha256');
+      const info: PreRead = { diffId: '', size: 0, gzip: false };
+      let first = true;
+      const tee = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          const go = async () => {
+            if (first) {
+              first = false;
+              info.gzip = chunk[0] === 0x1f && chunk[1] === 0x8b;
+              if (!info.gzip && (h.size ?? 0) >= UNPACK_AHEAD) info.extraction = await ctx.images.startExtract();
+            }
+            hash.update(chunk);
+            info.size += chunk.length;
+            if (info.extraction?.mustWait(chunk)) await info.extraction.drained();
+          };
+          go().then(() => cb(null, chunk), cb);
+        },
+        flush(cb) {
+          info.extraction?.end();
+          info.diffId = `sha256:${hash.digest('hex')}`;
+          cb();
+        },
+      });
+      pre.set(file, info);
+      pipeline(stream, tee, createWriteStream(file)).then(() => next(), next);
       return;
     }
     if ((h.type === 'symlink' || h.type === 'link') && h.linkname) {
@@ -122,7 +157,7 @@ async function manifestFor(files: Map<string, string>, d: Descriptor): Promise<{
   return { config: doc.config, layers: doc.layers };
 }
 
-async function loadOne(ctx: EngineContext, a: ArchivedImage): Promise<string[]> {
+async function loadOne(ctx: EngineContext, a: ArchivedImage, pre: Map<string, PreRead>): Promise<string[]> {
   const cfg = JSON.parse(a.config.toString('utf8')) as {
     created?: string;
     author?: string;
@@ -141,7 +176,7 @@ async function loadOne(ctx: EngineContext, a: ArchivedImage): Promise<string[]> 
   for (const [i, file] of a.layers.entries()) {
     // The file is moved into the store when it can be: a layer listed twice is read from its blob.
     const layer = (await fsp.access(file).then(() => true, () => false))
-      ? await ctx.images.ingestLayerFile(file, chain)
+      ? await ctx.images.ingestLayerFile(file, chain, pre.get(file))
       : await ctx.images.ingestLayer(createReadStream(ctx.images.blobPath(diffIds[i])), chain);
     if (layer.diffId !== diffIds[i]) throw invalidArgument(`invalid diffID for layer ${i}: expected "${diffIds[i]}", got "${layer.diffId}"`);
     chain = layer.chainId;

@@ -168,7 +168,7 @@ export class ImageStore {
   }
 
   /** A tar reading a layer from its stdin into a fresh temp dir (same flags as unpackLayer). */
-  private async startExtract() {
+  async startExtract(): Promise<Extraction> {
     const dir = path.join(this.tmpDir, `unpack-${randomBytes(8).toString('hex')}`);
     await fsp.mkdir(dir, { recursive: true });
     const child = spawn('tar', ['-x', '--numeric-owner', '--same-owner', '--same-permissions', '--xattrs', '-f', '-', '-C', dir], { stdio: ['pipe', 'ignore', 'pipe'] });
@@ -184,10 +184,11 @@ export class ImageStore {
     exited.catch(() => undefined);
     return {
       dir,
-      /** Written; true: wait for drained() before the next chunk. */
       mustWait: (chunk: Buffer) => open && !child.stdin.write(chunk),
       drained: () => drained(child.stdin),
-      end: () => open && child.stdin.end(),
+      end: () => {
+        if (open) child.stdin.end();
+      },
       exited,
       abort: async () => {
         child.kill('SIGKILL');
@@ -197,7 +198,7 @@ export class ImageStore {
     };
   }
 
-  private async finishExtract(x: Awaited<ReturnType<ImageStore['startExtract']>>, chainId: string): Promise<void> {
+  async finishExtract(x: Extraction, chainId: string): Promise<void> {
     try {
       await x.exited;
     } catch (e) {
@@ -230,7 +231,22 @@ export class ImageStore {
    * uncompressed one is hashed in place and renamed into the blob store (no second copy);
    * a compressed one goes through ingestLayer.
    */
-  async ingestLayerFile(file: string, parentChain?: string): Promise<{ diffId: string; chainId: string; size: number }> {
+  async ingestLayerFile(file: string, parentChain?: string, pre?: PreRead): Promise<{ diffId: string; chainId: string; size: number }> {
+    if (pre?.gzip === false) {
+      // Hashed (and maybe unpacked) as it was written: no second read.
+      if (pre.size === 0) throw new Error('empty archive');
+      if (await this.hasBlob(pre.diffId)) await fsp.rm(file, { force: true });
+      else await fsp.rename(file, this.blobPath(pre.diffId));
+      const chainId = parentChain ? chainOf(parentChain, pre.diffId) : pre.diffId;
+      const x = pre.extraction;
+      pre.extraction = undefined; // used here, or dropped
+      if (x && !(await this.layerExists(chainId))) await this.finishExtract(x, chainId);
+      else {
+        await x?.abort();
+        await this.unpackLayer(pre.diffId, chainId);
+      }
+      return { diffId: pre.diffId, chainId, size: pre.size };
+    }
     const fh = await fsp.open(file, 'r');
     const head = Buffer.alloc(2);
     try {
@@ -308,6 +324,26 @@ export class ImageStore {
       if (!keep.has(c)) await this.removeChain(c);
     }
   }
+}
+
+/** A layer being unpacked by a tar reading its stdin (ImageStore.startExtract). */
+export interface Extraction {
+  dir: string;
+  /** Written; true: wait for drained() before the next chunk. */
+  mustWait(chunk: Buffer): boolean;
+  drained(): Promise<void>;
+  end(): void;
+  exited: Promise<void>;
+  /** Kill the tar and remove what it unpacked. */
+  abort(): Promise<void>;
+}
+
+/** What was learnt of a file while it was written (docker load): its digest and size, whether it is gzip, and maybe its unpacking. */
+export interface PreRead {
+  diffId: string;
+  size: number;
+  gzip: boolean;
+  extraction?: Extraction;
 }
 
 export function chainOf(parentChain: string, diffId: string): string {
