@@ -25,6 +25,8 @@ command -v tar >/dev/null || need+=(tar)
 # pull/push/login are tested against the real registry (distribution 2.8), with htpasswd auth.
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v htpasswd >/dev/null || need+=(apache2-utils)
+# openssl: the token server of the bearer-auth test signs with a throwaway certificate.
+command -v openssl >/dev/null || need+=(openssl)
 # getfattr/setfattr: overlay opaque dirs for docker diff and commit, and unpacking layers with deletions.
 command -v getfattr >/dev/null && command -v setfattr >/dev/null || need+=(attr)
 if [ ${#need[@]} -gt 0 ]; then
