@@ -313,12 +313,12 @@ export class ImageStore {
     return gone.length;
   }
 
-  /** Remove the unpacked layers of an image's chain, but those in `keep` (chain ids other images use). */
   /** Remove one unpacked chain. */
   async removeChain(chainId: string): Promise<void> {
     await fsp.rm(path.dirname(this.layerDir(chainId)), { recursive: true, force: true });
   }
 
+  /** Remove the unpacked layers of an image's chain, but those in `keep` (chain ids other images use). */
   async removeLayers(diffIds: string[], keep: Set<string> = new Set()): Promise<void> {
     for (const c of chainIds(diffIds)) {
       if (!keep.has(c)) await this.removeChain(c);
