@@ -389,6 +389,8 @@ test('image prune releases the layers of a pull that failed (layer.released); th
   await dockerOk(['push', `${reg}/gc/img:v1`]);
   ok(['rmi', `${reg}/gc/img:v1`, 'tmp/g1']);
   const [, first, second] = (await manifestOf('gc/img', 'v1')).body.layers.map((l) => l.digest);
+  // Whatever earlier tests left dangling goes first: the prune below then only releases layers.
+  ok(['image', 'prune', '-f']);
   const layersDir = path.join(d.dataRoot, 'image', 'layers');
   const before = readdirSync(layersDir).length;
 
