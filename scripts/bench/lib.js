@@ -98,6 +98,8 @@ async function startDaemon({ name, bin, args, sockName, runcRoots, bridge }) {
         if (bridge && !bridgeExisted) {
           spawnSync('nft', ['delete', 'table', 'ip', `wharf_${bridge}`], { stdio: 'ignore' });
           spawnSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
+          // wharfd's FORWARD exceptions for its bridge (it keeps them for a restart; the bench is done).
+          for (const dir of ['-i', '-o']) spawnSync('iptables', ['-D', 'FORWARD', dir, bridge, '-j', 'ACCEPT', '-m', 'comment', '--comment', 'wharf'], { stdio: 'ignore' });
         }
         live.delete(engine);
       }
