@@ -1,4 +1,6 @@
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
+import type { ProgressWriter } from '../api/wire/progress';
+import { openUrl } from '../registry/http';
 import { invalidArgument } from '../domain/errors';
 import type { ImageConfig, WharfEvent } from '../domain/events';
 import { familiarString, parseReference } from '../domain/reference';
@@ -50,4 +52,33 @@ export async function importImage(ctx: EngineContext, body: Readable, o: ImportO
   if (ref) events.push({ type: 'image.tagged', data: { id, ref } });
   await ctx.journal.append(events, ref ? { name: ref } : undefined);
   return id;
+}
+
+/** The URL of `docker import URL`: a bare host/path is taken as http, as Docker does; only http(s). */
+export function importUrl(source: string): URL {
+  let url: URL;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(source) ? source : `http://${source}`);
+  } catch {
+    throw invalidArgument(`invalid URL: ${source}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalidArgument(`unsupported URL scheme: ${url.protocol.replace(':', '')}`);
+  return url;
+}
+
+/** import from a URL: the daemon downloads the archive (redirects followed), with progress. */
+export async function importFromUrl(ctx: EngineContext, url: URL, o: ImportOptions, out: ProgressWriter): Promise<string> {
+  const res = await openUrl(url, ctx.registry.timeoutMs);
+  out.send({ status: `Downloading from ${url.href}` });
+  const total = Number(res.headers['content-length'] ?? -1);
+  let current = 0;
+  const counted = new Transform({
+    transform(c: Buffer, _enc, cb) {
+      current += c.length;
+      if (total > 0) out.progress('Importing', '', current, total);
+      cb(null, c);
+    },
+  });
+  res.body.on('error', (e) => counted.destroy(e));
+  return importImage(ctx, res.body.pipe(counted), { ...o, source: url.href });
 }

@@ -142,11 +142,10 @@ function pullError(ref: ImageReference, familiar: string, e: unknown): Error {
  * was cut short (a kill -9) resumes from the layers it had.
  */
 export async function runPull(ctx: EngineContext, plan: PullPlan, out: ProgressWriter, o: { status?: boolean } = {}): Promise<{ id: string; upToDate: boolean }> {
-  const chains = chainIds(plan.diffIds);
   while (releasing) await releasing;
   pulling++;
   try {
-    return await pullLayersAndImage(ctx, plan, chains, out, o);
+    return await pullLayersAndImage(ctx, plan, out, o);
   } finally {
     pulling--;
   }
@@ -172,8 +171,9 @@ export async function whileNoPull<T>(fn: () => Promise<T>): Promise<T | undefine
   }
 }
 
-async function pullLayersAndImage(ctx: EngineContext, plan: PullPlan, chains: string[], out: ProgressWriter, o: { status?: boolean }): Promise<{ id: string; upToDate: boolean }> {
+async function pullLayersAndImage(ctx: EngineContext, plan: PullPlan, out: ProgressWriter, o: { status?: boolean }): Promise<{ id: string; upToDate: boolean }> {
   const { ref, manifest, diffIds, session } = plan;
+  const chains = chainIds(diffIds);
   // Docker sends this line without a progressDetail.
   out.send({ status: `Pulling from ${ref.path.replace(/^library\//, ref.domain === 'docker.io' ? 'library/' : '')}`, id: ref.tag ?? ref.digest });
   const present = await Promise.all(chains.map((c, i) => ctx.images.layerExists(c).then(async (ok) => ok && (await ctx.images.hasBlob(diffIds[i])))));

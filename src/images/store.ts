@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { run } from '../runtime/exec';
 import { tarWhiteoutsToOverlay } from '../storage/whiteouts';
+import { drained, startExtract, TAR_EXTRACT, type Extraction } from './extract';
 
 /**
  * The content store: blobs/sha256/<hex>, written to a temp file and renamed into place
@@ -167,35 +167,9 @@ export class ImageStore {
     }
   }
 
-  /** A tar reading a layer from its stdin into a fresh temp dir (same flags as unpackLayer). */
-  async startExtract(): Promise<Extraction> {
-    const dir = path.join(this.tmpDir, `unpack-${randomBytes(8).toString('hex')}`);
-    await fsp.mkdir(dir, { recursive: true });
-    const child = spawn('tar', ['-x', '--numeric-owner', '--same-owner', '--same-permissions', '--xattrs', '-f', '-', '-C', dir], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    let open = true;
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdin.on('error', () => (open = false)); // tar stopped reading (done, or failed: its exit says)
-    child.stdin.on('close', () => (open = false));
-    const exited = new Promise<void>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(stderr.trim() || `tar exited with ${code}`))));
-    });
-    exited.catch(() => undefined);
-    return {
-      dir,
-      mustWait: (chunk: Buffer) => open && !child.stdin.write(chunk),
-      drained: () => drained(child.stdin),
-      end: () => {
-        if (open) child.stdin.end();
-      },
-      exited,
-      abort: async () => {
-        child.kill('SIGKILL');
-        await exited.catch(() => undefined);
-        await fsp.rm(dir, { recursive: true, force: true });
-      },
-    };
+  /** A tar unpacking a layer from its stdin into a fresh temp dir of this store. */
+  startExtract(): Promise<Extraction> {
+    return startExtract(this.tmpDir);
   }
 
   async finishExtract(x: Extraction, chainId: string): Promise<void> {
@@ -277,8 +251,7 @@ export class ImageStore {
     const tmp = path.join(this.tmpDir, `unpack-${randomBytes(8).toString('hex')}`);
     await fsp.mkdir(tmp, { recursive: true });
     try {
-      // GNU tar refuses ".." members and strips leading "/"; --same-owner keeps uids as in the layer.
-      await run('tar', ['-x', '--numeric-owner', '--same-owner', '--same-permissions', '--xattrs', '-f', this.blobPath(diffId), '-C', tmp]);
+      await run('tar', [...TAR_EXTRACT, '-f', this.blobPath(diffId), '-C', tmp]);
     } catch (e) {
       await fsp.rm(tmp, { recursive: true, force: true });
       throw new Error(`failed to unpack layer: ${(e as Error).message}`);
@@ -324,18 +297,6 @@ export class ImageStore {
       if (!keep.has(c)) await this.removeChain(c);
     }
   }
-}
-
-/** A layer being unpacked by a tar reading its stdin (ImageStore.startExtract). */
-export interface Extraction {
-  dir: string;
-  /** Written; true: wait for drained() before the next chunk. */
-  mustWait(chunk: Buffer): boolean;
-  drained(): Promise<void>;
-  end(): void;
-  exited: Promise<void>;
-  /** Kill the tar and remove what it unpacked. */
-  abort(): Promise<void>;
 }
 
 /** What was learnt of a file while it was written (docker load): its digest and size, whether it is gzip, and maybe its unpacking. */
@@ -384,17 +345,4 @@ async function peekGzip(source: Readable): Promise<{ stream: Readable; gzip: boo
   });
   if (first) source.unshift(first);
   return { stream: source, gzip: !!first && first[0] === 0x1f && first[1] === 0x8b };
-}
-
-/** Wait until a writable takes more (drain) or is gone (close), leaving no listener behind. */
-function drained(w: Writable): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      w.off('drain', done);
-      w.off('close', done);
-      resolve();
-    };
-    w.on('drain', done);
-    w.on('close', done);
-  });
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { invalidArgument, WharfError } from '../../domain/errors';
 import { getImage, type EngineContext } from '../../engine/context';
-import { importImage } from '../../engine/import-image';
+import { importFromUrl, importImage, importUrl } from '../../engine/import-image';
 import { pruneImages } from '../../engine/prune-images';
 import { removeImage } from '../../engine/remove-image';
 import { loadImages } from '../../engine/load-images';
@@ -13,10 +13,8 @@ import { toImageInspect, toImageSummary } from '../wire/image';
 import { toHttpError } from '../errors';
 import { isBareName, planPull, pullAllTags, runPull } from '../../engine/pull-image';
 import { pushTargets, runPush } from '../../engine/push-image';
-import { searchImages } from '../../engine/registry-login';
+import { searchImages } from '../../engine/search-images';
 import { credentialsFromHeader } from '../../registry/auth';
-import { openUrl } from '../../registry/http';
-import { Transform } from 'node:stream';
 import { ProgressWriter } from '../wire/progress';
 
 type Q = Record<string, string | string[] | undefined>;
@@ -47,28 +45,8 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
       return;
     }
     // A URL: the daemon downloads the archive (a bare host/path is taken as http, as Docker does).
-    let url: URL;
-    try {
-      url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(fromSrc) ? fromSrc : `http://${fromSrc}`);
-    } catch {
-      throw invalidArgument(`invalid URL: ${fromSrc}`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalidArgument(`unsupported URL scheme: ${url.protocol.replace(':', '')}`);
-    await streamProgress(reply, async (out) => {
-      const res = await openUrl(url, ctx.registry.timeoutMs);
-      out.send({ status: `Downloading from ${url.href}` });
-      const total = Number(res.headers['content-length'] ?? -1);
-      let current = 0;
-      const counted = new Transform({
-        transform(c: Buffer, _enc, cb) {
-          current += c.length;
-          if (total > 0) out.progress('Importing', '', current, total);
-          cb(null, c);
-        },
-      });
-      res.body.on('error', (e) => counted.destroy(e));
-      out.send({ status: await importImage(ctx, res.body.pipe(counted), { ...opts, source: url.href }) });
-    });
+    const url = importUrl(fromSrc);
+    await streamProgress(reply, async (out) => out.send({ status: await importFromUrl(ctx, url, opts, out) }));
   });
 
   app.post('/images/prune', async (req) => {

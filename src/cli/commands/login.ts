@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ClientError, type Client } from '../../client/client';
 import { PROG, UsageError, type CommandSpec, type IO } from '../command';
 import { configDir, convertToHostname, DockerConfigFile, INDEX_SERVER, type AuthConfig } from '../docker-config';
-import { PlainError } from './pull';
+import { PlainError, plainFailure } from './pull';
 
 export interface LoginOptions {
   serverAddress?: string;
@@ -198,11 +198,7 @@ export async function runLogin(o: LoginOptions, client: Client, io: IO): Promise
     if (status) io.stdout.write(`${status}\n`);
     return 0;
   } catch (e) {
-    if (e instanceof PlainError) {
-      if (e.message) io.stderr.write(`${e.message}\n`);
-      return 1;
-    }
-    throw e;
+    return plainFailure(e, io);
   }
 }
 

@@ -57,12 +57,15 @@ export async function runPull(o: PullOptions, client: Client, io: IO): Promise<n
     io.stdout.write(`${refString(ref)}\n`);
     return 0;
   } catch (e) {
-    if (e instanceof PlainError || e instanceof JsonStreamError) {
-      if (e.message) io.stderr.write(`${e.message}\n`);
-      return 1;
-    }
-    throw e;
+    return plainFailure(e, io);
   }
+}
+
+/** A failure docker prints as it is (no "Error response from daemon"): its message, exit 1; anything else goes on up. */
+export function plainFailure(e: unknown, io: IO): number {
+  if (!(e instanceof PlainError || e instanceof JsonStreamError)) throw e;
+  if (e.message) io.stderr.write(`${e.message}\n`);
+  return 1;
 }
 
 export const pull: CommandSpec<PullOptions> = {

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import type { Client } from '../../client/client';
 import { PROG, UsageError, type CommandSpec, type IO } from '../command';
 import { configDir, familiarName, refString, registryAuthFor } from '../docker-config';
-import { discard, displayJsonMessages, JsonStreamError } from '../json-progress';
-import { PlainError, pullRef } from './pull';
+import { discard, displayJsonMessages } from '../json-progress';
+import { PlainError, plainFailure, pullRef } from './pull';
 
 export interface PushOptions {
   remote: string;
@@ -70,11 +70,7 @@ export async function runPush(o: PushOptions, client: Client, io: IO): Promise<n
     if (o.quiet) io.stdout.write(`${refString(ref)}\n`);
     return 0;
   } catch (e) {
-    if (e instanceof PlainError || e instanceof JsonStreamError) {
-      if (e.message) io.stderr.write(`${e.message}\n`);
-      return 1;
-    }
-    throw e;
+    return plainFailure(e, io);
   }
 }
 

@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+
+// Unpacking a layer while its bytes arrive (a pull, a load): a GNU tar reads them on its
+// stdin into a temp dir, which the store settles as a layer once the digests are checked.
+
+/** A layer being unpacked by a tar reading its stdin (ImageStore.startExtract). */
+export interface Extraction {
+  dir: string;
+  /** Written; true: wait for drained() before the next chunk. */
+  mustWait(chunk: Buffer): boolean;
+  drained(): Promise<void>;
+  end(): void;
+  exited: Promise<void>;
+  /** Kill the tar and remove what it unpacked. */
+  abort(): Promise<void>;
+}
+
+/** GNU tar refuses ".." members and strips leading "/"; --same-owner keeps uids as in the layer. */
+export const TAR_EXTRACT = ['-x', '--numeric-owner', '--same-owner', '--same-permissions', '--xattrs'];
+
+/** A tar reading a layer from its stdin into a fresh dir under tmpDir (the flags of ImageStore.unpackLayer). */
+export async function startExtract(tmpDir: string): Promise<Extraction> {
+  const dir = path.join(tmpDir, `unpack-${randomBytes(8).toString('hex')}`);
+  await fsp.mkdir(dir, { recursive: true });
+  const child = spawn('tar', [...TAR_EXTRACT, '-f', '-', '-C', dir], { stdio: ['pipe', 'ignore', 'pipe'] });
+  let stderr = '';
+  let open = true;
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdin.on('error', () => (open = false)); // tar stopped reading (done, or failed: its exit says)
+  child.stdin.on('close', () => (open = false));
+  const exited = new Promise<void>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(stderr.trim() || `tar exited with ${code}`))));
+  });
+  exited.catch(() => undefined);
+  return {
+    dir,
+    mustWait: (chunk: Buffer) => open && !child.stdin.write(chunk),
+    drained: () => drained(child.stdin),
+    end: () => {
+      if (open) child.stdin.end();
+    },
+    exited,
+    abort: async () => {
+      child.kill('SIGKILL');
+      await exited.catch(() => undefined);
+      await fsp.rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Wait until a writable takes more (drain) or is gone (close), leaving no listener behind. */
+export function drained(w: Writable): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      w.off('drain', done);
+      w.off('close', done);
+      resolve();
+    };
+    w.on('drain', done);
+    w.on('close', done);
+  });
+}
