@@ -91,6 +91,8 @@ test('wharf push, rmi, pull, run: the lines docker prints, the final reference, 
   assert.match(pulled.stdout, new RegExp(`Status: Downloaded newer image for ${reg}/cli/app:v1\n${reg}/cli/app:v1\n$`));
   assert.equal(ok(docker(['image', 'inspect', '-f', '{{.Id}}', ref]), 'inspect').trim(), id);
   assert.match(same(['pull', ref]).stdout, /Status: Image is up to date/);
+  // The repo digest the pull recorded, listed as docker lists it.
+  assert.match(same(['images', '--digests', `${reg}/cli/app`]).stdout, new RegExp(`^${reg}/cli/app\\s+v1\\s+${digest}\\s`, 'm'));
   assert.equal(same(['pull', '-q', ref]).stdout, `${ref}\n`);
   same(['image', 'pull', ref]);
   assert.equal(ok(wharf(['run', '--rm', ref, 'cat', '/marker']), 'run'), 'pushed\n');

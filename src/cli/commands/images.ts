@@ -52,7 +52,7 @@ const HEADERS: Record<string, string> = {
   Containers: 'CONTAINERS',
 };
 
-export function imageRows(images: ImageSummary[], noTrunc: boolean, now = Date.now()): ImageRow[] {
+export function imageRows(images: ImageSummary[], noTrunc: boolean, now = Date.now(), showDigests = false): ImageRow[] {
   const rows: ImageRow[] = [];
   for (const img of images) {
     const base = {
@@ -67,15 +67,26 @@ export function imageRows(images: ImageSummary[], noTrunc: boolean, now = Date.n
       UniqueSize: img.SharedSize === undefined || img.SharedSize < 0 ? 'N/A' : humanSize(img.Size - img.SharedSize, 4),
       VirtualSize: humanSize(img.VirtualSize ?? img.Size, 4),
     };
-    const tags = (img.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
-    if (tags.length === 0) {
-      rows.push({ ...base, Repository: '<none>', Tag: '<none>' });
-      continue;
+    // As docker's image formatter: a row per tag (per tag and digest of its repository with
+    // --digests), then the repositories known only by a digest.
+    const digests = new Map<string, string[]>();
+    for (const d of (img.RepoDigests ?? []).filter((x) => x !== '<none>@<none>')) {
+      const { repo, digest } = splitRepoTag(d);
+      if (digest) digests.set(repo, [...(digests.get(repo) ?? []), digest]);
     }
+    const tags = (img.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
     for (const t of tags) {
       const { repo, tag } = splitRepoTag(t);
-      rows.push({ ...base, Repository: repo, Tag: tag ?? '<none>' });
+      const ofRepo = showDigests ? digests.get(repo) ?? [] : [];
+      if (!ofRepo.length) rows.push({ ...base, Repository: repo, Tag: tag ?? '<none>' });
+      for (const d of ofRepo) rows.push({ ...base, Repository: repo, Tag: tag ?? '<none>', Digest: d });
     }
+    for (const t of tags) digests.delete(splitRepoTag(t).repo);
+    for (const [repo, ds] of digests) {
+      if (showDigests) for (const d of ds) rows.push({ ...base, Repository: repo, Tag: '<none>', Digest: d });
+      else rows.push({ ...base, Repository: repo, Tag: '<none>' });
+    }
+    if (!tags.length && !digests.size) rows.push({ ...base, Repository: '<none>', Tag: '<none>' });
   }
   return rows;
 }
@@ -99,7 +110,7 @@ export async function runImages(opts: ImagesOptions, client: Client, io: IO): Pr
     }
     return 0;
   }
-  const rows = imageRows(images, opts.noTrunc);
+  const rows = imageRows(images, opts.noTrunc, Date.now(), opts.digests);
   if (opts.format) {
     const r = renderList(opts.format, rows, HEADERS);
     io.stdout.write(r.table ? table(r.table) : r.text ?? '');

@@ -44,7 +44,7 @@ export function dfSummary(du: DiskUsage): Record<string, string>[] {
 
 /** An image row of the verbose output: the first tag only (familiar name), as docker shows it. */
 function dfImageRow(i: ImageSummary, trunc: boolean): Record<string, string> {
-  const row = imageRows([{ ...i, RepoTags: [] }], !trunc)[0] as unknown as Record<string, string>;
+  const row = imageRows([{ ...i, RepoTags: [], RepoDigests: [] }], !trunc)[0] as unknown as Record<string, string>;
   const tags = (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
   let repo = '<none>';
   let tag = '<none>';
