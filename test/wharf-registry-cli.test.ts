@@ -92,7 +92,9 @@ test('wharf push, rmi, pull, run: the lines docker prints, the final reference, 
   assert.equal(ok(docker(['image', 'inspect', '-f', '{{.Id}}', ref]), 'inspect').trim(), id);
   assert.match(same(['pull', ref]).stdout, /Status: Image is up to date/);
   // The repo digest the pull recorded, listed as docker lists it.
-  assert.match(same(['images', '--digests', `${reg}/cli/app`]).stdout, new RegExp(`^${reg}/cli/app\\s+v1\\s+${digest}\\s`, 'm'));
+  // (No CREATED column: "2 seconds ago" may turn into "3" between the two CLIs.)
+  const digestTable = 'table {{.Repository}}\\t{{.Tag}}\\t{{.Digest}}\\t{{.ID}}\\t{{.Size}}';
+  assert.match(same(['images', '--digests', '--format', digestTable, `${reg}/cli/app`]).stdout, new RegExp(`^${reg}/cli/app\\s+v1\\s+${digest}\\s`, 'm'));
   assert.equal(same(['pull', '-q', ref]).stdout, `${ref}\n`);
   same(['image', 'pull', ref]);
   assert.equal(ok(wharf(['run', '--rm', ref, 'cat', '/marker']), 'run'), 'pushed\n');
