@@ -147,13 +147,17 @@ function consoleSizeOf(b: ExecStartBody): [number, number] | undefined {
   return Array.isArray(s) && s.length === 2 && s[0] > 0 && s[1] > 0 ? [s[0], s[1]] : undefined;
 }
 
-/** The request body of an upgraded request: Content-Length bytes from head, then the socket. */
+/** How long an upgraded request's body may take to arrive. */
+const BODY_TIMEOUT_MS = 10_000;
+
+/** The request body of an upgraded request: Content-Length bytes from head, then the socket (bounded in time). */
 function readBody(req: IncomingMessage, socket: Socket, head: Buffer): Promise<{ body: Buffer; rest: Buffer }> {
   const want = Number(req.headers['content-length'] ?? 0);
   return new Promise((resolve, reject) => {
     let buf = head;
     const done = () => {
       if (buf.length < want) return false;
+      clearTimeout(timer);
       socket.pause(); // the rest is the client's stdin: held until someone listens
       socket.off('data', onData);
       socket.off('end', onEnd);
@@ -164,7 +168,17 @@ function readBody(req: IncomingMessage, socket: Socket, head: Buffer): Promise<{
       buf = Buffer.concat([buf, d]);
       done();
     };
-    const onEnd = () => reject(invalidArgument('request body cut short'));
+    const onEnd = () => {
+      clearTimeout(timer);
+      reject(invalidArgument('request body cut short'));
+    };
+    // A client that sends part of its body and stops gets an answer, not a connection held forever.
+    const timer = setTimeout(() => {
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      reject(invalidArgument(`request body not received within ${BODY_TIMEOUT_MS / 1000} s`));
+    }, BODY_TIMEOUT_MS);
+    timer.unref();
     if (done()) return;
     socket.on('data', onData);
     socket.on('end', onEnd);
