@@ -31,7 +31,7 @@ export interface AttachPeer {
 function httpError(status: number, message: string): string {
   const body = JSON.stringify({ message });
   const text = status === 404 ? 'Not Found' : status === 400 ? 'Bad Request' : 'Error';
-  return `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  return `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 
 /** POST /containers/{id}/attach: the hijacked connection; output framed by stream unless there is a tty. */
