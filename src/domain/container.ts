@@ -185,7 +185,7 @@ export function decideRename(c: ContainerView, name: string, takenBy: string | u
   const newName = name.replace(/^\//, '');
   if (newName === c.name) throw conflict(`Renaming a container with the same name as its current name`);
   if (takenBy) {
-    throw conflict(`Conflict. The container name "/${newName}" is already in use by container "${takenBy}". You have to remove (or rename) that container to be able to reuse that name.`);
+    throw conflict(`Error when allocating new name: Conflict. The container name "/${newName}" is already in use by container "${takenBy}". You have to remove (or rename) that container to be able to reuse that name.`);
   }
   return [{ type: 'container.renamed', data: { id: c.id, oldName: c.name, name: newName } }];
 }

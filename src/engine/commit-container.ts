@@ -3,7 +3,7 @@ import type { ContainerView } from '../domain/container';
 import { invalidArgument } from '../domain/errors';
 import type { ContainerConfig, ImageConfig, WharfEvent } from '../domain/events';
 import type { ImageView } from '../domain/image';
-import { familiarString, parseReference } from '../domain/reference';
+import { checkTag, familiarString, parseReference } from '../domain/reference';
 import { nowRfc3339 } from '../domain/time';
 import { chainIds } from '../images/store';
 import { openDir } from '../storage/scoped-fs';
@@ -74,6 +74,7 @@ function referenceOf(repo?: string, tag?: string): string | undefined {
   }
   const parsed = parseReference(repo);
   if (tag) {
+    checkTag(tag);
     if (parsed.tag || parsed.digest) throw invalidArgument('invalid reference format');
     parsed.tag = tag;
   }

@@ -27,6 +27,8 @@ export interface BridgeSpec {
  */
 export async function ensureBridge(b: BridgeSpec): Promise<void> {
   const exists = await linkExists(b.name);
+  // An interface of that name that is not a bridge (a veth, the host's NIC) is never taken over.
+  if (exists && !(await isBridge(b.name))) throw new Error(`existing interface ${b.name} is not a bridge`);
   const lines = [
     ...(exists ? [] : [`link add ${b.name} type bridge`]),
     `link set ${b.name} mtu ${b.mtu} up`,
@@ -49,6 +51,11 @@ async function allowForwarding(bridge: string): Promise<void> {
     const present = await run('iptables', ['-C', ...rule]).then(() => true, () => false);
     if (!present) await run('iptables', ['-I', ...rule]);
   }
+}
+
+/** Whether the link is a Linux bridge (it has /sys/class/net/<name>/bridge). */
+export function isBridge(name: string): Promise<boolean> {
+  return fsp.access(`/sys/class/net/${name}/bridge`).then(() => true, () => false);
 }
 
 /** Remove a bridge Wharf made (and its forwarding exceptions). */
