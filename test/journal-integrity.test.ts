@@ -194,7 +194,7 @@ describe('a full disk', () => {
       assert.ok(refused);
       unlinkSync(fill);
       await eventually(() => d.docker(['volume', 'create', 'back']).code === 0, 15_000, 'writes accepted again');
-      assert.match(d.log, /the journal was reopened and verified: writes are accepted again/);
+      await eventually(() => /the journal was reopened and verified: writes are accepted again/.test(d.log), 5_000, 'the reopen in the log');
       const ackedU = d.dockerOk(['images', '--format', '{{.Repository}}:{{.Tag}}']).split('\n').filter((t) => t.startsWith('u:'));
       await d.kill9();
       d.log = '';
