@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { DOCKER, daemonForFile, runAsync } from './helpers/wharfd';
+
+// Docker fidelity: data and semantics (issue 11), each as a client sees it, checked against Docker 20.10.
+const d = daemonForFile();
+const ok = (args: string[]) => d.dockerOk(args);
+
+describe('logs keep a last line without a newline', () => {
+  test('printf abc: docker logs prints abc (also with --timestamps, --tail, -f, --since/--until)', () => {
+    assert.equal(ok(['run', '--name', 'pn', 'busybox', 'printf', 'abc']), 'abc');
+    assert.equal(ok(['logs', 'pn']), 'abc');
+    const ts = ok(['logs', '-t', 'pn']);
+    assert.match(ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z abc$/);
+    assert.equal(ok(['logs', '--tail', '1', 'pn']), 'abc');
+    assert.equal(ok(['logs', '-f', 'pn']), 'abc');
+    const t = ts.split(' ')[0];
+    assert.equal(ok(['logs', '--since', t, 'pn']), 'abc');
+    assert.equal(ok(['logs', '--until', t, 'pn']), 'abc');
+    assert.equal(ok(['logs', '--until', '2000-01-01T00:00:00Z', 'pn']), '');
+  });
+
+  test('a line written in parts is one line; the last part without a newline is its own record', () => {
+    ok(['run', '--name', 'parts', 'busybox', 'sh', '-c', 'printf "a\\nbc"; sleep 0.3; printf "de\\n"; printf f >&2; printf g']);
+    assert.equal(ok(['logs', 'parts']), 'a\nbcde\ng');
+    const r = d.docker(['logs', 'parts']);
+    assert.equal(r.stderr, 'f');
+    const stamped = ok(['logs', '-t', 'parts']).split('\n');
+    assert.equal(stamped.length, 3);
+    assert.match(stamped[1], /Z bcde$/);
+    assert.match(stamped[2], /Z g$/);
+    // --tail counts records of both streams, as Docker's does ("f" on stderr is one of them).
+    assert.equal(ok(['logs', '--tail', '2', 'parts']), 'g');
+    assert.equal(ok(['logs', '--tail', '3', 'parts']), 'bcde\ng');
+  });
+
+  test('a line longer than 16 KiB: whole in the output, in 16 KiB records as json-file stores it', () => {
+    ok(['run', '--name', 'long', 'busybox', 'sh', '-c', 'head -c 40000 /dev/zero | tr "\\0" x; echo; echo next']);
+    assert.equal(ok(['logs', 'long']), `${'x'.repeat(40000)}\nnext\n`);
+    // As Docker: three records for the long line (16384 + 16384 + 7232 and the newline), each with the line's time.
+    const stamped = ok(['logs', '-t', 'long']);
+    const stamps = stamped.match(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z /g) ?? [];
+    assert.equal(stamps.length, 4);
+    assert.equal(new Set(stamps.slice(0, 3)).size, 1);
+    assert.equal(stamped.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z /g, ''), `${'x'.repeat(40000)}\nnext\n`);
+    assert.equal(ok(['logs', '--tail', '2', 'long']), `${'x'.repeat(7232)}\nnext\n`);
+  });
+
+  test('logs -f of a running container ends with its last partial line when it exits', async () => {
+    ok(['run', '-d', '--name', 'pf', 'busybox', 'sh', '-c', 'echo start; sleep 1; printf end']);
+    const f = runAsync(DOCKER, ['logs', '-f', 'pf'], d.env);
+    const r = await f.done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'start\nend');
+  });
+});
