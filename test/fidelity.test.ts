@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DOCKER, daemonForFile, runAsync } from './helpers/wharfd';
+import { DOCKER, api, daemonForFile, eventually, runAsync, sleep } from './helpers/wharfd';
 
 // Docker fidelity: data and semantics (issue 11), each as a client sees it, checked against Docker 20.10.
 const d = daemonForFile();
@@ -52,5 +52,51 @@ describe('logs keep a last line without a newline', () => {
     const r = await f.done;
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'start\nend');
+  });
+});
+
+/** A running busybox container made through the API: its id. */
+async function running(name: string, cmd: string[] = ['sleep', '1000'], extra: Record<string, unknown> = {}): Promise<string> {
+  const c = await api(d.sock, 'POST', `/containers/create?name=${name}`, JSON.stringify({ Image: 'busybox', Cmd: cmd, ...extra }), { 'Content-Type': 'application/json' });
+  assert.equal(c.status, 201, c.body);
+  const id = (JSON.parse(c.body) as { Id: string }).Id;
+  const s = await api(d.sock, 'POST', `/containers/${id}/start`);
+  assert.equal(s.status, 204, s.body);
+  return id;
+}
+
+const state = async (id: string) => (JSON.parse((await api(d.sock, 'GET', `/containers/${id}/json`)).body) as { State: { Status: string; Running: boolean; ExitCode: number; Restarting: boolean }; RestartCount: number }).State;
+
+describe('kill and stop wait as Docker does', () => {
+  test('after kill (SIGKILL) the container is dead: inspect says so and rm works, every time', async () => {
+    for (let i = 0; i < 5; i++) {
+      const id = await running(`k${i}`);
+      const k = await api(d.sock, 'POST', `/containers/${id}/kill`);
+      assert.equal(k.status, 204, k.body);
+      const s = await state(id);
+      assert.equal(s.Running, false, `try ${i}`);
+      assert.equal(s.ExitCode, 137);
+      const rm = await api(d.sock, 'DELETE', `/containers/${id}`);
+      assert.equal(rm.status, 204, `try ${i}: ${rm.body}`);
+    }
+  });
+
+  test('stop -t -1 and StopTimeout -1 wait for the exit without a timeout', async () => {
+    // sleep as pid 1 ignores SIGTERM: only the kill below ends it.
+    for (const [name, args] of [
+      ['st1', ['stop', '-t', '-1', 'st1']],
+      ['st2', ['stop', 'st2']],
+    ] as const) {
+      ok(['run', '-d', '--name', name, ...(name === 'st2' ? ['--stop-timeout', '-1'] : []), 'busybox', 'sleep', '1000']);
+      const stop = runAsync(DOCKER, [...args], d.env);
+      await sleep(1500);
+      assert.equal(ok(['inspect', '-f', '{{.State.Running}}', name]).trim(), 'true', `${args.join(' ')} gave up waiting`);
+      assert.equal(stop.proc.exitCode, null, `${args.join(' ')} returned early`);
+      ok(['kill', name]);
+      const r = await stop.done;
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), name);
+      assert.equal(ok(['inspect', '-f', '{{.State.ExitCode}}', name]).trim(), '137');
+    }
   });
 });
