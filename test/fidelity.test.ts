@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
-import { DOCKER, api, daemonForFile, eventually, runAsync, sleep } from './helpers/wharfd';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { DOCKER, TestDaemon, api, daemonForFile, eventually, runAsync, sleep } from './helpers/wharfd';
 
 // Docker fidelity: data and semantics (issue 11), each as a client sees it, checked against Docker 20.10.
 const d = daemonForFile();
@@ -98,5 +99,51 @@ describe('kill and stop wait as Docker does', () => {
       assert.equal(r.stdout.trim(), name);
       assert.equal(ok(['inspect', '-f', '{{.State.ExitCode}}', name]).trim(), '137');
     }
+  });
+});
+
+const linkMac = (name: string) => readFileSync(`/sys/class/net/${name}/address`, 'utf8').trim();
+const macSetExplicitly = (name: string) => readFileSync(`/sys/class/net/${name}/addr_assign_type`, 'utf8').trim() === '3';
+
+describe('a bridge keeps its MAC when containers come and go', () => {
+  test('user network: after a restart of one container, the others still resolve it at once', () => {
+    ok(['network', 'create', '-o', 'com.docker.network.bridge.name=wfid1', '--subnet', '10.213.1.0/24', 'fidnet']);
+    try {
+      ok(['run', '-d', '--name', 'srv', '--network', 'fidnet', 'busybox', 'sleep', '1d']);
+      ok(['run', '-d', '--name', 'cli', '--network', 'fidnet', 'busybox', 'sleep', '1d']);
+      assert.ok(macSetExplicitly('wfid1'));
+      const mac = linkMac('wfid1');
+      const first = d.docker(['exec', 'cli', 'ping', '-c1', '-W2', 'srv']);
+      assert.equal(first.code, 0, first.stdout + first.stderr);
+      ok(['restart', '-t', '0', 'srv']);
+      assert.equal(linkMac('wfid1'), mac);
+      const again = d.docker(['exec', 'cli', 'ping', '-c1', '-W2', 'srv']);
+      assert.equal(again.code, 0, again.stdout + again.stderr);
+      assert.match(again.stdout, /1 packets received/);
+    } finally {
+      d.docker(['rm', '-f', 'srv', 'cli']);
+      d.docker(['network', 'rm', 'fidnet']);
+    }
+  });
+
+  describe('the default bridge', () => {
+    const b = new TestDaemon();
+    before(async () => {
+      await b.start(['-b', 'wfid0', '--bip', '10.213.0.1/24']);
+      b.importBusybox();
+    });
+    after(() => b.cleanup());
+
+    test('its MAC is set at creation and stays when a container restarts', () => {
+      assert.ok(macSetExplicitly('wfid0'));
+      const mac = linkMac('wfid0');
+      b.dockerOk(['run', '-d', '--name', 'one', 'busybox', 'sleep', '1d']);
+      b.dockerOk(['run', '-d', '--name', 'two', 'busybox', 'sleep', '1d']);
+      b.dockerOk(['restart', '-t', '0', 'one']);
+      assert.equal(linkMac('wfid0'), mac);
+      const ip = b.dockerOk(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'one']).trim();
+      const r = b.docker(['exec', 'two', 'ping', '-c1', '-W2', ip]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+    });
   });
 });
