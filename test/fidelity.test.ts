@@ -147,3 +147,27 @@ describe('a bridge keeps its MAC when containers come and go', () => {
     });
   });
 });
+
+describe('exec output framing follows the start request', () => {
+  const frameOf = (stream: number, text: string) => `${String.fromCharCode(stream, 0, 0, 0, 0, 0, 0, text.length)}${text}`;
+  // What Docker 20.10 sends for each combination of the create and start requests' Tty.
+  const cases: [boolean, boolean, string][] = [
+    [true, true, 'out\r\nerr\r\n'],
+    [true, false, frameOf(1, 'out\r\n') + frameOf(1, 'err\r\n')],
+    [false, true, 'out\n'], // stderr has nowhere to go without frames
+    [false, false, frameOf(1, 'out\n') + frameOf(2, 'err\n')],
+  ];
+  test('create Tty × start Tty, as Docker', async () => {
+    await running('ex');
+    for (const [createTty, startTty, want] of cases) {
+      const json = { 'Content-Type': 'application/json' };
+      const c = await api(d.sock, 'POST', '/containers/ex/exec', JSON.stringify({ Tty: createTty, AttachStdout: true, AttachStderr: true, Cmd: ['sh', '-c', 'echo out; sleep 0.1; echo err >&2'] }), json);
+      assert.equal(c.status, 201, c.body);
+      const id = (JSON.parse(c.body) as { Id: string }).Id;
+      const r = await api(d.sock, 'POST', `/exec/${id}/start`, JSON.stringify({ Tty: startTty }), json);
+      assert.equal(r.status, 200);
+      assert.equal(r.body, want, `create Tty=${createTty}, start Tty=${startTty}`);
+      assert.equal(r.headers['content-type'], startTty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
+    }
+  });
+});
