@@ -171,3 +171,26 @@ describe('exec output framing follows the start request', () => {
     }
   });
 });
+
+describe('restart policies', () => {
+  test('on-failure:3 shows restarting (or running) between runs, never created or exited, until the last', async () => {
+    const id = await running('onfail', ['sh', '-c', 'sleep 0.1; exit 1'], { HostConfig: { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 3 } } });
+    const seen = new Set<string>();
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      assert.ok(Date.now() < deadline, `not settled: ${[...seen].join(', ')}`);
+      const r = await api(d.sock, 'GET', `/containers/${id}/json`);
+      const j = JSON.parse(r.body) as { State: { Status: string; Running: boolean; Restarting: boolean }; RestartCount: number };
+      seen.add(`${j.State.Status}/${j.State.Running}/${j.State.Restarting}`);
+      if (j.State.Status === 'exited' && j.RestartCount === 3) break;
+      assert.ok(['running', 'restarting'].includes(j.State.Status), `RestartCount ${j.RestartCount}: ${j.State.Status}`);
+      assert.equal(j.State.Running, true);
+      await sleep(5);
+    }
+    assert.ok(seen.has('restarting/true/true'), [...seen].join(', '));
+    // It stays down: the maximum was reached.
+    await sleep(500);
+    assert.equal((await state(id)).Status, 'exited');
+    assert.equal(ok(['ps', '-a', '--filter', 'name=onfail', '--format', '{{.Status}}']).trim().startsWith('Exited (1)'), true);
+  });
+});
