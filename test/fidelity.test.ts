@@ -194,3 +194,21 @@ describe('restart policies', () => {
     assert.equal(ok(['ps', '-a', '--filter', 'name=onfail', '--format', '{{.Status}}']).trim().startsWith('Exited (1)'), true);
   });
 });
+
+describe('commit', () => {
+  test('commit (with pause) of a container that is exiting just then works, as Docker ignores the failed pause', async () => {
+    const images: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const id = await running(`cx${i}`, ['sh', '-c', 'touch /test; sleep 0.05']);
+      await sleep((i % 10) * 10); // commits land before, during and after the exit
+      const r = await api(d.sock, 'POST', `/commit?container=${id}&pause=1`);
+      assert.equal(r.status, 201, `try ${i}: ${r.body}`);
+      images.push((JSON.parse(r.body) as { Id: string }).Id);
+    }
+    for (const img of [images[0], images[5], images[9]]) assert.equal(d.docker(['run', '--rm', img, 'test', '-f', '/test']).code, 0);
+    // The sequence from the report, through the docker CLI.
+    ok(['run', '--name', 'xc', 'busybox', 'touch', '/test']);
+    const img = ok(['commit', 'xc']).trim();
+    assert.equal(d.docker(['run', '--rm', img, 'test', '-f', '/test']).code, 0);
+  });
+});
