@@ -211,4 +211,18 @@ describe('commit', () => {
     const img = ok(['commit', 'xc']).trim();
     assert.equal(d.docker(['run', '--rm', img, 'test', '-f', '/test']).code, 0);
   });
+
+  test("--change 'ENV PATH=/usr/bin:$PATH' expands from the environment, as Docker's (and LABEL, WORKDIR, USER, EXPOSE, VOLUME; not CMD)", () => {
+    ok(['run', '--name', 'chg', '-e', 'PATH=/bin', '-e', 'FOO=bar', '-e', 'PORT=81', 'busybox', 'true']);
+    const img = ok(['commit', '-c', 'ENV PATH=/usr/bin:$PATH', '-c', 'LABEL l=$FOO', '-c', 'WORKDIR /w/$FOO', '-c', 'EXPOSE $PORT', '-c', 'CMD echo $FOO', 'chg', 'chgimg']).trim();
+    assert.ok(img);
+    const cfg = JSON.parse(ok(['image', 'inspect', '-f', '{{json .Config}}', 'chgimg'])) as { Env: string[]; Labels: Record<string, string>; WorkingDir: string; Cmd: string[]; ExposedPorts: Record<string, object> };
+    assert.ok(cfg.Env.includes('PATH=/usr/bin:/bin'), cfg.Env.join(' '));
+    assert.equal(cfg.Labels.l, 'bar');
+    assert.equal(cfg.WorkingDir, '/w/bar');
+    assert.deepEqual(Object.keys(cfg.ExposedPorts), ['81/tcp']);
+    assert.deepEqual(cfg.Cmd, ['/bin/sh', '-c', 'echo $FOO']);
+    assert.equal(ok(['run', '--rm', 'chgimg', 'sh', '-c', 'echo $PATH']), '/usr/bin:/bin\n');
+    assert.equal(ok(['run', '--rm', 'chgimg']), 'bar\n');
+  });
 });
