@@ -39,6 +39,8 @@ export async function* readLogs(ctx: EngineContext, id: string, o: LogOptions = 
   const file = o.file ?? logPath(ctx, id);
   let offset = 0;
   if (o.fromEnd) offset = await fsp.stat(file).then((s) => s.size, () => 0);
+  // Without follow, what is written after the read began is not waited for (a busy writer cannot keep it going).
+  const stopAt = o.follow ? undefined : await fsp.stat(file).then((s) => s.size, () => 0);
   let rest: Buffer = Buffer.alloc(0);
   const lines = new LogAssembler(o.partial);
   // What is there when the read begins (read to its end, in bounded chunks) is what --tail counts.
@@ -72,12 +74,13 @@ export async function* readLogs(ctx: EngineContext, id: string, o: LogOptions = 
       kept.push(...entries);
       if (kept.length > tail) kept = tail === 0 ? [] : kept.slice(-tail);
     } else if (!(yield* show(entries))) return;
-    if (catchingUp && chunk.length === 0) {
+    const caughtUp = chunk.length === 0 || (stopAt !== undefined && offset >= stopAt && wasRunning);
+    if (catchingUp && caughtUp) {
       catchingUp = false;
       if (!(yield* show(kept))) return;
       kept = [];
     }
-    if (chunk.length > 0) continue;
+    if (!caughtUp) continue;
     if (!o.follow || ended) return;
     // Following with --until ends once that time has passed.
     if (o.untilNanos !== undefined && BigInt(Date.now()) * 1_000_000n > o.untilNanos) return;
