@@ -161,6 +161,12 @@ export function evolveContainer(c: ContainerView | undefined, e: WharfEvent, seq
 /** Running or paused: the process exists. */
 export const isRunning = (c: ContainerView): boolean => c.status === 'running' || c.status === 'paused';
 
+/**
+ * Docker's "restarting": waiting out the back-off, and also while the policy's start is under
+ * way (a user's start resets the count, so a start with a count is the policy's).
+ */
+export const isRestarting = (c: ContainerView): boolean => c.status === 'restarting' || (c.status === 'starting' && c.restartCount > 0);
+
 // decide: pure checks that turn a command on the current view into events, or refuse it.
 
 export function decideStart(c: ContainerView, restart = false): WharfEvent[] {

@@ -109,8 +109,18 @@ export async function commitContainer(ctx: EngineContext, ref: string, o: Commit
   const parent = ctx.views.images.images.get(c0.imageId);
   if (!parent) throw invalidArgument(`image ${c0.imageId} of container ${c0.id} is gone`);
   const config = commitConfig(c0.config, o.config, o.changes ?? []);
-  const pause = o.pause && c0.status === 'running';
-  if (pause) await pauseContainer(ctx, c0.id);
+  // As Docker's, a pause that fails is no reason to fail the commit: a container exiting just
+  // now ("is not running", a runc error) has nothing left to change, so its layer is read as it is.
+  const pause =
+    o.pause &&
+    c0.status === 'running' &&
+    (await pauseContainer(ctx, c0.id).then(
+      () => true,
+      (e: Error) => {
+        ctx.log.debug({ id: c0.id, err: e.message }, 'commit goes on without a pause');
+        return false;
+      },
+    ));
   let layer: { diffId: string; size: number };
   try {
     layer = await layerFromUpper(ctx, c0, parent);

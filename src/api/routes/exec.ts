@@ -84,9 +84,12 @@ export async function execStartUpgraded(ctx: EngineContext, id: string, req: Inc
 async function execAttach(ctx: EngineContext, id: string, body: ExecStartBody, socket: Socket, head: Buffer, upgraded: boolean): Promise<void> {
   const x = getExec(ctx, id);
   const detachKeys = parseDetachKeys(x.config.DetachKeys || 'ctrl-p,ctrl-q');
-  const tty = x.config.Tty;
+  // The stream's framing follows the start request's Tty, not the session's, as Docker's does:
+  // raw with it (and then, as there, a session without a terminal has its stderr dropped), frames without.
+  const tty = body.Tty === true;
   const ctype = tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream';
   const out = (stream: number, data: Buffer) => socket.write(tty ? data : frame(stream, data));
+  const wanted = (stream: 'stdout' | 'stderr') => (stream === 'stdout' ? x.config.AttachStdout : x.config.AttachStderr && (!tty || x.config.Tty));
   // Listen to the client from the start: what it types before the process runs is kept.
   const ac = new AbortController();
   socket.on('close', () => ac.abort());
@@ -122,7 +125,7 @@ async function execAttach(ctx: EngineContext, id: string, body: ExecStartBody, s
       live: () => ctx.views.execs.get(id)?.status === 'running',
       signal: ac.signal,
     })) {
-      if ((e.stream === 'stdout' && !x.config.AttachStdout) || (e.stream === 'stderr' && !x.config.AttachStderr)) continue;
+      if (!wanted(e.stream)) continue;
       if (!out(e.stream === 'stdout' ? STDOUT : STDERR, e.data)) await new Promise((r) => socket.once('drain', r));
     }
   } catch (err) {
