@@ -17,6 +17,8 @@ import { networkRoutes } from './routes/networks';
 import { systemRoutes } from './routes/system';
 import { volumeRoutes } from './routes/volumes';
 import type { SystemInfo } from './system-info';
+import { jsonSyntaxMessage, parseQuery, validatorCompiler } from './validation';
+import { JSON_BODY_LIMIT } from './limits';
 
 const VERSION_PREFIX = /^\/v(\d+)\.(\d+)(?=\/)/;
 
@@ -30,23 +32,25 @@ export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstan
   const app = Fastify({
     // Requests are logged at debug level: -D shows them.
     loggerInstance: ctx.log.child({ component: 'api' }, { level: info.debug ? 'debug' : 'warn' }) as unknown as FastifyBaseLogger,
-    bodyLimit: 64 * 1024 * 1024,
+    bodyLimit: JSON_BODY_LIMIT,
     // Streams (events, logs -f, attach) end with the daemon; their clients reconnect.
     forceCloseConnections: true,
     rewriteUrl: (req) => (req.url ?? '/').replace(VERSION_PREFIX, ''),
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1000 },
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1000, querystringParser: parseQuery },
   });
+  // Every route's body and query are checked against api/schemas/ before it runs.
+  app.setValidatorCompiler(validatorCompiler);
 
   // Bodies other than JSON (tar archives, sent as text/plain by the docker CLI) are streams
   // that their route reads itself.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: JSON_BODY_LIMIT }, (_req, body, done) => {
     const text = String(body).trim();
     if (!text) return done(null, undefined);
     try {
       done(null, JSON.parse(text));
     } catch (e) {
-      done(invalidArgument(`invalid JSON: ${(e as Error).message}`), undefined);
+      done(invalidArgument(jsonSyntaxMessage(e as Error)), undefined);
     }
   });
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));

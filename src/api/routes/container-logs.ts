@@ -6,10 +6,11 @@ import { getContainer, type EngineContext } from '../../engine/context';
 import { readLogs } from '../../engine/read-logs';
 import { truthy, type Query } from '../query';
 import { frame, STDERR, STDOUT } from '../stream';
+import * as S from '../schemas/containers';
 
 /** GET /containers/{id}/logs: the log as frames (raw with a tty), optionally followed. */
 export function containerLogRoutes(app: FastifyInstance, ctx: EngineContext): void {
-  app.get('/containers/:id/logs', async (req, reply) => {
+  app.get('/containers/:id/logs', { schema: { querystring: S.logsQuery } }, async (req, reply) => {
     const q = req.query as Query;
     const c = getContainer(ctx.views, (req.params as { id: string }).id);
     const wantOut = truthy(q.stdout);

@@ -4,10 +4,11 @@ import { parseTimestamp } from '../../domain/time';
 import type { EngineContext } from '../../engine/context';
 import { follow } from '../../journal/tail';
 import { eventJson, matchesFilters, parseFilters, toDockerEvent } from '../wire/event';
+import * as S from '../schemas/system';
 
 /** GET /events: history from the journal (--since), then live, as JSON lines. */
 export function eventRoutes(app: FastifyInstance, ctx: EngineContext): void {
-  app.get('/events', async (req, reply) => {
+  app.get('/events', { schema: { querystring: S.eventsQuery } }, async (req, reply) => {
     const q = req.query as Record<string, string | undefined>;
     let filters;
     try {
