@@ -189,7 +189,12 @@ function decode(s: Schema, v: unknown): unknown {
   }
   const o = v as Record<string, unknown>;
   if (s.properties) {
-    for (const [k, ps] of Object.entries(s.properties)) if (Object.hasOwn(o, k)) o[k] = decode(ps, o[k]);
+    for (const [k, ps] of Object.entries(s.properties)) {
+      if (!Object.hasOwn(o, k)) continue;
+      // A struct field given as null keeps its zero value in Go: to the engine, as if absent.
+      if (o[k] === null) delete o[k];
+      else o[k] = decode(ps, o[k]);
+    }
   }
   const values = s.patternProperties ? Object.values(s.patternProperties)[0] : undefined;
   if (values) {
