@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { BUSYBOX_TAR, ping, sleep, TestDaemon } from './helpers/wharfd';
@@ -12,7 +12,7 @@ import { BUSYBOX_TAR, ping, sleep, TestDaemon } from './helpers/wharfd';
  * that still replays into listings the real docker CLI reads.
  *
  * WHARF_FUZZ_N sets the number of requests (default 2500), WHARF_FUZZ_SEED replays a run,
- * WHARF_FUZZ_ONLY=i,j replays only some of its requests.
+ * WHARF_FUZZ_ONLY=i,j replays only some of its requests, WHARF_FUZZ_DUMP=file writes every answer.
  */
 const N = Number(process.env.WHARF_FUZZ_N ?? 2500);
 const SEED = Number(process.env.WHARF_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -352,7 +352,9 @@ describe('API fuzz', () => {
         if (a.error === 'no answer') failures.push(`hang: ${what}`);
         // Past node's 16 KiB of request head the HTTP layer answers 431 and closes: a client may see only the close.
         else if (a.status === 0 && r.path.length < 16 * 1024) failures.push(`connection failed (${a.error}): ${what}`);
-        else if (a.status >= 500 && JS_ERROR.test(a.message ?? '')) failures.push(`${a.status} ${a.message}: ${what}`);
+        // A JavaScript error in any refusal (a 500, or "No such container: undefined") is a fault.
+        else if (a.status >= 400 && JS_ERROR.test(a.message ?? '')) failures.push(`${a.status} ${a.message}: ${what}`);
+        if (process.env.WHARF_FUZZ_DUMP) appendFileSync(process.env.WHARF_FUZZ_DUMP, `${a.status}\t${(a.message ?? a.error ?? '').slice(0, 200).replace(/\s+/g, ' ')}\t${what.slice(0, 300)}\n`);
         if (a.status >= 500 && !serverErrors.has(`${a.status} ${(a.message ?? '').slice(0, 160)}`)) serverErrors.set(`${a.status} ${(a.message ?? '').slice(0, 160)}`, what.slice(0, 300));
       }
     };

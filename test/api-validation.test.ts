@@ -124,6 +124,19 @@ describe('requests are validated at the edge', () => {
     d.dockerOk(['rm', 'decoded']);
   });
 
+  it('reads a body with no Content-Type as JSON, and refuses another type, as dockerd does', async () => {
+    const bad = await api(d.sock, 'POST', '/volumes/create', '{"Name":"typed"}', { 'Content-Type': 'text/plain' });
+    assert.equal(bad.status, 400);
+    assert.equal(JSON.parse(bad.body).message, "Content-Type specified (text/plain) must be 'application/json'");
+    const untyped = await api(d.sock, 'POST', '/volumes/create', '{"Labels":{"a":1}}');
+    assert.equal(untyped.status, 400);
+    assert.equal(JSON.parse(untyped.body).message, 'json: cannot unmarshal number into Go struct field VolumeCreateBody.Labels of type string');
+    const ok = await api(d.sock, 'POST', '/volumes/create', '{"Name":"untyped"}');
+    assert.equal(ok.status, 201, ok.body);
+    assert.equal(d.dockerOk(['volume', 'ls', '-q']).trim(), 'untyped');
+    d.dockerOk(['volume', 'rm', 'untyped']);
+  });
+
   it('takes a body with no JSON as an empty one, as Docker does', async () => {
     const r = await api(d.sock, 'POST', '/containers/create', '', json);
     assert.equal(r.status, 400);

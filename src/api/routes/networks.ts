@@ -65,12 +65,12 @@ export function networkRoutes(app: FastifyInstance, ctx: EngineContext): void {
   });
 
   app.post('/networks/:id/connect', { schema: { body: S.networkConnectBody } }, async (req, reply) => {
-    await connectNetwork(ctx, (req.params as { id: string }).id, (req.body ?? {}) as ConnectRequest);
+    await connectNetwork(ctx, (req.params as { id: string }).id, { Container: '', ...(req.body as ConnectRequest | undefined) });
     reply.code(200).send();
   });
 
   app.post('/networks/:id/disconnect', { schema: { body: S.networkDisconnectBody } }, async (req, reply) => {
-    await disconnectNetwork(ctx, (req.params as { id: string }).id, (req.body ?? {}) as { Container: string; Force?: boolean });
+    await disconnectNetwork(ctx, (req.params as { id: string }).id, { Container: '', ...(req.body as { Container: string; Force?: boolean } | undefined) });
     reply.code(200).send();
   });
 }
