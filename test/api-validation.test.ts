@@ -83,6 +83,7 @@ const REFUSED: [string, string, string | undefined, number, string][] = [
   ['GET', '/containers/json?limit=abc', undefined, 400, 'strconv.Atoi: parsing "abc": invalid syntax'],
   ['GET', '/images/search?term=x&limit=abc', undefined, 400, 'strconv.Atoi: parsing "abc": invalid syntax'],
   // Sizes
+  ['POST', '/containers/create', `{"Image":"busybox","Labels":{"a":${'['.repeat(20_000)}1${']'.repeat(20_000)}}}`, 400, "invalid character '[' exceeded max depth"],
   ['POST', '/containers/create', `{"Image":"busybox","Labels":{"a":"${'x'.repeat(2 * 1024 * 1024)}"}}`, 413, 'Request body is too large'],
 ];
 

@@ -17,7 +17,7 @@ import { networkRoutes } from './routes/networks';
 import { systemRoutes } from './routes/system';
 import { volumeRoutes } from './routes/volumes';
 import type { SystemInfo } from './system-info';
-import { jsonSyntaxMessage, parseQuery, validatorCompiler } from './validation';
+import { jsonSyntaxMessage, parseQuery, tooDeep, validatorCompiler } from './validation';
 import { JSON_BODY_LIMIT } from './limits';
 
 const VERSION_PREFIX = /^\/v(\d+)\.(\d+)(?=\/)/;
@@ -47,6 +47,9 @@ export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstan
   const parseJson = (text: string): unknown => {
     const t = text.trim();
     if (!t) return undefined;
+    // Nesting is bounded before parsing, as Go's decoder bounds it: a deep document costs a lot to hold.
+    const deep = tooDeep(t);
+    if (deep) throw invalidArgument(deep);
     try {
       return JSON.parse(t);
     } catch (e) {

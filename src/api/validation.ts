@@ -28,33 +28,81 @@ interface Schema {
 
 const ANNOTATIONS = ['goType', 'goStruct', 'goValue', 'goStrSlice', 'goDecode', 'goParse', 'dockerMessage'];
 
-function newAjv(): Ajv {
+function newAjv(allErrors: boolean): Ajv {
   // Bodies are taken as sent: no coercion (Go refuses "1" for an int64), no defaults, no
   // removal of unknown fields (the engine reads fields the schemas do not list).
-  // allErrors: Go reports the first error in document order, so all are collected and sorted.
-  const ajv = new Ajv({ allErrors: true, verbose: true, coerceTypes: false, useDefaults: false, removeAdditional: false, strict: false });
+  const ajv = new Ajv({ allErrors, verbose: true, coerceTypes: false, useDefaults: false, removeAdditional: false, strict: false });
   for (const keyword of ANNOTATIONS) ajv.addKeyword({ keyword, schemaType: ['string', 'boolean'] });
   return ajv;
 }
 
-const ajv = newAjv();
+// A first pass stops at the first error, so a wrong body costs little. Go reports the first
+// error in document order: for a body of reasonable size a second pass collects them all to
+// find it (a huge body with thousands of wrong items is reported by its first in schema order).
+const firstError = newAjv(false);
+const allErrors = newAjv(true);
+const ALL_ERRORS_MAX_NODES = 10_000;
+
+interface Validators {
+  first: ValidateFunction;
+  all: ValidateFunction;
+}
+const compiled = new WeakMap<object, Validators>();
 
 /** fastify's validator compiler for body, querystring and params. */
-const compiled = new WeakMap<object, ValidateFunction>();
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
-  let validate = compiled.get(schema as object);
-  if (!validate) compiled.set(schema as object, (validate = ajv.compile(schema as object)));
+  let v = compiled.get(schema as object);
+  if (!v) compiled.set(schema as object, (v = { first: firstError.compile(schema as object), all: allErrors.compile(schema as object) }));
+  const { first, all } = v;
   const root = schema as Schema;
   return (data: unknown) => {
     if (httpPart === 'body' && data === null) return { value: undefined };
-    if (validate(data)) {
+    if (first(data)) {
       decode(root, data);
       return { value: data };
+    }
+    let validate = first;
+    if (httpPart === 'body' && nodesUpTo(data, ALL_ERRORS_MAX_NODES) < ALL_ERRORS_MAX_NODES) {
+      all(data);
+      validate = all;
     }
     const message = httpPart === 'body' ? bodyMessage(root, data, validate) : queryMessage(validate);
     return { error: invalidArgument(message) };
   };
 };
+
+/** How many values a JSON document holds, counted up to max. */
+function nodesUpTo(data: unknown, max: number): number {
+  let n = 0;
+  const stack: unknown[] = [data];
+  while (stack.length && n < max) {
+    const v = stack.pop();
+    n++;
+    if (v !== null && typeof v === 'object') for (const x of Object.values(v)) stack.push(x);
+  }
+  return n;
+}
+
+/** Go's encoding/json refuses a document nested deeper than this. */
+const MAX_NESTING_DEPTH = 10_000;
+
+/** The message Go gives for a document nested too deep, or undefined (strings are skipped). */
+export function tooDeep(text: string): string | undefined {
+  if (text.length <= MAX_NESTING_DEPTH) return undefined;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_NESTING_DEPTH) return `invalid character '${text[i]}' exceeded max depth`;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return undefined;
+}
 
 /** Check a body read outside fastify (an upgraded connection's), as a route's would be. */
 export function checkBody<T>(schema: object, data: unknown): T | undefined {

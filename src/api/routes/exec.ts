@@ -10,7 +10,7 @@ import { frame, STDERR, STDOUT } from '../stream';
 import { toDockerExec } from '../wire/exec';
 import { StdinForwarder } from './attach';
 import * as S from '../schemas/exec';
-import { checkBody } from '../validation';
+import { checkBody, tooDeep } from '../validation';
 import { JSON_BODY_LIMIT } from '../limits';
 
 interface ExecStartBody {
@@ -58,6 +58,8 @@ export async function execStartUpgraded(ctx: EngineContext, id: string, req: Inc
   const { body, rest } = await readBody(req, socket, head);
   let parsed: ExecStartBody;
   try {
+    const deep = tooDeep(body.toString());
+    if (deep) throw invalidArgument(deep);
     parsed = body.length ? (JSON.parse(body.toString()) as ExecStartBody) : {};
   } catch (e) {
     throw invalidArgument(`invalid JSON: ${(e as Error).message}`);
