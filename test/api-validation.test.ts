@@ -82,6 +82,9 @@ const REFUSED: [string, string, string | undefined, number, string][] = [
   ['POST', '/exec/abc/resize?h=x', undefined, 400, 'strconv.Atoi: parsing "x": invalid syntax'],
   ['GET', '/containers/json?limit=abc', undefined, 400, 'strconv.Atoi: parsing "abc": invalid syntax'],
   ['GET', '/images/search?term=x&limit=abc', undefined, 400, 'strconv.Atoi: parsing "abc": invalid syntax'],
+  ['GET', '/events?since=abc', undefined, 400, 'strconv.ParseInt: parsing "abc": invalid syntax'],
+  ['GET', '/containers/c1/logs?stdout=1&since=abc', undefined, 400, 'strconv.ParseInt: parsing "abc": invalid syntax'],
+  ['POST', '/images/busybox/tag?repo=' + 'x'.repeat(300), undefined, 400, 'repository name must not be more than 255 characters'],
   // Sizes
   ['POST', '/containers/create', `{"Image":"busybox","Labels":{"a":${'['.repeat(20_000)}1${']'.repeat(20_000)}}}`, 400, "invalid character '[' exceeded max depth"],
   ['POST', '/containers/create', `{"Image":"busybox","Labels":{"a":"${'x'.repeat(2 * 1024 * 1024)}"}}`, 413, 'Request body is too large'],

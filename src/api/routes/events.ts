@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { invalidArgument } from '../../domain/errors';
-import { parseTimestamp } from '../../domain/time';
+import { timeQuery } from '../query';
 import type { EngineContext } from '../../engine/context';
 import { follow } from '../../journal/tail';
 import { eventJson, matchesFilters, parseFilters, toDockerEvent } from '../wire/event';
@@ -16,8 +16,8 @@ export function eventRoutes(app: FastifyInstance, ctx: EngineContext): void {
     } catch {
       throw invalidArgument('invalid filter');
     }
-    const sinceTime = q.since ? parseTime(q.since) : undefined;
-    const untilTime = q.until ? parseTime(q.until) : undefined;
+    const sinceTime = q.since ? timeQuery(q.since) : undefined;
+    const untilTime = q.until ? timeQuery(q.until) : undefined;
     const afterSeq = sinceTime === undefined ? ctx.journal.lastSeq : undefined;
     reply.hijack();
     const res = reply.raw;
@@ -42,12 +42,4 @@ export function eventRoutes(app: FastifyInstance, ctx: EngineContext): void {
     }
     res.end();
   });
-}
-
-function parseTime(s: string): bigint {
-  try {
-    return parseTimestamp(s);
-  } catch {
-    throw invalidArgument(`invalid value for time: ${s}`);
-  }
 }
