@@ -11,10 +11,10 @@ import { BUSYBOX_TAR, ping, sleep, TestDaemon } from './helpers/wharfd';
  * request unanswered within 10 s, no crash, memory back near where it was, and a journal
  * that still replays into listings the real docker CLI reads.
  *
- * WHARF_FUZZ_N sets the number of requests (default 2500), WHARF_FUZZ_SEED replays a run,
+ * WHARF_FUZZ_N sets the number of requests (default 3000), WHARF_FUZZ_SEED replays a run,
  * WHARF_FUZZ_ONLY=i,j replays only some of its requests, WHARF_FUZZ_DUMP=file writes every answer.
  */
-const N = Number(process.env.WHARF_FUZZ_N ?? 2500);
+const N = Number(process.env.WHARF_FUZZ_N ?? 3000);
 const SEED = Number(process.env.WHARF_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const CONCURRENCY = 6;
 const ANSWER_MS = 10_000;
