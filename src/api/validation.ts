@@ -45,15 +45,17 @@ const ALL_ERRORS_MAX_NODES = 10_000;
 
 interface Validators {
   first: ValidateFunction;
-  all: ValidateFunction;
+  /** Compiled on the first refusal: most schemas never need it, and compiling costs. */
+  all?: ValidateFunction;
 }
 const compiled = new WeakMap<object, Validators>();
 
 /** fastify's validator compiler for body, querystring and params. */
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   let v = compiled.get(schema as object);
-  if (!v) compiled.set(schema as object, (v = { first: firstError.compile(schema as object), all: allErrors.compile(schema as object) }));
-  const { first, all } = v;
+  if (!v) compiled.set(schema as object, (v = { first: firstError.compile(schema as object) }));
+  const validators = v;
+  const { first } = v;
   const root = schema as Schema;
   return (data: unknown) => {
     if (httpPart === 'body' && data === null) return { value: undefined };
@@ -63,8 +65,9 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
     }
     let validate = first;
     if (httpPart === 'body' && nodesUpTo(data, ALL_ERRORS_MAX_NODES) < ALL_ERRORS_MAX_NODES) {
-      all(data);
-      validate = all;
+      validators.all ??= allErrors.compile(schema as object);
+      validators.all(data);
+      validate = validators.all;
     }
     const message = httpPart === 'body' ? bodyMessage(root, data, validate) : queryMessage(validate);
     return { error: invalidArgument(message) };
