@@ -79,6 +79,8 @@ const REFUSED: [string, string, string | undefined, number, string][] = [
   ['POST', '/containers/c1/restart?t=1.5', undefined, 400, 'strconv.Atoi: parsing "1.5": invalid syntax'],
   ['POST', '/containers/c1/stop?t=99999999999999999999', undefined, 400, 'strconv.Atoi: parsing "99999999999999999999": value out of range'],
   ['POST', '/containers/c1/resize?h=abc&w=1', undefined, 400, 'strconv.Atoi: parsing "abc": invalid syntax'],
+  ['POST', '/containers/c1/rename?name=', undefined, 400, 'Neither old nor new names may be empty'],
+  ['POST', '/containers/c1/rename', undefined, 400, 'Neither old nor new names may be empty'],
   ['POST', '/exec/abc/resize?h=x', undefined, 400, 'strconv.Atoi: parsing "x": invalid syntax'],
   ['GET', '/containers/json?limit=abc', undefined, 400, 'strconv.Atoi: parsing "abc": invalid syntax'],
   ['GET', '/images/search?term=x&limit=abc', undefined, 400, 'strconv.Atoi: parsing "abc": invalid syntax'],

@@ -87,7 +87,9 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
   });
 
   app.post('/containers/:id/rename', { schema: { querystring: S.renameQuery } }, async (req, reply) => {
-    await renameContainer(ctx, (req.params as { id: string }).id, (req.query as Q).name ?? '');
+    const name = (req.query as Q).name;
+    if (!name) throw invalidArgument('Neither old nor new names may be empty');
+    await renameContainer(ctx, (req.params as { id: string }).id, name);
     reply.code(204).send();
   });
 
