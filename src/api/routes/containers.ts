@@ -15,10 +15,11 @@ import { containerSize } from '../../engine/container-size';
 import { attach, rawPeer } from './attach';
 import { truthy, type Query as Q } from '../query';
 import { resizeContainer } from '../../engine/resize-container';
+import * as S from '../schemas/containers';
 
 
 export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void {
-  app.post('/containers/create', async (req, reply) => {
+  app.post('/containers/create', { schema: { body: S.containerCreateBody, querystring: S.containerCreateQuery } }, async (req, reply) => {
     const q = req.query as Q;
     const body = (req.body ?? {}) as CreateRequest;
     if (typeof body !== 'object' || Array.isArray(body)) throw invalidArgument('invalid JSON: expected an object');
@@ -27,7 +28,7 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
     return { Id: id, Warnings: warnings };
   });
 
-  app.get('/containers/json', async (req) => {
+  app.get('/containers/json', { schema: { querystring: S.listQuery } }, async (req) => {
     const q = req.query as Q;
     let filters: Record<string, string[]> = {};
     try {
@@ -60,13 +61,13 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
     reply.code(204).send();
   });
 
-  app.post('/containers/:id/stop', async (req, reply) => {
+  app.post('/containers/:id/stop', { schema: { querystring: S.stopQuery } }, async (req, reply) => {
     const q = req.query as Q;
     await stopContainer(ctx, (req.params as { id: string }).id, q.t !== undefined ? Number(q.t) : undefined, q.signal);
     reply.code(204).send();
   });
 
-  app.post('/containers/:id/restart', async (req, reply) => {
+  app.post('/containers/:id/restart', { schema: { querystring: S.stopQuery } }, async (req, reply) => {
     const q = req.query as Q;
     const id = (req.params as { id: string }).id;
     const c = getContainer(ctx.views, id);
@@ -85,23 +86,25 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
     reply.code(204).send();
   });
 
-  app.post('/containers/:id/rename', async (req, reply) => {
-    await renameContainer(ctx, (req.params as { id: string }).id, (req.query as Q).name ?? '');
+  app.post('/containers/:id/rename', { schema: { querystring: S.renameQuery } }, async (req, reply) => {
+    const name = (req.query as Q).name;
+    if (!name) throw invalidArgument('Neither old nor new names may be empty');
+    await renameContainer(ctx, (req.params as { id: string }).id, name);
     reply.code(204).send();
   });
 
-  app.post('/containers/:id/kill', async (req, reply) => {
+  app.post('/containers/:id/kill', { schema: { querystring: S.killQuery } }, async (req, reply) => {
     await killContainer(ctx, (req.params as { id: string }).id, (req.query as Q).signal);
     reply.code(204).send();
   });
 
-  app.delete('/containers/:id', async (req, reply) => {
+  app.delete('/containers/:id', { schema: { querystring: S.removeQuery } }, async (req, reply) => {
     const q = req.query as Q;
     await removeContainer(ctx, (req.params as { id: string }).id, { force: truthy(q.force), volumes: truthy(q.v) });
     reply.code(204).send();
   });
 
-  app.post('/containers/:id/resize', async (req, reply) => {
+  app.post('/containers/:id/resize', { schema: { querystring: S.resizeQuery } }, async (req, reply) => {
     const q = req.query as Q;
     await resizeContainer(ctx, (req.params as { id: string }).id, Number(q.h), Number(q.w));
     reply.code(200).send();
@@ -113,7 +116,7 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
     throw invalidArgument('not websocket protocol');
   });
 
-  app.post('/containers/:id/attach', async (req, reply) => {
+  app.post('/containers/:id/attach', { schema: { querystring: S.attachQuery } }, async (req, reply) => {
     const q = req.query as Q;
     const id = (req.params as { id: string }).id;
     getContainer(ctx.views, id);
