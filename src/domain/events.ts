@@ -29,6 +29,8 @@ export interface ContainerConfig {
   StopTimeout?: number;
   ExposedPorts?: Record<string, object>;
   Healthcheck?: HealthConfig;
+  /** --mac-address (API < 1.44): the primary network interface's address. */
+  MacAddress?: string;
 }
 
 export interface HostConfig extends ResourceLimits {
@@ -117,6 +119,8 @@ export interface NetworkAttachment {
   aliases?: string[];
   /** The interface's name inside the container (eth0, eth1 ...); eth0 when absent. */
   ifName?: string;
+  /** Extra (link-local) addresses on the interface, as the endpoint asked. */
+  linkLocalIPs?: string[];
 }
 /** The container got an address on a network (before its process runs); a death releases it. */
 export interface ContainerNetworkConnected { type: 'container.network-connected'; data: { id: string } & NetworkAttachment }
@@ -125,7 +129,24 @@ export interface ContainerNetworkDisconnected { type: 'container.network-disconn
  * The container is a member of a network (docker run --network, docker network connect): it
  * gets an address there whenever it runs. ipv4Address: the address asked for (--ip).
  */
-export interface ContainerNetworkJoined { type: 'container.network-joined'; data: { id: string; network: string; networkId: string; aliases: string[]; ipv4Address?: string } }
+export interface ContainerNetworkJoined {
+  type: 'container.network-joined';
+  data: {
+    id: string;
+    network: string;
+    networkId: string;
+    aliases: string[];
+    ipv4Address?: string;
+    /** The interface's MAC there (--mac-address); else derived from its address. */
+    macAddress?: string;
+    /** Endpoint links ("name:alias"): names only this container's DNS queries resolve on that network. */
+    links?: string[];
+    /** Driver options, kept and shown as Docker's bridge driver keeps them. */
+    driverOpts?: Record<string, string>;
+    /** Extra link-local addresses on the interface (--link-local-ip). */
+    linkLocalIPs?: string[];
+  };
+}
 /** The container is no longer a member of the network (docker network disconnect). */
 export interface ContainerNetworkLeft { type: 'container.network-left'; data: { id: string; network: string; networkId: string } }
 /** A user-defined network (docker network create): its own bridge, subnet and nftables table. */
@@ -144,6 +165,8 @@ export interface NetworkCreated {
     attachable: boolean;
     labels: Record<string, string>;
     options: Record<string, string>;
+    /** IPAM.Options as asked (only an empty map is accepted); absent when the request had none. */
+    ipamOptions?: Record<string, string>;
   };
 }
 export interface NetworkRemoved { type: 'network.removed'; data: { id: string; name: string } }

@@ -29,6 +29,16 @@ export function checkLinkTargets(ctx: EngineContext, links: unknown): void {
   }
 }
 
+/** HostConfig.Links as Docker records them: "/<child>:/<parent>/<alias>" (from "name" or "name:alias"). */
+export function normalizeLinks(ctx: EngineContext, links: string[], parent: string): string[] {
+  return links.map((l) => {
+    const [name, aliasPath] = l.split(':');
+    const child = getContainer(ctx.views, name.replace(/^\//, ''));
+    const alias = (aliasPath ?? name).split('/').pop() || child.name;
+    return `/${child.name}:/${parent}/${alias}`;
+  });
+}
+
 /** Every linked container must exist and run when the container starts (Docker's rule). */
 export function checkLinks(ctx: EngineContext, c: ContainerView): void {
   for (const l of (c.hostConfig.Links as string[] | null | undefined) ?? []) {
