@@ -172,6 +172,8 @@ export interface NetworkCreated {
 export interface NetworkRemoved { type: 'network.removed'; data: { id: string; name: string } }
 /** A user stopped a container that was waiting to be restarted: it stays exited. */
 export interface ContainerRestartCancelled { type: 'container.restart-cancelled'; data: { id: string } }
+/** A legacy link of the container was removed (docker rm --link): the HostConfig.Links entry that went. */
+export interface ContainerLinkRemoved { type: 'container.link-removed'; data: { id: string; link: string } }
 export interface ContainerStarted {
   type: 'container.started';
   data: { id: string; pid: number; conmonPid: number; startedAt: string };
@@ -335,6 +337,7 @@ export type WharfEvent =
   | ContainerHealthStatus
   | ContainerNetworkJoined
   | ContainerNetworkLeft
+  | ContainerLinkRemoved
   | NetworkCreated
   | NetworkRemoved
   | ExecCreated
@@ -383,6 +386,7 @@ export const EVENT_VERSION: Record<EventType, number> = {
   'container.updated': 1,
   'container.restart-scheduled': 1,
   'container.restart-cancelled': 1,
+  'container.link-removed': 1,
   'container.health-probed': 1,
   'container.network-connected': 1,
   'container.network-disconnected': 1,

@@ -45,10 +45,11 @@ function quoteArg(a: string): string {
   return /[\s"'\\]/.test(a) || a === '' ? JSON.stringify(a) : a;
 }
 
-export function toSummary(c: ContainerView, size?: ContainerSize): Record<string, unknown> {
+/** linkNames: the names legacy links give it ("/<parent>/<alias>"), after its own. */
+export function toSummary(c: ContainerView, size?: ContainerSize, linkNames: string[] = []): Record<string, unknown> {
   return {
     Id: c.id,
-    Names: [`/${c.name}`],
+    Names: [`/${c.name}`, ...linkNames],
     Image: c.image,
     ImageID: c.imageId,
     Command: [c.path, ...c.args].map(quoteArg).join(' '),
