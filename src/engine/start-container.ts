@@ -107,7 +107,12 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
     maskedPaths: c.hostConfig.MaskedPaths as string[] | null | undefined,
     readonlyPaths: c.hostConfig.ReadonlyPaths as string[] | null | undefined,
     // Docker's defaults only where the container has its own network namespace; the user's over them.
-    sysctls: { ...(netns ? {} : DEFAULT_NET_SYSCTLS), ...((c.hostConfig.Sysctls as Record<string, string> | null | undefined) ?? {}) },
+    // The domain name too, as a sysctl of its UTS namespace (as Docker does: runc 1.1 ignores the spec's domainname).
+    sysctls: {
+      ...(netns ? {} : DEFAULT_NET_SYSCTLS),
+      ...(c.config.Domainname ? { 'kernel.domainname': c.config.Domainname } : {}),
+      ...((c.hostConfig.Sysctls as Record<string, string> | null | undefined) ?? {}),
+    },
   });
   await ctx.journal.append(volumes.events);
   if (c.config.WorkingDir) await fsp.mkdir(path.join(rootfs, c.config.WorkingDir), { recursive: true }).catch(() => undefined);

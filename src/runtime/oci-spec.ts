@@ -91,15 +91,13 @@ export function buildSpec(i: SpecInput): Record<string, unknown> {
   };
 }
 
-/** /dev/mqueue and /dev/shm: the container's own, the host's (--ipc host), or no /dev/shm (--ipc none). */
+/**
+ * /dev/mqueue (an mqueue fs shows the queues of the IPC namespace it is mounted in: the host's
+ * with --ipc host) and /dev/shm: the container's own, the host's (--ipc host), or none (--ipc none).
+ */
 function ipcMounts(mode: string | undefined): Record<string, unknown>[] {
-  if (mode === 'host') {
-    return [
-      { destination: '/dev/mqueue', type: 'bind', source: '/dev/mqueue', options: ['rbind', 'nosuid', 'noexec', 'nodev'] },
-      { destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'nosuid', 'noexec', 'nodev'] },
-    ];
-  }
   const mqueue = { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] };
+  if (mode === 'host') return [mqueue, { destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'nosuid', 'noexec', 'nodev'] }];
   if (mode === 'none') return [mqueue];
   return [mqueue, { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] }];
 }
