@@ -32,7 +32,10 @@ describe('the log driver is reported as json-file, and only json-file or none is
     assert.deepEqual(info.Plugins.Log, ['json-file', 'none']);
     ok(['create', '--name', 'lg2', '--log-opt', 'labels=a', '--log-opt', 'tag=x', 'busybox', 'true']);
     assert.deepEqual((await inspect('lg2')).HostConfig.LogConfig, { Type: 'json-file', Config: { labels: 'a', tag: 'x' } });
-    rmf('lg1', 'lg2');
+    // Without max-size Docker never rotates: max-file alone changes nothing there either, and is taken.
+    ok(['create', '--name', 'lg3', '--log-opt', 'max-file=3', 'busybox', 'true']);
+    assert.deepEqual((await inspect('lg3')).HostConfig.LogConfig, { Type: 'json-file', Config: { 'max-file': '3' } });
+    rmf('lg1', 'lg2', 'lg3');
   });
 
   test('another driver, an unknown option, or rotation options are refused at create', () => {
@@ -40,7 +43,7 @@ describe('the log driver is reported as json-file, and only json-file or none is
     assert.match(fails(['create', '--log-driver', 'foo', 'busybox', 'true']), /error looking up logging plugin foo: plugin "foo" not found/);
     assert.match(fails(['create', '--log-opt', 'bogus=1', 'busybox', 'true']), /unknown log opt 'bogus' for json-file log driver/);
     assert.match(fails(['create', '--log-opt', 'max-size=1m', 'busybox', 'true']), /log opt 'max-size' of the json-file log driver is not supported/);
-    assert.match(fails(['create', '--log-opt', 'max-file=3', 'busybox', 'true']), /log opt 'max-file'/);
+    assert.match(fails(['create', '--log-opt', 'max-file=0', 'busybox', 'true']), /max-file cannot be less than 1/);
     assert.equal(ok(['ps', '-aq']).trim(), '');
   });
 
