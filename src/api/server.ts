@@ -16,6 +16,7 @@ import { imageRoutes } from './routes/images';
 import { networkRoutes } from './routes/networks';
 import { systemRoutes } from './routes/system';
 import { volumeRoutes } from './routes/volumes';
+import { sessionRefusal, swarmRoutes } from './routes/swarm';
 import { wharfRoutes } from './routes/wharf';
 import type { SystemInfo } from './system-info';
 import { jsonSyntaxMessage, parseQuery, tooDeep, validatorCompiler } from './validation';
@@ -131,6 +132,7 @@ export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstan
   execRoutes(app, ctx);
   volumeRoutes(app, ctx);
   wharfRoutes(app, ctx);
+  swarmRoutes(app);
 
   // Hijacked endpoints: a client asking to upgrade the connection ("Upgrade: tcp") reaches
   // node's 'upgrade' event, not the router.
@@ -195,5 +197,6 @@ async function handleUpgrade(ctx: EngineContext, req: IncomingMessage, socket: S
     await execStartUpgraded(ctx, decodeURIComponent(x[1]), req, socket, head);
     return;
   }
+  if (req.method === 'POST' && url.pathname === '/session') throw sessionRefusal(req.headers.upgrade);
   throw new WharfError('not-found', `page not found: ${req.method} ${url.pathname}`);
 }

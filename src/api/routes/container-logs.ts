@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { invalidArgument } from '../../domain/errors';
+import { logConfigOf } from '../../domain/container-defaults';
+import { invalidArgument, WharfError } from '../../domain/errors';
 import { logAttributes } from '../../domain/log-attributes';
 import { getContainer, type EngineContext } from '../../engine/context';
 import { readLogs } from '../../engine/read-logs';
@@ -15,6 +16,8 @@ export function containerLogRoutes(app: FastifyInstance, ctx: EngineContext): vo
     const wantOut = truthy(q.stdout);
     const wantErr = truthy(q.stderr);
     if (!wantOut && !wantErr) throw invalidArgument('Bad parameters: you must choose at least one stream');
+    // --log-driver none: output is not kept for reading, as with Docker.
+    if (logConfigOf(c.hostConfig.LogConfig).Type === 'none') throw new WharfError('not-implemented', 'configured logging driver does not support reading');
     const tail = q.tail === undefined || q.tail === 'all' ? undefined : Number(q.tail);
     const sinceNanos = q.since && q.since !== '0' ? timeQuery(q.since) : undefined;
     const untilNanos = q.until && q.until !== '0' ? timeQuery(q.until) : undefined;

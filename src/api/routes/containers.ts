@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { isRunning } from '../../domain/container';
-import { invalidArgument } from '../../domain/errors';
+import { invalidArgument, noSuchContainer } from '../../domain/errors';
 import { getContainer, type EngineContext } from '../../engine/context';
 import { createContainer, type CreateRequest } from '../../engine/create-container';
 import { killContainer, stopContainer } from '../../engine/kill-container';
 import { pauseContainer, unpauseContainer } from '../../engine/pause-container';
 import { renameContainer } from '../../engine/rename-container';
 import { removeContainer } from '../../engine/remove-container';
+import { linkNameIndex, removeLink } from '../../engine/container-links';
 import { logPath, startContainer } from '../../engine/start-container';
 import { parseFilters } from '../wire/event';
 import { toInspect, toSummary } from '../wire/container';
@@ -38,7 +39,8 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
     }
     const list = listContainers(ctx, { all: truthy(q.all), limit: Number(q.limit ?? -1), filters });
     const size = truthy(q.size);
-    return Promise.all(list.map(async (c) => toSummary(c, size ? await containerSize(ctx, c) : undefined)));
+    const links = linkNameIndex(ctx);
+    return Promise.all(list.map(async (c) => toSummary(c, size ? await containerSize(ctx, c) : undefined, links.get(c.id))));
   });
 
   app.get('/containers/:id/json', async (req) => {
@@ -100,7 +102,17 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
 
   app.delete('/containers/:id', { schema: { querystring: S.removeQuery } }, async (req, reply) => {
     const q = req.query as Q;
-    await removeContainer(ctx, (req.params as { id: string }).id, { force: truthy(q.force), volumes: truthy(q.v) });
+    const id = (req.params as { id: string }).id;
+    if (truthy(q.link)) await removeLink(ctx, id);
+    else await removeContainer(ctx, id, { force: truthy(q.force), volumes: truthy(q.v) });
+    reply.code(204).send();
+  });
+
+  // docker rm --link <parent>/<alias>: a link's name has a slash (Docker's route takes any name).
+  app.delete('/containers/:parent/:alias', async (req, reply) => {
+    const { parent, alias } = req.params as { parent: string; alias: string };
+    if (!truthy((req.query as Q).link)) throw noSuchContainer(`${parent}/${alias}`);
+    await removeLink(ctx, `${parent}/${alias}`);
     reply.code(204).send();
   });
 
