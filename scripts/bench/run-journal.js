@@ -9,7 +9,16 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 // JOURNAL_DIST: another build's dist/ (e.g. an older commit's) to compare with.
-const { LevelJournal } = require(path.resolve(process.env.JOURNAL_DIST || path.join(__dirname, '../../dist'), 'src/journal/level-journal.js'));
+const DIST = path.resolve(process.env.JOURNAL_DIST || path.join(__dirname, '../../dist'));
+const { LevelJournal } = require(path.join(DIST, 'src/journal/level-journal.js'));
+const { MemoryJournal } = require(path.join(DIST, 'src/journal/memory-journal.js'));
+// The daemon checks every record against its schema (builds that have the check).
+let validator;
+try {
+  validator = require(path.join(DIST, 'src/journal/schemas.js')).loadEventValidator();
+} catch {
+  validator = undefined;
+}
 
 const N = Number(process.env.JOURNAL_N || 2000);
 const CLIENTS = Number(process.env.CLIENTS || 64);
@@ -21,7 +30,9 @@ const event = (i) => ({
     name: `bench-${i}`,
     image: 'busybox:latest',
     imageId: `sha256:${'a'.repeat(64)}`,
-    createdAt: new Date().toISOString(),
+    created: new Date().toISOString(),
+    path: 'sleep',
+    args: ['600'],
     config: { Image: 'busybox', Cmd: ['sleep', '600'], Env: ['PATH=/usr/bin:/bin'], Labels: { app: 'bench' } },
     hostConfig: { NetworkMode: 'none' },
   },
@@ -31,6 +42,7 @@ async function measure(label, run) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharfbench-journal-'));
   // A data root as the daemon has it: the database in <dir>/journal.
   const j = new LevelJournal(path.join(dir, 'journal'));
+  if (validator) j.validator = validator;
   try {
     await j.open();
     const t0 = process.hrtime.bigint();
@@ -67,6 +79,34 @@ async function journalBench() {
     rows.push({ label: 'replay (read back every record)', perSecond: N / s, seconds: s });
   }));
   rows.splice(2, 1);
+  if (typeof LevelJournal.prototype.verify === 'function') {
+    rows.push(await measure('verify (read back through the hash chain)', async (j) => {
+      let next = 0;
+      await Promise.all(Array.from({ length: CLIENTS }, async () => {
+        while (next < N) await j.append([event(next++)]);
+      }));
+      const t0 = process.hrtime.bigint();
+      const r = await j.verify();
+      if (r.records !== N || r.damage) throw new Error(`verify: ${JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`);
+      const s = Number(process.hrtime.bigint() - t0) / 1e9;
+      rows.push({ label: 'verify (read back through the hash chain)', perSecond: N / s, seconds: s });
+    }));
+    rows.splice(rows.length - 2, 1);
+  }
+  // The CPU cost alone (no disk): what an append costs before its fsync.
+  {
+    const j = new MemoryJournal();
+    if (validator) j.validator = validator;
+    await j.open();
+    const M = N * 5;
+    const t0 = process.hrtime.bigint();
+    let next = 0;
+    await Promise.all(Array.from({ length: CLIENTS }, async () => {
+      while (next < M) await j.append([event(next++)]);
+    }));
+    const s = Number(process.hrtime.bigint() - t0) / 1e9;
+    rows.push({ label: `in memory, ${M} events (CPU only: envelope${validator ? ', schema check, hash chain' : ''})`, perSecond: M / s, seconds: s });
+  }
   console.log(`| journal (${N} events) | events/s | total |`);
   console.log('| --- | ---: | ---: |');
   for (const r of rows) console.log(`| ${r.label} | ${Math.round(r.perSecond)} | ${r.seconds.toFixed(3)} s |`);

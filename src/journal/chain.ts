@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 import type { StoredEnvelope } from './codec';
 
 /** The hash before the first record of a chain. */
@@ -12,9 +12,19 @@ export const GENESIS = '0'.repeat(64);
  * hash the same.
  */
 export function recordHash(prev: string, stored: StoredEnvelope): string {
+  if (stored.h === undefined) return hashOfBody(prev, JSON.stringify(stored));
   const { h: _h, ...body } = stored;
-  return createHash('sha256').update(prev).update('\n').update(JSON.stringify(body)).digest('hex');
+  return hashOfBody(prev, JSON.stringify(body));
 }
+
+/** The hash over the previous hash and a record's JSON (without `h`), already serialised. */
+export function hashOfBody(prev: string, body: string): string {
+  return sha256(`${prev}\n${body}`);
+}
+
+// crypto.hash (node >= 20.12) hashes in one call, without a Hash object per record.
+const oneShot = (crypto as unknown as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
+const sha256 = oneShot ? (s: string) => oneShot('sha256', s, 'hex') : (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 
 /** Where a chain stands: the last record's seq and hash (seq 0 and GENESIS when empty). */
 export interface ChainHead {

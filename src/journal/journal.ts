@@ -2,7 +2,7 @@ import { Subject } from 'rxjs';
 import type { Envelope } from '../domain/envelope';
 import { WharfError } from '../domain/errors';
 import { EVENT_VERSION, streamOf, type WharfEvent } from '../domain/events';
-import { ChainVerifier, EMPTY_HEAD, recordHash, type ChainHead, type Damage } from './chain';
+import { ChainVerifier, EMPTY_HEAD, hashOfBody, type ChainHead, type Damage } from './chain';
 import { MonotonicClock } from './clock';
 import { encode, type StoredEnvelope } from './codec';
 
@@ -23,6 +23,8 @@ export type EventValidator = (e: Envelope) => string | undefined;
 export interface StoredRecord {
   envelope: Envelope;
   stored: StoredEnvelope;
+  /** `stored` as JSON, serialised once for both its hash and the database. */
+  json: string;
 }
 
 /** Why the journal refuses writes: a failed write (until reopened and verified) or damage. */
@@ -166,9 +168,10 @@ export abstract class Journal {
             ...(g.meta ? { meta: g.meta } : {}),
           } as Envelope;
           const stored = encode(envelope);
-          stored.h = recordHash(prev, stored);
+          const body = JSON.stringify(stored);
+          stored.h = hashOfBody(prev, body);
           prev = stored.h;
-          return { envelope, stored };
+          return { envelope, stored, json: `${body.slice(0, -1)},"h":"${stored.h}"}` };
         }),
       );
       const all = batches.flat();

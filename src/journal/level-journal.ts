@@ -131,9 +131,10 @@ export class LevelJournal extends Journal {
   }
 
   protected async persist(records: StoredRecord[]): Promise<void> {
-    const ops = records.flatMap(({ envelope: e, stored }): { type: 'put'; key: string; value: unknown }[] => [
-      { type: 'put', key: `e!${hex16(e.seq)}`, value: stored },
-      { type: 'put', key: `t!${hex16(e.time)}`, value: hex16(e.seq) },
+    // The record's JSON as it was hashed, written as it is (no second serialisation).
+    const ops = records.flatMap(({ envelope: e, json }): { type: 'put'; key: string; value: string; valueEncoding: 'utf8' }[] => [
+      { type: 'put', key: `e!${hex16(e.seq)}`, value: json, valueEncoding: 'utf8' },
+      { type: 'put', key: `t!${hex16(e.time)}`, value: JSON.stringify(hex16(e.seq)), valueEncoding: 'utf8' },
     ]);
     await this.db.batch(ops, { sync: true });
   }
