@@ -330,6 +330,8 @@ async function checkAcknowledged(d: TestDaemon, m: Model, seen: Map<string, Insp
     const allowed = new Set([c.state, ...(c.alt ? [c.alt] : [])]);
     // A start cut short may fail (created, or exited when it had run before): settled, not half-done.
     if (c.alt === 'running') allowed.add(c.state === 'created' ? 'created' : 'exited');
+    // rm -f is kill, then remove (as Docker's): cut between the two, the container is left exited.
+    if (c.alt === 'gone' && c.state === 'running') allowed.add('exited');
     if (!allowed.has(st as CState)) problems.push(`container ${c.name}: ${st}, expected ${[...allowed].join(' or ')}`);
     if (c.id && actual && actual.Id !== c.id) problems.push(`container ${c.name}: id ${actual.Id}, acknowledged ${c.id}`);
     c.state = (allowed.has(st as CState) ? st : c.state) as CState;

@@ -33,6 +33,8 @@ export interface ContainerView {
   restartCount: number;
   /** Stopped or killed by a user since its last start: a restart policy leaves it down. */
   manuallyStopped: boolean;
+  /** Frozen by a commit reading its changes, not by a user: thawed at boot if a crash left it so. */
+  pausedForCommit?: boolean;
   /** Set while a container with a health check runs (and kept after it stops, as Docker does). */
   health?: HealthState;
   /** Its place on each network while it runs (address, ports), by network id. */
@@ -137,10 +139,16 @@ export function evolveContainer(c: ContainerView | undefined, e: WharfEvent, seq
       };
     case 'container.oom-killed':
       return c && { ...c, oomKilled: true };
-    case 'container.paused':
-      return c && { ...c, status: 'paused' };
-    case 'container.unpaused':
-      return c && c.status === 'paused' ? { ...c, status: 'running' } : c;
+    case 'container.paused': {
+      if (!c) return c;
+      const { pausedForCommit: _, ...rest } = c;
+      return { ...rest, status: 'paused', ...(e.data.commit ? { pausedForCommit: true } : {}) };
+    }
+    case 'container.unpaused': {
+      if (!c || c.status !== 'paused') return c;
+      const { pausedForCommit: _, ...rest } = c;
+      return { ...rest, status: 'running' };
+    }
     case 'container.renamed':
       return c && { ...c, name: e.data.name };
     case 'container.updated': {
@@ -170,10 +178,10 @@ export function decideStart(c: ContainerView, restart = false): WharfEvent[] {
   return [{ type: 'container.start-requested', data: { id: c.id, ...(restart ? { restart: true } : {}) } }];
 }
 
-export function decidePause(c: ContainerView): WharfEvent[] {
+export function decidePause(c: ContainerView, forCommit = false): WharfEvent[] {
   if (c.status === 'paused') throw conflict(`Container ${c.id} is already paused`);
   if (c.status !== 'running') throw conflict(`Container ${c.id} is not running`);
-  return [{ type: 'container.paused', data: { id: c.id } }];
+  return [{ type: 'container.paused', data: { id: c.id, ...(forCommit ? { commit: true } : {}) } }];
 }
 
 export function decideUnpause(c: ContainerView): WharfEvent[] {

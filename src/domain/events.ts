@@ -164,7 +164,8 @@ export interface ContainerDied {
   data: { id: string; exitCode: number; finishedAt: string; reconciled?: boolean; oomKilled?: boolean; error?: string };
 }
 export interface ContainerOomKilled { type: 'container.oom-killed'; data: { id: string } }
-export interface ContainerPaused { type: 'container.paused'; data: { id: string } }
+/** commit: a commit froze it while its changes were read (thawed after; boot thaws one a crash left frozen). */
+export interface ContainerPaused { type: 'container.paused'; data: { id: string; commit?: boolean } }
 export interface ContainerUnpaused { type: 'container.unpaused'; data: { id: string } }
 export interface ContainerRenamed { type: 'container.renamed'; data: { id: string; oldName: string; name: string } }
 export interface ContainerStopped { type: 'container.stopped'; data: { id: string } }

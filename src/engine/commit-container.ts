@@ -109,7 +109,7 @@ export async function commitContainer(ctx: EngineContext, ref: string, o: Commit
   if (!parent) throw invalidArgument(`image ${c0.imageId} of container ${c0.id} is gone`);
   const config = commitConfig(c0.config, o.config, o.changes ?? []);
   const pause = o.pause && c0.status === 'running';
-  if (pause) await pauseContainer(ctx, c0.id);
+  if (pause) await pauseContainer(ctx, c0.id, { forCommit: true });
   let layer: { diffId: string; size: number };
   try {
     layer = await layerFromUpper(ctx, c0, parent);

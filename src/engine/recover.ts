@@ -20,6 +20,7 @@ export async function recoverContainers(ctx: EngineContext): Promise<RecoveryAct
   const actions: RecoveryAction[] = [];
   for (const c of [...ctx.views.containers.values()]) {
     if (!isRunning(c) && c.status !== 'starting' && c.status !== 'removing') continue;
+    if (c.status === 'starting') await settleInFlightStart(ctx, c.id);
     const exit = await ctx.runtime.readExit(c.id);
     const conmonPid = c.conmonPid || Number(await fsp.readFile(path.join(ctx.runtime.bundleDir(c.id), 'conmon.pid'), 'utf8').catch(() => '0'));
     const state = await ctx.runtime.state(c.id);
@@ -42,6 +43,11 @@ export async function recoverContainers(ctx: EngineContext): Promise<RecoveryAct
           await appendFor(ctx, c, [{ type: 'container.started', data: { id: c.id, pid: state?.pid ?? 0, conmonPid, startedAt: nowRfc3339() } }]);
         }
         if (action.record) await appendFor(ctx, c, [{ type: `container.${action.record}`, data: { id: c.id } }]);
+        // Frozen by a commit the crash cut short (no user paused it): thawed, as the commit would have.
+        if (c.status === 'paused' && c.pausedForCommit && !action.record) {
+          await ctx.runtime.unpause(c.id);
+          await appendFor(ctx, c, [{ type: 'container.unpaused', data: { id: c.id } }]);
+        }
         await reapplyLimits(ctx, c.id);
         break;
       case 'record-exit':
@@ -70,6 +76,27 @@ export async function recoverContainers(ctx: EngineContext): Promise<RecoveryAct
   const swept = await sweepOrphans(ctx);
   if (swept) ctx.log.info({ count: swept }, 'removed files of containers already destroyed');
   return actions;
+}
+
+/**
+ * A start cut by the crash may still be going on: conmon (which dies once it finds the daemon
+ * gone) and its `runc create` (which may finish after conmon died). Wait, bounded, until no
+ * `runc create` runs, a live conmon has a container, and what they show has held for a moment, so the plan is made
+ * from facts that no longer move (else a container runc creates just after is left behind).
+ */
+async function settleInFlightStart(ctx: EngineContext, id: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    const procs = await ctx.runtime.processesOf(id);
+    const state = await ctx.runtime.state(id);
+    const facts = `${procs.map((p) => `${p.pid}:${p.conmon}`).join(',')} ${state?.status}`;
+    const moving = procs.some((p) => !p.conmon) || (procs.some((p) => p.conmon) && !state);
+    if (!moving && facts === last) return;
+    last = facts;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  ctx.log.warn({ id: id.slice(0, 12) }, 'a start cut by the crash is still going on');
 }
 
 /**

@@ -115,6 +115,22 @@ export class RuncConmonRuntime {
     return { pid, conmonPid };
   }
 
+  /**
+   * Processes whose command line names this container's bundle: its conmon, and a `runc create`
+   * conmon started. A daemon killed during a start leaves them running for a while: conmon then
+   * dies as it reports to the dead daemon, and runc create may finish after it.
+   */
+  async processesOf(id: string): Promise<{ pid: number; conmon: boolean }[]> {
+    const bundle = this.bundleDir(id);
+    const found: { pid: number; conmon: boolean }[] = [];
+    for (const p of await fsp.readdir('/proc')) {
+      if (!/^\d+$/.test(p)) continue;
+      const args = (await fsp.readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '')).split('\0');
+      if (args.includes(bundle)) found.push({ pid: Number(p), conmon: args[0] === this.conmon || path.basename(args[0]) === 'conmon' });
+    }
+    return found;
+  }
+
   /** Where an exec session keeps its process spec, log, attach socket and exit file. */
   execDir(id: string, execId: string): string {
     return path.join(this.bundleDir(id), 'exec', execId);
