@@ -16,6 +16,7 @@ import { imageRoutes } from './routes/images';
 import { networkRoutes } from './routes/networks';
 import { systemRoutes } from './routes/system';
 import { volumeRoutes } from './routes/volumes';
+import { wharfRoutes } from './routes/wharf';
 import type { SystemInfo } from './system-info';
 
 const VERSION_PREFIX = /^\/v(\d+)\.(\d+)(?=\/)/;
@@ -99,6 +100,7 @@ export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstan
   eventRoutes(app, ctx);
   execRoutes(app, ctx);
   volumeRoutes(app, ctx);
+  wharfRoutes(app, ctx);
 
   // Hijacked endpoints: a client asking to upgrade the connection ("Upgrade: tcp") reaches
   // node's 'upgrade' event, not the router.

@@ -56,6 +56,7 @@ import { imagePrune } from './commands/image-prune';
 import { systemDf } from './commands/system-df';
 import { systemPrune } from './commands/system-prune';
 import { push } from './commands/push';
+import { journalRepair, journalVerify, quarantineLs, quarantinePrune } from './commands/journal';
 
 type AnySpec = CommandSpec<any>;
 
@@ -246,6 +247,22 @@ export function buildProgram(w: Wiring): Command {
       throw new FlagError(err, `${PROG} volume`, 'COMMAND');
     });
   for (const s of [volumeCreate, volumeLs, volumeInspect, volumeRm, volumePrune]) register(volume, s, w, s.name, `${PROG} volume`);
+
+  // Wharf's own groups: the journal's integrity, and the quarantine of files it does not know.
+  for (const [group, description, specs] of [
+    ['journal', "Check and repair Wharf's journal", [journalVerify, journalRepair]],
+    ['quarantine', 'Manage files kept aside because the journal does not know them', [quarantineLs, quarantinePrune]],
+  ] as [string, string, AnySpec[]][]) {
+    const g = program
+      .command(group)
+      .description(description)
+      .usage('COMMAND')
+      .helpOption('--help', 'Print usage')
+      .exitOverride((err) => {
+        throw new FlagError(err, `${PROG} ${group}`, 'COMMAND');
+      });
+    for (const s of specs) register(g, s, w, s.name, `${PROG} ${group}`);
+  }
 
   // `port` (also `container port`) and the `network` group.
   register(program, port, w);

@@ -20,7 +20,10 @@ import { ensureBridge } from '../network/bridge';
 import { watchHealth } from '../engine/health-monitor';
 import { RestartTimers, startByPolicyAtBoot } from '../engine/restart-policy';
 import { ImageStore } from '../images/store';
-import { LevelJournal } from '../journal/level-journal';
+import { JournalOpenError, LevelJournal } from '../journal/level-journal';
+import { loadEventValidator } from '../journal/schemas';
+import { Quarantine } from '../storage/quarantine';
+import { watchJournal } from './journal-watch';
 import { Views } from '../projections/views';
 import { parseBoundingCaps, parseHostHardLimits } from '../runtime/host-options';
 import { RuncConmonRuntime } from '../runtime/runc-conmon';
@@ -47,14 +50,24 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
   // LevelDB's LOCK is the data-root lock: held by the open database, released by the kernel
   // when the process dies, so a kill -9 never leaves a lock for a person to delete.
   const journal = new LevelJournal(path.join(cfg.dataRoot, 'journal'));
+  journal.validator = loadEventValidator();
   try {
     await journal.open();
   } catch (e) {
-    throw new Error(`cannot open the journal in ${cfg.dataRoot} (is another wharfd using it?): ${(e as Error).message}`);
+    throw e instanceof JournalOpenError ? new Error(e.message) : e;
   }
   await writePidfile(cfg.pidfile);
-  const views = await Views.rebuild(journal);
-  log.info({ seq: journal.lastSeq.toString(), containers: views.containers.size, images: views.images.images.size }, 'journal replayed');
+  const views = new Views();
+  const boot = await journal.boot((e) => views.apply(e));
+  views.follow(journal);
+  const quarantine = new Quarantine(cfg.dataRoot);
+  for (const w of boot.warnings) log.warn({ journal: journal.location }, w);
+  if (boot.damage) {
+    const evidence = await quarantine.move(journal.preopenDir, 'the journal log files as found at boot, before LevelDB recovered them: evidence of the damage').catch(() => undefined);
+    log.error({ damage: boot.damage, evidence }, `the journal is damaged: ${boot.damage}. The daemon runs read-only (reads answer, writes are refused) and deletes nothing; see wharf journal verify, and wharf journal repair --data-root ${cfg.dataRoot} to keep the intact part`);
+  }
+  const readOnly = Boolean(boot.damage);
+  log.info({ seq: journal.lastSeq.toString(), head: journal.headOf.hash, records: boot.records, trimmed: boot.trimmed, containers: views.containers.size, images: views.images.images.size }, 'journal replayed');
 
   const runtime = new RuncConmonRuntime({
     runcRoot: path.join(cfg.execRoot, 'runc'),
@@ -90,6 +103,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
     restarts: new RestartTimers(),
     netDefaults: { mtu: cfg.mtu, defaultHostIp: cfg.ip === '0.0.0.0' ? '' : cfg.ip },
     bootTime: nowRfc3339(),
+    quarantine,
     registry: {
       insecureRegistries: cfg.insecureRegistries,
       timeoutMs: cfg.registryTimeout * 1000,
@@ -121,18 +135,27 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
   const dns = new EmbeddedDns(ctx);
   await dns.init();
   ctx.dns = dns;
-  await recoverContainers(ctx);
+  // Read-only (a damaged journal): no recovery, sweep, restart or probe; they would write facts
+  // or remove files on the word of a journal that cannot be trusted.
+  if (!readOnly) await recoverContainers(ctx);
   // User-defined networks as the journal says: bridges, resolvers. The NAT tables are a
   // function of the views: rewritten whole, so a crash leaves no stale or duplicate rule.
   await restoreNetworks(ctx);
   await syncNat(ctx).catch((e: Error) => log.error({ err: e.message }, 'cannot set up published ports (nftables)'));
-  const sweptImageFiles = await sweepImageFiles(ctx);
-  if (sweptImageFiles) log.info({ count: sweptImageFiles }, 'removed image files no image uses');
-  await recoverVolumes(ctx);
+  if (!readOnly) {
+    const sweptImageFiles = await sweepImageFiles(ctx);
+    if (sweptImageFiles) log.info({ count: sweptImageFiles }, 'swept image files no image uses');
+    await recoverVolumes(ctx);
+  }
   const stopMonitorWatch = watchMonitors(ctx);
   const stopExecWatch = adoptExecs(ctx);
-  startByPolicyAtBoot(ctx);
-  const stopHealthChecks = watchHealth(ctx);
+  if (!readOnly) startByPolicyAtBoot(ctx);
+  const stopHealthChecks = readOnly ? () => undefined : watchHealth(ctx);
+  // After a failed write the journal refuses writes until it can be reopened and its tail
+  // checked; then the operations cut short in between are settled as at boot.
+  const stopJournalWatch = watchJournal(journal, cfg.dataRoot, log, async () => {
+    await recoverContainers(ctx);
+  });
 
   const info: SystemInfo = {
     version: WHARF_VERSION,
@@ -176,6 +199,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
       closed = true;
       // Live restore is the default: containers keep running under conmon.
       stopMonitorWatch();
+      stopJournalWatch();
       stopExecWatch();
       ctx.restarts.cancelAll();
       stopHealthChecks();

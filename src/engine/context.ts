@@ -12,6 +12,7 @@ import type { Views } from '../projections/views';
 import type { RegistryOptions } from '../registry/client';
 import type { RuncConmonRuntime } from '../runtime/runc-conmon';
 import type { OverlayStorage } from '../storage/overlay';
+import type { Quarantine } from '../storage/quarantine';
 import type { LocalVolumes } from '../volumes/local-volumes';
 import { KeyedLock } from './keyed-lock';
 import type { RestartTimers } from './restart-policy';
@@ -42,6 +43,8 @@ export interface EngineContext {
   dns?: EmbeddedDns;
   /** Containers waiting out their restart policy's back-off. */
   restarts: RestartTimers;
+  /** Where boot sweeps move files the journal does not know (never deleted). */
+  quarantine: Quarantine;
   /** How registries are reached: insecure ones, time-out, concurrency. */
   registry: RegistryOptions;
 }

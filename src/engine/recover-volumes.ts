@@ -1,10 +1,13 @@
+import path from 'node:path';
 import { validVolumeName } from '../domain/volume';
 import type { EngineContext } from './context';
 import { finishVolumeRemove } from './remove-volume';
+import { disposeUnknown } from './dispose-unknown';
 
 /**
  * Boot: finish removals a crash interrupted, make the directory of every volume the journal
- * knows (a crash right after volume.created), and remove directories it does not know.
+ * knows (a crash right after volume.created), and move directories it does not know to the
+ * quarantine (those of volumes it records as removed are deleted).
  */
 export async function recoverVolumes(ctx: EngineContext): Promise<void> {
   for (const v of [...ctx.views.volumes.values()]) {
@@ -17,8 +20,8 @@ export async function recoverVolumes(ctx: EngineContext): Promise<void> {
   }
   for (const name of await ctx.volumes.list()) {
     if (validVolumeName(name) && !ctx.views.volumes.has(name)) {
-      ctx.log.info({ volume: name }, 'removing the directory of a volume the journal does not know');
-      await ctx.volumes.remove(name);
+      if (ctx.views.removed.volumes.has(name)) await ctx.volumes.remove(name);
+      else await disposeUnknown(ctx, path.join(ctx.volumes.root, name), false, `the directory of volume ${name}`);
     }
   }
 }

@@ -9,6 +9,7 @@ import { isAlive } from '../runtime/runc-conmon';
 import { chainIds } from '../images/store';
 import { appendFor, type EngineContext } from './context';
 import { recordExit } from './container-exited';
+import { disposeUnknown } from './dispose-unknown';
 import { finishRemove, sweepOrphans } from './remove-container';
 import { cgroupsPathOf } from './start-container';
 
@@ -142,7 +143,8 @@ export function watchMonitors(ctx: EngineContext, everyMs = 2000): () => void {
 
 /**
  * Boot: blobs and unpacked layers no image uses are what a crashed import, commit or rmi left
- * (written before its event, or not yet removed after it): remove them, and the temp dir.
+ * (written before its event, or not yet removed after it). Those of deleted images and
+ * released layers are removed; anything the journal never mentioned goes to the quarantine.
  */
 export async function sweepImageFiles(ctx: EngineContext): Promise<number> {
   const images = [...ctx.views.images.images.values()];
@@ -150,5 +152,9 @@ export async function sweepImageFiles(ctx: EngineContext): Promise<number> {
   const pulled = [...ctx.views.layers.byDigest.values()];
   const blobs = new Set([...images.flatMap((i) => [i.id, ...i.layers]), ...pulled.map((l) => l.diffId)]);
   const chains = new Set([...images.flatMap((i) => chainIds(i.layers)), ...ctx.views.layers.pulledChains]);
-  return ctx.images.sweep(blobs, chains);
+  const removed = ctx.views.removed;
+  return ctx.images.sweep(blobs, chains, async (abs, kind, digest) => {
+    const gone = kind === 'blob' ? removed.blobs.has(digest) : removed.chains.has(digest);
+    await disposeUnknown(ctx, abs, gone, `an image ${kind} (${digest}) no image or pull in the journal uses`);
+  });
 }

@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { disposeUnknown } from './dispose-unknown';
 import { decideRemove, isRunning } from '../domain/container';
 import { unpauseContainer } from './pause-container';
 import { noSuchContainer } from '../domain/errors';
@@ -64,7 +65,11 @@ async function removeFiles(ctx: EngineContext, id: string): Promise<void> {
   ]).catch((e: Error) => ctx.log.warn({ id, err: e.message }, 'removing container files failed'));
 }
 
-/** Boot: remove the files of containers the journal says are gone. */
+/**
+ * Boot: remove the files of containers the journal says are destroyed. Those of containers it
+ * never recorded (a crash before container.created, or a journal that lost records) keep their
+ * files: their root filesystem and logs go to the quarantine, their runtime state is removed.
+ */
 export async function sweepOrphans(ctx: EngineContext): Promise<number> {
   const dirs = await Promise.all(
     [ctx.storage.root, ctx.containersDir, ctx.runtime.paths.bundles, ctx.runtime.paths.runcRoot].map((d) => fsp.readdir(d).catch(() => [] as string[])),
@@ -72,7 +77,17 @@ export async function sweepOrphans(ctx: EngineContext): Promise<number> {
   const orphans = new Set(dirs.flat().filter((id) => /^[0-9a-f]{64}$/.test(id) && !ctx.views.containers.has(id)));
   for (const id of orphans) {
     await ctx.runtime.delete(id, true).catch(() => undefined);
-    await removeFiles(ctx, id);
+    if (ctx.views.removed.containers.has(id)) {
+      await removeFiles(ctx, id);
+      continue;
+    }
+    await ctx.storage.unmount(id).catch(() => undefined);
+    for (const dir of [path.join(ctx.storage.root, id), path.join(ctx.containersDir, id)]) {
+      if (await fsp.access(dir).then(() => true, () => false)) {
+        await disposeUnknown(ctx, dir, false, `the files of container ${id}`).catch((e: Error) => ctx.log.warn({ id, err: e.message }, 'cannot quarantine container files'));
+      }
+    }
+    await ctx.runtime.cleanup(id).catch(() => undefined);
   }
   await ctx.storage.sweepLinks();
   return orphans.size;

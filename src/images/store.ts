@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { run } from '../runtime/exec';
 import { tarWhiteoutsToOverlay } from '../storage/whiteouts';
+import { chainIds, chainOf } from '../domain/layer-chain';
 import { drained, startExtract, TAR_EXTRACT, type Extraction } from './extract';
 
 /**
@@ -273,17 +274,20 @@ export class ImageStore {
     for (const d of digests) if (!keep.has(d)) await fsp.rm(this.blobPath(d), { force: true });
   }
 
-  /** Remove every blob and unpacked layer not kept (digests, chain ids) and all temp files. Boot only. */
-  async sweep(keepBlobs: Set<string>, keepChains: Set<string>): Promise<number> {
+  /**
+   * Boot: every blob and unpacked layer not kept (digests, chain ids) goes to `dispose`, which
+   * decides between deleting and quarantining it; temp files are always removed.
+   */
+  async sweep(keepBlobs: Set<string>, keepChains: Set<string>, dispose: (abs: string, kind: 'blob' | 'chain', digest: string) => Promise<void>): Promise<number> {
     const hex = (s: Set<string>) => new Set([...s].map((d) => d.replace(/^sha256:/, '')));
     const [blobs, chains] = [hex(keepBlobs), hex(keepChains)];
-    const gone = [
-      ...(await fsp.readdir(this.blobsDir)).filter((b) => !blobs.has(b)).map((b) => path.join(this.blobsDir, b)),
-      ...(await fsp.readdir(this.layersDir)).filter((l) => !chains.has(l)).map((l) => path.join(this.layersDir, l)),
-      ...(await fsp.readdir(this.tmpDir)).map((t) => path.join(this.tmpDir, t)),
-    ];
-    for (const p of gone) await fsp.rm(p, { recursive: true, force: true });
-    return gone.length;
+    const unknownBlobs = (await fsp.readdir(this.blobsDir)).filter((b) => !blobs.has(b));
+    const unknownChains = (await fsp.readdir(this.layersDir)).filter((l) => !chains.has(l));
+    const tmp = await fsp.readdir(this.tmpDir);
+    for (const b of unknownBlobs) await dispose(path.join(this.blobsDir, b), 'blob', `sha256:${b}`);
+    for (const c of unknownChains) await dispose(path.join(this.layersDir, c), 'chain', `sha256:${c}`);
+    for (const t of tmp) await fsp.rm(path.join(this.tmpDir, t), { recursive: true, force: true });
+    return unknownBlobs.length + unknownChains.length + tmp.length;
   }
 
   /** Remove one unpacked chain. */
@@ -307,15 +311,6 @@ export interface PreRead {
   extraction?: Extraction;
 }
 
-export function chainOf(parentChain: string, diffId: string): string {
-  return `sha256:${createHash('sha256').update(`${parentChain} ${diffId}`).digest('hex')}`;
-}
-
-export function chainIds(diffIds: string[]): string[] {
-  const out: string[] = [];
-  for (const d of diffIds) out.push(out.length ? chainOf(out[out.length - 1], d) : d);
-  return out;
-}
 
 /** Look at the first bytes of a stream to see whether it is gzip, without losing them. */
 async function peekGzip(source: Readable): Promise<{ stream: Readable; gzip: boolean }> {
@@ -346,3 +341,5 @@ async function peekGzip(source: Readable): Promise<{ stream: Readable; gzip: boo
   if (first) source.unshift(first);
   return { stream: source, gzip: !!first && first[0] === 0x1f && first[1] === 0x8b };
 }
+
+export { chainIds, chainOf };

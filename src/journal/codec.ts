@@ -12,6 +12,8 @@ export interface StoredEnvelope {
   stream: string;
   data: unknown;
   meta?: Record<string, unknown>;
+  /** The record's hash in the chain (see chain.ts); absent in records an older Wharf wrote. */
+  h?: string;
 }
 
 export function encode(e: Envelope): StoredEnvelope {
@@ -19,5 +21,6 @@ export function encode(e: Envelope): StoredEnvelope {
 }
 
 export function decode(s: StoredEnvelope): Envelope {
-  return upcast({ ...s, seq: BigInt(s.seq), time: BigInt(s.time) } as unknown as Envelope);
+  const { h: _h, ...rest } = s;
+  return upcast({ ...rest, seq: BigInt(s.seq), time: BigInt(s.time) } as unknown as Envelope);
 }

@@ -1,35 +1,183 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Level } from 'level';
 import type { Envelope } from '../domain/envelope';
-import { decode, encode, hex16, type StoredEnvelope } from './codec';
-import { Journal, type ReadRange } from './journal';
+import { EMPTY_HEAD } from './chain';
+import { decode, hex16, type StoredEnvelope } from './codec';
+import { HeadFile, type HeadRecord } from './head-file';
+import { planBoot, type BootPlan } from './boot-plan';
+import { Journal, type ReadRange, type StoredRecord, type VerifyReport } from './journal';
+
+/** Why the journal could not be opened; `kind` says what the operator can do. */
+export class JournalOpenError extends Error {
+  constructor(
+    readonly kind: 'in-use' | 'no-space' | 'damaged' | 'io',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'JournalOpenError';
+  }
+}
+
+export interface BootReport extends BootPlan {
+  records: number;
+  legacy: number;
+  /** The head file's record, as found. */
+  anchor?: HeadRecord | 'unreadable';
+}
 
 /**
  * The journal on LevelDB. Keys: "e!<seq hex>" → envelope; "t!<time hex>" → seq hex, a time
  * index so that --since seeks instead of scanning. Writes are synchronous (fsync) batches.
+ * Beside the database: `<location>.head`, the chain's anchor (head-file.ts), and, during an
+ * open, `<location>.preopen`, hard links to the log files as they were before LevelDB's
+ * recovery rewrote them (kept when the journal turns out damaged, as evidence).
  */
 export class LevelJournal extends Journal {
-  private readonly db: Level<string, unknown>;
+  private db: Level<string, unknown>;
+  readonly headFile: HeadFile;
+  readonly preopenDir: string;
 
   constructor(readonly location: string) {
     super();
     this.db = new Level<string, unknown>(location, { valueEncoding: 'json' });
+    this.headFile = new HeadFile(`${location}.head`);
+    this.preopenDir = `${location}.preopen`;
   }
 
   async open(): Promise<void> {
-    await this.db.open();
+    const files = fs.existsSync(this.location) ? fs.readdirSync(this.location) : [];
+    const anchor = HeadFile.read(this.headFile.file);
+    const fresh = !files.some((f) => f !== 'LOG' && f !== 'LOG.old' && f !== 'LOCK');
+    if (fresh && anchor && anchor !== 'unreadable' && anchor.seq > 0n) {
+      throw new JournalOpenError('damaged', `the journal in ${this.location} is missing or empty, but ${this.headFile.file} says ${anchor.seq} records were acknowledged; it is damage, not a new data root. Restore the journal directory, or move ${this.headFile.file} away to start with an empty journal`);
+    }
+    if (!fresh && !files.includes('CURRENT')) {
+      throw new JournalOpenError('damaged', `the journal in ${this.location} has no CURRENT file (its files are there: ${files.filter((f) => f !== 'LOCK').slice(0, 6).join(', ')}...); it is damaged, not empty. Nothing was changed. Rebuild it from its files with: wharf journal repair --data-root ${path.dirname(this.location)}`);
+    }
+    if (!fresh) this.keepPreopenLogs(files);
+    try {
+      await this.db.open({ createIfMissing: fresh });
+    } catch (e) {
+      throw classifyOpenError(e as Error, this.location);
+    }
     await super.open();
   }
 
-  protected async persist(events: Envelope[]): Promise<void> {
-    const ops = events.flatMap((e): { type: 'put'; key: string; value: unknown }[] => [
-      { type: 'put', key: `e!${hex16(e.seq)}`, value: encode(e) },
+  /** Hard links to the log and manifest as they are before LevelDB's recovery replaces them. */
+  private keepPreopenLogs(files: string[]): void {
+    // Evidence from an earlier damaged open is kept as it is until a clean boot.
+    if (fs.existsSync(this.preopenDir)) return;
+    try {
+      fs.mkdirSync(this.preopenDir, { mode: 0o700 });
+      for (const f of files) {
+        if (/\.log$|^MANIFEST-|^CURRENT$/.test(f)) fs.linkSync(path.join(this.location, f), path.join(this.preopenDir, f));
+      }
+    } catch {
+      // evidence only: a full disk or a filesystem without links leaves it out
+    }
+  }
+
+  /**
+   * Boot: read every record through the chain (each sound record goes to onRecord), hold the
+   * result against the head file, trim an unacknowledged torn tail, and turn the journal
+   * read-only on any other damage. Returns what it found and did.
+   */
+  async boot(onRecord: (e: Envelope) => void): Promise<BootReport> {
+    const anchor = HeadFile.read(this.headFile.file);
+    const known = anchor === 'unreadable' ? undefined : anchor;
+    let hashAtAnchor: string | undefined;
+    const applyUntil = known?.failedFrom !== undefined ? known.failedFrom - 1n : undefined;
+    const report: VerifyReport = await this.verify((e, stored) => {
+      if (known && e.seq === known.seq) hashAtAnchor = stored.h ?? EMPTY_HEAD.hash;
+      if (applyUntil === undefined || e.seq <= applyUntil) onRecord(e);
+    });
+    if (known && known.seq === 0n) hashAtAnchor = EMPTY_HEAD.hash;
+    const plan = planBoot({ report, anchor: known, anchorUnreadable: anchor === 'unreadable', hashAtAnchor });
+    let trimmed = 0;
+    if (plan.trimFrom !== undefined) trimmed = await this.trimFrom(plan.trimFrom);
+    if (plan.damage) {
+      this.setReadOnly(plan.damage);
+      // What was acknowledged, as far as the head file knows: verify holds the journal against it.
+      if (known && known.seq > this.head.seq) this.head = { seq: known.seq, hash: known.hash };
+    } else {
+      const last = await this.loadLast();
+      this.seq = last ? BigInt(last.seq) : 0n;
+      this.head = last ? { seq: this.seq, hash: last.h ?? EMPTY_HEAD.hash } : EMPTY_HEAD;
+      this.headFile.write(this.head);
+      fs.rmSync(this.preopenDir, { recursive: true, force: true });
+    }
+    return { ...plan, trimmed: trimmed || plan.trimmed, records: report.records, legacy: report.legacy, anchor };
+  }
+
+  protected async *readStoredAll(): AsyncIterable<{ key: bigint; stored: StoredEnvelope; envelope: Envelope }> {
+    for await (const [k, v] of this.db.iterator({ gt: 'e!', lt: 'e"' })) {
+      const stored = v as StoredEnvelope;
+      let envelope: Envelope;
+      try {
+        envelope = decode(stored);
+      } catch {
+        envelope = { seq: BigInt(`0x${k.slice(2)}`) } as Envelope;
+      }
+      yield { key: BigInt(`0x${k.slice(2)}`), stored, envelope };
+    }
+  }
+
+  protected async readStored(seq: bigint): Promise<StoredEnvelope | undefined> {
+    return (await this.db.get(`e!${hex16(seq)}`)) as StoredEnvelope | undefined;
+  }
+
+  protected async persist(records: StoredRecord[]): Promise<void> {
+    const ops = records.flatMap(({ envelope: e, stored }): { type: 'put'; key: string; value: unknown }[] => [
+      { type: 'put', key: `e!${hex16(e.seq)}`, value: stored },
       { type: 'put', key: `t!${hex16(e.time)}`, value: hex16(e.seq) },
     ]);
     await this.db.batch(ops, { sync: true });
   }
 
-  protected async loadLast(): Promise<Envelope | undefined> {
-    for await (const v of this.db.values({ gt: 'e!', lt: 'e"', reverse: true, limit: 1 })) return decode(v as StoredEnvelope);
+  protected acknowledged(head: { seq: bigint; hash: string }): void {
+    try {
+      this.headFile.write(head);
+    } catch {
+      // the anchor is a second witness: the journal itself is durable already
+    }
+  }
+
+  protected onWriteFailed(): void {
+    try {
+      this.headFile.write({ ...this.head, failedFrom: this.failedFrom });
+    } catch {
+      // the boot check also finds an unacknowledged tail by its broken chain
+    }
+  }
+
+  protected async reopenStorage(): Promise<void> {
+    await this.db.close().catch(() => undefined);
+    try {
+      await this.db.open({ createIfMissing: false });
+    } catch (e) {
+      throw classifyOpenError(e as Error, this.location);
+    }
+  }
+
+  /** Repair: remove every record from the first bad one on (the intact prefix stays). */
+  trimAfterDamage(seq: bigint): Promise<number> {
+    return this.trimFrom(seq);
+  }
+
+  protected async trimFrom(seq: bigint): Promise<number> {
+    const ops: { type: 'del'; key: string }[] = [];
+    for await (const [k, v] of this.db.iterator({ gte: `e!${hex16(seq)}`, lt: 'e"' })) {
+      ops.push({ type: 'del', key: k });
+      const time = (v as StoredEnvelope | undefined)?.time;
+      if (time !== undefined && /^\d+$/.test(String(time))) ops.push({ type: 'del', key: `t!${hex16(BigInt(time))}` });
+    }
+    if (ops.length) await this.db.batch(ops, { sync: true });
+    return ops.filter((o) => o.key.startsWith('e!')).length;
+  }
+
+  protected async loadLast(): Promise<StoredEnvelope | undefined> {
+    for await (const v of this.db.values({ gt: 'e!', lt: 'e"', reverse: true, limit: 1 })) return v as StoredEnvelope;
     return undefined;
   }
 
@@ -55,6 +203,22 @@ export class LevelJournal extends Journal {
   }
 
   protected async closeStorage(): Promise<void> {
+    this.headFile.close();
     await this.db.close();
   }
+}
+
+/** LevelDB's open errors, told apart: another daemon, a full disk, damage, other I/O. */
+export function classifyOpenError(e: Error, location: string): JournalOpenError {
+  const text = `${e.message} ${(e.cause as Error | undefined)?.message ?? ''}`;
+  if (/No space left on device|ENOSPC/i.test(text)) {
+    return new JournalOpenError('no-space', `cannot open the journal in ${location}: no space left on its filesystem (${text.trim()}). Free space there and start wharfd again; nothing acknowledged is lost`);
+  }
+  if (/\block\b|Resource temporarily unavailable|LOCK/i.test(text) && !/Corruption/i.test(text)) {
+    return new JournalOpenError('in-use', `cannot open the journal in ${location}: it is locked by another process (is another wharfd using this data root?): ${text.trim()}`);
+  }
+  if (/Corruption|corrupt|does not exist|CURRENT/i.test(text)) {
+    return new JournalOpenError('damaged', `the journal in ${location} is damaged (${text.trim()}); nothing was changed. See wharf journal verify and wharf journal repair`);
+  }
+  return new JournalOpenError('io', `cannot open the journal in ${location}: ${text.trim()}`);
 }

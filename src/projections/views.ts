@@ -1,6 +1,7 @@
 import type { Envelope } from '../domain/envelope';
 import { evolveContainer, type ContainerView } from '../domain/container';
 import { evolveExec, KEPT_EXITED_EXECS, type ExecView } from '../domain/exec';
+import { chainIds } from '../domain/layer-chain';
 import { emptyLayerState, evolveImages, evolveLayers, type ImageState, type LayerState } from '../domain/image';
 import { evolveVolume, type VolumeView } from '../domain/volume';
 import type { Journal } from '../journal/journal';
@@ -24,11 +25,18 @@ export class Views {
   readonly networks = new Map<string, NetworkView>();
   /** Bridges of removed networks: boot deletes any a crash left behind. */
   readonly retiredBridges = new Set<string>();
+  /**
+   * What the journal positively records as removed (destroyed containers; blobs and chains of
+   * deleted images and released layers; removed volumes): the only files a boot sweep deletes.
+   * Anything else it does not know goes to the quarantine.
+   */
+  readonly removed = { containers: new Set<string>(), blobs: new Set<string>(), chains: new Set<string>(), volumes: new Set<string>() };
   appliedSeq = 0n;
 
   apply(e: Envelope): void {
     if (e.seq <= this.appliedSeq) return;
     this.appliedSeq = e.seq;
+    this.noteRemoval(e);
     if (e.type.startsWith('container.')) {
       const id = e.data.id;
       const before = this.containers.get(id);
@@ -62,16 +70,57 @@ export class Views {
     }
   }
 
+  private noteRemoval(e: Envelope): void {
+    if (e.type === 'container.destroyed') this.removed.containers.add(e.data.id);
+    else if (e.type === 'volume.removed') this.removed.volumes.add(e.data.id);
+    else if (e.type === 'layer.released') {
+      this.removed.chains.add(e.data.chainId);
+      this.removed.blobs.add(e.data.id);
+    } else if (e.type === 'image.deleted') {
+      const img = this.images.images.get(e.data.id);
+      this.removed.blobs.add(e.data.id);
+      if (img) {
+        for (const l of img.layers) this.removed.blobs.add(l);
+        for (const c of chainIds(img.layers)) this.removed.chains.add(c);
+      }
+    }
+  }
+
   private forgetOldExecs(containerId: string): void {
     const exited = [...this.execs.values()].filter((x) => x.containerId === containerId && x.status === 'exited');
     for (const x of exited.slice(0, Math.max(0, exited.length - KEPT_EXITED_EXECS))) this.execs.delete(x.id);
+  }
+
+  /** Keep the views current with every commit from now on. */
+  follow(journal: Journal): void {
+    journal.committed$.subscribe((batch) => batch.forEach((e) => this.apply(e)));
   }
 
   /** Replay the whole journal, then follow its commits. */
   static async rebuild(journal: Journal): Promise<Views> {
     const v = new Views();
     for await (const e of journal.read()) v.apply(e);
-    journal.committed$.subscribe((batch) => batch.forEach((e) => v.apply(e)));
+    v.follow(journal);
     return v;
+  }
+
+  /** Views built from scratch from the records up to `untilSeq`, not following anything. */
+  static async replay(journal: Journal, untilSeq: bigint): Promise<Views> {
+    const v = new Views();
+    for await (const e of journal.read()) {
+      if (e.seq > untilSeq) break;
+      v.apply(e);
+    }
+    return v;
+  }
+
+  /** Everything the views hold, as plain sorted JSON: two views that answer alike compare equal. */
+  snapshot(): string {
+    return JSON.stringify(this, (_k, val: unknown) => {
+      if (val instanceof Map) return [...val.entries()].sort(([a], [b]) => (String(a) < String(b) ? -1 : 1));
+      if (val instanceof Set) return [...val].map(String).sort();
+      if (typeof val === 'bigint') return val.toString();
+      return val;
+    });
   }
 }

@@ -131,7 +131,18 @@ export function systemRoutes(app: FastifyInstance, ctx: EngineContext, info: Sys
       InitCommit: { ID: '' },
       SecurityOptions: [],
       CDISpecDirs: [],
-      Warnings: null,
+      Warnings: await daemonWarnings(ctx),
     };
   });
+}
+
+/** `docker info` warnings: a journal that refuses writes, files waiting in the quarantine. */
+async function daemonWarnings(ctx: EngineContext): Promise<string[] | null> {
+  const out: string[] = [];
+  const block = ctx.journal.writeBlock;
+  if (block?.kind === 'damaged') out.push(`WARNING: the journal is damaged (${block.cause}): the daemon is read-only; see wharf journal verify and wharf journal repair`);
+  if (block?.kind === 'write-failed') out.push(`WARNING: a journal write failed at ${block.since} (${block.cause}): writes are refused until it can be reopened and verified`);
+  const n = await ctx.quarantine.count();
+  if (n) out.push(`WARNING: ${n} item(s) in the quarantine (${ctx.quarantine.dir}): files the journal does not know, kept instead of deleted; list them with wharf quarantine ls, remove them with wharf quarantine prune`);
+  return out.length ? out : null;
 }

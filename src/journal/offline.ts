@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Level } from 'level';
+import { planBoot } from './boot-plan';
+import { HeadFile } from './head-file';
+import { JournalOpenError, LevelJournal } from './level-journal';
+import type { VerifyReport } from './journal';
+
+/** The journal of a stopped daemon's data root, checked without starting anything else. */
+export interface OfflineCheck {
+  intact: boolean;
+  records: number;
+  legacy: number;
+  headSeq: bigint;
+  headHash: string;
+  acknowledgedSeq?: bigint;
+  firstBad?: bigint;
+  problem?: string;
+  /** Not damage: a tail after the last acknowledged record the daemon will drop at boot. */
+  tornTail?: string;
+}
+
+export function journalDirOf(dataRoot: string): string {
+  return path.join(dataRoot, 'journal');
+}
+
+/** Open the journal of a stopped daemon; a running one holds its lock. */
+async function openOffline(dataRoot: string): Promise<LevelJournal> {
+  const j = new LevelJournal(journalDirOf(dataRoot));
+  if (!fs.existsSync(j.location)) throw new JournalOpenError('io', `no journal in ${dataRoot} (${j.location} does not exist)`);
+  await j.open();
+  return j;
+}
+
+function judge(report: VerifyReport, dataRoot: string, hashAtAnchor: string | undefined): OfflineCheck {
+  const anchorRaw = HeadFile.read(`${journalDirOf(dataRoot)}.head`);
+  const anchor = anchorRaw === 'unreadable' ? undefined : anchorRaw;
+  const plan = planBoot({ report, anchor, anchorUnreadable: anchorRaw === 'unreadable', hashAtAnchor });
+  const base = { records: report.records, legacy: report.legacy, headSeq: report.head.seq, headHash: report.head.hash, ...(anchor ? { acknowledgedSeq: anchor.seq } : {}) };
+  if (plan.damage) {
+    const firstBad = report.damage && (!anchor || report.damage.seq <= anchor.seq) ? report.damage.seq : report.head.seq + 1n;
+    return { ...base, intact: false, firstBad, problem: plan.damage };
+  }
+  return { ...base, intact: true, ...(plan.trimFrom !== undefined ? { tornTail: plan.warnings[plan.warnings.length - 1] } : {}) };
+}
+
+/** `wharf journal verify --data-root DIR`. */
+export async function verifyOffline(dataRoot: string): Promise<OfflineCheck> {
+  const j = await openOffline(dataRoot);
+  try {
+    const anchor = HeadFile.read(`${j.location}.head`);
+    let hashAtAnchor: string | undefined;
+    const report = await j.verify((e, stored) => {
+      if (anchor && anchor !== 'unreadable' && e.seq === anchor.seq) hashAtAnchor = stored.h;
+    });
+    return judge(report, dataRoot, hashAtAnchor);
+  } finally {
+    await j.close();
+  }
+}
+
+export interface RepairResult {
+  backup: string;
+  rebuilt: boolean;
+  kept: number;
+  dropped: number;
+  droppedFrom?: bigint;
+  problem?: string;
+  /** Records the head file says were acknowledged that are gone for good. */
+  lostAcknowledged: bigint;
+}
+
+/**
+ * `wharf journal repair --data-root DIR`: copy the journal aside (into `backupDir`), rebuild
+ * LevelDB's own files when they are missing or unreadable (LevelDB's RepairDB), keep the
+ * records that verify through the chain and drop every record from the first bad one, then
+ * anchor the head file on what is left. The daemon boots on that; files only the dropped
+ * records knew go to the quarantine at boot, never deleted.
+ */
+export async function repairOffline(dataRoot: string, backupDir: string): Promise<RepairResult> {
+  const location = journalDirOf(dataRoot);
+  if (!fs.existsSync(location)) throw new Error(`no journal in ${dataRoot}`);
+  fs.mkdirSync(backupDir, { recursive: true, mode: 0o700 });
+  const backup = path.join(backupDir, 'journal');
+  fs.cpSync(location, backup, { recursive: true, filter: (src) => path.basename(src) !== 'LOCK' });
+  if (fs.existsSync(`${location}.head`)) fs.copyFileSync(`${location}.head`, path.join(backupDir, 'journal.head'));
+  let rebuilt = false;
+  let j: LevelJournal;
+  try {
+    j = await openOffline(dataRoot);
+  } catch (e) {
+    if (!(e instanceof JournalOpenError) || e.kind !== 'damaged') throw e;
+    await (Level as unknown as { repair(location: string): Promise<void> }).repair(location);
+    rebuilt = true;
+    j = await openOffline(dataRoot);
+  }
+  try {
+    const anchor = HeadFile.read(`${location}.head`);
+    const report = await j.verify();
+    const lost = anchor && anchor !== 'unreadable' && anchor.seq > report.head.seq ? anchor.seq - report.head.seq : 0n;
+    let dropped = 0;
+    if (report.damage) dropped = await j.trimAfterDamage(report.damage.seq);
+    j.headFile.write(report.head);
+    return { backup: backupDir, rebuilt, kept: report.records, dropped, lostAcknowledged: lost, ...(report.damage ? { droppedFrom: report.damage.seq, problem: report.damage.problem } : {}) };
+  } finally {
+    await j.close();
+  }
+}
