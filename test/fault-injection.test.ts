@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -318,6 +318,20 @@ async function checkSettled(d: TestDaemon, problems: string[]): Promise<Map<stri
     } else if (runc === 'running' || runc === 'paused') {
       problems.push(`${what} is ${st} but runc says ${runc}`);
     }
+  }
+  // Root filesystems are mounted only while their containers run (an exit being recorded
+  // unmounts just after: a few seconds are allowed).
+  const overlay = path.join(d.dataRoot, 'overlay') + '/';
+  const stray = () => {
+    const running = new Set([...seen.values()].filter((c) => c.State.Status === 'running').map((c) => c.Id));
+    return readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]).filter((m) => m?.startsWith(overlay) && !running.has(m.slice(overlay.length).split('/')[0]));
+  };
+  for (let i = 0; i < 50 && stray().length; i++) await sleep(100);
+  for (const m of stray()) {
+    const id = m.slice(overlay.length).split('/')[0];
+    const c = [...seen.values()].find((x) => x.Id === id);
+    const now = await getJson<Inspect>(d, `/containers/${id}/json`);
+    problems.push(`${m} mounted, but its container is ${c ? c.State.Status : 'not listed'} (now ${statusOf(now.value)}, runc ${runcState(d, id) ?? 'none'})`);
   }
   return seen;
 }

@@ -74,9 +74,28 @@ export async function recoverContainers(ctx: EngineContext): Promise<RecoveryAct
         break;
     }
   }
+  await releaseStopped(ctx);
   const swept = await sweepOrphans(ctx);
   if (swept) ctx.log.info({ count: swept }, 'removed files of containers already destroyed');
   return actions;
+}
+
+/**
+ * A container the journal says is not running holds nothing on the host. A crash between its
+ * died (or start-failed) and the release after it leaves runc's state (the next start would
+ * fail: "container with given ID already exists") and its root mount: released here.
+ */
+async function releaseStopped(ctx: EngineContext): Promise<void> {
+  const mounts = new Set((await fsp.readFile('/proc/self/mounts', 'utf8')).split('\n').map((l) => l.split(' ')[1]));
+  const runcState = new Set(await fsp.readdir(ctx.runtime.paths.runcRoot).catch(() => [] as string[]));
+  for (const c of ctx.views.containers.values()) {
+    if (isRunning(c) || c.status === 'starting' || c.status === 'removing') continue;
+    const mounted = mounts.has(ctx.storage.mergedDir(c.id));
+    if (!mounted && !runcState.has(c.id)) continue;
+    ctx.log.info({ id: c.id.slice(0, 12), status: c.status, mounted, runcState: runcState.has(c.id) }, 'releasing what a stopped container still held');
+    if (runcState.has(c.id)) await ctx.runtime.delete(c.id, true).catch((e: Error) => ctx.log.warn({ id: c.id, err: e.message }, 'runc delete failed'));
+    if (mounted) await ctx.storage.unmount(c.id).catch((e: Error) => ctx.log.warn({ id: c.id, err: e.message }, 'unmount failed'));
+  }
 }
 
 /**
