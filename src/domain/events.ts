@@ -157,7 +157,8 @@ export interface ContainerStartFailed {
   type: 'container.start-failed';
   data: { id: string; error: string; exitCode: number };
 }
-export interface ContainerKillRequested { type: 'container.kill-requested'; data: { id: string; signal: string } }
+/** remove: the kill of a forced removal (rm -f), removeVolumes its -v: boot finishes a removal the crash cut after the kill. */
+export interface ContainerKillRequested { type: 'container.kill-requested'; data: { id: string; signal: string; remove?: boolean; removeVolumes?: boolean } }
 export interface ContainerStopRequested { type: 'container.stop-requested'; data: { id: string; timeout: number } }
 export interface ContainerDied {
   type: 'container.died';

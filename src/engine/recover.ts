@@ -10,7 +10,7 @@ import { chainIds } from '../images/store';
 import { appendFor, type EngineContext } from './context';
 import { recordExit } from './container-exited';
 import { disposeUnknown } from './dispose-unknown';
-import { finishRemove, sweepOrphans } from './remove-container';
+import { finishRemove, removeContainer, sweepOrphans } from './remove-container';
 import { cgroupsPathOf } from './start-container';
 
 /**
@@ -75,6 +75,12 @@ export async function recoverContainers(ctx: EngineContext): Promise<RecoveryAct
     }
   }
   await releaseStopped(ctx);
+  // rm -f cut between its kill and its remove-requested: finished, as the client asked.
+  for (const c of [...ctx.views.containers.values()]) {
+    if (!c.removeRequested || c.status === 'removing') continue;
+    ctx.log.info({ id: c.id.slice(0, 12) }, 'finishing a forced removal cut after its kill');
+    await removeContainer(ctx, c.id, { force: true, volumes: c.removeRequested.volumes }).catch((e: Error) => ctx.log.warn({ id: c.id, err: e.message }, 'cannot finish the removal'));
+  }
   const swept = await sweepOrphans(ctx);
   if (swept) ctx.log.info({ count: swept }, 'removed files of containers already destroyed');
   return actions;
