@@ -490,7 +490,7 @@ test(`SIGKILL at random moments under a concurrent load: ${ROUNDS} rounds, every
     problems.push(...model.unexpected.splice(0).map((u) => `unexpected answer: ${u}`));
     console.log(`round ${round}: kill after ${delay} ms, boot ${boot} ms, ${seen.size} containers, ${model.acked} acked / ${model.cut} cut so far, ${events} events, ${records} records, ${quarantined} quarantined${problems.length ? `, ${problems.length} PROBLEMS` : ''}`);
     // The daemon's warnings and errors of this boot and round: shown, not judged (the checks judge).
-    for (const l of d.log.slice(logFrom).split('\n')) if (/^\{"level":[4-6]0/.test(l)) console.log(`  wharfd: ${l.slice(0, 400)}`);
+    for (const l of d.log.slice(logFrom).split('\n')) if (/^\{"level":[4-6]0/.test(l) || (boot > 5000 && /^\{"level":30.*"msg":"(journal replayed|recovering container|wharfd ready|finishing|releasing)/.test(l))) console.log(`  wharfd: ${l.slice(0, 400)}`);
     if (problems.length) {
       console.log(d.log.split('\n').slice(-40).join('\n'));
       assert.fail(`round ${round} (seed ${SEED}, kill after ${delay} ms):\n  ${problems.join('\n  ')}`);

@@ -110,6 +110,7 @@ export async function commitContainer(ctx: EngineContext, ref: string, o: Commit
   const config = commitConfig(c0.config, o.config, o.changes ?? []);
   const pause = o.pause && c0.status === 'running';
   if (pause) await pauseContainer(ctx, c0.id, { forCommit: true });
+  crashPoint('commit.paused');
   let layer: { diffId: string; size: number };
   try {
     layer = await layerFromUpper(ctx, c0, parent);

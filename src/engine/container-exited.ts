@@ -6,6 +6,7 @@ import { disconnectEvents, portsOf, syncNat } from './container-network';
 import { applyRestartPolicy } from './restart-policy';
 import { removeAnonymousVolumes, volumeUnmountEvents } from './container-volumes';
 import { cgroupsPathOf } from './start-container';
+import { crashPoint } from './crash-point';
 
 export interface ExitFacts {
   exitCode: number;
@@ -42,6 +43,7 @@ export async function recordExit(ctx: EngineContext, id: string, facts: ExitFact
       return;
     }
     await appendFor(ctx, c, events);
+    crashPoint('exit.after-event');
     await ctx.runtime.delete(id, true).catch((e: Error) => ctx.log.warn({ id, err: e.message }, 'runc delete failed'));
     await ctx.storage.unmount(id).catch((e: Error) => ctx.log.warn({ id, err: e.message }, 'unmount failed'));
     if (portsOf(c).length) await syncNat(ctx).catch((e: Error) => ctx.log.warn({ err: e.message }, 'NAT update failed'));

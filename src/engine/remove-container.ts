@@ -18,7 +18,9 @@ export async function removeContainer(ctx: EngineContext, ref: string, opts: { f
     const dead = waitForExit(ctx, c0.id);
     // Marked as a removal's: a crash before remove-requested leaves a removal boot finishes, not a killed container.
     await appendFor(ctx, c0, [{ type: 'container.kill-requested', data: { id: c0.id, signal: '9', remove: true, ...(opts.volumes ? { removeVolumes: true } : {}) } }]);
+    crashPoint('remove.after-kill-intent');
     await ctx.runtime.kill(c0.id, 'SIGKILL').catch(() => undefined);
+    crashPoint('remove.after-kill');
     await Promise.race([dead, new Promise((r) => setTimeout(r, 10_000))]);
   }
   await ctx.locks.run(c0.id, async () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { constants as fsConstants, promises as fsp, watch, type FSWatcher } from 'node:fs';
+import { constants as fsConstants, promises as fsp, readFileSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { run } from './exec';
 
@@ -23,6 +23,8 @@ export interface StartOptions {
   leaveStdinOpen: boolean;
   /** Runs once the process exists but before it starts (runc create → here → runc start): networking. */
   beforeStart?: (pid: number) => Promise<void>;
+  /** Test-only hook: conmon was spawned and has not reported yet (a crash point). */
+  onSpawned?: () => void;
 }
 
 export interface Started {
@@ -101,6 +103,7 @@ export class RuncConmonRuntime {
       detached: true,
     });
     child.unref();
+    o.onSpawned?.();
     const pid = await readSyncPipe(child);
     if (o.beforeStart) {
       try {
@@ -276,9 +279,16 @@ export function isAlive(pid: number): boolean {
   if (!pid) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A zombie answers kill(0) but is dead: an orphaned conmon waits as one until its new parent
+  // reaps it, which an init that does not reap (some VMs' and containers' pid 1) never does.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
   }
 }
 
