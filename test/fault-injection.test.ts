@@ -73,6 +73,8 @@ const streamOk = (r: Reply) => r.status === 200 && !r.body.split('\n').some((l) 
 type CState = 'created' | 'running' | 'exited' | 'gone';
 interface ModelContainer {
   name: string;
+  /** The user network it was created on (it gets an address there whenever it runs). */
+  network?: string;
   id?: string;
   state: CState;
   alt?: CState;
@@ -103,6 +105,8 @@ class Model {
   unexpected: string[] = [];
   acked = 0;
   cut = 0;
+  /** Containers seen running on a user network after a restart (that the load reaches that path). */
+  runningOnNetworks = 0;
   counter = 0;
 }
 
@@ -158,13 +162,20 @@ async function client(s: Setup, m: Model, rng: () => number, me: number, stop: {
     const n = ++m.counter;
     const ck = (c: ModelContainer) => `container:${c.name}`;
     if (r < 0.2 || live.length < 3) {
-      const c: ModelContainer = { name: `fault-c${me}-${n}`, state: 'gone' };
+      // Some on a user network (kept from removal while it is in use).
+      const nw = rng() < 0.35 ? pick(rng, [...m.networks.values()].filter((x) => x.exists && x.alt === undefined && !m.busy.has(`network:${x.name}`))) : undefined;
+      const c: ModelContainer = { name: `fault-c${me}-${n}`, state: 'gone', ...(nw ? { network: nw.name } : {}) };
       m.containers.set(c.name, c);
-      await op(m, ck(c), () => call(sock, 'POST', `/containers/create?name=${c.name}`, { Image: 'busybox', Cmd: ['sleep', '600'], Labels: { fault: '1' } }), (x) => x.status === 201, () => (c.alt = 'created'), (x) => {
-        c.id = JSON.parse(x.body).Id;
-        c.state = 'created';
-        c.alt = undefined;
-      });
+      if (nw) m.busy.add(`network:${nw.name}`);
+      try {
+        await op(m, ck(c), () => call(sock, 'POST', `/containers/create?name=${c.name}`, { Image: 'busybox', Cmd: ['sleep', '600'], Labels: { fault: '1' }, ...(nw ? { HostConfig: { NetworkMode: nw.name } } : {}) }), (x) => x.status === 201, () => (c.alt = 'created'), (x) => {
+          c.id = JSON.parse(x.body).Id;
+          c.state = 'created';
+          c.alt = undefined;
+        });
+      } finally {
+        if (nw) m.busy.delete(`network:${nw.name}`);
+      }
     } else if (r < 0.38) {
       const c = pick(rng, free(m.containers.values(), ck, (x) => !x.alt && (x.state === 'created' || x.state === 'exited')));
       if (!c) continue;
@@ -233,7 +244,8 @@ async function client(s: Setup, m: Model, rng: () => number, me: number, stop: {
       }
     } else if (r < 0.93) {
       const existing = [...m.networks.values()].filter((x) => x.exists || x.alt);
-      const nw = pick(rng, free(m.networks.values(), (x) => `network:${x.name}`, (x) => x.alt === undefined && x.exists));
+      const inUse = (name: string) => [...m.containers.values()].some((c) => c.network === name && (c.state !== 'gone' || c.alt !== undefined));
+      const nw = pick(rng, free(m.networks.values(), (x) => `network:${x.name}`, (x) => x.alt === undefined && x.exists && !inUse(x.name)));
       if (nw && (rng() < 0.5 || existing.length >= 4)) {
         await op(m, `network:${nw.name}`, () => call(sock, 'DELETE', `/networks/${nw.name}`), (x) => x.status === 204, () => (nw.alt = false), () => {
           nw.exists = false;
@@ -277,6 +289,7 @@ interface Inspect {
   Name: string;
   State: { Status: string; Running: boolean; Paused: boolean; Restarting: boolean; Dead: boolean; Pid: number; Error: string; StartedAt: string };
   HostConfig: { RestartPolicy?: { Name?: string } };
+  NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> };
 }
 
 async function getJson<T>(d: TestDaemon, p: string): Promise<{ status: number; value?: T; body: string }> {
@@ -349,6 +362,17 @@ async function checkAcknowledged(d: TestDaemon, m: Model, seen: Map<string, Insp
     c.state = (allowed.has(st as CState) ? st : c.state) as CState;
     if (actual) c.id = actual.Id;
     c.alt = undefined;
+  }
+  // Running containers on a network have an address there, each its own.
+  const addresses = new Map<string, string>();
+  for (const c of m.containers.values()) {
+    const actual = seen.get(c.name);
+    if (!c.network || actual?.State.Status !== 'running') continue;
+    const ip = actual.NetworkSettings?.Networks?.[c.network]?.IPAddress;
+    if (!ip) problems.push(`container ${c.name} runs on ${c.network} with no address`);
+    else if (addresses.has(`${c.network} ${ip}`)) problems.push(`containers ${c.name} and ${addresses.get(`${c.network} ${ip}`)} both have ${ip} on ${c.network}`);
+    else addresses.set(`${c.network} ${ip}`, c.name);
+    m.runningOnNetworks++;
   }
   // Containers of this load nobody asked for (a name reused, a create answered twice...).
   for (const [name, c] of seen) if (!m.containers.has(name)) problems.push(`container ${name} (${c.Id.slice(0, 12)}) was never asked for`);
@@ -497,5 +521,5 @@ test(`SIGKILL at random moments under a concurrent load: ${ROUNDS} rounds, every
     }
     await d.rememberNetworks();
   }
-  console.log(`fault injection: seed ${SEED}, ${ROUNDS} rounds in ${Math.round((Date.now() - started) / 1000)} s, boots ${Math.min(...boots)}-${Math.max(...boots)} ms, ${model.acked} acknowledged and ${model.cut} cut operations, ${events} events`);
+  console.log(`fault injection: seed ${SEED}, ${ROUNDS} rounds in ${Math.round((Date.now() - started) / 1000)} s, boots ${Math.min(...boots)}-${Math.max(...boots)} ms, ${model.acked} acknowledged and ${model.cut} cut operations, ${events} events, ${model.runningOnNetworks} containers seen running on user networks`);
 });
