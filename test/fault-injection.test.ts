@@ -302,6 +302,13 @@ function runcState(d: TestDaemon, id: string): string | undefined {
   return r.status === 0 ? (JSON.parse(r.stdout) as { status: string }).status : undefined;
 }
 
+/** A live process: in /proc and not a zombie. */
+function alive(pid: number): boolean {
+  if (!existsSync(`/proc/${pid}`)) return false;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+}
+
 const statusOf = (c: Inspect | undefined): CState | string => (c ? c.State.Status : 'gone');
 
 /** No container mid-flight; each running one has a live process that runc runs. */
@@ -326,7 +333,7 @@ async function checkSettled(d: TestDaemon, problems: string[]): Promise<Map<stri
     if (c.State.Dead) problems.push(`${what} dead`);
     const runc = runcState(d, c.Id);
     if (st === 'running') {
-      if (!(c.State.Pid > 0 && existsSync(`/proc/${c.State.Pid}`))) problems.push(`${what} running with no live process (Pid ${c.State.Pid})`);
+      if (!(c.State.Pid > 0 && alive(c.State.Pid))) problems.push(`${what} running with no live process (Pid ${c.State.Pid})`);
       if (runc !== 'running') problems.push(`${what} running but runc says ${runc ?? 'no such container'}`);
     } else if (runc === 'running' || runc === 'paused') {
       problems.push(`${what} is ${st} but runc says ${runc}`);
