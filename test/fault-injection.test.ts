@@ -120,7 +120,7 @@ interface Setup {
 }
 
 /** An operation is "pending" from the moment it is sent; its answer settles it. */
-async function op(m: Model, key: string, send: () => Promise<Reply>, ok: (r: Reply) => boolean, onPending: () => void, onAck: (r: Reply) => void, onRefused?: (r: Reply) => boolean): Promise<'ack' | 'refused' | 'cut'> {
+async function op(m: Model, key: string, send: () => Promise<Reply>, ok: (r: Reply) => boolean, onPending: () => void, onAck: (r: Reply) => void): Promise<'ack' | 'refused' | 'cut'> {
   m.busy.add(key);
   onPending();
   try {
@@ -138,7 +138,7 @@ async function op(m: Model, key: string, send: () => Promise<Reply>, ok: (r: Rep
     }
     // A refusal leaves things as they were (the pending alternative stays: a 500 may be half-done,
     // which boot must settle), but a live daemon refusing this load is noted.
-    if (!onRefused?.(r)) m.unexpected.push(`${key}: ${r.status} ${r.body.slice(0, 300)}`);
+    m.unexpected.push(`${key}: ${r.status} ${r.body.slice(0, 300)}`);
     return 'refused';
   } finally {
     m.busy.delete(key);
@@ -356,7 +356,10 @@ async function checkSettled(d: TestDaemon, problems: string[]): Promise<Map<stri
   return seen;
 }
 
-/** Every acknowledged effect is visible; every cut one went one way or the other. Then the model learns what boot settled. */
+/**
+ * Every acknowledged effect is visible; every cut one went one way or the other. Then the model
+ * learns what boot settled, and forgets what is gone (so the checks do not grow round after round).
+ */
 async function checkAcknowledged(d: TestDaemon, m: Model, seen: Map<string, Inspect>, problems: string[]): Promise<void> {
   for (const c of m.containers.values()) {
     const actual = seen.get(c.name);
@@ -392,6 +395,8 @@ async function checkAcknowledged(d: TestDaemon, m: Model, seen: Map<string, Insp
     else if (actual === null) r.target = null;
     r.alt = undefined;
   }
+  for (const [ref, r] of m.refs) if (r.target === null) m.refs.delete(ref);
+  for (const [name, c] of m.containers) if (c.state === 'gone') m.containers.delete(name);
   for (const [kind, things] of [['volumes', m.volumes], ['networks', m.networks]] as const) {
     for (const t of things.values()) {
       const got = await getJson<unknown>(d, `/${kind}/${t.name}`);
@@ -404,6 +409,7 @@ async function checkAcknowledged(d: TestDaemon, m: Model, seen: Map<string, Insp
       }
       t.exists = exists;
       t.alt = undefined;
+      if (!exists) things.delete(t.name);
     }
   }
 }
