@@ -19,9 +19,9 @@ import { cgroupsPathOf } from './start-container';
  */
 export async function recoverContainers(ctx: EngineContext): Promise<RecoveryAction[]> {
   const actions: RecoveryAction[] = [];
+  await settleInFlightStarts(ctx, [...ctx.views.containers.values()].filter((c) => c.status === 'starting').map((c) => c.id));
   for (const c of [...ctx.views.containers.values()]) {
     if (!isRunning(c) && c.status !== 'starting' && c.status !== 'removing') continue;
-    if (c.status === 'starting') await settleInFlightStart(ctx, c.id);
     const exit = await ctx.runtime.readExit(c.id);
     const conmonPid = c.conmonPid || Number(await fsp.readFile(path.join(ctx.runtime.bundleDir(c.id), 'conmon.pid'), 'utf8').catch(() => '0'));
     const state = await ctx.runtime.state(c.id);
@@ -105,24 +105,27 @@ async function releaseStopped(ctx: EngineContext): Promise<void> {
 }
 
 /**
- * A start cut by the crash may still be going on: conmon (which dies once it finds the daemon
+ * Starts cut by the crash may still be going on: conmon (which dies once it finds the daemon
  * gone) and its `runc create` (which may finish after conmon died). Wait, bounded, until no
- * `runc create` runs, a live conmon has a container, and what they show has held for a moment, so the plan is made
- * from facts that no longer move (else a container runc creates just after is left behind).
+ * `runc create` runs, a live conmon has its container, and what they show has held for a
+ * moment, so the plan is made from facts that no longer move (else a container that runc
+ * creates just after is left behind). All of them at once: one scan of /proc per look.
  */
-async function settleInFlightStart(ctx: EngineContext, id: string, timeoutMs = 10_000): Promise<void> {
+async function settleInFlightStarts(ctx: EngineContext, ids: string[], timeoutMs = 10_000): Promise<void> {
+  if (!ids.length) return;
   const deadline = Date.now() + timeoutMs;
   let last = '';
+  let moving: string[] = [];
   while (Date.now() < deadline) {
-    const procs = await ctx.runtime.processesOf(id);
-    const state = await ctx.runtime.state(id);
-    const facts = `${procs.map((p) => `${p.pid}:${p.conmon}`).join(',')} ${state?.status}`;
-    const moving = procs.some((p) => !p.conmon) || (procs.some((p) => p.conmon) && !state);
-    if (!moving && facts === last) return;
+    const procs = await ctx.runtime.processesOf(ids);
+    const states = await Promise.all(ids.map((id) => ctx.runtime.state(id)));
+    moving = ids.filter((id, i) => procs.get(id)!.some((p) => !p.conmon) || (procs.get(id)!.some((p) => p.conmon) && !states[i]));
+    const facts = ids.map((id, i) => `${procs.get(id)!.map((p) => `${p.pid}:${p.conmon}`).join(',')} ${states[i]?.status}`).join(' ');
+    if (!moving.length && facts === last) return;
     last = facts;
     await new Promise((r) => setTimeout(r, 100));
   }
-  ctx.log.warn({ id: id.slice(0, 12) }, 'a start cut by the crash is still going on');
+  ctx.log.warn({ ids: moving.map((id) => id.slice(0, 12)) }, 'a start cut by the crash is still going on');
 }
 
 /**

@@ -123,13 +123,16 @@ export class RuncConmonRuntime {
    * conmon started. A daemon killed during a start leaves them running for a while: conmon then
    * dies as it reports to the dead daemon, and runc create may finish after it.
    */
-  async processesOf(id: string): Promise<{ pid: number; conmon: boolean }[]> {
-    const bundle = this.bundleDir(id);
-    const found: { pid: number; conmon: boolean }[] = [];
+  async processesOf(ids: string[]): Promise<Map<string, { pid: number; conmon: boolean }[]>> {
+    const byBundle = new Map(ids.map((id) => [this.bundleDir(id), id]));
+    const found = new Map(ids.map((id) => [id, [] as { pid: number; conmon: boolean }[]]));
     for (const p of await fsp.readdir('/proc')) {
       if (!/^\d+$/.test(p)) continue;
       const args = (await fsp.readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '')).split('\0');
-      if (args.includes(bundle)) found.push({ pid: Number(p), conmon: args[0] === this.conmon || path.basename(args[0]) === 'conmon' });
+      for (const a of args) {
+        const id = byBundle.get(a);
+        if (id) found.get(id)!.push({ pid: Number(p), conmon: args[0] === this.conmon || path.basename(args[0]) === 'conmon' });
+      }
     }
     return found;
   }
