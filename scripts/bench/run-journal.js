@@ -8,7 +8,8 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { LevelJournal } = require('../../dist/src/journal/level-journal.js');
+// JOURNAL_DIST: another build's dist/ (e.g. an older commit's) to compare with.
+const { LevelJournal } = require(path.resolve(process.env.JOURNAL_DIST || path.join(__dirname, '../../dist'), 'src/journal/level-journal.js'));
 
 const N = Number(process.env.JOURNAL_N || 2000);
 const CLIENTS = Number(process.env.CLIENTS || 64);

@@ -1,4 +1,4 @@
-import { isRunning, ZERO_TIME, type ContainerView } from '../domain/container';
+import { isRestarting, isRunning, ZERO_TIME, type ContainerView } from '../domain/container';
 import { invalidArgument } from '../domain/errors';
 import { labelMatches } from '../domain/labels';
 import { findImage, getContainer, type EngineContext } from '../engine/context';
@@ -115,7 +115,7 @@ export function listContainers(ctx: EngineContext, o: ListOptions): ContainerVie
     }
     if (c.id === since) break;
     // Without -a: what Docker counts as running (a container waiting to be restarted too).
-    if (!isRunning(c) && c.status !== 'restarting' && !all && o.limit <= 0) continue;
+    if (!isRunning(c) && !isRestarting(c) && !all && o.limit <= 0) continue;
     if (!matches(f.name, `/${c.name}`, c.name)) continue;
     if (f.id?.length && !(ids.has(c.id) && matches(f.id, c.id))) continue;
     if (isTask === true) continue;

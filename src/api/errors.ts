@@ -23,3 +23,10 @@ export function toHttpError(e: unknown): { status: number; message: string } {
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return { status: fe.statusCode, message: fe.message ?? 'bad request' };
   return { status: 500, message: fe.message ?? String(e) };
 }
+
+/** An error as a whole HTTP response, for a connection the server no longer answers itself (hijacked or upgraded). */
+export function rawErrorResponse(e: unknown): string {
+  const { status, message } = toHttpError(e);
+  const body = JSON.stringify({ message });
+  return `HTTP/1.1 ${status} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { invalidArgument, WharfError } from '../domain/errors';
 import type { EngineContext } from '../engine/context';
-import { toHttpError } from './errors';
+import { rawErrorResponse, toHttpError } from './errors';
 import { attach, rawPeer, websocketPeer } from './routes/attach';
 import { handshakeError } from './websocket';
 import { containerRoutes } from './routes/containers';
@@ -112,11 +112,8 @@ export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstan
   app.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     upgraded.add(socket);
     socket.once('close', () => upgraded.delete(socket));
-    handleUpgrade(ctx, req, socket, head).catch((e) => {
-      const { status, message } = toHttpError(e);
-      const body = JSON.stringify({ message });
-      socket.end(`HTTP/1.1 ${status} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-    });
+    // The connection ends with the answer: the client is told so (Connection: close) and does not reuse it.
+    handleUpgrade(ctx, req, socket, head).catch((e) => socket.end(rawErrorResponse(e)));
   });
   return app;
 }

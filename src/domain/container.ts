@@ -176,6 +176,12 @@ export function evolveContainer(c: ContainerView | undefined, e: WharfEvent, seq
 /** Running or paused: the process exists. */
 export const isRunning = (c: ContainerView): boolean => c.status === 'running' || c.status === 'paused';
 
+/**
+ * Docker's "restarting": waiting out the back-off, and also while the policy's start is under
+ * way (a user's start resets the count, so a start with a count is the policy's).
+ */
+export const isRestarting = (c: ContainerView): boolean => c.status === 'restarting' || (c.status === 'starting' && c.restartCount > 0);
+
 // decide: pure checks that turn a command on the current view into events, or refuse it.
 
 export function decideStart(c: ContainerView, restart = false): WharfEvent[] {
@@ -200,7 +206,7 @@ export function decideRename(c: ContainerView, name: string, takenBy: string | u
   const newName = name.replace(/^\//, '');
   if (newName === c.name) throw conflict(`Renaming a container with the same name as its current name`);
   if (takenBy) {
-    throw conflict(`Conflict. The container name "/${newName}" is already in use by container "${takenBy}". You have to remove (or rename) that container to be able to reuse that name.`);
+    throw conflict(`Error when allocating new name: Conflict. The container name "/${newName}" is already in use by container "${takenBy}". You have to remove (or rename) that container to be able to reuse that name.`);
   }
   return [{ type: 'container.renamed', data: { id: c.id, oldName: c.name, name: newName } }];
 }

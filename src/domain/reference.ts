@@ -10,6 +10,12 @@ export interface ImageReference {
 
 const NAME_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
+
+/** A tag given apart from its repository (?tag=): Docker's "invalid tag format" when it is not one. */
+export function checkTag(tag: string): void {
+  if (!TAG.test(tag)) throw invalidArgument('invalid tag format');
+}
+
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 
 export function parseReference(input: string): ImageReference {

@@ -3,7 +3,7 @@ import type { ContainerView } from '../domain/container';
 import { invalidArgument } from '../domain/errors';
 import type { ContainerConfig, ImageConfig, WharfEvent } from '../domain/events';
 import type { ImageView } from '../domain/image';
-import { familiarString, parseReference } from '../domain/reference';
+import { checkTag, familiarString, parseReference } from '../domain/reference';
 import { nowRfc3339 } from '../domain/time';
 import { chainIds } from '../images/store';
 import { openDir } from '../storage/scoped-fs';
@@ -74,6 +74,7 @@ function referenceOf(repo?: string, tag?: string): string | undefined {
   }
   const parsed = parseReference(repo);
   if (tag) {
+    checkTag(tag);
     if (parsed.tag || parsed.digest) throw invalidArgument('invalid reference format');
     parsed.tag = tag;
   }
@@ -108,9 +109,19 @@ export async function commitContainer(ctx: EngineContext, ref: string, o: Commit
   const parent = ctx.views.images.images.get(c0.imageId);
   if (!parent) throw invalidArgument(`image ${c0.imageId} of container ${c0.id} is gone`);
   const config = commitConfig(c0.config, o.config, o.changes ?? []);
-  const pause = o.pause && c0.status === 'running';
-  if (pause) await pauseContainer(ctx, c0.id, { forCommit: true });
-  crashPoint('commit.paused');
+  // As Docker's, a pause that fails is no reason to fail the commit: a container exiting just
+  // now ("is not running", a runc error) has nothing left to change, so its layer is read as it is.
+  const pause =
+    o.pause &&
+    c0.status === 'running' &&
+    (await pauseContainer(ctx, c0.id, { forCommit: true }).then(
+      () => true,
+      (e: Error) => {
+        ctx.log.debug({ id: c0.id, err: e.message }, 'commit goes on without a pause');
+        return false;
+      },
+    ));
+  if (pause) crashPoint('commit.paused');
   let layer: { diffId: string; size: number };
   try {
     layer = await layerFromUpper(ctx, c0, parent);

@@ -5,6 +5,7 @@ import { connectEndpoint, disconnectEndpoint } from '../network/bridge';
 import { allocate, attachmentsOf, bridgeNetworkById, IPAM_LOCK, syncNat } from './container-network';
 import { appendFor, getContainer, type EngineContext } from './context';
 import { getNetwork } from './networks';
+import { crashPoint } from './crash-point';
 
 const forbidden = (msg: string) => new WharfError('forbidden', msg);
 
@@ -45,22 +46,20 @@ export async function connectNetwork(ctx: EngineContext, ref: string, req: Conne
     const used = new Set(attachmentsOf(c).map((a) => a.ifName ?? 'eth0'));
     let index = 0;
     while (used.has(`eth${index}`) && index < 64) index++;
-    const a = await ctx.locks.run(IPAM_LOCK, async () => {
-      const got = allocate(ctx, c, endpoint, net, index, false);
-      await appendFor(ctx, c, [...events, { type: 'container.network-connected', data: { id, ...got } }]);
-      return got;
+    // The interface first, then the facts, under the allocator's lock (the journal is its
+    // memory): a connect that fails records nothing and leaves no interface behind.
+    await ctx.locks.run(IPAM_LOCK, async () => {
+      const a = allocate(ctx, c, endpoint, net, index, false);
+      try {
+        const routed = attachmentsOf(c).some((x) => !bridgeNetworkById(ctx, x.networkId)?.internal);
+        await connectEndpoint({ pid: c.pid, hostIf: a.hostIf, bridge: a.bridge, ip: a.ip, prefix: a.prefix, gateway: a.gateway, mac: a.mac, mtu: net.mtu, ifName: a.ifName!, defaultRoute: !routed && !net.internal });
+        crashPoint('connect.after-endpoint');
+        await appendFor(ctx, c, [...events, { type: 'container.network-connected', data: { id, ...a } }]);
+      } catch (e) {
+        await disconnectEndpoint(a.hostIf).catch((err: Error) => ctx.log.warn({ id, err: err.message }, 'cannot remove the interface of a failed connect'));
+        throw e;
+      }
     });
-    try {
-      const routed = attachmentsOf(c).some((x) => !bridgeNetworkById(ctx, x.networkId)?.internal);
-      await connectEndpoint({ pid: c.pid, hostIf: a.hostIf, bridge: a.bridge, ip: a.ip, prefix: a.prefix, gateway: a.gateway, mac: a.mac, mtu: net.mtu, ifName: a.ifName!, defaultRoute: !routed && !net.internal });
-    } catch (e) {
-      await disconnectEndpoint(a.hostIf);
-      await appendFor(ctx, c, [
-        { type: 'container.network-disconnected', data: { id, network: n.name, networkId: n.id } },
-        { type: 'container.network-left', data: { id, network: n.name, networkId: n.id } },
-      ]);
-      throw e;
-    }
   });
 }
 

@@ -3,10 +3,10 @@ import type { WharfEvent } from '../domain/events';
 import { appendFor, findContainer, type EngineContext } from './context';
 import { releaseInBackground } from './remove-container';
 import { disconnectEvents, portsOf, syncNat } from './container-network';
-import { applyRestartPolicy } from './restart-policy';
+import { restartAfterDeath, restartWhenDue } from './restart-policy';
+import { crashPoint } from './crash-point';
 import { removeAnonymousVolumes, volumeUnmountEvents } from './container-volumes';
 import { cgroupsPathOf } from './start-container';
-import { crashPoint } from './crash-point';
 
 export interface ExitFacts {
   exitCode: number;
@@ -42,12 +42,16 @@ export async function recordExit(ctx: EngineContext, id: string, facts: ExitFact
       if (portsOf(c).length) await syncNat(ctx).catch((e: Error) => ctx.log.warn({ err: e.message }, 'NAT update failed'));
       return;
     }
-    await appendFor(ctx, c, events);
+    // The policy's restart is recorded with the death (an intent the boot settles), so the
+    // container shows "restarting", never "exited", between its runs, as Docker's does.
+    const restart = restartAfterDeath(c, facts.exitCode, facts.finishedAt);
+    await appendFor(ctx, c, [...events, ...restart]);
     crashPoint('exit.after-event');
+    if (restart.length) crashPoint('restart.after-scheduled');
     await ctx.runtime.delete(id, true).catch((e: Error) => ctx.log.warn({ id, err: e.message }, 'runc delete failed'));
     await ctx.storage.unmount(id).catch((e: Error) => ctx.log.warn({ id, err: e.message }, 'unmount failed'));
     if (portsOf(c).length) await syncNat(ctx).catch((e: Error) => ctx.log.warn({ err: e.message }, 'NAT update failed'));
-    await applyRestartPolicy(ctx, id, facts.exitCode);
+    if (restart.length) restartWhenDue(ctx, id);
   });
 }
 

@@ -193,11 +193,12 @@ export async function attachNetwork(ctx: EngineContext, attachments: NetworkAtta
 /**
  * Rewrite every bridge's nftables table from the views, in one `nft -f`: each running
  * container's published ports, masquerading, and the isolation between Wharf's bridges.
- * Serialised, so that the last write reflects the latest views.
+ * Serialised, so that the last write reflects the latest views. `extra`: a network being
+ * created, set up before its fact is recorded.
  */
-export function syncNat(ctx: EngineContext): Promise<void> {
+export function syncNat(ctx: EngineContext, extra: BridgeNetwork[] = []): Promise<void> {
   return ctx.locks.run('netfilter:', async () => {
-    const nets = bridgeNetworks(ctx);
+    const nets = [...bridgeNetworks(ctx), ...extra.filter((x) => !ctx.views.networks.has(x.id))];
     if (!nets.length) return;
     const live = [...ctx.views.containers.values()].filter((c) => isRunning(c) || c.status === 'starting');
     const ruleset = nets.map((n) => natRuleset({

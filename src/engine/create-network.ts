@@ -3,7 +3,9 @@ import { parseCidr, type Cidr } from '../domain/network';
 import { nowRfc3339 } from '../domain/time';
 import { newId } from '../domain/ids';
 import { decideCreateNetwork, type CreateNetworkRequest, type NetworkView } from '../domain/user-network';
+import { linkExists } from '../network/bridge';
 import { run } from '../runtime/exec';
+import { crashPoint } from './crash-point';
 import type { EngineContext } from './context';
 import { networkEntries } from './networks';
 import { setUpNetwork, tearDownNetwork } from './network-setup';
@@ -12,21 +14,33 @@ import { setUpNetwork, tearDownNetwork } from './network-setup';
 export const networkMeta = (v: Pick<NetworkView, 'name'>) => ({ name: v.name, type: 'bridge' });
 
 /**
- * docker network create: the fact first, then its bridge, table and resolver; a network
- * that cannot be set up is removed again (fact and host state), so nothing is left half-made.
+ * docker network create: its bridge, table and resolver first, then the fact. A network that
+ * cannot be set up is taken down again and records nothing (Docker's words: "existing
+ * interface x is not a bridge"); a journal that refuses the fact gets it taken down too. An
+ * interface that was there before is never removed. A crash in between leaves a bridge the
+ * journal does not know, as a crash of Docker's does.
  */
 export function createNetwork(ctx: EngineContext, req: CreateNetworkRequest): Promise<{ Id: string; Warning: string }> {
   return ctx.locks.run('networks:', async () => {
     const existing = networkEntries(ctx);
     const ours = new Set(existing.map((n) => n.bridge).filter(Boolean));
     const e = decideCreateNetwork(req, newId(), nowRfc3339(), existing, await hostRoutes(ours));
-    await ctx.journal.append([e], networkMeta(e.data));
+    const hadLink = await linkExists(e.data.bridge);
+    const undo = async () => {
+      await tearDownNetwork(ctx, e.data, { keepBridge: hadLink }).catch((err: Error) => ctx.log.warn({ network: e.data.name, err: err.message }, 'cannot take a failed network down'));
+    };
     try {
       await setUpNetwork(ctx, e.data);
     } catch (err) {
-      await ctx.journal.append([{ type: 'network.removed', data: { id: e.data.id, name: e.data.name } }], networkMeta(e.data));
-      await tearDownNetwork(ctx, e.data).catch(() => undefined);
-      throw internal(`failed to create network ${e.data.name}: ${(err as Error).message}`);
+      await undo();
+      throw internal((err as Error).message);
+    }
+    crashPoint('network.after-setup');
+    try {
+      await ctx.journal.append([e], networkMeta(e.data));
+    } catch (err) {
+      await undo();
+      throw err;
     }
     return { Id: e.data.id, Warning: '' };
   });

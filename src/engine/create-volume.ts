@@ -1,7 +1,11 @@
-import { conflict, invalidArgument, notFound, WharfError } from '../domain/errors';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { conflict, internal, invalidArgument, notFound, WharfError } from '../domain/errors';
 import { newId } from '../domain/ids';
 import { invalidVolumeName, validVolumeName, type VolumeView } from '../domain/volume';
 import type { EngineContext } from './context';
+import { crashPoint } from './crash-point';
+import { pathErrorText } from './fs-error';
 
 export interface VolumeCreateRequest {
   /** Absent or '': a 64-hex name is made up. */
@@ -27,9 +31,11 @@ export function checkVolumeRequest(r: VolumeCreateRequest): void {
 }
 
 /**
- * volume create: the fact first (volume.created), then its directory. A crash in between
- * leaves a volume the view knows whose directory boot recovery makes; never a directory the
- * journal does not know. Creating a volume that exists returns it, as Docker does.
+ * volume create: its directory first, then the fact (volume.created). A directory that cannot
+ * be made (a name too long for the file system, a full disk) fails the create with Docker's
+ * message and records nothing. A journal that refuses the fact gets the directory removed
+ * again when this create made it; a crash in between leaves a directory the journal does not
+ * know, which the boot sweep takes away. Creating a volume that exists returns it, as Docker does.
  */
 export async function createVolume(ctx: EngineContext, r: VolumeCreateRequest): Promise<VolumeView> {
   checkVolumeRequest(r);
@@ -38,19 +44,32 @@ export async function createVolume(ctx: EngineContext, r: VolumeCreateRequest): 
     const existing = ctx.views.volumes.get(name);
     if (existing?.status === 'removing') throw conflict(`volume ${name} is being removed`);
     if (existing) return existing;
-    await ctx.journal.append([
-      {
-        type: 'volume.created',
-        data: {
-          id: name,
-          driver: 'local',
-          createdAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-          labels: r.labels ?? null,
-          options: r.options ?? null,
+    const root = path.join(ctx.volumes.root, name);
+    const leftOver = await fsp.lstat(root).then(() => true, () => false);
+    try {
+      await ctx.volumes.create(name);
+    } catch (e) {
+      if (!leftOver) await ctx.volumes.remove(name).catch(() => undefined);
+      throw internal(`create ${name}: error while creating volume root path '${root}': ${pathErrorText(e)}`);
+    }
+    crashPoint('volume.after-mkdir');
+    try {
+      await ctx.journal.append([
+        {
+          type: 'volume.created',
+          data: {
+            id: name,
+            driver: 'local',
+            createdAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+            labels: r.labels ?? null,
+            options: r.options ?? null,
+          },
         },
-      },
-    ]);
-    await ctx.volumes.create(name);
+      ]);
+    } catch (e) {
+      if (!leftOver) await ctx.volumes.remove(name).catch((err: Error) => ctx.log.warn({ volume: name, err: err.message }, 'cannot remove the directory of a volume the journal refused'));
+      throw e;
+    }
     return ctx.views.volumes.get(name)!;
   });
 }

@@ -65,7 +65,7 @@ async function probe(ctx: EngineContext, id: string, startedAt: string): Promise
       result = { Start: start, End: nowRfc3339(), ExitCode: -1, Output: `Health check exceeded timeout (${humanMs(t.timeoutMs)})` };
     } else {
       let out = '';
-      for await (const e of readLogs(ctx, id, { file: started.logPath, follow: false })) {
+      for await (const e of readLogs(ctx, id, { file: started.logPath, follow: false, live: () => false /* the probe has exited: its last line is final */ })) {
         if (out.length < MAX_PROBE_OUTPUT) out += e.data.toString();
       }
       result = { Start: start, End: nowRfc3339(), ExitCode: code, Output: out.slice(0, MAX_PROBE_OUTPUT) };

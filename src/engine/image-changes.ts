@@ -17,40 +17,54 @@ export function applyChanges(config: ImageConfig, changes: string[]): ImageConfi
         out.Entrypoint = execForm(arg);
         break;
       case 'ENV': {
-        const pairs = arg.includes('=') ? arg.match(/(\S+?)=("[^"]*"|\S*)/g) ?? [] : [arg.replace(/\s+/, '=')];
+        // Expanded with the environment as it was before this instruction, as Docker's builder does.
+        const env = envMap(out.Env);
+        const words = splitWords(arg);
+        // The legacy form "ENV KEY value with spaces" has no "=" in its first word.
+        const pairs = words.length && !words[0].includes('=') ? [[expandWord(words[0], env), expandWord(arg.slice(arg.indexOf(words[0]) + words[0].length).trim(), env)]] : words.map((w) => splitPair(expandWord(w, env)));
         out.Env = [...(out.Env ?? [])];
-        for (const p of pairs) {
-          const [k] = p.split('=', 1);
-          const v = p.slice(k.length + 1).replace(/^"(.*)"$/, '$1');
-          out.Env = [...out.Env.filter((e) => !e.startsWith(`${k}=`)), `${k}=${v}`];
+        for (const [k, v] of pairs) {
+          // A name already set keeps its place, as in Docker's builder.
+          const at = out.Env.findIndex((e) => e.startsWith(`${k}=`));
+          if (at >= 0) out.Env[at] = `${k}=${v}`;
+          else out.Env.push(`${k}=${v}`);
         }
         break;
       }
       case 'WORKDIR':
-        out.WorkingDir = arg;
+        out.WorkingDir = expandWord(arg, envMap(out.Env));
         break;
       case 'USER':
-        out.User = arg;
+        out.User = expandWord(arg, envMap(out.Env));
         break;
       case 'LABEL': {
+        const env = envMap(out.Env);
         out.Labels = { ...(out.Labels ?? {}) };
-        for (const p of arg.match(/(\S+?)=("[^"]*"|\S*)/g) ?? []) {
-          const [k] = p.split('=', 1);
-          out.Labels[k] = p.slice(k.length + 1).replace(/^"(.*)"$/, '$1');
+        for (const w of splitWords(arg)) {
+          const [k, v] = splitPair(expandWord(w, env));
+          out.Labels[k] = v;
         }
         break;
       }
-      case 'EXPOSE':
+      case 'EXPOSE': {
+        const env = envMap(out.Env);
         out.ExposedPorts = { ...(out.ExposedPorts ?? {}) };
-        for (const p of arg.split(/\s+/)) out.ExposedPorts[p.includes('/') ? p : `${p}/tcp`] = {};
+        for (const w of splitWords(arg)) {
+          const p = expandWord(w, env);
+          if (p) out.ExposedPorts[p.includes('/') ? p : `${p}/tcp`] = {};
+        }
         break;
-      case 'VOLUME':
+      }
+      case 'VOLUME': {
+        const env = envMap(out.Env);
         out.Volumes = { ...(out.Volumes ?? {}) };
-        // VOLUME takes a JSON array or whitespace-separated paths (no shell form).
-        for (const v of arg.startsWith('[') ? execForm(arg) : arg.split(/\s+/)) out.Volumes[v] = {};
+        // VOLUME takes a JSON array or whitespace-separated paths (no shell form); each is expanded.
+        const json = arg.startsWith('[') ? jsonArray(arg) : undefined;
+        for (const v of json ? json.map((x) => expandWord(x, env, false)) : splitWords(arg).map((w) => expandWord(w, env))) out.Volumes[v] = {};
         break;
+      }
       case 'STOPSIGNAL':
-        out.StopSignal = arg;
+        out.StopSignal = expandWord(arg, envMap(out.Env));
         break;
       case 'ONBUILD':
         out.OnBuild = [...(out.OnBuild ?? []), arg];
@@ -62,14 +76,140 @@ export function applyChanges(config: ImageConfig, changes: string[]): ImageConfi
   return out;
 }
 
+/** CMD and ENTRYPOINT are not expanded (the shell in the container does it), as in a Dockerfile. */
 function execForm(arg: string): string[] {
-  if (arg.startsWith('[')) {
-    try {
-      const v = JSON.parse(arg) as unknown;
-      if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
-    } catch {
-      // fall through to shell form
+  return (arg.startsWith('[') && jsonArray(arg)) || ['/bin/sh', '-c', arg];
+}
+
+function jsonArray(arg: string): string[] | undefined {
+  try {
+    const v = JSON.parse(arg) as unknown;
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
+  } catch {
+    // not JSON: the caller's other form
+  }
+  return undefined;
+}
+
+/** An image's Env as a map (the last entry of a name wins). */
+function envMap(env: string[] | undefined): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const e of env ?? []) {
+    const i = e.indexOf('=');
+    if (i > 0) m.set(e.slice(0, i), e.slice(i + 1));
+  }
+  return m;
+}
+
+function splitPair(word: string): [string, string] {
+  const i = word.indexOf('=');
+  return i < 0 ? [word, ''] : [word.slice(0, i), word.slice(i + 1)];
+}
+
+/** Split on whitespace outside quotes (a backslash escapes the next character); quotes stay for expandWord. */
+export function splitWords(s: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let quote = '';
+  let inWord = false;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i];
+    if (!quote && /\s/.test(ch)) {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+      continue;
+    }
+    inWord = true;
+    if (ch === '\\' && quote !== "'" && i + 1 < s.length) {
+      word += ch + s[++i];
+      continue;
+    }
+    if (quote ? ch === quote : ch === '"' || ch === "'") quote = quote ? '' : ch;
+    word += ch;
+  }
+  if (inWord) words.push(word);
+  return words;
+}
+
+/**
+ * Docker's word expansion for Dockerfile instructions (ENV, LABEL, WORKDIR, USER, EXPOSE,
+ * VOLUME, STOPSIGNAL): $NAME, ${NAME}, ${NAME:-word}, ${NAME:+word}; single quotes keep their
+ * text literally, double quotes group it; a backslash escapes the next character. Unset names
+ * expand to nothing. With quotes false (a JSON array's element), only the variables are expanded.
+ */
+export function expandWord(word: string, env: Map<string, string>, quotes = true): string {
+  let out = '';
+  let i = 0;
+  const dollar = (): string => {
+    // word[i] is "$"
+    const next = word[i + 1];
+    if (next === '{') {
+      const end = closingBrace(word, i + 2);
+      if (end < 0) throw invalidArgument(`missing '}' in ${word}`);
+      const inner = word.slice(i + 2, end);
+      i = end + 1;
+      const m = /^(\w+)(?::([-+])([\s\S]*))?$/.exec(inner);
+      if (!m) throw invalidArgument(`failed to process "${word}": unsupported modifier in \${${inner}}`);
+      const v = env.get(m[1]);
+      if (m[2] === '-') return v ? v : expandWord(m[3], env, quotes);
+      if (m[2] === '+') return v ? expandWord(m[3], env, quotes) : '';
+      return v ?? '';
+    }
+    const m = /^\w+/.exec(word.slice(i + 1));
+    if (!m) {
+      i++;
+      return '$';
+    }
+    i += 1 + m[0].length;
+    return env.get(m[0]) ?? '';
+  };
+  while (i < word.length) {
+    const ch = word[i];
+    if (ch === '$') {
+      out += dollar();
+    } else if (quotes && ch === '\\' && i + 1 < word.length) {
+      out += word[i + 1];
+      i += 2;
+    } else if (quotes && ch === "'") {
+      const end = word.indexOf("'", i + 1);
+      if (end < 0) throw invalidArgument(`unexpected end of statement while looking for matching single-quote in ${word}`);
+      out += word.slice(i + 1, end);
+      i = end + 1;
+    } else if (quotes && ch === '"') {
+      i++;
+      for (;;) {
+        if (i >= word.length) throw invalidArgument(`unexpected end of statement while looking for matching double-quote in ${word}`);
+        const c = word[i];
+        if (c === '"') {
+          i++;
+          break;
+        }
+        if (c === '$') out += dollar();
+        else if (c === '\\' && ['"', '$', '\\'].includes(word[i + 1])) {
+          out += word[i + 1];
+          i += 2;
+        } else {
+          out += c;
+          i++;
+        }
+      }
+    } else {
+      out += ch;
+      i++;
     }
   }
-  return ['/bin/sh', '-c', arg];
+  return out;
+}
+
+function closingBrace(s: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < s.length; i++) {
+    if (s[i] === '{') depth++;
+    else if (s[i] === '}') {
+      if (depth === 0) return i;
+      depth--;
+    }
+  }
+  return -1;
 }

@@ -3,7 +3,7 @@ import type { ProgressWriter } from '../api/wire/progress';
 import { openUrl } from '../registry/http';
 import { invalidArgument } from '../domain/errors';
 import type { ImageConfig, WharfEvent } from '../domain/events';
-import { familiarString, parseReference } from '../domain/reference';
+import { checkTag, familiarString, parseReference } from '../domain/reference';
 import { nowRfc3339 } from '../domain/time';
 import type { EngineContext } from './context';
 import { applyChanges } from './image-changes';
@@ -23,6 +23,7 @@ export async function importImage(ctx: EngineContext, body: Readable, o: ImportO
   if (o.repo) {
     const parsed = parseReference(o.repo);
     if (o.tag) {
+      checkTag(o.tag);
       if (parsed.tag || parsed.digest) throw invalidArgument('invalid reference format');
       parsed.tag = o.tag;
     }

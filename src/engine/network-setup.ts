@@ -4,20 +4,26 @@ import type { NetworkView } from '../domain/user-network';
 import { tableOf, userNetwork, syncNat } from './container-network';
 import type { EngineContext } from './context';
 
-/** A user-defined network on the host: its bridge with the gateway address, every table rewritten, its resolver bound. Idempotent. */
+/**
+ * A user-defined network on the host: its bridge with the gateway address, every table
+ * rewritten (with this network's, even before the journal knows it), its resolver bound. Idempotent.
+ */
 export async function setUpNetwork(ctx: EngineContext, v: NetworkView, o: { syncTables?: boolean } = {}): Promise<void> {
   const n = userNetwork(ctx, v);
   await ensureBridge({ name: n.bridge, gatewayCidr: `${n.gateway}/${n.cidr.prefix}`, mtu: n.mtu });
-  if (o.syncTables !== false) await syncNat(ctx);
+  if (o.syncTables !== false) await syncNat(ctx, [n]);
   // A resolver that cannot bind (port 53 of the gateway taken) costs names, not the network.
   await ctx.dns?.bind(v.id, v.gateway).catch((e: Error) => ctx.log.warn({ network: v.name, err: e.message }, 'embedded DNS not available on this network'));
 }
 
-/** Undo setUpNetwork: resolver closed, table deleted, bridge (and its forwarding exceptions) removed. */
-export async function tearDownNetwork(ctx: EngineContext, v: Pick<NetworkView, 'id' | 'bridge'>): Promise<void> {
+/**
+ * Undo setUpNetwork: resolver closed, table deleted, bridge (and its forwarding exceptions)
+ * removed, unless keepBridge (an interface that was there before the network).
+ */
+export async function tearDownNetwork(ctx: EngineContext, v: Pick<NetworkView, 'id' | 'bridge'>, o: { keepBridge?: boolean } = {}): Promise<void> {
   await ctx.dns?.unbind(v.id);
   await applyNft(deleteTableRuleset(tableOf(v.bridge))).catch(() => undefined);
-  await removeBridge(v.bridge);
+  if (!o.keepBridge) await removeBridge(v.bridge);
   await syncNat(ctx).catch((e: Error) => ctx.log.warn({ err: e.message }, 'nftables update failed'));
 }
 
@@ -29,8 +35,10 @@ export async function tearDownNetwork(ctx: EngineContext, v: Pick<NetworkView, '
 export async function restoreNetworks(ctx: EngineContext): Promise<void> {
   const retired = [...ctx.views.retiredBridges].filter((b) => ![...ctx.views.networks.values()].some((v) => v.bridge === b));
   if (retired.length) await applyNft(retired.map((b) => deleteTableRuleset(tableOf(b))).join('')).catch(() => undefined);
-  for (const b of retired) if (await linkExists(b)) await removeBridge(b);
+  for (const b of retired) {
+    if (await linkExists(b)) await removeBridge(b).catch((e: Error) => ctx.log.warn({ bridge: b, err: e.message }, 'cannot remove the bridge of a removed network'));
+  }
   for (const v of ctx.views.networks.values()) {
-    await setUpNetwork(ctx, v, { syncTables: false }).catch((e: Error) => ctx.log.error({ network: v.name, err: e.message }, 'cannot set up network'));
+    await setUpNetwork(ctx, v, { syncTables: false }).catch((e: Error) => ctx.log.warn({ network: v.name, err: e.message }, 'cannot set up network'));
   }
 }

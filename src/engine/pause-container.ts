@@ -22,7 +22,11 @@ export async function pauseContainer(ctx: EngineContext, ref: string, o: { forCo
     }
     await ctx.runtime.pause(id);
     crashPoint('pause.after-runc');
-    await appendFor(ctx, c, events);
+    // A journal that refuses the fact: the container goes back to what the journal says.
+    await appendFor(ctx, c, events).catch(async (e: unknown) => {
+      await ctx.runtime.unpause(id).catch((err: Error) => ctx.log.warn({ id, err: err.message }, 'cannot undo a pause the journal refused'));
+      throw e;
+    });
   });
 }
 
@@ -33,6 +37,10 @@ export async function unpauseContainer(ctx: EngineContext, ref: string): Promise
     const events = decideUnpause(c);
     await ctx.runtime.unpause(id);
     crashPoint('unpause.after-runc');
-    await appendFor(ctx, c, events);
+    // A journal that refuses the fact: the container goes back to what the journal says.
+    await appendFor(ctx, c, events).catch(async (e: unknown) => {
+      await ctx.runtime.pause(id).catch((err: Error) => ctx.log.warn({ id, err: err.message }, 'cannot undo a unpause the journal refused'));
+      throw e;
+    });
   });
 }

@@ -31,15 +31,30 @@ export interface LogOptions {
 
 /**
  * Read a container's log as conmon writes it (k8s-file: "<time> <stream> <F|P> <text>"),
- * optionally following it until the container stops.
+ * optionally following it until the container stops. Lines come out as Docker's json-file
+ * driver stores them: a line longer than 16 KiB in 16 KiB records, and a last line without
+ * a newline as a record of its own once the container has stopped.
  */
 export async function* readLogs(ctx: EngineContext, id: string, o: LogOptions = {}): AsyncIterable<LogEntry> {
   const file = o.file ?? logPath(ctx, id);
   let offset = 0;
   if (o.fromEnd) offset = await fsp.stat(file).then((s) => s.size, () => 0);
+  // Without follow, what is written after the read began is not waited for (a busy writer cannot keep it going).
+  const stopAt = o.follow ? undefined : await fsp.stat(file).then((s) => s.size, () => 0);
   let rest: Buffer = Buffer.alloc(0);
-  const partial: Partial<Record<'stdout' | 'stderr', Buffer[]>> = {};
-  let first = true;
+  const lines = new LogAssembler(o.partial);
+  // What is there when the read begins (read to its end, in bounded chunks) is what --tail counts.
+  let catchingUp = true;
+  const tail = o.tail !== undefined && o.tail >= 0 ? o.tail : undefined;
+  let kept: LogEntry[] = [];
+  const show = function* (entries: LogEntry[]): Generator<LogEntry, boolean> {
+    for (const e of entries) {
+      if (o.sinceNanos !== undefined && e.timeNanos < o.sinceNanos) continue;
+      if (o.untilNanos !== undefined && e.timeNanos > o.untilNanos) return false;
+      yield e;
+    }
+    return true;
+  };
   for (;;) {
     if (o.signal?.aborted) return;
     const wasRunning = o.live ? o.live() : isLive(ctx, id);
@@ -48,27 +63,98 @@ export async function* readLogs(ctx: EngineContext, id: string, o: LogOptions = 
     const buf: Buffer = rest.length ? Buffer.concat([rest, chunk]) : chunk;
     const lastNl = buf.lastIndexOf(0x0a);
     rest = lastNl >= 0 ? buf.subarray(lastNl + 1) : buf;
-    let entries: LogEntry[] = [];
+    const entries: LogEntry[] = [];
     if (lastNl >= 0) {
-      for (const line of splitLines(buf.subarray(0, lastNl))) {
-        const e = parseLine(line, partial, o.partial);
-        if (e) entries.push(e);
-      }
+      for (const line of splitLines(buf.subarray(0, lastNl))) entries.push(...lines.feed(line));
     }
-    if (first && o.tail !== undefined && o.tail >= 0) entries = o.tail === 0 ? [] : entries.slice(-o.tail);
-    first = false;
-    for (const e of entries) {
-      if (o.sinceNanos !== undefined && e.timeNanos < o.sinceNanos) continue;
-      if (o.untilNanos !== undefined && e.timeNanos > o.untilNanos) return;
-      yield e;
+    // Everything is read and nothing more will come: a partial last line is final.
+    const ended = !wasRunning && chunk.length === 0;
+    if (ended) entries.push(...lines.flush());
+    if (catchingUp && tail !== undefined) {
+      kept.push(...entries);
+      if (kept.length > tail) kept = tail === 0 ? [] : kept.slice(-tail);
+    } else if (!(yield* show(entries))) return;
+    const caughtUp = chunk.length === 0 || (stopAt !== undefined && offset >= stopAt && wasRunning);
+    if (catchingUp && caughtUp) {
+      catchingUp = false;
+      if (!(yield* show(kept))) return;
+      kept = [];
     }
-    if (!o.follow) return;
-    if (!wasRunning && chunk.length === 0) return;
+    if (!caughtUp) continue;
+    if (!o.follow || ended) return;
     // Following with --until ends once that time has passed.
-    if (o.untilNanos !== undefined && chunk.length === 0 && BigInt(Date.now()) * 1_000_000n > o.untilNanos) return;
-    if (chunk.length === 0) await changed(ctx, id, path.dirname(file), o.signal);
+    if (o.untilNanos !== undefined && BigInt(Date.now()) * 1_000_000n > o.untilNanos) return;
+    await changed(ctx, id, path.dirname(file), o.signal);
   }
 }
+
+/** Docker's log copier reads lines into a 16 KiB buffer: a longer line is stored in records of that size. */
+export const LOG_RECORD_MAX = 16 * 1024;
+
+interface Pending {
+  parts: Buffer[];
+  length: number;
+  /** The time of the last partial record. */
+  time: string;
+  timeNanos: bigint;
+  /** Once a 16 KiB record of this line went out: the time every record of the line carries. */
+  lineTime?: { time: string; timeNanos: bigint };
+}
+
+/**
+ * Turns k8s-file records into log entries: partial ("P") records are held until their final
+ * ("F") part, cut into 16 KiB records when they grow past that, and flushed without a newline
+ * when the log ends on one (`printf abc`). With passPartial, each record goes out as it comes.
+ */
+export class LogAssembler {
+  private readonly pending: Partial<Record<'stdout' | 'stderr', Pending>> = {};
+  constructor(private readonly passPartial = false) {}
+
+  feed(line: Buffer): LogEntry[] {
+    const r = parseRecord(line);
+    if (!r) return [];
+    const { stream, tag, text, time, timeNanos } = r;
+    if (tag === 'P' && this.passPartial) return [{ stream, time, timeNanos, data: Buffer.from(text) }];
+    const p = (this.pending[stream] ??= { parts: [], length: 0, time, timeNanos });
+    p.parts.push(Buffer.from(text));
+    p.length += text.length;
+    p.time = time;
+    p.timeNanos = timeNanos;
+    const out = this.cut(stream, p, time, timeNanos);
+    if (tag === 'P') return out;
+    const at = p.lineTime ?? { time, timeNanos };
+    this.pending[stream] = undefined;
+    out.push({ stream, ...at, data: Buffer.concat([...p.parts, NEWLINE]) });
+    return out;
+  }
+
+  /** The log ends here: partial lines go out as they are. */
+  flush(): LogEntry[] {
+    const out: LogEntry[] = [];
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const p = this.pending[stream];
+      this.pending[stream] = undefined;
+      if (!p || p.length === 0) continue;
+      out.push({ stream, ...(p.lineTime ?? { time: p.time, timeNanos: p.timeNanos }), data: Buffer.concat(p.parts) });
+    }
+    return out.sort((a, b) => (a.timeNanos < b.timeNanos ? -1 : a.timeNanos > b.timeNanos ? 1 : 0));
+  }
+
+  private cut(stream: 'stdout' | 'stderr', p: Pending, time: string, timeNanos: bigint): LogEntry[] {
+    const out: LogEntry[] = [];
+    while (p.length >= LOG_RECORD_MAX) {
+      p.lineTime ??= { time, timeNanos };
+      const all = Buffer.concat(p.parts);
+      out.push({ stream, ...p.lineTime, data: all.subarray(0, LOG_RECORD_MAX) });
+      const left = all.subarray(LOG_RECORD_MAX);
+      p.parts = [left];
+      p.length = left.length;
+    }
+    return out;
+  }
+}
+
+const NEWLINE = Buffer.from('\n');
 
 function isLive(ctx: EngineContext, id: string): boolean {
   const s = ctx.views.containers.get(id)?.status;
@@ -104,28 +190,30 @@ function* splitLines(buf: Buffer): Iterable<Buffer> {
 
 /** One k8s-file line; partial ("P") lines are held until their final ("F") part. */
 export function parseLine(line: Buffer, partial: Partial<Record<'stdout' | 'stderr', Buffer[]>>, passPartial = false): LogEntry | undefined {
-  const s1 = line.indexOf(0x20);
-  const s2 = line.indexOf(0x20, s1 + 1);
-  const s3 = line.indexOf(0x20, s2 + 1);
-  if (s1 < 0 || s2 < 0) return undefined;
-  const rawTime = line.subarray(0, s1).toString();
-  const stream = line.subarray(s1 + 1, s2).toString() as 'stdout' | 'stderr';
-  const tag = s3 < 0 ? line.subarray(s2 + 1).toString() : line.subarray(s2 + 1, s3).toString();
-  const text = s3 < 0 ? Buffer.alloc(0) : line.subarray(s3 + 1);
-  if (stream !== 'stdout' && stream !== 'stderr') return undefined;
+  const r = parseRecord(line);
+  if (!r) return undefined;
+  const { stream, tag, text, time, timeNanos } = r;
   if (tag === 'P') {
-    if (passPartial) {
-      const { time, nanos } = normaliseTime(rawTime);
-      return { stream, time, timeNanos: nanos, data: Buffer.from(text) };
-    }
+    if (passPartial) return { stream, time, timeNanos, data: Buffer.from(text) };
     (partial[stream] ??= []).push(text);
     return undefined;
   }
   const parts = partial[stream];
   partial[stream] = undefined;
-  const data = Buffer.concat([...(parts ?? []), text, Buffer.from('\n')]);
-  const { time, nanos } = normaliseTime(rawTime);
-  return { stream, time, timeNanos: nanos, data };
+  return { stream, time, timeNanos, data: Buffer.concat([...(parts ?? []), text, NEWLINE]) };
+}
+
+function parseRecord(line: Buffer): { stream: 'stdout' | 'stderr'; tag: string; text: Buffer; time: string; timeNanos: bigint } | undefined {
+  const s1 = line.indexOf(0x20);
+  const s2 = line.indexOf(0x20, s1 + 1);
+  const s3 = line.indexOf(0x20, s2 + 1);
+  if (s1 < 0 || s2 < 0) return undefined;
+  const stream = line.subarray(s1 + 1, s2).toString();
+  if (stream !== 'stdout' && stream !== 'stderr') return undefined;
+  const tag = s3 < 0 ? line.subarray(s2 + 1).toString() : line.subarray(s2 + 1, s3).toString();
+  const text = s3 < 0 ? Buffer.alloc(0) : line.subarray(s3 + 1);
+  const { time, nanos } = normaliseTime(line.subarray(0, s1).toString());
+  return { stream, tag, text, time, timeNanos: nanos };
 }
 
 /** "2026-11-22T15:46:57.933709967+00:00" → "2026-11-22T15:46:57.933709967Z" and nanoseconds. */

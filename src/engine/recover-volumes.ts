@@ -6,22 +6,30 @@ import { disposeUnknown } from './dispose-unknown';
 
 /**
  * Boot: finish removals a crash interrupted, make the directory of every volume the journal
- * knows (a crash right after volume.created), and move directories it does not know to the
- * quarantine (those of volumes it records as removed are deleted).
+ * knows (one lost since), and move directories it does not know (a crash between a create's
+ * directory and its volume.created, or a journal that lost records) to the quarantine; those
+ * of volumes it records as removed are deleted. Failures are per volume: logged, never fatal.
  */
 export async function recoverVolumes(ctx: EngineContext): Promise<void> {
+  // One volume that cannot be settled (a directory that cannot be made) is a warning: boot goes on.
   for (const v of [...ctx.views.volumes.values()]) {
-    if (v.status === 'removing') {
-      ctx.log.info({ volume: v.name }, 'finishing the removal of a volume');
-      await finishVolumeRemove(ctx, v.name);
-    } else {
-      await ctx.volumes.create(v.name);
+    try {
+      if (v.status === 'removing') {
+        ctx.log.info({ volume: v.name }, 'finishing the removal of a volume');
+        await finishVolumeRemove(ctx, v.name);
+      } else {
+        await ctx.volumes.create(v.name);
+      }
+    } catch (e) {
+      ctx.log.warn({ volume: v.name, err: (e as Error).message }, 'cannot settle a volume at boot; it is left as it is');
     }
   }
   for (const name of await ctx.volumes.list()) {
     if (validVolumeName(name) && !ctx.views.volumes.has(name)) {
-      if (ctx.views.removed.volumes.has(name)) await ctx.volumes.remove(name);
-      else await disposeUnknown(ctx, path.join(ctx.volumes.root, name), false, `the directory of volume ${name}`);
+      const removed = ctx.views.removed.volumes.has(name);
+      await disposeUnknown(ctx, path.join(ctx.volumes.root, name), removed, `the directory of volume ${name}`).catch((e: Error) =>
+        ctx.log.warn({ volume: name, err: e.message }, 'cannot sweep a volume directory at boot; it is left as it is'),
+      );
     }
   }
 }

@@ -1,4 +1,4 @@
-import { familiarString, parseReference } from '../domain/reference';
+import { checkTag, familiarString, parseReference } from '../domain/reference';
 import { invalidArgument } from '../domain/errors';
 import { getImage, type EngineContext } from './context';
 
@@ -6,6 +6,7 @@ export async function tagImage(ctx: EngineContext, source: string, repo: string,
   const img = getImage(ctx.views, source);
   const parsed = parseReference(repo);
   if (tag) {
+    checkTag(tag);
     if (parsed.tag) throw invalidArgument('invalid reference format');
     parsed.tag = tag;
   }

@@ -34,13 +34,15 @@ export interface BootReport extends BootPlan {
  * recovery rewrote them (kept when the journal turns out damaged, as evidence).
  */
 export class LevelJournal extends Journal {
-  private db: Level<string, unknown>;
+  // Made in open(): abstract-level opens a database on its own right after construction, with
+  // the constructor's options, so a Level made before the checks would create a fresh,
+  // empty database where CURRENT is missing.
+  private db!: Level<string, unknown>;
   readonly headFile: HeadFile;
   readonly preopenDir: string;
 
   constructor(readonly location: string) {
     super();
-    this.db = new Level<string, unknown>(location, { valueEncoding: 'json' });
     this.headFile = new HeadFile(`${location}.head`);
     this.preopenDir = `${location}.preopen`;
   }
@@ -56,6 +58,7 @@ export class LevelJournal extends Journal {
       throw new JournalOpenError('damaged', `the journal in ${this.location} has no CURRENT file (its files are there: ${files.filter((f) => f !== 'LOCK').slice(0, 6).join(', ')}...); it is damaged, not empty. Nothing was changed. Rebuild it from its files with: wharf journal repair --data-root ${path.dirname(this.location)}`);
     }
     if (!fresh) this.keepPreopenLogs(files);
+    this.db = new Level<string, unknown>(this.location, { valueEncoding: 'json', createIfMissing: fresh });
     try {
       await this.db.open({ createIfMissing: fresh });
     } catch (e) {
@@ -204,7 +207,7 @@ export class LevelJournal extends Journal {
 
   protected async closeStorage(): Promise<void> {
     this.headFile.close();
-    await this.db.close();
+    await this.db?.close();
   }
 }
 

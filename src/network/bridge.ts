@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
+import { macFor } from '../domain/network';
 import { run } from '../runtime/exec';
 
 /** Run `ip` (or another tool) with a batch of commands on its stdin. */
@@ -27,8 +28,16 @@ export interface BridgeSpec {
  */
 export async function ensureBridge(b: BridgeSpec): Promise<void> {
   const exists = await linkExists(b.name);
+  // An interface of that name that is not a bridge (a veth, the host's NIC) is never taken over.
+  if (exists && !(await isBridge(b.name))) throw new Error(`existing interface ${b.name} is not a bridge`);
+  // A bridge without a MAC of its own takes the lowest of its ports' MACs, so it changes when a
+  // container's veth comes or goes, and neighbours keep a stale ARP entry for the gateway (where
+  // the embedded DNS answers) for half a minute. Set explicitly, as Docker does, it never changes:
+  // a new bridge gets one derived from its gateway address; an existing one keeps the one it has.
+  const pin = exists ? await unpinnedMac(b.name) : macFor(b.gatewayCidr.split('/')[0]);
   const lines = [
     ...(exists ? [] : [`link add ${b.name} type bridge`]),
+    ...(pin ? [`link set ${b.name} address ${pin}`] : []),
     `link set ${b.name} mtu ${b.mtu} up`,
     `addr replace ${b.gatewayCidr} dev ${b.name}`,
   ];
@@ -49,6 +58,18 @@ async function allowForwarding(bridge: string): Promise<void> {
     const present = await run('iptables', ['-C', ...rule]).then(() => true, () => false);
     if (!present) await run('iptables', ['-I', ...rule]);
   }
+}
+
+/** The current MAC of a link whose MAC was not set explicitly (addr_assign_type 3, NET_ADDR_SET), else undefined. */
+async function unpinnedMac(name: string): Promise<string | undefined> {
+  const type = await fsp.readFile(`/sys/class/net/${name}/addr_assign_type`, 'utf8').catch(() => '3');
+  if (type.trim() === '3') return undefined;
+  return (await fsp.readFile(`/sys/class/net/${name}/address`, 'utf8')).trim();
+}
+
+/** Whether the link is a Linux bridge (it has /sys/class/net/<name>/bridge). */
+export function isBridge(name: string): Promise<boolean> {
+  return fsp.access(`/sys/class/net/${name}/bridge`).then(() => true, () => false);
 }
 
 /** Remove a bridge Wharf made (and its forwarding exceptions). */

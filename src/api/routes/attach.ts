@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { filter, firstValueFrom, from, mergeMap } from 'rxjs';
 import { isRunning } from '../../domain/container';
-import { noSuchContainer } from '../../domain/errors';
+import { conflict, noSuchContainer } from '../../domain/errors';
+import { toHttpError } from '../errors';
 import { findContainer, type EngineContext } from '../../engine/context';
 import { readLogs } from '../../engine/read-logs';
 import { connectStdin, DetachScanner, parseDetachKeys, type StdinSink } from '../../runtime/attach-socket';
@@ -30,7 +31,7 @@ export interface AttachPeer {
 function httpError(status: number, message: string): string {
   const body = JSON.stringify({ message });
   const text = status === 404 ? 'Not Found' : status === 400 ? 'Bad Request' : 'Error';
-  return `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  return `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 
 /** POST /containers/{id}/attach: the hijacked connection; output framed by stream unless there is a tty. */
@@ -106,6 +107,11 @@ export async function attach(ctx: EngineContext, ref: string, q: Q, peer: Attach
     c = undefined;
   }
   if (!c) return peer.refuse(404, noSuchContainer(ref).message);
+  if (c.status === 'paused') {
+    // Docker's words (with the reference as given): output would not come until an unpause.
+    const { status, message } = toHttpError(conflict(`container ${ref} is paused, unpause the container before attach`));
+    return peer.refuse(status, message);
+  }
   let detachKeys: Buffer;
   try {
     detachKeys = parseDetachKeys(q.detachKeys || 'ctrl-p,ctrl-q');

@@ -5,6 +5,9 @@ import { invalidArgument } from '../../domain/errors';
 import type { EngineContext } from '../../engine/context';
 import { createExec, getExec, resizeExec, startExec, type ExecCreateBody, type ExecSession } from '../../engine/exec-container';
 import { readLogs } from '../../engine/read-logs';
+import { getContainer } from '../../engine/context';
+import { decideExecStart } from '../../domain/exec';
+import { rawErrorResponse } from '../errors';
 import { connectStdin, parseDetachKeys } from '../../runtime/attach-socket';
 import { frame, STDERR, STDOUT } from '../stream';
 import { toDockerExec } from '../wire/exec';
@@ -40,13 +43,18 @@ export function execRoutes(app: FastifyInstance, ctx: EngineContext): void {
   app.post('/exec/:id/start', async (req, reply) => {
     const body = (req.body ?? {}) as ExecStartBody;
     const id = idOf(req);
-    getExec(ctx, id);
+    // Refused before the connection is taken over, so the refusal is an HTTP answer (409).
+    checkExecStart(ctx, id);
     if (body.Detach) {
       await startExec(ctx, id, consoleSizeOf(body));
       return reply.code(200).send();
     }
     reply.hijack();
-    await execAttach(ctx, id, body, reply.raw.socket as Socket, Buffer.alloc(0), false);
+    const socket = reply.raw.socket as Socket;
+    // A refusal that comes later (the container stopped meanwhile) is answered on the socket.
+    await execAttach(ctx, id, body, socket, Buffer.alloc(0), false).catch((e) => {
+      if (!socket.destroyed) socket.end(rawErrorResponse(e));
+    });
   });
 }
 
@@ -59,7 +67,7 @@ export async function execStartUpgraded(ctx: EngineContext, id: string, req: Inc
   } catch (e) {
     throw invalidArgument(`invalid JSON: ${(e as Error).message}`);
   }
-  getExec(ctx, id);
+  checkExecStart(ctx, id);
   if (parsed.Detach) {
     await startExec(ctx, id, consoleSizeOf(parsed));
     socket.end('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
@@ -76,9 +84,12 @@ export async function execStartUpgraded(ctx: EngineContext, id: string, req: Inc
 async function execAttach(ctx: EngineContext, id: string, body: ExecStartBody, socket: Socket, head: Buffer, upgraded: boolean): Promise<void> {
   const x = getExec(ctx, id);
   const detachKeys = parseDetachKeys(x.config.DetachKeys || 'ctrl-p,ctrl-q');
-  const tty = x.config.Tty;
+  // The stream's framing follows the start request's Tty, not the session's, as Docker's does:
+  // raw with it (and then, as there, a session without a terminal has its stderr dropped), frames without.
+  const tty = body.Tty === true;
   const ctype = tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream';
   const out = (stream: number, data: Buffer) => socket.write(tty ? data : frame(stream, data));
+  const wanted = (stream: 'stdout' | 'stderr') => (stream === 'stdout' ? x.config.AttachStdout : x.config.AttachStderr && (!tty || x.config.Tty));
   // Listen to the client from the start: what it types before the process runs is kept.
   const ac = new AbortController();
   socket.on('close', () => ac.abort());
@@ -114,7 +125,7 @@ async function execAttach(ctx: EngineContext, id: string, body: ExecStartBody, s
       live: () => ctx.views.execs.get(id)?.status === 'running',
       signal: ac.signal,
     })) {
-      if ((e.stream === 'stdout' && !x.config.AttachStdout) || (e.stream === 'stderr' && !x.config.AttachStderr)) continue;
+      if (!wanted(e.stream)) continue;
       if (!out(e.stream === 'stdout' ? STDOUT : STDERR, e.data)) await new Promise((r) => socket.once('drain', r));
     }
   } catch (err) {
@@ -125,6 +136,12 @@ async function execAttach(ctx: EngineContext, id: string, body: ExecStartBody, s
   if (!socket.destroyed) socket.end();
 }
 
+/** What startExec would refuse (unknown session, already run, container not running or paused), checked up front. */
+function checkExecStart(ctx: EngineContext, id: string): void {
+  const x = getExec(ctx, id);
+  decideExecStart(x, getContainer(ctx.views, x.containerId));
+}
+
 const upgradedHead = (ctype: string) => `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${ctype}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`;
 const okHead = (ctype: string) => `HTTP/1.1 200 OK\r\nContent-Type: ${ctype}\r\n\r\n`;
 
@@ -133,13 +150,17 @@ function consoleSizeOf(b: ExecStartBody): [number, number] | undefined {
   return Array.isArray(s) && s.length === 2 && s[0] > 0 && s[1] > 0 ? [s[0], s[1]] : undefined;
 }
 
-/** The request body of an upgraded request: Content-Length bytes from head, then the socket. */
+/** How long an upgraded request's body may take to arrive. */
+const BODY_TIMEOUT_MS = 10_000;
+
+/** The request body of an upgraded request: Content-Length bytes from head, then the socket (bounded in time). */
 function readBody(req: IncomingMessage, socket: Socket, head: Buffer): Promise<{ body: Buffer; rest: Buffer }> {
   const want = Number(req.headers['content-length'] ?? 0);
   return new Promise((resolve, reject) => {
     let buf = head;
     const done = () => {
       if (buf.length < want) return false;
+      clearTimeout(timer);
       socket.pause(); // the rest is the client's stdin: held until someone listens
       socket.off('data', onData);
       socket.off('end', onEnd);
@@ -150,7 +171,17 @@ function readBody(req: IncomingMessage, socket: Socket, head: Buffer): Promise<{
       buf = Buffer.concat([buf, d]);
       done();
     };
-    const onEnd = () => reject(invalidArgument('request body cut short'));
+    const onEnd = () => {
+      clearTimeout(timer);
+      reject(invalidArgument('request body cut short'));
+    };
+    // A client that sends part of its body and stops gets an answer, not a connection held forever.
+    const timer = setTimeout(() => {
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      reject(invalidArgument(`request body not received within ${BODY_TIMEOUT_MS / 1000} s`));
+    }, BODY_TIMEOUT_MS);
+    timer.unref();
     if (done()) return;
     socket.on('data', onData);
     socket.on('end', onEnd);

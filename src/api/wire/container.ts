@@ -1,9 +1,10 @@
-import { isRunning, type ContainerView } from '../../domain/container';
+import { isRestarting, isRunning, type ContainerView } from '../../domain/container';
 import { humanDuration } from '../../domain/time';
 import type { ContainerSize } from '../../engine/container-size';
 
 /** Docker's State.Status for a view status. */
 export function dockerState(c: ContainerView): string {
+  if (isRestarting(c)) return 'restarting';
   switch (c.status) {
     case 'starting':
       return 'created';
@@ -16,6 +17,7 @@ export function dockerState(c: ContainerView): string {
 
 export function statusText(c: ContainerView, now = Date.now()): string {
   const ago = (t: string) => Math.max(0, (now - Date.parse(t)) / 1000);
+  if (isRestarting(c)) return `Restarting (${c.exitCode}) ${humanDuration(ago(c.finishedAt))} ago`;
   switch (c.status) {
     case 'running':
       return `Up ${humanDuration(ago(c.startedAt))}${healthSuffix(c)}`;
@@ -75,9 +77,9 @@ export function toInspect(c: ContainerView, paths: { logPath: string; mergedDir:
     State: {
       Status: dockerState(c),
       // Docker counts a container waiting to be restarted as running (and restarting).
-      Running: isRunning(c) || c.status === 'restarting',
+      Running: isRunning(c) || isRestarting(c),
       Paused: c.status === 'paused',
-      Restarting: c.status === 'restarting',
+      Restarting: isRestarting(c),
       OOMKilled: c.oomKilled,
       Dead: false,
       Pid: isRunning(c) ? c.pid : 0,
