@@ -371,3 +371,14 @@ test('exit: a crash after died, before runc state and the root mount were releas
   assert.equal(inspect(d, 'ctr').State.Status, 'running');
   await assertSettled(d);
 });
+
+test('network create: a crash after the bridge was set up, before the fact, leaves no bridge after boot', async (t) => {
+  const d = await crashingDaemon(t, 'network.after-setup');
+  d.networkBridges.add('wfzcrash0');
+  await crashOn(d, ['network', 'create', '-o', 'com.docker.network.bridge.name=wfzcrash0', 'lost']);
+  assert.equal(d.docker(['network', 'inspect', 'lost']).code, 1);
+  assert.notEqual(spawnSync('ip', ['link', 'show', 'wfzcrash0'], { stdio: 'ignore' }).status, 0, 'the bridge of a network never recorded is gone');
+  d.dockerOk(['network', 'create', '-o', 'com.docker.network.bridge.name=wfzcrash0', 'lost']);
+  assert.equal(spawnSync('ip', ['link', 'show', 'wfzcrash0'], { stdio: 'ignore' }).status, 0);
+  d.dockerOk(['network', 'rm', 'lost']);
+});
