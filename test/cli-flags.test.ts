@@ -61,7 +61,7 @@ describe('run/create flags: wharf makes the container docker makes', () => {
 
   test('health, restart, security, devices, tmpfs, caps, logging', () => {
     sameContainer(['--restart', 'on-failure:3', '--health-cmd', 'true', '--health-interval', '1s', '--health-timeout', '500ms', '--health-retries', '2', '--health-start-period', '1m', '--health-start-interval', '2s']);
-    sameContainer(['--no-healthcheck', '--restart', 'unless-stopped', '--cap-add', 'net_admin', '--cap-drop', 'CHOWN', '--security-opt', 'no-new-privileges', '--device', '/dev/null:/dev/xnull:rw', '--device', '/dev/zero', '--tmpfs', '/run:rw,size=64m', '--tmpfs', '/t', '--log-driver', 'json-file', '--log-opt', 'max-size=1m']);
+    sameContainer(['--no-healthcheck', '--restart', 'unless-stopped', '--cap-add', 'net_admin', '--cap-drop', 'CHOWN', '--security-opt', 'no-new-privileges', '--device', '/dev/null:/dev/xnull:rw', '--device', '/dev/zero', '--tmpfs', '/run:rw,size=64m', '--tmpfs', '/t', '--log-driver', 'json-file', '--log-opt', 'labels=a']);
   });
 
   test('names and hosts: dns, add-host, group-add, domainname, env-file, attach, init', () => {

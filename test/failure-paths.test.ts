@@ -109,16 +109,29 @@ describe('failed operations record nothing, and the daemon boots again', () => {
     assert.deepEqual(listings(now), listings(baseline), `${what}: listings changed`);
   }
 
-  test('volume create with a name too long for the file system: 500, Docker\'s message, no volume', async () => {
+  test('volume create with a name too long for the file system: refused at the edge (400), no volume', async () => {
     const name = 'a'.repeat(300);
     const r = await call(d.sock, 'POST', '/volumes/create', JSON.stringify({ Name: name }));
-    assert.equal(r.status, 500);
-    const root = path.join(d.dataRoot, 'volumes', name);
-    assert.equal(messageOf(r), `create ${name}: error while creating volume root path '${root}': mkdir ${root}: file name too long`);
+    assert.equal(r.status, 400);
+    assert.equal(messageOf(r), `create ${name}: error while creating volume root path: file name too long`);
     const cli = d.docker(['volume', 'create', name]);
     assert.notEqual(cli.code, 0);
-    assert.match(cli.stderr, /^Error response from daemon: create a+: error while creating volume root path .*: file name too long/);
+    assert.match(cli.stderr, /^Error response from daemon: create a+: error while creating volume root path: file name too long/);
     assertUnchanged('volume create');
+  });
+
+  test('volume create whose directory cannot be made: 500, the error named, no volume', async () => {
+    const root = path.join(d.dataRoot, 'volumes');
+    // An immutable volumes directory: even root cannot make a directory in it.
+    if (spawnSync('chattr', ['+i', root]).status !== 0) return;
+    try {
+      const r = await call(d.sock, 'POST', '/volumes/create', JSON.stringify({ Name: 'cannot-make' }));
+      assert.equal(r.status, 500);
+      assert.match(messageOf(r), /^create cannot-make: error while creating volume root path '.*cannot-make': .*operation not permitted/i);
+    } finally {
+      spawnSync('chattr', ['-i', root]);
+    }
+    assertUnchanged('volume create (mkdir refused)');
   });
 
   test('network create on an interface that is not a bridge: 500, the interface untouched, no network', async () => {

@@ -16,8 +16,11 @@ import { imageRoutes } from './routes/images';
 import { networkRoutes } from './routes/networks';
 import { systemRoutes } from './routes/system';
 import { volumeRoutes } from './routes/volumes';
+import { sessionRefusal, swarmRoutes } from './routes/swarm';
 import { wharfRoutes } from './routes/wharf';
 import type { SystemInfo } from './system-info';
+import { jsonSyntaxMessage, parseQuery, tooDeep, validatorCompiler } from './validation';
+import { JSON_BODY_LIMIT } from './limits';
 
 const VERSION_PREFIX = /^\/v(\d+)\.(\d+)(?=\/)/;
 
@@ -31,26 +34,54 @@ export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstan
   const app = Fastify({
     // Requests are logged at debug level: -D shows them.
     loggerInstance: ctx.log.child({ component: 'api' }, { level: info.debug ? 'debug' : 'warn' }) as unknown as FastifyBaseLogger,
-    bodyLimit: 64 * 1024 * 1024,
+    bodyLimit: JSON_BODY_LIMIT,
     // Streams (events, logs -f, attach) end with the daemon; their clients reconnect.
     forceCloseConnections: true,
     rewriteUrl: (req) => (req.url ?? '/').replace(VERSION_PREFIX, ''),
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1000 },
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1000, querystringParser: parseQuery },
   });
+  // Every route's body and query are checked against api/schemas/ before it runs.
+  app.setValidatorCompiler(validatorCompiler);
 
   // Bodies other than JSON (tar archives, sent as text/plain by the docker CLI) are streams
   // that their route reads itself.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = String(body).trim();
-    if (!text) return done(null, undefined);
+  const parseJson = (text: string): unknown => {
+    const t = text.trim();
+    if (!t) return undefined;
+    // Nesting is bounded before parsing, as Go's decoder bounds it: a deep document costs a lot to hold.
+    const deep = tooDeep(t);
+    if (deep) throw invalidArgument(deep);
     try {
-      done(null, JSON.parse(text));
+      return JSON.parse(t);
     } catch (e) {
-      done(invalidArgument(`invalid JSON: ${(e as Error).message}`), undefined);
+      throw invalidArgument(jsonSyntaxMessage(e as Error));
+    }
+  };
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: JSON_BODY_LIMIT }, (_req, body, done) => {
+    try {
+      done(null, parseJson(String(body)));
+    } catch (e) {
+      done(e as Error, undefined);
     }
   });
-  app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+  app.addContentTypeParser('*', (req, payload, done) => {
+    // A route that takes JSON: with no Content-Type the body is read as JSON, with another
+    // one it is refused (as dockerd's CheckForJSON does).
+    if (!req.routeOptions.schema?.body) return done(null, undefined);
+    const ct = req.headers['content-type'];
+    if (ct) return done(invalidArgument(`Content-Type specified (${ct}) must be 'application/json'`), undefined);
+    readLimited(payload, JSON_BODY_LIMIT).then(
+      (text) => {
+        try {
+          done(null, parseJson(text));
+        } catch (e) {
+          done(e as Error, undefined);
+        }
+      },
+      (e: Error) => done(e, undefined),
+    );
+  });
 
   const [maxMajor, maxMinor] = info.apiVersion.split('.').map(Number);
   const [minMajor, minMinor] = info.minApiVersion.split('.').map(Number);
@@ -101,6 +132,7 @@ export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstan
   execRoutes(app, ctx);
   volumeRoutes(app, ctx);
   wharfRoutes(app, ctx);
+  swarmRoutes(app);
 
   // Hijacked endpoints: a client asking to upgrade the connection ("Upgrade: tcp") reaches
   // node's 'upgrade' event, not the router.
@@ -116,6 +148,26 @@ export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstan
     handleUpgrade(ctx, req, socket, head).catch((e) => socket.end(rawErrorResponse(e)));
   });
   return app;
+}
+
+/** A request body as text, refused past limit bytes. */
+function readLimited(payload: NodeJS.ReadableStream, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    payload.on('data', (d: Buffer) => {
+      size += d.length;
+      if (size > limit) {
+        payload.removeAllListeners('data');
+        payload.resume();
+        reject(Object.assign(new Error('Request body is too large'), { statusCode: 413 }));
+        return;
+      }
+      chunks.push(d);
+    });
+    payload.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    payload.on('error', reject);
+  });
 }
 
 async function handleUpgrade(ctx: EngineContext, req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
@@ -145,5 +197,6 @@ async function handleUpgrade(ctx: EngineContext, req: IncomingMessage, socket: S
     await execStartUpgraded(ctx, decodeURIComponent(x[1]), req, socket, head);
     return;
   }
+  if (req.method === 'POST' && url.pathname === '/session') throw sessionRefusal(req.headers.upgrade);
   throw new WharfError('not-found', `page not found: ${req.method} ${url.pathname}`);
 }

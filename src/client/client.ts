@@ -503,8 +503,8 @@ export class Client {
     return this.json('POST', `/containers/${encodeURIComponent(ref)}/kill`, { query: { signal } });
   }
 
-  containerRemove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
-    return this.json('DELETE', `/containers/${encodeURIComponent(ref)}`, { query: { force: opts.force ? '1' : undefined, v: opts.volumes ? '1' : undefined } });
+  containerRemove(ref: string, opts: { force?: boolean; volumes?: boolean; link?: boolean } = {}): Promise<void> {
+    return this.json('DELETE', `/containers/${encodeURIComponent(ref)}`, { query: { force: opts.force ? '1' : undefined, v: opts.volumes ? '1' : undefined, link: opts.link ? '1' : undefined } });
   }
 
   /**

@@ -162,6 +162,11 @@ export function evolveContainer(c: ContainerView | undefined, e: WharfEvent, seq
       const { id: _id, ...changes } = e.data;
       return c && { ...c, hostConfig: { ...c.hostConfig, ...changes } };
     }
+    case 'container.link-removed': {
+      if (!c) return c;
+      const links = ((c.hostConfig.Links as string[] | null | undefined) ?? []).filter((l) => l !== e.data.link);
+      return { ...c, hostConfig: { ...c.hostConfig, Links: links.length ? links : null } };
+    }
     case 'container.stopped':
       return c && { ...c, stopRequested: false };
     case 'container.remove-requested':

@@ -29,6 +29,8 @@ export interface ContainerConfig {
   StopTimeout?: number;
   ExposedPorts?: Record<string, object>;
   Healthcheck?: HealthConfig;
+  /** --mac-address (API < 1.44): the primary network interface's address. */
+  MacAddress?: string;
 }
 
 export interface HostConfig extends ResourceLimits {
@@ -117,6 +119,8 @@ export interface NetworkAttachment {
   aliases?: string[];
   /** The interface's name inside the container (eth0, eth1 ...); eth0 when absent. */
   ifName?: string;
+  /** Extra (link-local) addresses on the interface, as the endpoint asked. */
+  linkLocalIPs?: string[];
 }
 /** The container got an address on a network (before its process runs); a death releases it. */
 export interface ContainerNetworkConnected { type: 'container.network-connected'; data: { id: string } & NetworkAttachment }
@@ -125,7 +129,24 @@ export interface ContainerNetworkDisconnected { type: 'container.network-disconn
  * The container is a member of a network (docker run --network, docker network connect): it
  * gets an address there whenever it runs. ipv4Address: the address asked for (--ip).
  */
-export interface ContainerNetworkJoined { type: 'container.network-joined'; data: { id: string; network: string; networkId: string; aliases: string[]; ipv4Address?: string } }
+export interface ContainerNetworkJoined {
+  type: 'container.network-joined';
+  data: {
+    id: string;
+    network: string;
+    networkId: string;
+    aliases: string[];
+    ipv4Address?: string;
+    /** The interface's MAC there (--mac-address); else derived from its address. */
+    macAddress?: string;
+    /** Endpoint links ("name:alias"): names only this container's DNS queries resolve on that network. */
+    links?: string[];
+    /** Driver options, kept and shown as Docker's bridge driver keeps them. */
+    driverOpts?: Record<string, string>;
+    /** Extra link-local addresses on the interface (--link-local-ip). */
+    linkLocalIPs?: string[];
+  };
+}
 /** The container is no longer a member of the network (docker network disconnect). */
 export interface ContainerNetworkLeft { type: 'container.network-left'; data: { id: string; network: string; networkId: string } }
 /** A user-defined network (docker network create): its own bridge, subnet and nftables table. */
@@ -144,11 +165,15 @@ export interface NetworkCreated {
     attachable: boolean;
     labels: Record<string, string>;
     options: Record<string, string>;
+    /** IPAM.Options as asked (only an empty map is accepted); absent when the request had none. */
+    ipamOptions?: Record<string, string>;
   };
 }
 export interface NetworkRemoved { type: 'network.removed'; data: { id: string; name: string } }
 /** A user stopped a container that was waiting to be restarted: it stays exited. */
 export interface ContainerRestartCancelled { type: 'container.restart-cancelled'; data: { id: string } }
+/** A legacy link of the container was removed (docker rm --link): the HostConfig.Links entry that went. */
+export interface ContainerLinkRemoved { type: 'container.link-removed'; data: { id: string; link: string } }
 export interface ContainerStarted {
   type: 'container.started';
   data: { id: string; pid: number; conmonPid: number; startedAt: string };
@@ -314,6 +339,7 @@ export type WharfEvent =
   | ContainerHealthStatus
   | ContainerNetworkJoined
   | ContainerNetworkLeft
+  | ContainerLinkRemoved
   | NetworkCreated
   | NetworkRemoved
   | ExecCreated
@@ -362,6 +388,7 @@ export const EVENT_VERSION: Record<EventType, number> = {
   'container.updated': 1,
   'container.restart-scheduled': 1,
   'container.restart-cancelled': 1,
+  'container.link-removed': 1,
   'container.health-probed': 1,
   'container.network-connected': 1,
   'container.network-disconnected': 1,

@@ -56,6 +56,12 @@ export function allocateIp(subnet: Cidr, gateway: string, used: Set<string>, req
 }
 
 /** Docker derives a container's MAC address from its IPv4 address: 02:42:<ip>. */
+/** A MAC address as Go's net.ParseMAC reads a 48-bit one (colons or dashes), or Docker's refusal. */
+export function checkMac(mac: string): string {
+  if (!/^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(\1[0-9a-fA-F]{2}){4}$/.test(mac)) throw invalidArgument(`invalid MAC address: ${mac}`);
+  return mac.toLowerCase().replace(/-/g, ':');
+}
+
 export function macFor(ip: string): string {
   return ['02', '42', ...ip.split('.').map((x) => Number(x).toString(16).padStart(2, '0'))].join(':');
 }

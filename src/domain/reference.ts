@@ -16,6 +16,8 @@ export function checkTag(tag: string): void {
   if (!TAG.test(tag)) throw invalidArgument('invalid tag format');
 }
 
+/** distribution/reference's NameTotalLengthMax. */
+const NAME_TOTAL_LENGTH_MAX = 255;
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 
 export function parseReference(input: string): ImageReference {
@@ -37,6 +39,7 @@ export function parseReference(input: string): ImageReference {
     if (!TAG.test(tag)) throw bad();
   }
   if (!rest) throw bad();
+  if (rest.length > NAME_TOTAL_LENGTH_MAX) throw invalidArgument(`repository name must not be more than ${NAME_TOTAL_LENGTH_MAX} characters`);
   let domain = 'docker.io';
   const slash = rest.indexOf('/');
   let path = rest;

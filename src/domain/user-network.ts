@@ -20,7 +20,7 @@ export interface CreateNetworkRequest {
   Internal?: boolean;
   Attachable?: boolean;
   EnableIPv6?: boolean;
-  IPAM?: { Driver?: string; Config?: { Subnet?: string; Gateway?: string; IPRange?: string }[] | null } | null;
+  IPAM?: { Driver?: string; Options?: Record<string, string> | null; Config?: { Subnet?: string; Gateway?: string; IPRange?: string }[] | null } | null;
   Labels?: Record<string, string> | null;
   Options?: Record<string, string> | null;
 }
@@ -45,6 +45,9 @@ export function decideCreateNetwork(
   const driver = req.Driver || 'bridge';
   if (driver !== 'bridge') throw notFoundPlugin(driver);
   if (req.EnableIPv6) throw invalidArgument('IPv6 networks are not supported');
+  const ipamOptions = req.IPAM?.Options ?? undefined;
+  // The default IPAM driver of wharfd takes no options: an empty map is kept (inspect shows it), others refused.
+  for (const k of Object.keys(ipamOptions ?? {})) throw invalidArgument(`IPAM option ${k} is not supported by the default IPAM driver of wharfd`);
   const configs = req.IPAM?.Config ?? [];
   if (configs.length > 1) throw invalidArgument('only one IPv4 subnet per network is supported');
   const cfg = configs[0] ?? {};
@@ -92,6 +95,7 @@ export function decideCreateNetwork(
       attachable: !!req.Attachable,
       labels: { ...(req.Labels ?? {}) },
       options,
+      ...(ipamOptions ? { ipamOptions: {} } : {}),
     },
   };
 }

@@ -4,14 +4,14 @@ import type { WharfEvent } from '../domain/events';
 import { connectEndpoint, disconnectEndpoint } from '../network/bridge';
 import { allocate, attachmentsOf, bridgeNetworkById, IPAM_LOCK, syncNat } from './container-network';
 import { appendFor, getContainer, type EngineContext } from './context';
-import { getNetwork } from './networks';
+import { endpointExtras, getNetwork, type EndpointSettings } from './networks';
 import { crashPoint } from './crash-point';
 
 const forbidden = (msg: string) => new WharfError('forbidden', msg);
 
 export interface ConnectRequest {
   Container: string;
-  EndpointConfig?: { Aliases?: string[] | null; IPAMConfig?: { IPv4Address?: string } | null } | null;
+  EndpointConfig?: EndpointSettings | null;
 }
 
 /**
@@ -36,7 +36,7 @@ export async function connectNetwork(ctx: EngineContext, ref: string, req: Conne
     if (n.predefined && (aliases.length || ip)) {
       throw new WharfError('invalid-argument', aliases.length ? 'network-scoped alias is supported only for containers in user defined networks' : 'user specified IP address is supported on user defined networks only');
     }
-    const endpoint = { network: n.name, networkId: n.id, aliases, ...(ip ? { ipv4Address: ip } : {}) };
+    const endpoint = { network: n.name, networkId: n.id, aliases, ...(ip ? { ipv4Address: ip } : {}), ...endpointExtras(req.EndpointConfig) };
     const net = bridgeNetworkById(ctx, n.id)!;
     const events: WharfEvent[] = [{ type: 'container.network-joined', data: { id, ...endpoint } }];
     if (!isRunning(c)) {
@@ -52,7 +52,7 @@ export async function connectNetwork(ctx: EngineContext, ref: string, req: Conne
       const a = allocate(ctx, c, endpoint, net, index, false);
       try {
         const routed = attachmentsOf(c).some((x) => !bridgeNetworkById(ctx, x.networkId)?.internal);
-        await connectEndpoint({ pid: c.pid, hostIf: a.hostIf, bridge: a.bridge, ip: a.ip, prefix: a.prefix, gateway: a.gateway, mac: a.mac, mtu: net.mtu, ifName: a.ifName!, defaultRoute: !routed && !net.internal });
+        await connectEndpoint({ pid: c.pid, hostIf: a.hostIf, bridge: a.bridge, ip: a.ip, prefix: a.prefix, gateway: a.gateway, mac: a.mac, mtu: net.mtu, ifName: a.ifName!, defaultRoute: !routed && !net.internal, linkLocalIPs: a.linkLocalIPs });
         crashPoint('connect.after-endpoint');
         await appendFor(ctx, c, [...events, { type: 'container.network-connected', data: { id, ...a } }]);
       } catch (e) {

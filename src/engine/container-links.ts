@@ -1,8 +1,8 @@
 import type { ContainerView } from '../domain/container';
 import { isRunning } from '../domain/container';
-import { conflict, invalidArgument } from '../domain/errors';
+import { conflict, internal, invalidArgument, noSuchContainer } from '../domain/errors';
 import type { EngineContext } from './context';
-import { findContainer, getContainer } from './context';
+import { appendFor, findContainer, getContainer } from './context';
 
 /** --link name:alias, as HostConfig.Links holds it ("name:alias" or Docker's "/name:/parent/alias"). */
 export interface Link {
@@ -27,6 +27,16 @@ export function checkLinkTargets(ctx: EngineContext, links: unknown): void {
     const name = l.split(':')[0].replace(/^\//, '');
     if (!findContainer(ctx.views, name)) throw invalidArgument(`could not get container for ${name}: No such container: ${name}`);
   }
+}
+
+/** HostConfig.Links as Docker records them: "/<child>:/<parent>/<alias>" (from "name" or "name:alias"). */
+export function normalizeLinks(ctx: EngineContext, links: string[], parent: string): string[] {
+  return links.map((l) => {
+    const [name, aliasPath] = l.split(':');
+    const child = getContainer(ctx.views, name.replace(/^\//, ''));
+    const alias = (aliasPath ?? name).split('/').pop() || child.name;
+    return `/${child.name}:/${parent}/${alias}`;
+  });
 }
 
 /** Every linked container must exist and run when the container starts (Docker's rule). */
@@ -82,4 +92,44 @@ export function linkEnv(ctx: EngineContext, c: ContainerView): string[] {
     }
   }
   return env;
+}
+
+/** The names links give containers (Docker's "/<parent>/<alias>"), by the linked container's id: ps shows them. */
+export function linkNameIndex(ctx: EngineContext): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const parent of ctx.views.containers.values()) {
+    for (const { child, alias } of linksOf(ctx, parent)) {
+      const names = out.get(child.id) ?? [];
+      names.push(`/${parent.name}/${alias}`);
+      out.set(child.id, names);
+    }
+  }
+  return out;
+}
+
+/**
+ * docker rm --link <parent>/<alias>: the parent's link goes (Docker's words when the name is
+ * a container's own, or no such link).
+ */
+export async function removeLink(ctx: EngineContext, ref: string): Promise<void> {
+  const name = ref.replace(/^\/+/, '');
+  const i = name.lastIndexOf('/');
+  if (i < 0) {
+    getContainer(ctx.views, name);
+    // Docker answers this with a 500.
+    throw internal('Conflict, cannot remove the default link name of the container');
+  }
+  const parentName = name.slice(0, i);
+  const alias = name.slice(i + 1);
+  const parent = findContainer(ctx.views, parentName);
+  if (!parent) throw noSuchContainer(name);
+  await ctx.locks.run(parent.id, async () => {
+    const p = getContainer(ctx.views, parent.id);
+    const entry = ((p.hostConfig.Links as string[] | null | undefined) ?? []).find((l) => {
+      const [child, aliasPath] = l.split(':');
+      return (aliasPath ?? child).split('/').pop() === alias;
+    });
+    if (!entry) throw noSuchContainer(name);
+    await appendFor(ctx, p, [{ type: 'container.link-removed', data: { id: p.id, link: entry } }]);
+  });
 }

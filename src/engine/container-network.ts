@@ -120,10 +120,12 @@ export function allocate(ctx: EngineContext, c: ContainerView, m: EndpointConfig
     ip,
     prefix: n.cidr.prefix,
     gateway: n.gateway,
-    mac: macFor(ip),
+    // --mac-address (or the endpoint's MacAddress) as asked, else derived from the address as Docker does.
+    mac: m.macAddress ?? macFor(ip),
     ports,
     aliases: m.aliases,
     ifName: `eth${index}`,
+    ...(m.linkLocalIPs?.length ? { linkLocalIPs: m.linkLocalIPs } : {}),
   };
 }
 
@@ -185,7 +187,7 @@ export async function attachNetwork(ctx: EngineContext, attachments: NetworkAtta
     if (!n) throw networkNotFound(a.network);
     const defaultRoute: boolean = !routed && !n.internal;
     routed ||= defaultRoute;
-    await connectEndpoint({ pid, hostIf: a.hostIf, bridge: a.bridge, ip: a.ip, prefix: a.prefix, gateway: a.gateway, mac: a.mac, mtu: n.mtu, ifName: a.ifName ?? 'eth0', defaultRoute });
+    await connectEndpoint({ pid, hostIf: a.hostIf, bridge: a.bridge, ip: a.ip, prefix: a.prefix, gateway: a.gateway, mac: a.mac, mtu: n.mtu, ifName: a.ifName ?? 'eth0', defaultRoute, linkLocalIPs: a.linkLocalIPs });
   }
   if (attachments.some((a) => a.ports.length)) await syncNat(ctx);
 }

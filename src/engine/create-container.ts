@@ -11,7 +11,8 @@ import { appendFor, getImage, type EngineContext } from './context';
 import { crashPoint } from './crash-point';
 import { resolveContainerMounts } from './container-volumes';
 import { joinsAtCreate, type NetworkingConfig } from './networks';
-import { checkLinkTargets } from './container-links';
+import { checkLinkTargets, normalizeLinks } from './container-links';
+import { checkIpcMode, checkLogConfig, pathDefaults, type LogConfig } from '../domain/container-defaults';
 
 /** What a client asks for: Docker's create body (Config plus HostConfig). */
 export type CreateRequest = Partial<ContainerConfig> & { HostConfig?: Partial<HostConfig> } & Record<string, unknown>;
@@ -37,7 +38,7 @@ export async function createContainer(ctx: EngineContext, req: CreateRequest, na
   const hostConfig = defaultHostConfig(req.HostConfig);
   checkRestartPolicy(hostConfig.RestartPolicy, hostConfig.AutoRemove);
   checkLinkTargets(ctx, hostConfig.Links);
-  const joins = joinsAtCreate(ctx, id, hostConfig, req.NetworkingConfig as NetworkingConfig);
+  const joins = joinsAtCreate(ctx, id, hostConfig, req.NetworkingConfig as NetworkingConfig, config.MacAddress);
   const badHealth = checkHealthcheck(req.Healthcheck);
   if (badHealth) throw invalidArgument(badHealth);
   try {
@@ -57,6 +58,8 @@ export async function createContainer(ctx: EngineContext, req: CreateRequest, na
         if (generated && attempt < 10) return false;
         throw nameInUse(tryName, again);
       }
+      // Links as Docker records them: "/<child>:/<parent>/<alias>".
+      if (Array.isArray(hostConfig.Links)) hostConfig.Links = normalizeLinks(ctx, hostConfig.Links as string[], tryName);
       crashPoint('create.before-event');
       await appendFor(ctx, { name: tryName, image: req.Image!, config }, [
         {
@@ -123,6 +126,8 @@ export function mergeConfig(id: string, req: CreateRequest, image: ImageView): C
     ...(req.StopSignal || ic.StopSignal ? { StopSignal: req.StopSignal || ic.StopSignal } : {}),
     ...(req.StopTimeout !== undefined && req.StopTimeout !== null ? { StopTimeout: req.StopTimeout } : {}),
     ...(healthcheck ? { Healthcheck: healthcheck } : {}),
+    // The primary network's interface gets it (API < 1.44; later clients send it per endpoint).
+    ...(req.MacAddress ? { MacAddress: req.MacAddress as string } : {}),
     ...(req.ExposedPorts || ic.ExposedPorts ? { ExposedPorts: { ...(ic.ExposedPorts ?? {}), ...(req.ExposedPorts ?? {}) } } : {}),
   };
 }
@@ -139,6 +144,10 @@ export function mergeEnv(base: string[], over: string[]): string[] {
 function defaultHostConfig(h: Partial<HostConfig> = {}): HostConfig {
   return {
     ...h,
+    // What Docker fills in at create and reports in inspect, applied at start as recorded.
+    LogConfig: checkLogConfig(h.LogConfig as LogConfig | undefined),
+    IpcMode: checkIpcMode(h.IpcMode),
+    ...pathDefaults(h),
     Binds: h.Binds ?? null,
     AutoRemove: !!h.AutoRemove,
     NetworkMode: h.NetworkMode || 'default',

@@ -47,6 +47,17 @@ export class EmbeddedDns {
     const requester = live.find((c) => attachmentsOf(c).some((a) => a.ip === from));
     const nets = new Set(requester ? attachmentsOf(requester).filter((a) => this.ctx.views.networks.has(a.networkId)).map((a) => a.networkId) : []);
     const addresses: string[] = [];
+    // Endpoint links (--link on a user-defined network): the alias resolves for this container only,
+    // to the linked container's address on that network.
+    for (const a of requester ? attachmentsOf(requester) : []) {
+      for (const l of requester!.endpoints?.[a.networkId]?.links ?? []) {
+        const [target, alias] = l.split(':');
+        if ((alias || target).toLowerCase() !== name) continue;
+        const t = live.find((c) => c.name === target.replace(/^\//, '') || c.id === target || (target.length >= 12 && c.id.startsWith(target)));
+        const ip = t && attachmentsOf(t).find((x) => x.networkId === a.networkId)?.ip;
+        if (ip) addresses.push(ip);
+      }
+    }
     for (const c of live) {
       for (const a of attachmentsOf(c)) {
         if (nets.has(a.networkId) && namesOf(c, a.aliases).includes(name)) addresses.push(a.ip);

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { invalidArgument } from '../domain/errors';
 import type { ContainerNetworkJoined, HostConfig } from '../domain/events';
-import { subnetOf } from '../domain/network';
+import { checkMac, subnetOf } from '../domain/network';
+import type { EndpointConfig } from '../domain/container';
 import type { NetworkView } from '../domain/user-network';
 import { networkNotFound } from './container-network';
 import type { EngineContext } from './context';
@@ -22,6 +23,7 @@ export interface NetworkEntry {
   attachable: boolean;
   labels: Record<string, string>;
   options: Record<string, string>;
+  ipamOptions?: Record<string, string>;
   predefined: boolean;
 }
 
@@ -79,41 +81,72 @@ export function getNetwork(ctx: EngineContext, ref: string): NetworkEntry {
   return n;
 }
 
-type EndpointSettings = { Aliases?: string[] | null; IPAMConfig?: { IPv4Address?: string } | null };
+export type EndpointSettings = {
+  Aliases?: string[] | null;
+  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] | null } | null;
+  Links?: string[] | null;
+  MacAddress?: string;
+  DriverOpts?: Record<string, string> | null;
+};
 export type NetworkingConfig = { EndpointsConfig?: Record<string, EndpointSettings | null> | null } | null | undefined;
 
 /**
- * The networks a new container joins: its NetworkMode's user-defined network and any other
- * in NetworkingConfig.EndpointsConfig, with their aliases and requested addresses.
+ * An endpoint's settings beyond aliases and address, checked as Docker checks them: the MAC
+ * (applied to the interface), link-local addresses (added to it), links and driver options (kept).
+ */
+export function endpointExtras(s: EndpointSettings | null | undefined, fallbackMac?: string): Pick<EndpointConfig, 'macAddress' | 'links' | 'driverOpts' | 'linkLocalIPs'> {
+  const mac = s?.MacAddress || fallbackMac;
+  const lls = s?.IPAMConfig?.LinkLocalIPs ?? [];
+  for (const ip of lls) {
+    if (!/^169\.254\.\d{1,3}\.\d{1,3}$/.test(ip) || ip.split('.').some((x) => Number(x) > 255)) throw invalidArgument(`Invalid link-local IP address: [${lls.join(' ')}]`);
+  }
+  if (s?.IPAMConfig?.IPv6Address) throw invalidArgument('IPv6 addresses are not supported');
+  return {
+    ...(mac ? { macAddress: checkMac(mac) } : {}),
+    ...(s?.Links?.length ? { links: [...s.Links] } : {}),
+    ...(s?.DriverOpts && Object.keys(s.DriverOpts).length ? { driverOpts: { ...s.DriverOpts } } : {}),
+    ...(lls.length ? { linkLocalIPs: [...lls] } : {}),
+  };
+}
+
+/**
+ * The networks a new container joins: its NetworkMode's network and any other in
+ * NetworkingConfig.EndpointsConfig, with their aliases, requested addresses and the other
+ * endpoint settings (Config.MacAddress goes to the NetworkMode's network).
  * Refuses what Docker refuses: an unknown network, aliases or --ip on the default bridge.
  */
-export function joinsAtCreate(ctx: EngineContext, id: string, hostConfig: HostConfig, nc: NetworkingConfig): ContainerNetworkJoined[] {
+export function joinsAtCreate(ctx: EngineContext, id: string, hostConfig: HostConfig, nc: NetworkingConfig, configMac?: string): ContainerNetworkJoined[] {
   const mode = hostConfig.NetworkMode || 'default';
   const endpoints = { ...(nc?.EndpointsConfig ?? {}) };
   const joins: ContainerNetworkJoined[] = [];
-  const join = (n: NetworkEntry, s: EndpointSettings | null | undefined) => {
+  const join = (n: NetworkEntry, s: EndpointSettings | null | undefined, primary = false) => {
     const aliases = [...new Set(s?.Aliases ?? [])];
     const ip = s?.IPAMConfig?.IPv4Address || undefined;
+    const extras = endpointExtras(s, primary ? configMac : undefined);
     if (n.predefined) {
       if (aliases.length) throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
       if (ip) throw invalidArgument('user specified IP address is supported on user defined networks only');
-      return;
     }
+    // A predefined network other than the NetworkMode's default bridge is never joined this way.
+    if ((n.predefined && !primary) || !n.id) return;
     if (joins.some((j) => j.data.networkId === n.id)) return;
-    if (n.predefined) return;
-    joins.push({ type: 'container.network-joined', data: { id, network: n.name, networkId: n.id, aliases, ...(ip ? { ipv4Address: ip } : {}) } });
+    joins.push({ type: 'container.network-joined', data: { id, network: n.name, networkId: n.id, aliases, ...(ip ? { ipv4Address: ip } : {}), ...extras } });
   };
   if (mode === 'default' || mode === 'bridge') {
-    join({ predefined: true } as NetworkEntry, endpoints.bridge ?? endpoints.default);
-    if (ctx.network) joins.push({ type: 'container.network-joined', data: { id, network: 'bridge', networkId: ctx.network.id, aliases: [] } });
+    const s = endpoints.bridge ?? endpoints.default;
+    // Without a default bridge (-b none) the settings are checked, and nothing is joined.
+    join(ctx.network ? findNetwork(ctx, 'bridge')! : ({ predefined: true, id: '', name: 'bridge' } as NetworkEntry), s, true);
     delete endpoints.bridge;
     delete endpoints.default;
   } else if (mode !== 'host' && mode !== 'none' && !mode.startsWith('container:')) {
     // An unknown network is Docker's start error, not create's (a 404 at create makes the CLI pull).
     const n = findNetwork(ctx, mode);
-    if (n) join(n, endpoints[mode] ?? endpoints[n.name] ?? endpoints[n.id]);
+    if (n) join(n, endpoints[mode] ?? endpoints[n.name] ?? endpoints[n.id], true);
+    else endpointExtras(endpoints[mode], configMac);
     for (const k of [mode, n?.name, n?.id]) if (k) delete endpoints[k];
   } else {
+    // No interface of its own to give it to (Docker: host and container:<x>; none has no interface either).
+    if (configMac || Object.values(endpoints).some((e) => e?.MacAddress)) throw invalidArgument('conflicting options: mac-address and the network mode');
     return [];
   }
   for (const [ref, s] of Object.entries(endpoints)) join(getNetwork(ctx, ref), s);

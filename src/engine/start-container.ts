@@ -6,6 +6,7 @@ import { attachNetwork, disconnectEvents, portsOf, prepareNetwork, syncNat } fro
 import { checkLinks, linkEnv } from './container-links';
 import { nowRfc3339 } from '../domain/time';
 import { hostOptions } from '../runtime/host-options';
+import { DEFAULT_NET_SYSCTLS } from '../domain/container-defaults';
 import { buildSpec } from '../runtime/oci-spec';
 import { StartError } from '../runtime/runc-conmon';
 import { resolveUser } from '../runtime/user';
@@ -96,11 +97,22 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
     tty: c.config.Tty,
     consoleSize: consoleSizeOf(c.hostConfig.ConsoleSize),
     hostname: c.config.Hostname,
+    domainname: c.config.Domainname,
     rootfs,
     readonlyRootfs: c.hostConfig.ReadonlyRootfs,
     cgroupsPath: cgroupsPathOf(c.id),
     host,
     netns,
+    ipcMode: (c.hostConfig.IpcMode as string | undefined) || 'private',
+    maskedPaths: c.hostConfig.MaskedPaths as string[] | null | undefined,
+    readonlyPaths: c.hostConfig.ReadonlyPaths as string[] | null | undefined,
+    // Docker's defaults only where the container has its own network namespace; the user's over them.
+    // The domain name too, as a sysctl of its UTS namespace (as Docker does: runc 1.1 ignores the spec's domainname).
+    sysctls: {
+      ...(netns ? {} : DEFAULT_NET_SYSCTLS),
+      ...(c.config.Domainname ? { 'kernel.domainname': c.config.Domainname } : {}),
+      ...((c.hostConfig.Sysctls as Record<string, string> | null | undefined) ?? {}),
+    },
   });
   await ctx.journal.append(volumes.events);
   if (c.config.WorkingDir) await fsp.mkdir(path.join(rootfs, c.config.WorkingDir), { recursive: true }).catch(() => undefined);

@@ -105,6 +105,8 @@ export interface Endpoint {
   ifName: string;
   /** Whether the container's default route goes through this network's gateway. */
   defaultRoute: boolean;
+  /** Extra link-local addresses (169.254.0.0/16) on the interface. */
+  linkLocalIPs?: string[];
 }
 
 /**
@@ -120,6 +122,8 @@ export async function connectEndpoint(e: Endpoint): Promise<void> {
   await runBatch('nsenter', ['-t', String(e.pid), '-n', 'ip', '-batch', '-'], [
     `link set lo up`,
     `addr add ${e.ip}/${e.prefix} dev ${e.ifName}`,
+    // --link-local-ip: extra addresses in 169.254.0.0/16, as Docker adds them.
+    ...(e.linkLocalIPs ?? []).map((ll) => `addr add ${ll}/16 dev ${e.ifName}`),
     `link set ${e.ifName} up`,
     ...(e.defaultRoute ? [`route add default via ${e.gateway}`] : []),
     '',

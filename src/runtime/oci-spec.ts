@@ -1,5 +1,6 @@
 /** Docker's default OCI spec for a container, as a pure function of what the engine decided. */
 import type { HostOptions } from './host-options';
+import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from '../domain/container-defaults';
 import { defaultSeccomp } from './seccomp';
 
 export interface ProcessUser {
@@ -17,6 +18,8 @@ export interface SpecInput {
   /** [height, width] of the terminal at start (docker run -t sends the client's). */
   consoleSize?: [number, number];
   hostname: string;
+  /** --domainname: the UTS namespace's NIS domain name ("" leaves the kernel's "(none)"). */
+  domainname?: string;
   rootfs: string;
   readonlyRootfs: boolean;
   cgroupsPath: string;
@@ -24,6 +27,13 @@ export interface SpecInput {
   host: HostOptions;
   /** "host": the host's network namespace; a path: join that one (container:<id>); else a new one. */
   netns?: 'host' | string;
+  /** HostConfig.IpcMode: private/shareable (own namespace), host (the host's), none (own, no /dev/shm). */
+  ipcMode?: string;
+  /** HostConfig.MaskedPaths / ReadonlyPaths as recorded at create (the defaults when absent). */
+  maskedPaths?: string[] | null;
+  readonlyPaths?: string[] | null;
+  /** linux.sysctl: Docker's defaults for an own network namespace, then HostConfig.Sysctls. */
+  sysctls?: Record<string, string>;
 }
 
 export const DEFAULT_CAPS = [
@@ -31,11 +41,6 @@ export const DEFAULT_CAPS = [
   'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
 ];
 
-const MASKED = [
-  '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
-  '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
-];
-const READONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 export function buildSpec(i: SpecInput): Record<string, unknown> {
   const h = i.host;
@@ -56,14 +61,14 @@ export function buildSpec(i: SpecInput): Record<string, unknown> {
     },
     root: { path: i.rootfs, readonly: i.readonlyRootfs },
     hostname: i.hostname,
+    ...(i.domainname ? { domainname: i.domainname } : {}),
     mounts: [
       { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
       { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
       { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
       { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', h.privileged ? 'rw' : 'ro'] },
       { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: [h.privileged ? 'rw' : 'ro', 'nosuid', 'noexec', 'nodev'] },
-      { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-      { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+      ...ipcMounts(i.ipcMode),
       // User mounts, parents before children.
       ...[...h.mounts].sort((a, b) => a.destination.split('/').length - b.destination.split('/').length),
     ],
@@ -73,14 +78,26 @@ export function buildSpec(i: SpecInput): Record<string, unknown> {
       ...(h.devices.length ? { devices: h.devices } : {}),
       namespaces: [
         { type: 'pid' },
-        { type: 'ipc' },
+        ...(i.ipcMode === 'host' ? [] : [{ type: 'ipc' }]),
         { type: 'uts' },
         { type: 'mount' },
         ...(i.netns === 'host' ? [] : [i.netns ? { type: 'network', path: i.netns } : { type: 'network' }]),
       ],
       ...(h.seccomp ? { seccomp: defaultSeccomp(h.capabilities) } : {}),
-      maskedPaths: h.privileged ? [] : MASKED,
-      readonlyPaths: h.privileged ? [] : READONLY,
+      ...(i.sysctls && Object.keys(i.sysctls).length ? { sysctl: i.sysctls } : {}),
+      maskedPaths: h.privileged ? [] : i.maskedPaths ?? DEFAULT_MASKED_PATHS,
+      readonlyPaths: h.privileged ? [] : i.readonlyPaths ?? DEFAULT_READONLY_PATHS,
     },
   };
+}
+
+/**
+ * /dev/mqueue (an mqueue fs shows the queues of the IPC namespace it is mounted in: the host's
+ * with --ipc host) and /dev/shm: the container's own, the host's (--ipc host), or none (--ipc none).
+ */
+function ipcMounts(mode: string | undefined): Record<string, unknown>[] {
+  const mqueue = { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] };
+  if (mode === 'host') return [mqueue, { destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'nosuid', 'noexec', 'nodev'] }];
+  if (mode === 'none') return [mqueue];
+  return [mqueue, { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] }];
 }

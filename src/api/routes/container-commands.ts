@@ -18,6 +18,7 @@ import { updateContainer } from '../../engine/update-container';
 import { onlineCpus } from '../../runtime/cgroup-stats';
 import { parseFilters } from '../wire/event';
 import { emptyDockerStats, toDockerStats } from '../wire/stats';
+import * as S from '../schemas/containers';
 
 type Q = Record<string, string | string[] | undefined>;
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
@@ -43,7 +44,7 @@ async function sendTar(reply: FastifyReply, tar: Readable, headers: Record<strin
 
 /** top, diff, export, cp (archive), stats, update, prune, commit. */
 export function containerCommandRoutes(app: FastifyInstance, ctx: EngineContext): void {
-  app.get('/containers/:id/top', async (req) => topContainer(ctx, idOf(req), one((req.query as Q).ps_args)));
+  app.get('/containers/:id/top', { schema: { querystring: S.topQuery } }, async (req) => topContainer(ctx, idOf(req), one((req.query as Q).ps_args)));
 
   app.get('/containers/:id/changes', async (req) => containerChanges(ctx, idOf(req)));
 
@@ -52,20 +53,20 @@ export function containerCommandRoutes(app: FastifyInstance, ctx: EngineContext)
   });
 
   // HEAD first: fastify would otherwise derive it from the GET route.
-  app.head('/containers/:id/archive', async (req, reply) => {
+  app.head('/containers/:id/archive', { schema: { querystring: S.archiveQuery } }, async (req, reply) => {
     const p = one((req.query as Q).path);
     if (!p) throw invalidArgument('path is required');
     const stat = await statContainerPath(ctx, idOf(req), p);
     reply.header(STAT_HEADER, statHeader(stat)).header('Content-Type', 'application/json').code(200).send();
   });
 
-  app.get('/containers/:id/archive', async (req, reply) => {
+  app.get('/containers/:id/archive', { schema: { querystring: S.archiveQuery } }, async (req, reply) => {
     const p = one((req.query as Q).path);
     if (!p) throw invalidArgument('path is required');
     await archiveContainerPath(ctx, idOf(req), p, (stat, tar) => sendTar(reply, tar, { [STAT_HEADER]: statHeader(stat) }));
   });
 
-  app.put('/containers/:id/archive', async (req, reply) => {
+  app.put('/containers/:id/archive', { schema: { querystring: S.archiveQuery } }, async (req, reply) => {
     const q = req.query as Q;
     const p = one(q.path);
     if (!p) throw invalidArgument('path is required');
@@ -73,7 +74,7 @@ export function containerCommandRoutes(app: FastifyInstance, ctx: EngineContext)
     reply.code(200).send();
   });
 
-  app.get('/containers/:id/stats', async (req, reply) => {
+  app.get('/containers/:id/stats', { schema: { querystring: S.statsQuery } }, async (req, reply) => {
     const q = req.query as Q;
     const c = getContainer(ctx.views, idOf(req));
     const stream = one(q.stream) === undefined ? true : truthy(q.stream);
@@ -109,13 +110,13 @@ export function containerCommandRoutes(app: FastifyInstance, ctx: EngineContext)
     res.end();
   });
 
-  app.post('/containers/:id/update', async (req) => {
+  app.post('/containers/:id/update', { schema: { body: S.updateBody } }, async (req) => {
     const body = (req.body ?? {}) as UpdateRequest;
     if (typeof body !== 'object' || Array.isArray(body)) throw invalidArgument('invalid JSON: expected an object');
     return { Warnings: await updateContainer(ctx, idOf(req), body) };
   });
 
-  app.post('/containers/prune', async (req) => {
+  app.post('/containers/prune', { schema: { querystring: S.pruneQuery } }, async (req) => {
     let filters: Record<string, string[]>;
     try {
       filters = parseFilters(one((req.query as Q).filters));
@@ -125,7 +126,7 @@ export function containerCommandRoutes(app: FastifyInstance, ctx: EngineContext)
     return pruneContainers(ctx, filters);
   });
 
-  app.post('/commit', async (req, reply) => {
+  app.post('/commit', { schema: { body: S.commitBody, querystring: S.commitQuery } }, async (req, reply) => {
     const q = req.query as Q;
     const body = req.body as Partial<ContainerConfig> | null | undefined;
     if (body !== null && body !== undefined && (typeof body !== 'object' || Array.isArray(body))) throw invalidArgument('invalid JSON: expected an object');

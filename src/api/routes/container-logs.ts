@@ -1,23 +1,26 @@
 import type { FastifyInstance } from 'fastify';
-import { invalidArgument } from '../../domain/errors';
+import { logConfigOf } from '../../domain/container-defaults';
+import { invalidArgument, WharfError } from '../../domain/errors';
 import { logAttributes } from '../../domain/log-attributes';
-import { parseTimestamp } from '../../domain/time';
 import { getContainer, type EngineContext } from '../../engine/context';
 import { readLogs } from '../../engine/read-logs';
-import { truthy, type Query } from '../query';
+import { timeQuery, truthy, type Query } from '../query';
 import { frame, STDERR, STDOUT } from '../stream';
+import * as S from '../schemas/containers';
 
 /** GET /containers/{id}/logs: the log as frames (raw with a tty), optionally followed. */
 export function containerLogRoutes(app: FastifyInstance, ctx: EngineContext): void {
-  app.get('/containers/:id/logs', async (req, reply) => {
+  app.get('/containers/:id/logs', { schema: { querystring: S.logsQuery } }, async (req, reply) => {
     const q = req.query as Query;
     const c = getContainer(ctx.views, (req.params as { id: string }).id);
     const wantOut = truthy(q.stdout);
     const wantErr = truthy(q.stderr);
     if (!wantOut && !wantErr) throw invalidArgument('Bad parameters: you must choose at least one stream');
+    // --log-driver none: output is not kept for reading, as with Docker.
+    if (logConfigOf(c.hostConfig.LogConfig).Type === 'none') throw new WharfError('not-implemented', 'configured logging driver does not support reading');
     const tail = q.tail === undefined || q.tail === 'all' ? undefined : Number(q.tail);
-    const sinceNanos = q.since && q.since !== '0' ? parseTimestamp(q.since) : undefined;
-    const untilNanos = q.until && q.until !== '0' ? parseTimestamp(q.until) : undefined;
+    const sinceNanos = q.since && q.since !== '0' ? timeQuery(q.since) : undefined;
+    const untilNanos = q.until && q.until !== '0' ? timeQuery(q.until) : undefined;
     const timestamps = truthy(q.timestamps);
     const logConfig = c.hostConfig.LogConfig as { Config?: Record<string, string> } | undefined;
     // --details: the log options' extra attributes and a space before each line.

@@ -3,10 +3,11 @@ import type { EngineContext } from '../../engine/context';
 import { waitContainer } from '../../engine/wait-container';
 import { toHttpError } from '../errors';
 import type { Query } from '../query';
+import * as S from '../schemas/containers';
 
 /** POST /containers/{id}/wait: headers at once, the exit status when the condition is met. */
 export function containerWaitRoutes(app: FastifyInstance, ctx: EngineContext): void {
-  app.post('/containers/:id/wait', async (req, reply) => {
+  app.post('/containers/:id/wait', { schema: { querystring: S.waitQuery } }, async (req, reply) => {
     const q = req.query as Query;
     // Register the waiter, then send the headers at once: the client starts the container
     // only after it has them.

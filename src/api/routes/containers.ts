@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { isRunning } from '../../domain/container';
-import { invalidArgument } from '../../domain/errors';
+import { invalidArgument, noSuchContainer } from '../../domain/errors';
 import { getContainer, type EngineContext } from '../../engine/context';
 import { createContainer, type CreateRequest } from '../../engine/create-container';
 import { killContainer, stopContainer } from '../../engine/kill-container';
 import { pauseContainer, unpauseContainer } from '../../engine/pause-container';
 import { renameContainer } from '../../engine/rename-container';
 import { removeContainer } from '../../engine/remove-container';
+import { linkNameIndex, removeLink } from '../../engine/container-links';
 import { logPath, startContainer } from '../../engine/start-container';
 import { parseFilters } from '../wire/event';
 import { toInspect, toSummary } from '../wire/container';
@@ -15,10 +16,11 @@ import { containerSize } from '../../engine/container-size';
 import { attach, rawPeer } from './attach';
 import { truthy, type Query as Q } from '../query';
 import { resizeContainer } from '../../engine/resize-container';
+import * as S from '../schemas/containers';
 
 
 export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void {
-  app.post('/containers/create', async (req, reply) => {
+  app.post('/containers/create', { schema: { body: S.containerCreateBody, querystring: S.containerCreateQuery } }, async (req, reply) => {
     const q = req.query as Q;
     const body = (req.body ?? {}) as CreateRequest;
     if (typeof body !== 'object' || Array.isArray(body)) throw invalidArgument('invalid JSON: expected an object');
@@ -27,7 +29,7 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
     return { Id: id, Warnings: warnings };
   });
 
-  app.get('/containers/json', async (req) => {
+  app.get('/containers/json', { schema: { querystring: S.listQuery } }, async (req) => {
     const q = req.query as Q;
     let filters: Record<string, string[]> = {};
     try {
@@ -37,7 +39,8 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
     }
     const list = listContainers(ctx, { all: truthy(q.all), limit: Number(q.limit ?? -1), filters });
     const size = truthy(q.size);
-    return Promise.all(list.map(async (c) => toSummary(c, size ? await containerSize(ctx, c) : undefined)));
+    const links = linkNameIndex(ctx);
+    return Promise.all(list.map(async (c) => toSummary(c, size ? await containerSize(ctx, c) : undefined, links.get(c.id))));
   });
 
   app.get('/containers/:id/json', async (req) => {
@@ -60,13 +63,13 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
     reply.code(204).send();
   });
 
-  app.post('/containers/:id/stop', async (req, reply) => {
+  app.post('/containers/:id/stop', { schema: { querystring: S.stopQuery } }, async (req, reply) => {
     const q = req.query as Q;
     await stopContainer(ctx, (req.params as { id: string }).id, q.t !== undefined ? Number(q.t) : undefined, q.signal);
     reply.code(204).send();
   });
 
-  app.post('/containers/:id/restart', async (req, reply) => {
+  app.post('/containers/:id/restart', { schema: { querystring: S.stopQuery } }, async (req, reply) => {
     const q = req.query as Q;
     const id = (req.params as { id: string }).id;
     const c = getContainer(ctx.views, id);
@@ -85,23 +88,35 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
     reply.code(204).send();
   });
 
-  app.post('/containers/:id/rename', async (req, reply) => {
-    await renameContainer(ctx, (req.params as { id: string }).id, (req.query as Q).name ?? '');
+  app.post('/containers/:id/rename', { schema: { querystring: S.renameQuery } }, async (req, reply) => {
+    const name = (req.query as Q).name;
+    if (!name) throw invalidArgument('Neither old nor new names may be empty');
+    await renameContainer(ctx, (req.params as { id: string }).id, name);
     reply.code(204).send();
   });
 
-  app.post('/containers/:id/kill', async (req, reply) => {
+  app.post('/containers/:id/kill', { schema: { querystring: S.killQuery } }, async (req, reply) => {
     await killContainer(ctx, (req.params as { id: string }).id, (req.query as Q).signal);
     reply.code(204).send();
   });
 
-  app.delete('/containers/:id', async (req, reply) => {
+  app.delete('/containers/:id', { schema: { querystring: S.removeQuery } }, async (req, reply) => {
     const q = req.query as Q;
-    await removeContainer(ctx, (req.params as { id: string }).id, { force: truthy(q.force), volumes: truthy(q.v) });
+    const id = (req.params as { id: string }).id;
+    if (truthy(q.link)) await removeLink(ctx, id);
+    else await removeContainer(ctx, id, { force: truthy(q.force), volumes: truthy(q.v) });
     reply.code(204).send();
   });
 
-  app.post('/containers/:id/resize', async (req, reply) => {
+  // docker rm --link <parent>/<alias>: a link's name has a slash (Docker's route takes any name).
+  app.delete('/containers/:parent/:alias', async (req, reply) => {
+    const { parent, alias } = req.params as { parent: string; alias: string };
+    if (!truthy((req.query as Q).link)) throw noSuchContainer(`${parent}/${alias}`);
+    await removeLink(ctx, `${parent}/${alias}`);
+    reply.code(204).send();
+  });
+
+  app.post('/containers/:id/resize', { schema: { querystring: S.resizeQuery } }, async (req, reply) => {
     const q = req.query as Q;
     await resizeContainer(ctx, (req.params as { id: string }).id, Number(q.h), Number(q.w));
     reply.code(200).send();
@@ -113,7 +128,7 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
     throw invalidArgument('not websocket protocol');
   });
 
-  app.post('/containers/:id/attach', async (req, reply) => {
+  app.post('/containers/:id/attach', { schema: { querystring: S.attachQuery } }, async (req, reply) => {
     const q = req.query as Q;
     const id = (req.params as { id: string }).id;
     getContainer(ctx.views, id);

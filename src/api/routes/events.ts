@@ -1,13 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { invalidArgument } from '../../domain/errors';
-import { parseTimestamp } from '../../domain/time';
+import { timeQuery } from '../query';
 import type { EngineContext } from '../../engine/context';
 import { follow } from '../../journal/tail';
 import { eventJson, matchesFilters, parseFilters, toDockerEvent } from '../wire/event';
+import * as S from '../schemas/system';
 
 /** GET /events: history from the journal (--since), then live, as JSON lines. */
 export function eventRoutes(app: FastifyInstance, ctx: EngineContext): void {
-  app.get('/events', async (req, reply) => {
+  app.get('/events', { schema: { querystring: S.eventsQuery } }, async (req, reply) => {
     const q = req.query as Record<string, string | undefined>;
     let filters;
     try {
@@ -15,8 +16,8 @@ export function eventRoutes(app: FastifyInstance, ctx: EngineContext): void {
     } catch {
       throw invalidArgument('invalid filter');
     }
-    const sinceTime = q.since ? parseTime(q.since) : undefined;
-    const untilTime = q.until ? parseTime(q.until) : undefined;
+    const sinceTime = q.since ? timeQuery(q.since) : undefined;
+    const untilTime = q.until ? timeQuery(q.until) : undefined;
     const afterSeq = sinceTime === undefined ? ctx.journal.lastSeq : undefined;
     reply.hijack();
     const res = reply.raw;
@@ -41,12 +42,4 @@ export function eventRoutes(app: FastifyInstance, ctx: EngineContext): void {
     }
     res.end();
   });
-}
-
-function parseTime(s: string): bigint {
-  try {
-    return parseTimestamp(s);
-  } catch {
-    throw invalidArgument(`invalid value for time: ${s}`);
-  }
 }

@@ -12,6 +12,9 @@ import { connectStdin, parseDetachKeys } from '../../runtime/attach-socket';
 import { frame, STDERR, STDOUT } from '../stream';
 import { toDockerExec } from '../wire/exec';
 import { StdinForwarder } from './attach';
+import * as S from '../schemas/exec';
+import { checkBody, tooDeep } from '../validation';
+import { JSON_BODY_LIMIT } from '../limits';
 
 interface ExecStartBody {
   Detach?: boolean;
@@ -24,7 +27,7 @@ const idOf = (req: { params: unknown }) => (req.params as { id: string }).id;
 
 /** docker exec: create a session, start it (attached through a hijacked connection, or detached), inspect, resize. */
 export function execRoutes(app: FastifyInstance, ctx: EngineContext): void {
-  app.post('/containers/:id/exec', async (req, reply) => {
+  app.post('/containers/:id/exec', { schema: { body: S.execCreateBody } }, async (req, reply) => {
     const body = (req.body ?? {}) as ExecCreateBody;
     if (typeof body !== 'object' || Array.isArray(body)) throw invalidArgument('invalid JSON: expected an object');
     const id = await createExec(ctx, idOf(req), body);
@@ -33,14 +36,14 @@ export function execRoutes(app: FastifyInstance, ctx: EngineContext): void {
 
   app.get('/exec/:id/json', async (req) => toDockerExec(getExec(ctx, idOf(req))));
 
-  app.post('/exec/:id/resize', async (req, reply) => {
+  app.post('/exec/:id/resize', { schema: { querystring: S.execResizeQuery } }, async (req, reply) => {
     const q = req.query as Q;
     await resizeExec(ctx, idOf(req), Number(q.h), Number(q.w));
     reply.code(200).send();
   });
 
   // Without "Upgrade: tcp": detached, or a plain response whose body is the stream.
-  app.post('/exec/:id/start', async (req, reply) => {
+  app.post('/exec/:id/start', { schema: { body: S.execStartBody } }, async (req, reply) => {
     const body = (req.body ?? {}) as ExecStartBody;
     const id = idOf(req);
     // Refused before the connection is taken over, so the refusal is an HTTP answer (409).
@@ -63,10 +66,13 @@ export async function execStartUpgraded(ctx: EngineContext, id: string, req: Inc
   const { body, rest } = await readBody(req, socket, head);
   let parsed: ExecStartBody;
   try {
+    const deep = tooDeep(body.toString());
+    if (deep) throw invalidArgument(deep);
     parsed = body.length ? (JSON.parse(body.toString()) as ExecStartBody) : {};
   } catch (e) {
     throw invalidArgument(`invalid JSON: ${(e as Error).message}`);
   }
+  parsed = checkBody<ExecStartBody>(S.execStartBody, parsed) ?? {};
   checkExecStart(ctx, id);
   if (parsed.Detach) {
     await startExec(ctx, id, consoleSizeOf(parsed));
@@ -156,6 +162,8 @@ const BODY_TIMEOUT_MS = 10_000;
 /** The request body of an upgraded request: Content-Length bytes from head, then the socket (bounded in time). */
 function readBody(req: IncomingMessage, socket: Socket, head: Buffer): Promise<{ body: Buffer; rest: Buffer }> {
   const want = Number(req.headers['content-length'] ?? 0);
+  // The body is JSON, held in memory: no larger than any other JSON body.
+  if (!(want <= JSON_BODY_LIMIT)) return Promise.reject(invalidArgument('request body too large'));
   return new Promise((resolve, reject) => {
     let buf = head;
     const done = () => {

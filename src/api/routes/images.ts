@@ -16,13 +16,14 @@ import { pushTargets, runPush } from '../../engine/push-image';
 import { searchImages } from '../../engine/search-images';
 import { credentialsFromHeader } from '../../registry/auth';
 import { ProgressWriter } from '../wire/progress';
+import * as S from '../schemas/images';
 
 type Q = Record<string, string | string[] | undefined>;
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 const many = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
-  app.post('/images/create', async (req, reply) => {
+  app.post('/images/create', { schema: { querystring: S.imageCreateQuery } }, async (req, reply) => {
     const q = req.query as Q;
     const fromSrc = one(q.fromSrc);
     if (!fromSrc) {
@@ -49,7 +50,7 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
     await streamProgress(reply, async (out) => out.send({ status: await importFromUrl(ctx, url, opts, out) }));
   });
 
-  app.post('/images/prune', async (req) => {
+  app.post('/images/prune', { schema: { querystring: S.imagePruneQuery } }, async (req) => {
     let filters: Record<string, string[]> = {};
     try {
       filters = parseFilters(one((req.query as Q).filters));
@@ -59,7 +60,7 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
     return pruneImages(ctx, filters);
   });
 
-  app.get('/images/json', async (req) => {
+  app.get('/images/json', { schema: { querystring: S.imageListQuery } }, async (req) => {
     const q = req.query as Q;
     let filters: Record<string, string[]> = {};
     try {
@@ -101,7 +102,7 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
   });
 
   // docker search: the catalog of the registry named in the term.
-  app.get('/images/search', async (req) => {
+  app.get('/images/search', { schema: { querystring: S.imageSearchQuery } }, async (req) => {
     const q = req.query as Q;
     const term = one(q.term);
     if (!term) throw invalidArgument('term is required');
@@ -128,13 +129,13 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
     reply.raw.writeHead(200, { 'Content-Type': 'application/x-tar' });
     await pipeline(tar, reply.raw).catch(() => reply.raw.destroy());
   };
-  app.get('/images/get', async (req, reply) => {
+  app.get('/images/get', { schema: { querystring: S.imageSaveQuery } }, async (req, reply) => {
     const n = (req.query as Record<string, string | string[] | undefined>).names;
     await sendSaved(reply, n === undefined ? [] : Array.isArray(n) ? n : [n]);
   });
 
   // docker load: the archive is the body; the answer a JSON stream (or one line with quiet).
-  app.post('/images/load', async (req, reply) => {
+  app.post('/images/load', { schema: { querystring: S.imageLoadQuery } }, async (req, reply) => {
     const lines = await loadImages(ctx, req.raw);
     reply.header('Content-Type', 'application/json');
     return lines.map((l) => `${JSON.stringify({ stream: `${l}\n` })}\n`).join('');
@@ -168,7 +169,7 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
     throw new WharfError('not-found', `page not found`);
   });
 
-  app.post('/images/*', async (req, reply) => {
+  app.post('/images/*', { schema: { querystring: S.imageTagQuery } }, async (req, reply) => {
     const rest = (req.params as { '*': string })['*'];
     const q = req.query as Q;
     if (rest.endsWith('/push')) {
@@ -189,7 +190,7 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
     throw new WharfError('not-found', 'page not found');
   });
 
-  app.delete('/images/*', async (req) => {
+  app.delete('/images/*', { schema: { querystring: S.imageRemoveQuery } }, async (req) => {
     const q = req.query as Q;
     const name = decodeURIComponent((req.params as { '*': string })['*']);
     return removeImage(ctx, name, one(q.force) === '1' || one(q.force) === 'true');

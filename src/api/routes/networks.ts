@@ -10,6 +10,7 @@ import { labelsMatch, pruneNetworks, removeNetwork } from '../../engine/remove-n
 import type { Query } from '../query';
 import { parseFilters } from '../wire/event';
 import { toNetwork } from '../wire/network';
+import * as S from '../schemas/networks';
 
 const FILTERS = new Set(['dangling', 'driver', 'id', 'label', 'name', 'scope', 'type']);
 
@@ -25,7 +26,7 @@ function filtersOf(q: Query): Record<string, string[]> {
 export function networkRoutes(app: FastifyInstance, ctx: EngineContext): void {
   const inUse = (n: NetworkEntry) => [...ctx.views.containers.values()].some((c) => attachmentsOf(c).some((a) => a.networkId === n.id));
 
-  app.get('/networks', async (req) => {
+  app.get('/networks', { schema: { querystring: S.networkListQuery } }, async (req) => {
     const f = filtersOf(req.query as Query);
     for (const k of Object.keys(f)) if (!FILTERS.has(k)) throw invalidArgument(`invalid filter '${k}'`);
     for (const t of f.type ?? []) if (t !== 'custom' && t !== 'builtin') throw invalidArgument(`invalid filter: 'type'='${t}'`);
@@ -47,7 +48,7 @@ export function networkRoutes(app: FastifyInstance, ctx: EngineContext): void {
     return toNetwork(n, [...ctx.views.containers.values()]);
   });
 
-  app.post('/networks/create', async (req, reply) => {
+  app.post('/networks/create', { schema: { body: S.networkCreateBody } }, async (req, reply) => {
     const r = await createNetwork(ctx, (req.body ?? {}) as CreateNetworkRequest);
     reply.code(201);
     return r;
@@ -58,18 +59,18 @@ export function networkRoutes(app: FastifyInstance, ctx: EngineContext): void {
     reply.code(204).send();
   });
 
-  app.post('/networks/prune', async (req) => {
+  app.post('/networks/prune', { schema: { querystring: S.networkPruneQuery } }, async (req) => {
     const names = await pruneNetworks(ctx, filtersOf(req.query as Query));
     return { NetworksDeleted: names };
   });
 
-  app.post('/networks/:id/connect', async (req, reply) => {
-    await connectNetwork(ctx, (req.params as { id: string }).id, (req.body ?? {}) as ConnectRequest);
+  app.post('/networks/:id/connect', { schema: { body: S.networkConnectBody } }, async (req, reply) => {
+    await connectNetwork(ctx, (req.params as { id: string }).id, { Container: '', ...(req.body as ConnectRequest | undefined) });
     reply.code(200).send();
   });
 
-  app.post('/networks/:id/disconnect', async (req, reply) => {
-    await disconnectNetwork(ctx, (req.params as { id: string }).id, (req.body ?? {}) as { Container: string; Force?: boolean });
+  app.post('/networks/:id/disconnect', { schema: { body: S.networkDisconnectBody } }, async (req, reply) => {
+    await disconnectNetwork(ctx, (req.params as { id: string }).id, { Container: '', ...(req.body as { Container: string; Force?: boolean } | undefined) });
     reply.code(200).send();
   });
 }

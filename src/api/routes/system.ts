@@ -8,6 +8,7 @@ import { toSummary } from '../wire/container';
 import { toImageSummary } from '../wire/image';
 import { toVolume } from '../wire/volume';
 import type { SystemInfo } from '../system-info';
+import * as S from '../schemas/system';
 
 export function systemRoutes(app: FastifyInstance, ctx: EngineContext, info: SystemInfo): void {
   const ping = (_req: unknown, reply: { header(k: string, v: string): unknown; type(t: string): unknown; send(b?: string): unknown }) => {
@@ -47,7 +48,7 @@ export function systemRoutes(app: FastifyInstance, ctx: EngineContext, info: Sys
   });
 
   // docker login: the daemon checks the credentials with the registry; the CLI stores them.
-  app.post('/auth', async (req) => {
+  app.post('/auth', { schema: { body: S.authBody } }, async (req) => {
     const body = (req.body ?? {}) as Credentials;
     if (typeof body !== 'object') throw invalidArgument('invalid credentials');
     return registryLogin(ctx, body);
@@ -56,7 +57,7 @@ export function systemRoutes(app: FastifyInstance, ctx: EngineContext, info: Sys
   // No builder yet, so no build cache: nothing to prune (docker system prune calls this).
   app.post('/build/prune', async () => ({ CachesDeleted: [], SpaceReclaimed: 0 }));
 
-  app.get('/system/df', async () => {
+  app.get('/system/df', { schema: { querystring: S.dfQuery } }, async () => {
     const du = await diskUsage(ctx);
     const sizes = new Map(du.containers.map((c) => [c.id, c.size]));
     return {
@@ -81,7 +82,7 @@ export function systemRoutes(app: FastifyInstance, ctx: EngineContext, info: Sys
       Images: ctx.views.images.images.size,
       Driver: 'overlay2',
       DriverStatus: [['Backing Filesystem', 'extfs'], ['Supports d_type', 'true']],
-      Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'none'], Authorization: null, Log: ['k8s-file'] },
+      Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'none'], Authorization: null, Log: ['json-file', 'none'] },
       MemoryLimit: true,
       SwapLimit: true,
       KernelMemory: false,
@@ -98,7 +99,7 @@ export function systemRoutes(app: FastifyInstance, ctx: EngineContext, info: Sys
       OomKillDisable: false,
       NGoroutines: 0,
       SystemTime: new Date().toISOString(),
-      LoggingDriver: 'k8s-file',
+      LoggingDriver: 'json-file',
       CgroupDriver: 'cgroupfs',
       CgroupVersion: '1',
       NEventsListener: 0,

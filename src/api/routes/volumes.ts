@@ -7,6 +7,7 @@ import { pruneVolumes } from '../../engine/prune-volumes';
 import { removeVolume } from '../../engine/remove-volume';
 import { parseFilters } from '../wire/event';
 import { toVolume } from '../wire/volume';
+import * as S from '../schemas/volumes';
 
 type Q = Record<string, string | undefined>;
 const truthy = (v: string | undefined) => v === '1' || v === 'true' || v === 'True';
@@ -26,13 +27,13 @@ export function volumeRoutes(app: FastifyInstance, ctx: EngineContext): void {
     return toVolume(v, ctx.volumes.dataDir(v.name));
   };
 
-  app.get('/volumes', async (req) => {
+  app.get('/volumes', { schema: { querystring: S.volumeListQuery } }, async (req) => {
     const keep = listFilter(filtersOf(req.query as Q), (name) => volumeUsers(name, ctx.views.containers.values()).length > 0);
     const list = [...ctx.views.volumes.values()].filter((v) => v.status === 'ready' && keep(v));
     return { Volumes: list.map((v) => toVolume(v, ctx.volumes.dataDir(v.name))), Warnings: [] };
   });
 
-  app.post('/volumes/create', async (req, reply) => {
+  app.post('/volumes/create', { schema: { body: S.volumeCreateBody } }, async (req, reply) => {
     const body = (req.body ?? {}) as { Name?: string; Driver?: string; DriverOpts?: Record<string, string> | null; Labels?: Record<string, string> | null };
     if (typeof body !== 'object' || Array.isArray(body)) throw invalidArgument('invalid JSON: expected an object');
     const v = await createVolume(ctx, { name: body.Name, driver: body.Driver, labels: body.Labels, options: body.DriverOpts });
@@ -40,11 +41,11 @@ export function volumeRoutes(app: FastifyInstance, ctx: EngineContext): void {
     return wire(v.name);
   });
 
-  app.post('/volumes/prune', async (req) => pruneVolumes(ctx, filtersOf(req.query as Q)));
+  app.post('/volumes/prune', { schema: { querystring: S.volumePruneQuery } }, async (req) => pruneVolumes(ctx, filtersOf(req.query as Q)));
 
   app.get('/volumes/:name', async (req) => wire((req.params as { name: string }).name));
 
-  app.delete('/volumes/:name', async (req, reply) => {
+  app.delete('/volumes/:name', { schema: { querystring: S.volumeRemoveQuery } }, async (req, reply) => {
     await removeVolume(ctx, (req.params as { name: string }).name, { force: truthy((req.query as Q).force) });
     reply.code(204).send();
   });

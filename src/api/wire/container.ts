@@ -1,4 +1,5 @@
-import { isRestarting, isRunning, type ContainerView } from '../../domain/container';
+import { isRestarting, isRunning, type ContainerView, type EndpointConfig } from '../../domain/container';
+import { logConfigOf, pathDefaults } from '../../domain/container-defaults';
 import { humanDuration } from '../../domain/time';
 import type { ContainerSize } from '../../engine/container-size';
 
@@ -44,10 +45,11 @@ function quoteArg(a: string): string {
   return /[\s"'\\]/.test(a) || a === '' ? JSON.stringify(a) : a;
 }
 
-export function toSummary(c: ContainerView, size?: ContainerSize): Record<string, unknown> {
+/** linkNames: the names legacy links give it ("/<parent>/<alias>"), after its own. */
+export function toSummary(c: ContainerView, size?: ContainerSize, linkNames: string[] = []): Record<string, unknown> {
   return {
     Id: c.id,
-    Names: [`/${c.name}`],
+    Names: [`/${c.name}`, ...linkNames],
     Image: c.image,
     ImageID: c.imageId,
     Command: [c.path, ...c.args].map(quoteArg).join(' '),
@@ -104,7 +106,6 @@ export function toInspect(c: ContainerView, paths: { logPath: string; mergedDir:
     ExecIDs: null,
     HostConfig: {
       ContainerIDFile: '',
-      LogConfig: { Type: 'k8s-file', Config: {} },
       PortBindings: {},
       VolumeDriver: '',
       VolumesFrom: null,
@@ -115,7 +116,6 @@ export function toInspect(c: ContainerView, paths: { logPath: string; mergedDir:
       DnsSearch: [],
       ExtraHosts: null,
       GroupAdd: null,
-      IpcMode: 'private',
       Cgroup: '',
       Links: null,
       OomScoreAdj: 0,
@@ -141,9 +141,12 @@ export function toInspect(c: ContainerView, paths: { logPath: string; mergedDir:
       MemorySwap: 0,
       PidsLimit: null,
       Ulimits: [],
-      MaskedPaths: [],
-      ReadonlyPaths: [],
       ...c.hostConfig,
+      // Those applied: recorded at create (containers from before got the defaults unless privileged).
+      ...pathDefaults(c.hostConfig),
+      // The driver in use under Docker's name (records from before kept the client's {"Type":""}).
+      LogConfig: logConfigOf(c.hostConfig.LogConfig),
+      IpcMode: (c.hostConfig.IpcMode as string | undefined) || 'private',
     },
     GraphDriver: {
       Name: 'overlay2',
@@ -175,15 +178,15 @@ export function networksOf(c: ContainerView): Record<string, unknown> {
   const mode = c.hostConfig.NetworkMode || 'default';
   if (mode.startsWith('container:')) return {};
   const out: Record<string, unknown> = {};
-  const entry = (name: string, networkId: string, aliases: string[] | undefined, ipv4: string | undefined) => {
+  const entry = (name: string, networkId: string, aliases: string[] | undefined, ipv4: string | undefined, e?: EndpointConfig) => {
     const n = Object.values(c.networks ?? {}).find((a) => a.networkId === networkId || (!networkId && a.network === name));
     const userDefined = !['bridge', 'host', 'none', 'default'].includes(name);
     out[name] = {
-      IPAMConfig: ipv4 ? { IPv4Address: ipv4 } : null,
-      Links: null,
+      IPAMConfig: ipv4 || e?.linkLocalIPs?.length ? { ...(ipv4 ? { IPv4Address: ipv4 } : {}), ...(e?.linkLocalIPs?.length ? { LinkLocalIPs: e.linkLocalIPs } : {}) } : null,
+      Links: e?.links?.length ? e.links : null,
       Aliases: aliases?.length ? aliases : null,
-      MacAddress: n?.mac ?? '',
-      DriverOpts: null,
+      MacAddress: n?.mac ?? e?.macAddress ?? '',
+      DriverOpts: e?.driverOpts ?? null,
       GwPriority: 0,
       NetworkID: n?.networkId ?? networkId,
       EndpointID: n ? n.hostIf : '',
@@ -201,7 +204,7 @@ export function networksOf(c: ContainerView): Record<string, unknown> {
     const live = Object.values(c.networks ?? {}).find((a) => a.network === name);
     entry(name, live?.networkId ?? '', undefined, undefined);
   }
-  for (const e of Object.values(c.endpoints ?? {})) entry(e.network, e.networkId, e.aliases, e.ipv4Address);
+  for (const e of Object.values(c.endpoints ?? {})) entry(e.network, e.networkId, e.aliases, e.ipv4Address, e);
   return out;
 }
 

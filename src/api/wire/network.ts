@@ -19,7 +19,8 @@ export function toNetwork(n: NetworkEntry, containers?: ContainerView[]): Record
     EnableIPv6: false,
     IPAM: {
       Driver: 'default',
-      Options: n.predefined ? null : {},
+      // As the create asked: null without options (and for the predefined networks).
+      Options: n.ipamOptions ?? null,
       Config: n.subnet ? [{ Subnet: n.subnet, Gateway: n.gateway }] : [],
     },
     Internal: n.internal,

@@ -1,4 +1,5 @@
 import type { CgroupSample } from '../../runtime/cgroup-stats';
+import type { NetDevCounters } from '../../runtime/net-dev';
 import { ZERO_TIME } from '../../domain/container';
 
 /** One reading: the cgroup sample, the host's CPU time and when it was taken. */
@@ -6,6 +7,7 @@ export interface StatsReading {
   sample: CgroupSample;
   systemCpu: number;
   read: string; // RFC3339Nano
+  networks?: Record<string, NetDevCounters>;
 }
 
 function cpuStats(r: StatsReading | undefined, onlineCpus: number): Record<string, unknown> {
@@ -68,6 +70,8 @@ export function toDockerStats(
     },
     name: `/${c.name}`,
     id: c.id,
+    // Docker's key order puts networks last; absent when the container has no interface of its own.
+    ...(now.networks ? { networks: now.networks } : {}),
   };
 }
 

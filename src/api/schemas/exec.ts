@@ -1,0 +1,27 @@
+import { arrayOf, bool, goBody, params, qInt, query, str, strings, uint } from './go-json';
+import { Type } from '@sinclair/typebox';
+
+/** docker exec: create (types.ExecConfig), start (types.ExecStartCheck), resize. */
+export const execCreateBody = goBody('ExecConfig', 'types.ExecConfig', {
+  User: str(),
+  Privileged: bool(),
+  Tty: bool(),
+  ConsoleSize: arrayOf('*[2]uint', uint()),
+  AttachStdin: bool(),
+  AttachStderr: bool(),
+  AttachStdout: bool(),
+  Detach: bool(),
+  DetachKeys: str(),
+  Env: strings(),
+  WorkingDir: str(),
+  Cmd: strings(),
+});
+
+export const execStartBody = goBody('ExecStartCheck', 'types.ExecStartCheck', {
+  Detach: bool(),
+  Tty: bool(),
+  ConsoleSize: arrayOf('*[2]uint', uint()),
+});
+
+export const execResizeQuery = query({ h: qInt(), w: qInt() });
+export const execParams = params({ id: Type.String() });
