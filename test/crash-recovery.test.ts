@@ -311,3 +311,74 @@ test('update: a crash after runc update leaves limits and inspect in agreement; 
   assert.equal(limit(), 64 * 1024 * 1024);
   await assertSettled(d);
 });
+
+// Found by the fault-injection test (test/fault-injection.test.ts): crashes at these moments
+// left a container half-done.
+
+test('start: a crash after conmon was spawned, before it reported, fails the start and leaves nothing in runc', async (t) => {
+  const d = await crashingDaemon(t, 'start.after-spawn');
+  const id = d.dockerOk(['create', '--name', 'ctr', 'busybox', 'sleep', '300']).trim();
+  await crashOn(d, ['start', 'ctr']);
+  // conmon dies reporting to the dead daemon; runc create finishes anyway: the process never ran.
+  const c = inspect(d, 'ctr');
+  assert.equal(c.State.Status, 'created');
+  assert.match(c.State.Error, /daemon stopped while the container was starting/);
+  await eventually(() => runcStatus(d, id) === undefined, 5000, 'no runc state left');
+  await assertSettled(d);
+  d.dockerOk(['start', 'ctr']); // was: "container with given ID already exists"
+  assert.equal(inspect(d, 'ctr').State.Status, 'running');
+  await assertSettled(d);
+});
+
+test('commit: a crash while the commit froze the container thaws it at boot', async (t) => {
+  const d = await crashingDaemon(t, 'commit.paused');
+  d.dockerOk(['run', '-d', '--name', 'ctr', 'busybox', 'sleep', '300']);
+  await crashOn(d, ['commit', 'ctr', 'snap:1']);
+  assert.equal(inspect(d, 'ctr').State.Status, 'running'); // was: paused, though no user paused it
+  assert.equal(runcStatus(d, inspect(d, 'ctr').Id), 'running');
+  assert.deepEqual(actionsOf(d, 'ctr'), ['create', 'start', 'pause', 'unpause']);
+  assert.equal(d.docker(['image', 'inspect', 'snap:1']).code, 1);
+  await assertSettled(d);
+  d.dockerOk(['pause', 'ctr']); // a user's pause stays one across a restart
+  await d.kill9();
+  await d.start();
+  assert.equal(inspect(d, 'ctr').State.Status, 'paused');
+  await assertSettled(d);
+});
+
+for (const point of ['remove.after-kill-intent', 'remove.after-kill']) {
+  test(`rm -f: a crash at ${point} (before remove-requested) is finished at boot`, async (t) => {
+    const d = await crashingDaemon(t, point);
+    d.dockerOk(['run', '-d', '--name', 'up', 'busybox', 'sleep', '300']);
+    await crashOn(d, ['rm', '-f', 'up']);
+    assert.equal(d.docker(['inspect', 'up']).code, 1); // was: left exited, killed but not removed
+    assert.equal(d.dockerOk(['ps', '-aq']), '');
+    await assertSettled(d);
+    assert.deepEqual(actionsOf(d, 'up').slice(-2), ['die', 'destroy']);
+  });
+}
+
+test('exit: a crash after died, before runc state and the root mount were released, releases them at boot', async (t) => {
+  const d = await crashingDaemon(t, 'exit.after-event');
+  const id = d.dockerOk(['run', '-d', '--name', 'ctr', 'busybox', 'sleep', '300']).trim();
+  d.docker(['kill', 'ctr']);
+  await d.exited();
+  await d.start();
+  assert.equal(inspect(d, 'ctr').State.Status, 'exited');
+  assert.equal(runcStatus(d, id), undefined);
+  await assertSettled(d); // was: the root still mounted
+  d.dockerOk(['start', 'ctr']); // was: "container with given ID already exists"
+  assert.equal(inspect(d, 'ctr').State.Status, 'running');
+  await assertSettled(d);
+});
+
+test('network create: a crash after the bridge was set up, before the fact, leaves no bridge after boot', async (t) => {
+  const d = await crashingDaemon(t, 'network.after-setup');
+  d.networkBridges.add('wfzcrash0');
+  await crashOn(d, ['network', 'create', '-o', 'com.docker.network.bridge.name=wfzcrash0', 'lost']);
+  assert.equal(d.docker(['network', 'inspect', 'lost']).code, 1);
+  assert.notEqual(spawnSync('ip', ['link', 'show', 'wfzcrash0'], { stdio: 'ignore' }).status, 0, 'the bridge of a network never recorded is gone');
+  d.dockerOk(['network', 'create', '-o', 'com.docker.network.bridge.name=wfzcrash0', 'lost']);
+  assert.equal(spawnSync('ip', ['link', 'show', 'wfzcrash0'], { stdio: 'ignore' }).status, 0);
+  d.dockerOk(['network', 'rm', 'lost']);
+});

@@ -33,6 +33,10 @@ export interface ContainerView {
   restartCount: number;
   /** Stopped or killed by a user since its last start: a restart policy leaves it down. */
   manuallyStopped: boolean;
+  /** Killed by a forced removal (rm -f) not yet done: boot finishes it. */
+  removeRequested?: { volumes: boolean };
+  /** Frozen by a commit reading its changes, not by a user: thawed at boot if a crash left it so. */
+  pausedForCommit?: boolean;
   /** Set while a container with a health check runs (and kept after it stops, as Docker does). */
   health?: HealthState;
   /** Its place on each network while it runs (address, ports), by network id. */
@@ -72,11 +76,16 @@ export function evolveContainer(c: ContainerView | undefined, e: WharfEvent, seq
         networks: {},
         createdSeq: seq,
       };
-    case 'container.start-requested':
+    case 'container.start-requested': {
+      if (!c) return c;
+      // A removal that did not happen (it failed) is not finished by a later boot.
+      const { removeRequested: _, ...rest } = c;
+      c = 'removeRequested' in c ? rest : c;
       // A user's start clears the policy's count and the manual stop; a policy restart counts.
-      return c && (e.data.restart
+      return (e.data.restart
         ? { ...c, status: 'starting', error: '', restartCount: c.restartCount + 1 }
         : { ...c, status: 'starting', error: '', restartCount: 0, manuallyStopped: false, restartDelayMs: 0 });
+    }
     case 'container.network-connected': {
       const { id: _id, ...attachment } = e.data;
       return c && { ...c, networks: { ...c.networks, [attachment.networkId]: attachment } };
@@ -122,7 +131,7 @@ export function evolveContainer(c: ContainerView | undefined, e: WharfEvent, seq
     case 'container.stop-requested':
       return c && { ...c, stopRequested: true, manuallyStopped: true };
     case 'container.kill-requested':
-      return c && { ...c, manuallyStopped: true };
+      return c && { ...c, manuallyStopped: true, ...(e.data.remove ? { removeRequested: { volumes: !!e.data.removeVolumes } } : {}) };
     case 'container.died':
       return c && {
         ...c,
@@ -137,10 +146,16 @@ export function evolveContainer(c: ContainerView | undefined, e: WharfEvent, seq
       };
     case 'container.oom-killed':
       return c && { ...c, oomKilled: true };
-    case 'container.paused':
-      return c && { ...c, status: 'paused' };
-    case 'container.unpaused':
-      return c && c.status === 'paused' ? { ...c, status: 'running' } : c;
+    case 'container.paused': {
+      if (!c) return c;
+      const { pausedForCommit: _, ...rest } = c;
+      return { ...rest, status: 'paused', ...(e.data.commit ? { pausedForCommit: true } : {}) };
+    }
+    case 'container.unpaused': {
+      if (!c || c.status !== 'paused') return c;
+      const { pausedForCommit: _, ...rest } = c;
+      return { ...rest, status: 'running' };
+    }
     case 'container.renamed':
       return c && { ...c, name: e.data.name };
     case 'container.updated': {
@@ -181,10 +196,10 @@ export function decideStart(c: ContainerView, restart = false): WharfEvent[] {
   return [{ type: 'container.start-requested', data: { id: c.id, ...(restart ? { restart: true } : {}) } }];
 }
 
-export function decidePause(c: ContainerView): WharfEvent[] {
+export function decidePause(c: ContainerView, forCommit = false): WharfEvent[] {
   if (c.status === 'paused') throw conflict(`Container ${c.id} is already paused`);
   if (c.status !== 'running') throw conflict(`Container ${c.id} is not running`);
-  return [{ type: 'container.paused', data: { id: c.id } }];
+  return [{ type: 'container.paused', data: { id: c.id, ...(forCommit ? { commit: true } : {}) } }];
 }
 
 export function decideUnpause(c: ContainerView): WharfEvent[] {

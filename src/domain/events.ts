@@ -182,14 +182,16 @@ export interface ContainerStartFailed {
   type: 'container.start-failed';
   data: { id: string; error: string; exitCode: number };
 }
-export interface ContainerKillRequested { type: 'container.kill-requested'; data: { id: string; signal: string } }
+/** remove: the kill of a forced removal (rm -f), removeVolumes its -v: boot finishes a removal the crash cut after the kill. */
+export interface ContainerKillRequested { type: 'container.kill-requested'; data: { id: string; signal: string; remove?: boolean; removeVolumes?: boolean } }
 export interface ContainerStopRequested { type: 'container.stop-requested'; data: { id: string; timeout: number } }
 export interface ContainerDied {
   type: 'container.died';
   data: { id: string; exitCode: number; finishedAt: string; reconciled?: boolean; oomKilled?: boolean; error?: string };
 }
 export interface ContainerOomKilled { type: 'container.oom-killed'; data: { id: string } }
-export interface ContainerPaused { type: 'container.paused'; data: { id: string } }
+/** commit: a commit froze it while its changes were read (thawed after; boot thaws one a crash left frozen). */
+export interface ContainerPaused { type: 'container.paused'; data: { id: string; commit?: boolean } }
 export interface ContainerUnpaused { type: 'container.unpaused'; data: { id: string } }
 export interface ContainerRenamed { type: 'container.renamed'; data: { id: string; oldName: string; name: string } }
 export interface ContainerStopped { type: 'container.stopped'; data: { id: string } }

@@ -114,13 +114,14 @@ export async function commitContainer(ctx: EngineContext, ref: string, o: Commit
   const pause =
     o.pause &&
     c0.status === 'running' &&
-    (await pauseContainer(ctx, c0.id).then(
+    (await pauseContainer(ctx, c0.id, { forCommit: true }).then(
       () => true,
       (e: Error) => {
         ctx.log.debug({ id: c0.id, err: e.message }, 'commit goes on without a pause');
         return false;
       },
     ));
+  if (pause) crashPoint('commit.paused');
   let layer: { diffId: string; size: number };
   try {
     layer = await layerFromUpper(ctx, c0, parent);

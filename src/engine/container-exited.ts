@@ -46,6 +46,7 @@ export async function recordExit(ctx: EngineContext, id: string, facts: ExitFact
     // container shows "restarting", never "exited", between its runs, as Docker's does.
     const restart = restartAfterDeath(c, facts.exitCode, facts.finishedAt);
     await appendFor(ctx, c, [...events, ...restart]);
+    crashPoint('exit.after-event');
     if (restart.length) crashPoint('restart.after-scheduled');
     await ctx.runtime.delete(id, true).catch((e: Error) => ctx.log.warn({ id, err: e.message }, 'runc delete failed'));
     await ctx.storage.unmount(id).catch((e: Error) => ctx.log.warn({ id, err: e.message }, 'unmount failed'));

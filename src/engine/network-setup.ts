@@ -1,4 +1,6 @@
-import { ensureBridge, linkExists, removeBridge } from '../network/bridge';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { bridgesOwnedBy, ensureBridge, linkExists, removeBridge } from '../network/bridge';
 import { applyNft, deleteTableRuleset } from '../network/netfilter';
 import type { NetworkView } from '../domain/user-network';
 import { tableOf, userNetwork, syncNat } from './container-network';
@@ -10,7 +12,7 @@ import type { EngineContext } from './context';
  */
 export async function setUpNetwork(ctx: EngineContext, v: NetworkView, o: { syncTables?: boolean } = {}): Promise<void> {
   const n = userNetwork(ctx, v);
-  await ensureBridge({ name: n.bridge, gatewayCidr: `${n.gateway}/${n.cidr.prefix}`, mtu: n.mtu });
+  await ensureBridge({ name: n.bridge, gatewayCidr: `${n.gateway}/${n.cidr.prefix}`, mtu: n.mtu, owner: ownerMark(ctx) });
   if (o.syncTables !== false) await syncNat(ctx, [n]);
   // A resolver that cannot bind (port 53 of the gateway taken) costs names, not the network.
   await ctx.dns?.bind(v.id, v.gateway).catch((e: Error) => ctx.log.warn({ network: v.name, err: e.message }, 'embedded DNS not available on this network'));
@@ -38,7 +40,19 @@ export async function restoreNetworks(ctx: EngineContext): Promise<void> {
   for (const b of retired) {
     if (await linkExists(b)) await removeBridge(b).catch((e: Error) => ctx.log.warn({ bridge: b, err: e.message }, 'cannot remove the bridge of a removed network'));
   }
+  // Network create sets up, then records: a crash in between leaves a bridge of this daemon's that no fact knows.
+  const known = new Set([...ctx.views.networks.values()].map((v) => v.bridge));
+  for (const b of (await bridgesOwnedBy(ownerMark(ctx))).filter((x) => !known.has(x))) {
+    ctx.log.info({ bridge: b }, 'removing a bridge a network create cut by a crash left');
+    await applyNft(deleteTableRuleset(tableOf(b))).catch(() => undefined);
+    await removeBridge(b).catch((e: Error) => ctx.log.warn({ bridge: b, err: e.message }, 'cannot remove the bridge of a network never recorded'));
+  }
   for (const v of ctx.views.networks.values()) {
     await setUpNetwork(ctx, v, { syncTables: false }).catch((e: Error) => ctx.log.warn({ network: v.name, err: e.message }, 'cannot set up network'));
   }
+}
+
+/** The mark on the bridges this daemon makes (its data root's): another daemon's are never touched. */
+function ownerMark(ctx: EngineContext): string {
+  return `wharf-${createHash('sha256').update(path.dirname(ctx.containersDir)).digest('hex').slice(0, 12)}`;
 }

@@ -10,7 +10,7 @@ import { chainIds } from '../images/store';
 import { appendFor, type EngineContext } from './context';
 import { recordExit } from './container-exited';
 import { disposeUnknown } from './dispose-unknown';
-import { finishRemove, sweepOrphans } from './remove-container';
+import { finishRemove, removeContainer, sweepOrphans } from './remove-container';
 import { cgroupsPathOf } from './start-container';
 
 /**
@@ -19,6 +19,7 @@ import { cgroupsPathOf } from './start-container';
  */
 export async function recoverContainers(ctx: EngineContext): Promise<RecoveryAction[]> {
   const actions: RecoveryAction[] = [];
+  await settleInFlightStarts(ctx, [...ctx.views.containers.values()].filter((c) => c.status === 'starting').map((c) => c.id));
   for (const c of [...ctx.views.containers.values()]) {
     if (!isRunning(c) && c.status !== 'starting' && c.status !== 'removing') continue;
     // One container that cannot be settled is a warning: boot goes on with the others.
@@ -45,6 +46,11 @@ export async function recoverContainers(ctx: EngineContext): Promise<RecoveryAct
             await appendFor(ctx, c, [{ type: 'container.started', data: { id: c.id, pid: state?.pid ?? 0, conmonPid, startedAt: nowRfc3339() } }]);
           }
           if (action.record) await appendFor(ctx, c, [{ type: `container.${action.record}`, data: { id: c.id } }]);
+          // Frozen by a commit the crash cut short (no user paused it): thawed, as the commit would have.
+          if (c.status === 'paused' && c.pausedForCommit && !action.record) {
+            await ctx.runtime.unpause(c.id);
+            await appendFor(ctx, c, [{ type: 'container.unpaused', data: { id: c.id } }]);
+          }
           await reapplyLimits(ctx, c.id);
           break;
         case 'record-exit':
@@ -73,9 +79,58 @@ export async function recoverContainers(ctx: EngineContext): Promise<RecoveryAct
       ctx.log.warn({ id: c.id.slice(0, 12), err: (e as Error).message }, 'cannot settle a container at boot; it is left as the journal says');
     }
   }
+  await releaseStopped(ctx);
+  // rm -f cut between its kill and its remove-requested: finished, as the client asked.
+  for (const c of [...ctx.views.containers.values()]) {
+    if (!c.removeRequested || c.status === 'removing') continue;
+    ctx.log.info({ id: c.id.slice(0, 12) }, 'finishing a forced removal cut after its kill');
+    await removeContainer(ctx, c.id, { force: true, volumes: c.removeRequested.volumes }).catch((e: Error) => ctx.log.warn({ id: c.id, err: e.message }, 'cannot finish the removal'));
+  }
   const swept = await sweepOrphans(ctx);
   if (swept) ctx.log.info({ count: swept }, 'removed files of containers already destroyed');
   return actions;
+}
+
+/**
+ * A container the journal says is not running holds nothing on the host. A crash between its
+ * died (or start-failed) and the release after it leaves runc's state (the next start would
+ * fail: "container with given ID already exists") and its root mount: released here.
+ */
+async function releaseStopped(ctx: EngineContext): Promise<void> {
+  const mounts = new Set((await fsp.readFile('/proc/self/mounts', 'utf8')).split('\n').map((l) => l.split(' ')[1]));
+  const runcState = new Set(await fsp.readdir(ctx.runtime.paths.runcRoot).catch(() => [] as string[]));
+  for (const c of ctx.views.containers.values()) {
+    if (isRunning(c) || c.status === 'starting' || c.status === 'removing') continue;
+    const mounted = mounts.has(ctx.storage.mergedDir(c.id));
+    if (!mounted && !runcState.has(c.id)) continue;
+    ctx.log.info({ id: c.id.slice(0, 12), status: c.status, mounted, runcState: runcState.has(c.id) }, 'releasing what a stopped container still held');
+    if (runcState.has(c.id)) await ctx.runtime.delete(c.id, true).catch((e: Error) => ctx.log.warn({ id: c.id, err: e.message }, 'runc delete failed'));
+    if (mounted) await ctx.storage.unmount(c.id).catch((e: Error) => ctx.log.warn({ id: c.id, err: e.message }, 'unmount failed'));
+  }
+}
+
+/**
+ * Starts cut by the crash may still be going on: conmon (which dies once it finds the daemon
+ * gone) and its `runc create` (which may finish after conmon died). Wait, bounded, until no
+ * `runc create` runs, a live conmon has its container, and what they show has held for a
+ * moment, so the plan is made from facts that no longer move (else a container that runc
+ * creates just after is left behind). All of them at once: one scan of /proc per look.
+ */
+async function settleInFlightStarts(ctx: EngineContext, ids: string[], timeoutMs = 10_000): Promise<void> {
+  if (!ids.length) return;
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  let moving: string[] = [];
+  while (Date.now() < deadline) {
+    const procs = await ctx.runtime.processesOf(ids);
+    const states = await Promise.all(ids.map((id) => ctx.runtime.state(id)));
+    moving = ids.filter((id, i) => procs.get(id)!.some((p) => !p.conmon) || (procs.get(id)!.some((p) => p.conmon) && !states[i]));
+    const facts = ids.map((id, i) => `${procs.get(id)!.map((p) => `${p.pid}:${p.conmon}`).join(',')} ${states[i]?.status}`).join(' ');
+    if (!moving.length && facts === last) return;
+    last = facts;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  ctx.log.warn({ ids: moving.map((id) => id.slice(0, 12)) }, 'a start cut by the crash is still going on');
 }
 
 /**

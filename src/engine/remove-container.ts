@@ -16,8 +16,11 @@ export async function removeContainer(ctx: EngineContext, ref: string, opts: { f
     if (c0.status === 'paused') await unpauseContainer(ctx, c0.id);
     decideRemove(c0, true);
     const dead = waitForExit(ctx, c0.id);
-    await appendFor(ctx, c0, [{ type: 'container.kill-requested', data: { id: c0.id, signal: '9' } }]);
+    // Marked as a removal's: a crash before remove-requested leaves a removal boot finishes, not a killed container.
+    await appendFor(ctx, c0, [{ type: 'container.kill-requested', data: { id: c0.id, signal: '9', remove: true, ...(opts.volumes ? { removeVolumes: true } : {}) } }]);
+    crashPoint('remove.after-kill-intent');
     await ctx.runtime.kill(c0.id, 'SIGKILL').catch(() => undefined);
+    crashPoint('remove.after-kill');
     await Promise.race([dead, new Promise((r) => setTimeout(r, 10_000))]);
   }
   await ctx.locks.run(c0.id, async () => {

@@ -124,6 +124,7 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
     stdin: c.config.OpenStdin,
     // Docker closes stdin after the first attach ends only for stdin-once, non-tty containers.
     leaveStdinOpen: c.config.Tty || !c.config.StdinOnce,
+    onSpawned: () => crashPoint('start.after-spawn'),
     beforeStart: net.attachments.length
       ? async (pid) => {
           const t1 = performance.now();

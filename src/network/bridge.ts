@@ -20,6 +20,8 @@ export interface BridgeSpec {
   /** The gateway's address with the prefix ("172.29.0.1/16"). */
   gatewayCidr: string;
   mtu: number;
+  /** Marks a bridge it makes (the link's alias): boot finds one a crash left that no fact records. */
+  owner?: string;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function ensureBridge(b: BridgeSpec): Promise<void> {
   // a new bridge gets one derived from its gateway address; an existing one keeps the one it has.
   const pin = exists ? await unpinnedMac(b.name) : macFor(b.gatewayCidr.split('/')[0]);
   const lines = [
-    ...(exists ? [] : [`link add ${b.name} type bridge`]),
+    ...(exists ? [] : [`link add ${b.name} type bridge`, ...(b.owner ? [`link set ${b.name} alias ${b.owner}`] : [])]),
     ...(pin ? [`link set ${b.name} address ${pin}`] : []),
     `link set ${b.name} mtu ${b.mtu} up`,
     `addr replace ${b.gatewayCidr} dev ${b.name}`,
@@ -70,6 +72,15 @@ async function unpinnedMac(name: string): Promise<string | undefined> {
 /** Whether the link is a Linux bridge (it has /sys/class/net/<name>/bridge). */
 export function isBridge(name: string): Promise<boolean> {
   return fsp.access(`/sys/class/net/${name}/bridge`).then(() => true, () => false);
+}
+
+/** The bridges made with this owner mark (ensureBridge's owner), by name. */
+export async function bridgesOwnedBy(owner: string): Promise<string[]> {
+  const out = await run('ip', ['-o', 'link', 'show', 'type', 'bridge']).then((r) => r.stdout, () => '');
+  return out.split('\n').flatMap((l) => {
+    const name = /^\d+: ([^:@\s]+)/.exec(l)?.[1];
+    return name && new RegExp(`\\salias ${owner.replace(/[^A-Za-z0-9]/g, '\\$&')}(\\s|$)`).test(l) ? [name] : [];
+  });
 }
 
 /** Remove a bridge Wharf made (and its forwarding exceptions). */

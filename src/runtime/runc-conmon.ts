@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { constants as fsConstants, promises as fsp, watch, type FSWatcher } from 'node:fs';
+import { constants as fsConstants, promises as fsp, readFileSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { run } from './exec';
 
@@ -23,6 +23,8 @@ export interface StartOptions {
   leaveStdinOpen: boolean;
   /** Runs once the process exists but before it starts (runc create → here → runc start): networking. */
   beforeStart?: (pid: number) => Promise<void>;
+  /** Test-only hook: conmon was spawned and has not reported yet (a crash point). */
+  onSpawned?: () => void;
 }
 
 export interface Started {
@@ -101,6 +103,7 @@ export class RuncConmonRuntime {
       detached: true,
     });
     child.unref();
+    o.onSpawned?.();
     const pid = await readSyncPipe(child);
     if (o.beforeStart) {
       try {
@@ -113,6 +116,25 @@ export class RuncConmonRuntime {
     await this.resume(o.id);
     const conmonPid = Number(await fsp.readFile(path.join(bundle, 'conmon.pid'), 'utf8').catch(() => '0'));
     return { pid, conmonPid };
+  }
+
+  /**
+   * Processes whose command line names this container's bundle: its conmon, and a `runc create`
+   * conmon started. A daemon killed during a start leaves them running for a while: conmon then
+   * dies as it reports to the dead daemon, and runc create may finish after it.
+   */
+  async processesOf(ids: string[]): Promise<Map<string, { pid: number; conmon: boolean }[]>> {
+    const byBundle = new Map(ids.map((id) => [this.bundleDir(id), id]));
+    const found = new Map(ids.map((id) => [id, [] as { pid: number; conmon: boolean }[]]));
+    for (const p of await fsp.readdir('/proc')) {
+      if (!/^\d+$/.test(p)) continue;
+      const args = (await fsp.readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '')).split('\0');
+      for (const a of args) {
+        const id = byBundle.get(a);
+        if (id) found.get(id)!.push({ pid: Number(p), conmon: args[0] === this.conmon || path.basename(args[0]) === 'conmon' });
+      }
+    }
+    return found;
   }
 
   /** Where an exec session keeps its process spec, log, attach socket and exit file. */
@@ -260,9 +282,16 @@ export function isAlive(pid: number): boolean {
   if (!pid) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A zombie answers kill(0) but is dead: an orphaned conmon waits as one until its new parent
+  // reaps it, which an init that does not reap (some VMs' and containers' pid 1) never does.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
   }
 }
 
