@@ -143,9 +143,12 @@ describe('requests are validated at the edge', () => {
     d.dockerOk(['volume', 'rm', 'untyped']);
   });
 
-  it('takes a body with no JSON as an empty one, as Docker does', async () => {
+  it('refuses a create with no JSON as dockerd does (its decoder meets EOF), and an empty one as empty', async () => {
     const r = await api(d.sock, 'POST', '/containers/create', '', json);
     assert.equal(r.status, 400);
-    assert.equal(JSON.parse(r.body).message, 'Config cannot be empty in order to create a container');
+    assert.equal(JSON.parse(r.body).message, 'EOF');
+    const e = await api(d.sock, 'POST', '/containers/create', '{}', json);
+    assert.equal(e.status, 400);
+    assert.equal(JSON.parse(e.body).message, 'Config cannot be empty in order to create a container');
   });
 });

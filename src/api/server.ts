@@ -19,15 +19,10 @@ import { volumeRoutes } from './routes/volumes';
 import { sessionRefusal, swarmRoutes } from './routes/swarm';
 import { wharfRoutes } from './routes/wharf';
 import type { SystemInfo } from './system-info';
-import { jsonSyntaxMessage, parseQuery, tooDeep, validatorCompiler } from './validation';
+import { EMPTY_BODY, jsonSyntaxMessage, parseQuery, tooDeep, validatorCompiler } from './validation';
 import { JSON_BODY_LIMIT } from './limits';
+import { apiVersionOf, VERSION_PREFIX } from './api-version';
 
-const VERSION_PREFIX = /^\/v(\d+)\.(\d+)(?=\/)/;
-
-function apiVersionOf(url: string): [number, number] | undefined {
-  const m = VERSION_PREFIX.exec(url);
-  return m ? [Number(m[1]), Number(m[2])] : undefined;
-}
 
 /** Build the Docker Engine API on fastify. Something else calls listen() (tests use inject). */
 export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstance {
@@ -48,7 +43,7 @@ export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstan
   app.removeAllContentTypeParsers();
   const parseJson = (text: string): unknown => {
     const t = text.trim();
-    if (!t) return undefined;
+    if (!t) return EMPTY_BODY;
     // Nesting is bounded before parsing, as Go's decoder bounds it: a deep document costs a lot to hold.
     const deep = tooDeep(t);
     if (deep) throw invalidArgument(deep);
@@ -81,6 +76,11 @@ export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstan
       },
       (e: Error) => done(e, undefined),
     );
+  });
+
+  // A request with no body at all reaches validation as one with an empty body: Go reads both as EOF.
+  app.addHook('preValidation', async (req) => {
+    if (req.body === undefined && req.routeOptions.schema?.body) req.body = EMPTY_BODY;
   });
 
   const [maxMajor, maxMinor] = info.apiVersion.split('.').map(Number);

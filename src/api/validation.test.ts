@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { containerCreateBody, stopQuery } from './schemas/containers';
 import { volumeCreateBody } from './schemas/volumes';
-import { checkBody, parseQuery, tooDeep, validatorCompiler } from './validation';
+import { checkBody, EMPTY_BODY, parseQuery, tooDeep, validatorCompiler } from './validation';
 
 const messageOf = (schema: object, data: unknown): string | undefined => {
   try {
@@ -30,8 +30,18 @@ test('the first error of the document is reported, and decoding errors before ch
 });
 
 test("a value Go takes becomes what Go makes of it: StrSlice, nulls", () => {
-  const body = { Cmd: 'ls', Labels: { a: null }, Env: [null], HostConfig: null };
-  assert.deepEqual(checkBody(containerCreateBody, body), { Cmd: ['ls'], Labels: { a: '' }, Env: [''] });
+  const body = { Cmd: 'ls', Labels: { a: null }, OnBuild: [null], HostConfig: null };
+  assert.deepEqual(checkBody(containerCreateBody, body), { Cmd: ['ls'], Labels: { a: '' }, OnBuild: [''] });
+  // At create an Env entry of null is "", which dockerd refuses as it refuses "".
+  assert.equal(messageOf(containerCreateBody, { Env: [null] }), 'invalid environment variable: ');
+});
+
+test("struct fields are matched as Go matches them: an exact name first, else under Unicode case folding; map keys stay", () => {
+  const body = { image: 'x', hoſtconfig: { MEMORY: 7_000_000, KernelMemory: 1 }, labels: { Image: 'kept' }, Exposedports: { '80/TCP': {} } };
+  assert.deepEqual(checkBody(containerCreateBody, body), { Image: 'x', HostConfig: { Memory: 7_000_000, KernelMemory: 1 }, Labels: { Image: 'kept' }, ExposedPorts: { '80/TCP': {} } });
+  // An unknown key is left as sent.
+  assert.deepEqual(checkBody(volumeCreateBody, { nAmE: 'v', Other: 1 }), { Name: 'v', Other: 1 });
+  assert.equal(messageOf(volumeCreateBody, EMPTY_BODY), 'got EOF while reading request body');
 });
 
 test("query integers are strconv's, and an empty one is absent", () => {

@@ -1,6 +1,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
 import { invalidArgument } from '../domain/errors';
+import { DOCKER_CHECKS } from './docker-checks';
 
 /**
  * Request validation at the edge: every body and query is checked against the shapes in
@@ -23,16 +24,26 @@ interface Schema {
   goStrSlice?: boolean;
   goDecode?: 'strslice' | 'nullToEmpty';
   goParse?: string;
+  goEOF?: string;
   dockerMessage?: string;
+  dockerCheck?: string;
 }
 
-const ANNOTATIONS = ['goType', 'goStruct', 'goValue', 'goStrSlice', 'goDecode', 'goParse', 'dockerMessage'];
+const ANNOTATIONS = ['goType', 'goStruct', 'goValue', 'goStrSlice', 'goDecode', 'goParse', 'goEOF', 'dockerMessage'];
 
 function newAjv(allErrors: boolean): Ajv {
   // Bodies are taken as sent: no coercion (Go refuses "1" for an int64), no defaults, no
   // removal of unknown fields (the engine reads fields the schemas do not list).
   const ajv = new Ajv({ allErrors, verbose: true, coerceTypes: false, useDefaults: false, removeAdditional: false, strict: false });
   for (const keyword of ANNOTATIONS) ajv.addKeyword({ keyword, schemaType: ['string', 'boolean'] });
+  // A check dockerd makes after decoding, by name (api/docker-checks.ts); its message is the error's.
+  const dockerCheck = (name: string, data: unknown): boolean => {
+    const message = DOCKER_CHECKS[name]?.(data);
+    dockerCheck.errors = message === undefined ? undefined : [{ keyword: 'dockerCheck', message, params: { name } }];
+    return message === undefined;
+  };
+  dockerCheck.errors = undefined as undefined | Partial<ErrorObject>[];
+  ajv.addKeyword({ keyword: 'dockerCheck', schemaType: 'string', errors: true, validate: dockerCheck });
   return ajv;
 }
 
@@ -50,6 +61,9 @@ interface Validators {
 }
 const compiled = new WeakMap<object, Validators>();
 
+/** A request with no body, or one of blanks only (fastify would give null for it, as for "null"). */
+export const EMPTY_BODY = Symbol('empty body');
+
 /** fastify's validator compiler for body, querystring and params. */
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   let v = compiled.get(schema as object);
@@ -58,7 +72,10 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
   const { first } = v;
   const root = schema as Schema;
   return (data: unknown) => {
+    // No body, or only blanks: Go's decoder meets EOF, which the endpoints that need a body refuse.
+    if (httpPart === 'body' && data === EMPTY_BODY) return root.goEOF ? { error: invalidArgument(root.goEOF) } : { value: undefined };
     if (httpPart === 'body' && data === null) return { value: undefined };
+    if (httpPart === 'body') canonicalise(root, data);
     if (first(data)) {
       decode(root, data);
       return { value: data };
@@ -183,8 +200,9 @@ function bodyMessage(root: Schema, data: unknown, validate: ValidateFunction): s
   const errors = (validate.errors ?? []) as (ErrorObject & { parentSchema?: Schema })[];
   // Decoding errors come first (Go decodes the whole body before dockerd checks anything),
   // in document order; then dockerd's checks.
-  const decoding = errors.filter((e) => !e.parentSchema?.dockerMessage);
-  const checks = errors.filter((e) => e.parentSchema?.dockerMessage);
+  const isCheck = (e: ErrorObject & { parentSchema?: Schema }) => Boolean(e.parentSchema?.dockerMessage) || e.keyword === 'dockerCheck';
+  const decoding = errors.filter((e) => !isCheck(e));
+  const checks = errors.filter(isCheck);
   if (decoding.length) {
     const first = decoding
       .map((e) => ({ e, segs: pathOf(e.instancePath) }))
@@ -198,6 +216,7 @@ function bodyMessage(root: Schema, data: unknown, validate: ValidateFunction): s
     return `json: cannot unmarshal ${kind} into Go struct field ${struct}.${fields.join('.')} of type ${goType}`;
   }
   const c = checks[0];
+  if (c.keyword === 'dockerCheck') return c.message!;
   return fill(c.parentSchema!.dockerMessage!, valueAt(data, pathOf(c.instancePath)));
 }
 
@@ -215,12 +234,78 @@ function queryMessage(validate: ValidateFunction): string {
   const e = (validate.errors ?? [])[0] as ErrorObject & { parentSchema?: Schema; data?: unknown };
   const key = pathOf(e.instancePath)[0] ?? '';
   const value = Array.isArray(e.data) ? e.data[0] : e.data;
+  if (e.keyword === 'dockerCheck') return e.message!;
   if (e.parentSchema?.dockerMessage) return fill(e.parentSchema.dockerMessage, value);
   if (e.parentSchema?.goParse) {
     const reason = /^[+-]?[0-9]+$/.test(String(value)) ? 'value out of range' : 'invalid syntax';
     return `${e.parentSchema.goParse}: parsing ${JSON.stringify(String(value))}: ${reason}`;
   }
   return `invalid value for ${key}: ${String(value)}`;
+}
+
+// ---- keys: Go matches a struct's field names case-insensitively ----
+
+/**
+ * Go's encoding/json folds case (and ſ/K, which Unicode folds to s/k) to match a key to a
+ * struct field when no field has the key's exact name.
+ */
+const foldKey = (k: string) => k.replace(/\u017f/g, 's').replace(/\u212a/g, 'k').toLowerCase();
+
+const foldIndexes = new WeakMap<Schema, Map<string, string>>();
+function foldIndex(s: Schema): Map<string, string> {
+  let index = foldIndexes.get(s);
+  if (!index) {
+    index = new Map();
+    for (const name of Object.keys(s.properties ?? {})) if (!index.has(foldKey(name))) index.set(foldKey(name), name);
+    foldIndexes.set(s, index);
+  }
+  return index;
+}
+
+/**
+ * Rename the keys of a body's structs to their fields' names, as Go's decoder matches them
+ * (an exact name first, else the first field equal under case folding), so that validation
+ * and the engine see one spelling. Maps (Labels, Env-like options, ExposedPorts, Volumes)
+ * keep their keys as sent. A field given twice is decoded twice, as Go does: the later
+ * value wins, except that a struct or map decoded into one already there is merged into it.
+ */
+function canonicalise(s: Schema, v: unknown): void {
+  if (v === null || typeof v !== 'object') return;
+  if (Array.isArray(v)) {
+    if (s.items && !s.goStrSlice) for (const x of v) canonicalise(s.items, x);
+    return;
+  }
+  const o = v as Record<string, unknown>;
+  if (s.properties) {
+    const props = s.properties;
+    const index = foldIndex(s);
+    const keys = Object.keys(o);
+    const names = keys.map((k) => (Object.hasOwn(props, k) ? k : (index.get(foldKey(k)) ?? k)));
+    if (names.some((n, i) => n !== keys[i])) {
+      const entries = keys.map((k, i) => [names[i], o[k]] as const);
+      for (const k of keys) delete o[k];
+      for (const [name, value] of entries) {
+        if (Object.hasOwn(props, name)) canonicalise(props[name], value);
+        // defineProperty: a key such as "__proto__" stays a plain key, as JSON.parse made it.
+        Object.defineProperty(o, name, { value: Object.hasOwn(o, name) ? mergeDecoded(o[name], value) : value, enumerable: true, writable: true, configurable: true });
+      }
+      return;
+    }
+    for (const k of keys) if (Object.hasOwn(props, k)) canonicalise(props[k], o[k]);
+    return;
+  }
+  const values = s.patternProperties ? Object.values(s.patternProperties)[0] : typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
+  if (values) for (const k of Object.keys(o)) canonicalise(values, o[k]);
+}
+
+/** A value decoded over one already decoded: objects (structs, maps) merge, anything else replaces. */
+function mergeDecoded(prev: unknown, next: unknown): unknown {
+  const isObject = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x);
+  if (!isObject(prev) || !isObject(next)) return next;
+  for (const k of Object.keys(next)) {
+    Object.defineProperty(prev, k, { value: Object.hasOwn(prev, k) ? mergeDecoded(prev[k], next[k]) : next[k], enumerable: true, writable: true, configurable: true });
+  }
+  return prev;
 }
 
 // ---- what a body that passed becomes: Go's decoding of nulls and string slices ----

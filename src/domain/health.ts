@@ -85,9 +85,10 @@ export function checkHealthcheck(h: HealthConfig | null | undefined): string | u
   if (!h) return undefined;
   const min = 1_000_000; // Docker: at least 1 ms
   for (const [k, v] of [['Interval', h.Interval], ['Timeout', h.Timeout], ['StartPeriod', h.StartPeriod], ['StartInterval', h.StartInterval]] as const) {
-    if (v !== undefined && v !== 0 && v < min) return `${k} in Healthcheck cannot be less than 1ms`;
+    // null is unset, as 0 is (Go decodes null as the zero value).
+    if (v !== undefined && v !== null && v !== 0 && v < min) return `${k} in Healthcheck cannot be less than 1ms`;
   }
-  if (h.Retries !== undefined && h.Retries < 0) return 'Retries in Healthcheck cannot be negative';
+  if (h.Retries !== undefined && h.Retries !== null && h.Retries < 0) return 'Retries in Healthcheck cannot be negative';
   return undefined;
 }
 

@@ -20,6 +20,8 @@ export function checkTag(tag: string): void {
 const NAME_TOTAL_LENGTH_MAX = 255;
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 
+const LEGACY_DEFAULT_DOMAIN = 'index.docker.io';
+
 export function parseReference(input: string): ImageReference {
   const bad = () => invalidArgument('invalid reference format');
   if (!input || input !== input.trim()) throw bad();
@@ -46,7 +48,8 @@ export function parseReference(input: string): ImageReference {
   if (slash >= 0) {
     const first = rest.slice(0, slash);
     if (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase()) {
-      domain = first;
+      // index.docker.io is the legacy name of docker.io: the same registry, the same names.
+      domain = first === LEGACY_DEFAULT_DOMAIN ? 'docker.io' : first;
       path = rest.slice(slash + 1);
     }
   }
@@ -56,6 +59,14 @@ export function parseReference(input: string): ImageReference {
   if (domain === 'docker.io' && !path.includes('/')) path = `library/${path}`;
   if (!path.split('/').every((c) => NAME_COMPONENT.test(c))) throw bad();
   return { domain, path, tag, digest };
+}
+
+/**
+ * A reference that may be stored as a tag: the reference store refuses the name "sha256"
+ * (docker tag x sha256:abc), which would read as an image id.
+ */
+export function checkTaggable(ref: ImageReference): void {
+  if (familiarName(ref) === 'sha256') throw invalidArgument('refusing to create an ambiguous tag using digest algorithm as name');
 }
 
 /** Repository name as Docker shows it: "busybox", "user/app", "localhost:5000/app". */

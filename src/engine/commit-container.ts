@@ -3,7 +3,7 @@ import type { ContainerView } from '../domain/container';
 import { invalidArgument } from '../domain/errors';
 import type { ContainerConfig, ImageConfig, WharfEvent } from '../domain/events';
 import type { ImageView } from '../domain/image';
-import { checkTag, familiarString, parseReference } from '../domain/reference';
+import { checkTag, checkTaggable, familiarString, parseReference } from '../domain/reference';
 import { nowRfc3339 } from '../domain/time';
 import { chainIds } from '../images/store';
 import { openDir } from '../storage/scoped-fs';
@@ -79,6 +79,7 @@ function referenceOf(repo?: string, tag?: string): string | undefined {
     parsed.tag = tag;
   }
   if (parsed.digest) throw invalidArgument('refusing to create a tag with a digest reference');
+  checkTaggable(parsed);
   return familiarString(parsed);
 }
 

@@ -21,7 +21,14 @@ export async function resolveContainerMounts(ctx: EngineContext, config: Contain
   try {
     const volumesFrom = ((hostConfig.VolumesFrom as string[] | null | undefined) ?? []).map((raw) => {
       const { container, mode } = parseVolumesFrom(raw);
-      const c = getContainer(ctx.views, container);
+      // A source that does not exist is a bad option of this request (400), not a missing resource.
+      let c;
+      try {
+        c = getContainer(ctx.views, container);
+      } catch (e) {
+        if (isWharfError(e) && e.kind === 'not-found') throw invalidArgument(e.message);
+        throw e;
+      }
       return { id: c.id, mode, mounts: c.mounts ?? [] };
     });
     resolved = resolveMountPoints({

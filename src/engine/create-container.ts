@@ -1,7 +1,8 @@
 import os from 'node:os';
 import { checkRestartPolicy } from '../domain/container';
 import { checkHealthcheck, mergeHealthcheck } from '../domain/health';
-import { conflict, invalidArgument } from '../domain/errors';
+import { conflict, invalidArgument, notFound } from '../domain/errors';
+import { parsePlatform, platformMatches, platformString, type Platform } from '../registry/manifest';
 import type { ContainerConfig, HostConfig } from '../domain/events';
 import { generateName, newId, validContainerName } from '../domain/ids';
 import type { ImageView } from '../domain/image';
@@ -17,11 +18,20 @@ import { checkIpcMode, checkLogConfig, pathDefaults, type LogConfig } from '../d
 /** What a client asks for: Docker's create body (Config plus HostConfig). */
 export type CreateRequest = Partial<ContainerConfig> & { HostConfig?: Partial<HostConfig> } & Record<string, unknown>;
 
+/** dockerd's GetImage with a platform: an image of another platform is not the one asked for. */
+function checkImagePlatform(ref: string, image: ImageView, want: Platform): void {
+  const have = { os: image.platform?.os ?? 'linux', architecture: image.platform?.architecture ?? 'amd64', variant: image.platform?.variant };
+  if (platformMatches(want, have)) return;
+  throw notFound(`image with reference ${ref} was found but does not match the specified platform: wanted ${platformString(want)}, actual: ${platformString(have)}`);
+}
+
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-export async function createContainer(ctx: EngineContext, req: CreateRequest, name?: string): Promise<{ id: string; warnings: string[] }> {
+/** platform: a ?platform= specifier (checked at the edge); the image must be of that platform. */
+export async function createContainer(ctx: EngineContext, req: CreateRequest, name?: string, platform?: string): Promise<{ id: string; warnings: string[] }> {
   if (!req.Image) throw invalidArgument('Config cannot be empty in order to create a container');
   const image = getImage(ctx.views, req.Image);
+  if (platform) checkImagePlatform(req.Image, image, parsePlatform(platform));
   const generated = name === undefined || name === '';
   if (!generated) {
     if (!validContainerName(name!)) {

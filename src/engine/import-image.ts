@@ -1,9 +1,9 @@
 import { Transform, type Readable } from 'node:stream';
 import type { ProgressWriter } from '../api/wire/progress';
 import { openUrl } from '../registry/http';
-import { invalidArgument } from '../domain/errors';
+import { internal, invalidArgument } from '../domain/errors';
 import type { ImageConfig, WharfEvent } from '../domain/events';
-import { checkTag, familiarString, parseReference } from '../domain/reference';
+import { checkTag, checkTaggable, familiarString, parseReference } from '../domain/reference';
 import { nowRfc3339 } from '../domain/time';
 import type { EngineContext } from './context';
 import { applyChanges } from './image-changes';
@@ -27,10 +27,13 @@ export async function importImage(ctx: EngineContext, body: Readable, o: ImportO
       if (parsed.tag || parsed.digest) throw invalidArgument('invalid reference format');
       parsed.tag = o.tag;
     }
+    checkTaggable(parsed);
     ref = familiarString(parsed);
   }
   const config: ImageConfig = applyChanges({}, o.changes ?? []);
-  const layer = await ctx.images.ingestLayer(body);
+  const layer = await ctx.images.ingestLayer(body).catch((e: Error) => {
+    throw unreadableTar(e);
+  });
   const created = nowRfc3339();
   const history = [{ created, comment: o.message || `Imported from ${o.source ?? '-'}`, created_by: '' }];
   const imageJson = {
@@ -53,6 +56,14 @@ export async function importImage(ctx: EngineContext, body: Readable, o: ImportO
   if (ref) events.push({ type: 'image.tagged', data: { id, ref } });
   await ctx.journal.append(events, ref ? { name: ref } : undefined);
   return id;
+}
+
+/** A layer tar that GNU tar cannot read, in dockerd's words (its untar runs in a child: "exit status 1"). */
+function unreadableTar(e: Error): Error {
+  const m = /^failed to unpack layer: (.*)$/s.exec(e.message);
+  if (!m) return e;
+  const go = /does not look like a tar archive|Skipping to next header|invalid tar header/i.test(m[1]) ? 'archive/tar: invalid tar header' : /Unexpected EOF/i.test(m[1]) ? 'unexpected EOF' : m[1].trim();
+  return internal(`Error processing tar file(exit status 1): ${go}`);
 }
 
 /** The URL of `docker import URL`: a bare host/path is taken as http, as Docker does; only http(s). */

@@ -102,12 +102,20 @@ async function unpackFlat(ctx: EngineContext, body: Readable, dir: string, pre: 
     stream.on('end', () => next());
     stream.resume();
   });
-  await pipeline(body, extract);
+  await pipeline(body, extract).catch((e: Error) => {
+    throw invalidArgument(tarError(e));
+  });
   for (const [name, target] of links) {
     const file = files.get(target);
     if (file) files.set(name, file);
   }
   return files;
+}
+
+/** A tar that cannot be read, in dockerd's words (its untar runs in a child: "exit status 1"). */
+function tarError(e: Error): string {
+  const go = /Invalid tar header/i.test(e.message) ? 'archive/tar: invalid tar header' : /Unexpected end of data|premature close/i.test(e.message) ? 'unexpected EOF' : e.message;
+  return `Error processing tar file(exit status 1): ${go}`;
 }
 
 const need = (files: Map<string, string>, name: string) => {

@@ -1,4 +1,4 @@
-import { checkTag, familiarString, parseReference } from '../domain/reference';
+import { checkTag, checkTaggable, familiarString, parseReference } from '../domain/reference';
 import { invalidArgument } from '../domain/errors';
 import { getImage, type EngineContext } from './context';
 
@@ -11,6 +11,7 @@ export async function tagImage(ctx: EngineContext, source: string, repo: string,
     parsed.tag = tag;
   }
   if (parsed.digest) throw invalidArgument('refusing to create a tag with a digest reference');
+  checkTaggable(parsed);
   const ref = familiarString(parsed);
   await ctx.journal.append([{ type: 'image.tagged', data: { id: img.id, ref } }], { name: ref });
 }

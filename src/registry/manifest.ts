@@ -64,27 +64,80 @@ export function parseManifest(body: Buffer, contentType: string | undefined): An
   return { kind: 'image', manifest: { schemaVersion: 2, mediaType: type, config: doc.config, layers: doc.layers } };
 }
 
-/** "linux/arm64/v8", "linux/amd64", "arm64": as docker --platform takes it. */
+const KNOWN_OS = new Set(['aix', 'android', 'darwin', 'dragonfly', 'freebsd', 'hurd', 'illumos', 'ios', 'js', 'linux', 'nacl', 'netbsd', 'openbsd', 'plan9', 'solaris', 'windows', 'zos']);
+const KNOWN_ARCH = new Set([
+  '386', 'amd64', 'amd64p32', 'arm', 'armbe', 'arm64', 'arm64be', 'ppc64', 'ppc64le', 'loong64', 'mips', 'mipsle', 'mips64', 'mips64le', 'mips64p32',
+  'mips64p32le', 'ppc', 'riscv', 'riscv64', 's390', 's390x', 'sparc', 'sparc64', 'wasm',
+]);
+const SPECIFIER_COMPONENT = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * "linux/arm64/v8", "linux/amd64", "arm64", "windows": containerd's platforms.Parse, which
+ * dockerd uses for ?platform=, with its messages (a bad specifier is refused, an unknown
+ * os/arch pair is not: it just matches nothing).
+ */
 export function parsePlatform(s: string): Platform {
-  const parts = s.toLowerCase().split('/');
-  if (parts.length === 1) return { os: 'linux', architecture: normaliseArch(parts[0]).architecture, variant: normaliseArch(parts[0]).variant };
-  const arch = normaliseArch(parts[1], parts[2]);
-  if (!parts[0] || !parts[1] || parts.length > 3) throw new Error(`"${s}": unknown operating system or architecture: invalid argument`);
-  return { os: parts[0], ...arch };
+  const bad = (why: string) => new Error(`${why}: invalid argument`);
+  if (s.includes('*')) throw bad(`${JSON.stringify(s)}: wildcards not yet supported`);
+  const parts = s.split('/');
+  for (const part of parts) {
+    if (!SPECIFIER_COMPONENT.test(part)) {
+      throw bad(`${JSON.stringify(part)} is an invalid component of ${JSON.stringify(s)}: platform specifier component must match "^[A-Za-z0-9_-]+$"`);
+    }
+  }
+  const host = hostPlatform();
+  switch (parts.length) {
+    case 1: {
+      const os = normaliseOs(parts[0]);
+      if (KNOWN_OS.has(os)) return { os, architecture: host.architecture };
+      const arch = noArmV7(normaliseArch(parts[0].toLowerCase()));
+      if (KNOWN_ARCH.has(arch.architecture)) return { os: 'linux', ...arch };
+      throw bad(`${JSON.stringify(s)}: unknown operating system or architecture`);
+    }
+    case 2:
+      return { os: normaliseOs(parts[0]), ...noArmV7(normaliseArch(parts[1].toLowerCase())) };
+    case 3:
+      return { os: normaliseOs(parts[0]), ...normaliseArch(parts[1].toLowerCase(), parts[2].toLowerCase()) };
+    default:
+      throw bad(`${JSON.stringify(s)}: cannot parse platform specifier`);
+  }
+}
+
+/** arm without a variant means v7, which containerd leaves unnamed. */
+const noArmV7 = (a: { architecture: string; variant?: string }) => (a.architecture === 'arm' && a.variant === 'v7' ? { architecture: 'arm' } : a);
+
+function normaliseOs(os: string): string {
+  const o = os.toLowerCase();
+  return o === 'macos' ? 'darwin' : o;
 }
 
 function normaliseArch(arch: string, variant?: string): { architecture: string; variant?: string } {
   switch (arch) {
+    case 'i386':
+      return { architecture: '386' };
     case 'x86_64':
     case 'x86-64':
-      return { architecture: 'amd64', variant };
+    case 'amd64':
+      return { architecture: 'amd64', variant: variant || undefined };
     case 'aarch64':
-      return { architecture: 'arm64', variant: variant === 'v8' ? undefined : variant };
     case 'arm64':
-      return { architecture: 'arm64', variant: variant === 'v8' ? undefined : variant };
+      return { architecture: 'arm64', variant: variant === 'v8' || variant === '8' || !variant ? undefined : variant };
+    case 'armhf':
+      return { architecture: 'arm', variant: 'v7' };
+    case 'armel':
+      return { architecture: 'arm', variant: 'v6' };
+    case 'arm':
+      return { architecture: 'arm', variant: !variant || variant === '7' ? 'v7' : /^[5678]$/.test(variant) ? `v${variant}` : variant };
     default:
-      return { architecture: arch, variant };
+      return { architecture: arch, variant: variant || undefined };
   }
+}
+
+/** Whether an image of platform `have` answers for `want`, as dockerd 20.10 matches them (a variant only when both name one). */
+export function platformMatches(want: Platform, have: Platform): boolean {
+  const h = { os: have.os, ...normaliseArch(have.architecture, have.variant) };
+  if (want.os !== h.os || want.architecture !== h.architecture) return false;
+  return !want.variant || !h.variant || want.variant === h.variant;
 }
 
 export function platformString(p: Platform): string {

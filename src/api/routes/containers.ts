@@ -24,7 +24,7 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
     const q = req.query as Q;
     const body = (req.body ?? {}) as CreateRequest;
     if (typeof body !== 'object' || Array.isArray(body)) throw invalidArgument('invalid JSON: expected an object');
-    const { id, warnings } = await createContainer(ctx, body, q.name);
+    const { id, warnings } = await createContainer(ctx, body, q.name, q.platform || undefined);
     reply.code(201);
     return { Id: id, Warnings: warnings };
   });

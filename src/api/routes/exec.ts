@@ -13,7 +13,7 @@ import { frame, STDERR, STDOUT } from '../stream';
 import { toDockerExec } from '../wire/exec';
 import { StdinForwarder } from './attach';
 import * as S from '../schemas/exec';
-import { checkBody, tooDeep } from '../validation';
+import { checkBody, EMPTY_BODY, jsonSyntaxMessage, tooDeep } from '../validation';
 import { JSON_BODY_LIMIT } from '../limits';
 
 interface ExecStartBody {
@@ -64,15 +64,17 @@ export function execRoutes(app: FastifyInstance, ctx: EngineContext): void {
 /** POST /exec/{id}/start with "Upgrade: tcp": its JSON body comes first, then the client's stdin. */
 export async function execStartUpgraded(ctx: EngineContext, id: string, req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
   const { body, rest } = await readBody(req, socket, head);
-  let parsed: ExecStartBody;
+  const text = body.toString().trim();
+  const deep = tooDeep(text);
+  if (deep) throw invalidArgument(deep);
+  let raw: unknown;
   try {
-    const deep = tooDeep(body.toString());
-    if (deep) throw invalidArgument(deep);
-    parsed = body.length ? (JSON.parse(body.toString()) as ExecStartBody) : {};
+    // An empty body is Go's EOF, which the schema refuses.
+    raw = text ? JSON.parse(text) : EMPTY_BODY;
   } catch (e) {
-    throw invalidArgument(`invalid JSON: ${(e as Error).message}`);
+    throw invalidArgument(jsonSyntaxMessage(e as Error));
   }
-  parsed = checkBody<ExecStartBody>(S.execStartBody, parsed) ?? {};
+  const parsed = checkBody<ExecStartBody>(S.execStartBody, raw) ?? {};
   checkExecStart(ctx, id);
   if (parsed.Detach) {
     await startExec(ctx, id, consoleSizeOf(parsed));

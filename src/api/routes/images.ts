@@ -135,10 +135,17 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
   });
 
   // docker load: the archive is the body; the answer a JSON stream (or one line with quiet).
+  // A load that fails is reported in the stream, as dockerd does (docker-py raises ImageLoadError from it).
   app.post('/images/load', { schema: { querystring: S.imageLoadQuery } }, async (req, reply) => {
-    const lines = await loadImages(ctx, req.raw);
     reply.header('Content-Type', 'application/json');
-    return lines.map((l) => `${JSON.stringify({ stream: `${l}\n` })}\n`).join('');
+    try {
+      const lines = await loadImages(ctx, req.raw);
+      return lines.map((l) => `${JSON.stringify({ stream: `${l}\n` })}\n`).join('');
+    } catch (e) {
+      const { status, message } = toHttpError(e);
+      if (status >= 500) req.log.error({ err: e, url: req.url }, 'load failed');
+      return `${JSON.stringify({ errorDetail: { message }, error: message })}\n`;
+    }
   });
 
   // Image names may contain slashes (localhost:5000/team/app), so these routes take the rest of the path.
@@ -197,17 +204,25 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
   });
 }
 
-/** Answer with a JSON progress stream; an error after the first line ends the stream as an error message. */
+/**
+ * Answer with a JSON progress stream. Its head goes with the first line of output, as
+ * dockerd's does: an error before any output is an HTTP error; one after it ends the stream
+ * as an error message.
+ */
 async function streamProgress(reply: FastifyReply, work: (out: ProgressWriter) => Promise<unknown>): Promise<void> {
-  reply.hijack();
   const res = reply.raw;
-  res.writeHead(200, { 'Content-Type': 'application/json' });
-  const out = new ProgressWriter(res);
+  const begin = () => {
+    reply.hijack();
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+  };
+  const out = new ProgressWriter(res, begin);
   try {
     await work(out);
   } catch (e) {
+    if (!out.started) throw e;
     out.error(toHttpError(e).message);
   }
+  if (!out.started) begin();
   res.end();
 }
 

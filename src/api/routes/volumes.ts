@@ -8,6 +8,7 @@ import { removeVolume } from '../../engine/remove-volume';
 import { parseFilters } from '../wire/event';
 import { toVolume } from '../wire/volume';
 import * as S from '../schemas/volumes';
+import { apiBefore } from '../api-version';
 
 type Q = Record<string, string | undefined>;
 const truthy = (v: string | undefined) => v === '1' || v === 'true' || v === 'True';
@@ -41,7 +42,12 @@ export function volumeRoutes(app: FastifyInstance, ctx: EngineContext): void {
     return wire(v.name);
   });
 
-  app.post('/volumes/prune', { schema: { querystring: S.volumePruneQuery } }, async (req) => pruneVolumes(ctx, filtersOf(req.query as Q)));
+  app.post('/volumes/prune', { schema: { querystring: S.volumePruneQuery } }, async (req) => {
+    const filters = filtersOf(req.query as Q);
+    // Before API 1.42 prune took every unused volume, named ones too (as all=true does since).
+    if (apiBefore(req, 1, 42)) filters.all = ['true'];
+    return pruneVolumes(ctx, filters);
+  });
 
   app.get('/volumes/:name', async (req) => wire((req.params as { name: string }).name));
 

@@ -1,6 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import {
-  any, arrayOf, bool, check, duration, goBody, goStruct, int, int64, mapOf, params, qInt, qMany, qStr, query, set, str, strings, strMap, strSlice, uint, uint16, uint64, zeroOrAtLeast,
+  any, arrayOf, bool, EOF_RAW, check, duration, goBody, goStruct, int, int64, mapOf, params, qInt, qMany, qStr, query, set, str, strings, strMap, strSlice, uint, uint16, uint64, zeroOrAtLeast,
 } from './go-json';
 
 /** Container shapes (API 1.41, the struct names dockerd 20.10 reports). */
@@ -142,7 +142,7 @@ export const hostConfig = goStruct('HostConfig', 'container.HostConfig', {
   ReadonlyRootfs: bool(),
   SecurityOpt: strings(),
   StorageOpt: strMap(),
-  Tmpfs: strMap(),
+  Tmpfs: { ...strMap(), dockerCheck: 'tmpfs' },
   UTSMode: str(),
   UsernsMode: str(),
   ShmSize: check(int64(), { minimum: 0 }, 'SHM size can not be less than 0'),
@@ -174,21 +174,28 @@ export const endpointSettings = (struct: string) =>
     DriverOpts: strMap(),
   });
 
-export const containerCreateBody = goBody('ContainerConfigWrapper', 'runconfig.ContainerConfigWrapper', {
-  ...configFields,
-  HostConfig: hostConfig,
-  NetworkingConfig: goStruct('NetworkingConfig', 'network.NetworkingConfig', {
-    EndpointsConfig: mapOf('map[string]*network.EndpointSettings', endpointSettings('EndpointSettings')),
-  }),
-});
+export const containerCreateBody = goBody(
+  'ContainerConfigWrapper',
+  'runconfig.ContainerConfigWrapper',
+  {
+    ...configFields,
+    // Checked at create only (commit and exec take any entry).
+    Env: { ...strings(), dockerCheck: 'env' },
+    HostConfig: hostConfig,
+    NetworkingConfig: goStruct('NetworkingConfig', 'network.NetworkingConfig', {
+      EndpointsConfig: mapOf('map[string]*network.EndpointSettings', endpointSettings('EndpointSettings')),
+    }),
+  },
+  EOF_RAW,
+);
 
-export const containerCreateQuery = query({ name: CONTAINER_NAME, platform: qStr() });
+export const containerCreateQuery = query({ name: CONTAINER_NAME, platform: qStr({ dockerCheck: 'platform' }) });
 
 /** The body of commit: a container.Config, decoded as dockerd 20.10 does through the create wrapper. */
 export const commitBody = goBody('ContainerConfigWrapper', 'runconfig.ContainerConfigWrapper', configFields);
 export const commitQuery = query({ container: qStr(), repo: qStr(), tag: qStr(), comment: qStr(), author: qStr(), pause: qStr(), changes: qMany() });
 
-export const updateBody = goBody('UpdateConfig', 'container.UpdateConfig', { ...resourceFields, RestartPolicy: restartPolicy });
+export const updateBody = goBody('UpdateConfig', 'container.UpdateConfig', { ...resourceFields, RestartPolicy: restartPolicy }, EOF_RAW);
 
 export const idParams = params({ id: Type.String() });
 export const stopQuery = query({ t: qInt(), signal: qStr() });

@@ -11,6 +11,9 @@ import { Type, type TSchema } from '@sinclair/typebox';
  *   goDecode  how a value that passed is turned into what the engine reads (strslice: a string is [string])
  *   dockerMessage  on a check that dockerd makes after decoding: its message, "{value}" replaced
  *   goParse   on a query value: the Go function that parses it (strconv.Atoi: parsing "x": invalid syntax)
+ *   goEOF     on a body's root: dockerd's message when the body is empty (Go's decoder meets EOF);
+ *             without it an empty body is taken as an empty struct
+ *   dockerCheck  a check dockerd makes after decoding whose message depends on the value, by name (api/docker-checks.ts)
  *
  * Go decodes null into any field (leaving its zero value), so every field here takes null.
  * Unknown fields are tolerated, as Go does: no schema says additionalProperties: false.
@@ -28,9 +31,14 @@ export function goStruct(name: string, goType: string, props: Record<string, TSc
 const optional = (props: Record<string, TSchema>) => Object.fromEntries(Object.entries(props).map(([k, v]) => [k, Type.Optional(v)]));
 
 /** The root of a body: a struct, named in "into Go value of type T" when the body is not an object. */
-export function goBody(name: string, goValue: string, props: Record<string, TSchema>): TSchema {
-  return Type.Object(optional(props), { goStruct: name, goType: goValue, goValue, nullable: true });
+export function goBody(name: string, goValue: string, props: Record<string, TSchema>, extra: { goEOF?: string } = {}): TSchema {
+  return Type.Object(optional(props), { goStruct: name, goType: goValue, goValue, nullable: true, ...extra });
 }
+
+/** dockerd 20.10's answer to an empty body where its handler decodes with json.NewDecoder and checks for io.EOF. */
+export const EOF_BODY = { goEOF: 'got EOF while reading request body' };
+/** ... and where it does not check (create, update, auth): the decoder's own error. */
+export const EOF_RAW = { goEOF: 'EOF' };
 
 export const str = (extra: Record<string, unknown> = {}) => Type.String({ goType: 'string', nullable: true, ...extra });
 export const bool = () => Type.Boolean({ goType: 'bool', nullable: true });

@@ -1,4 +1,4 @@
-import { arrayOf, bool, goBody, goStruct, qStr, query, str, strMap } from './go-json';
+import { arrayOf, bool, EOF_BODY, goBody, goStruct, qStr, query, str, strMap } from './go-json';
 import { endpointSettings } from './containers';
 
 /** Network shapes (API 1.41, the struct names dockerd 20.10 reports). */
@@ -18,14 +18,14 @@ export const networkCreateBody = goBody('NetworkCreateRequest', 'types.NetworkCr
   ConfigFrom: goStruct('ConfigReference', 'network.ConfigReference', { Network: str() }),
   Options: strMap(),
   Labels: strMap(),
-});
+}, EOF_BODY);
 
 export const networkConnectBody = goBody('NetworkConnect', 'types.NetworkConnect', {
   Container: str(),
   EndpointConfig: endpointSettings('EndpointSettings'),
-});
+}, EOF_BODY);
 
-export const networkDisconnectBody = goBody('NetworkDisconnect', 'types.NetworkDisconnect', { Container: str(), Force: bool() });
+export const networkDisconnectBody = goBody('NetworkDisconnect', 'types.NetworkDisconnect', { Container: str(), Force: bool() }, EOF_BODY);
 
 export const networkListQuery = query({ filters: qStr() });
 export const networkPruneQuery = query({ filters: qStr() });

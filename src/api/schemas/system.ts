@@ -1,4 +1,4 @@
-import { goBody, qStr, query, str } from './go-json';
+import { EOF_RAW, goBody, qStr, query, str } from './go-json';
 
 /** /auth, /events, /system/df. */
 export const authBody = goBody('AuthConfig', 'types.AuthConfig', {
@@ -9,7 +9,7 @@ export const authBody = goBody('AuthConfig', 'types.AuthConfig', {
   serveraddress: str(),
   identitytoken: str(),
   registrytoken: str(),
-});
+}, EOF_RAW);
 
 export const eventsQuery = query({ since: qStr(), until: qStr(), filters: qStr() });
 export const dfQuery = query({ type: qStr() });

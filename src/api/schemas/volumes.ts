@@ -1,4 +1,4 @@
-import { check, goBody, qStr, query, str, strMap } from './go-json';
+import { check, EOF_BODY, goBody, qStr, query, str, strMap } from './go-json';
 
 /** Volume shapes (API 1.41, the struct names dockerd 20.10 reports). */
 
@@ -10,7 +10,7 @@ export const volumeCreateBody = goBody('VolumeCreateBody', 'volume.VolumeCreateB
   Driver: str(),
   DriverOpts: strMap(),
   Labels: strMap(),
-});
+}, EOF_BODY);
 
 export const volumeListQuery = query({ filters: qStr() });
 export const volumePruneQuery = query({ filters: qStr() });

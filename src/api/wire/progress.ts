@@ -40,18 +40,33 @@ export class ProgressWriter {
   private last = new Map<string, number>();
   private closed = false;
 
-  constructor(private readonly out: Writable) {
+  private written = false;
+
+  /** beforeFirst: called once, before the first message is written (to send the response's head then). */
+  constructor(
+    private readonly out: Writable,
+    private readonly beforeFirst?: () => void,
+  ) {
     out.on('close', () => (this.closed = true));
     out.on('error', () => (this.closed = true));
   }
 
   /** The consumer went away (docker pull interrupted): the work goes on, the writing stops. */
+  /** Whether a message went out (and with it the response's head). */
+  get started(): boolean {
+    return this.written;
+  }
+
   get gone(): boolean {
     return this.closed;
   }
 
   send(m: JsonMessage): void {
     if (this.closed || this.out.writableEnded) return;
+    if (!this.written) {
+      this.written = true;
+      this.beforeFirst?.();
+    }
     this.out.write(`${JSON.stringify(m)}\n`);
   }
 
