@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { daemonForFile, eventually, sleep } from './helpers/wharfd';
@@ -14,7 +15,10 @@ test('kill -9 of the daemon: containers keep running, exits are reconciled, hist
   const since = (Date.now() / 1000 - 1).toFixed(3);
   const ticker = d.docker(['run', '-d', '--name', 'ticker', 'busybox', 'sh', '-c', 'i=0; while true; do echo tick$i; i=$((i+1)); sleep 0.2; done']);
   assert.equal(ticker.code, 0, ticker.stderr);
-  const short = d.docker(['run', '-d', '--name', 'shortlived', 'busybox', 'sh', '-c', 'sleep 1.5; exit 7']);
+  // shortlived exits only once the daemon is down (a gate file the test makes after the kill).
+  const gate = path.join(d.dir, 'gate');
+  mkdirSync(gate);
+  const short = d.docker(['run', '-d', '--name', 'shortlived', '-v', `${gate}:/gate`, 'busybox', 'sh', '-c', 'while [ ! -e /gate/go ]; do sleep 0.1; done; exit 7']);
   assert.equal(short.code, 0, short.stderr);
   assert.equal(d.docker(['create', '--name', 'idle', '-e', 'A=1', '-l', 'k=v', 'busybox', 'echo', 'x']).code, 0);
   assert.equal(d.docker(['run', '--name', 'done', 'busybox', 'sh', '-c', 'exit 2']).code, 2);
@@ -23,6 +27,7 @@ test('kill -9 of the daemon: containers keep running, exits are reconciled, hist
 
   await d.kill9();
   const downAt = Date.now();
+  writeFileSync(path.join(gate, 'go'), '');
   await sleep(2500); // shortlived exits meanwhile; ticker keeps printing
   await d.start(); // no stale pidfile, lock or socket stops it
   const upAt = Date.now();

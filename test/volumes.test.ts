@@ -169,9 +169,9 @@ describe('--volumes-from', () => {
     const mounts = inspect('copy').Mounts;
     assert.deepEqual(mounts.map((m: { Destination: string; RW: boolean }) => [m.Destination, m.RW]).sort(), [['/anonvf', false], ['/h', false], ['/v', false]]);
     assert.deepEqual(inspect('copy').HostConfig.VolumesFrom, ['src:ro']);
-    // Docker answers 404 (and its CLI then tries to pull the image): asked of the API itself.
+    // Docker refuses it before doing anything: 400 (asked of the API itself).
     const missing = await api(d.sock, 'POST', '/v1.50/containers/create', JSON.stringify({ Image: 'busybox', Cmd: ['true'], HostConfig: { VolumesFrom: ['nosuch'] } }), { 'Content-Type': 'application/json' });
-    assert.equal(missing.status, 404);
+    assert.equal(missing.status, 400);
     assert.deepEqual(JSON.parse(missing.body), { message: 'No such container: nosuch' });
     // The volume is used by both: it stays until the last user is gone.
     ok(['rm', '-v', 'src']);
