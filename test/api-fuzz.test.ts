@@ -3,6 +3,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { BUSYBOX_TAR, ping, sleep, TestDaemon } from './helpers/wharfd';
+import { prng } from './helpers/prng';
 
 /**
  * A bounded API fuzz on the unix socket of a test wharfd: malformed requests across the
@@ -19,18 +20,6 @@ const SEED = Number(process.env.WHARF_FUZZ_SEED ?? Math.floor(Math.random() * 2 
 const CONCURRENCY = 6;
 const ANSWER_MS = 10_000;
 const JS_ERROR = /is not iterable|is not a function|Cannot read propert|undefined|is not defined|Cannot convert|Maximum call stack|Invalid array length|Unexpected token|is not a constructor|Cannot destructure/;
-
-/** mulberry32: small, seeded, good enough to pick mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Req {
   method: string;

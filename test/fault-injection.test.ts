@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { TestRegistry } from './helpers/registry';
 import { sleep, TestDaemon } from './helpers/wharfd';
+import { prng } from './helpers/prng';
 
 // Fault injection: a mixed concurrent load (containers, images, volumes, networks, pulls from
 // a local registry) and a SIGKILL of the daemon at a random moment, round after round on the
@@ -25,18 +26,6 @@ const MAX_DELAY_MS = Number(process.env.WHARF_FAULT_MAX_DELAY_MS ?? 2500);
 const REQUEST_MS = 30_000;
 /** The daemon must answer a ping within this after it is started again. */
 const BOOT_MS = 15_000;
-
-/** mulberry32: a small seeded PRNG, so a run can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Reply {
   status: number;

@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { isRunning } from '../domain/container';
+import { isRunning, type ContainerView } from '../domain/container';
 import { nowRfc3339 } from '../domain/time';
 import { hostOptions } from '../runtime/host-options';
 import { limitsDrifted, parseCgroupLimit, planRecovery, type RecoveryAction } from '../runtime/recovery';
@@ -23,61 +23,9 @@ export async function recoverContainers(ctx: EngineContext): Promise<RecoveryAct
   for (const c of [...ctx.views.containers.values()]) {
     if (!isRunning(c) && c.status !== 'starting' && c.status !== 'removing') continue;
     // One container that cannot be settled is a warning: boot goes on with the others.
-    try {
-      const exit = await ctx.runtime.readExit(c.id);
-      const conmonPid = c.conmonPid || Number(await fsp.readFile(path.join(ctx.runtime.bundleDir(c.id), 'conmon.pid'), 'utf8').catch(() => '0'));
-      const state = await ctx.runtime.state(c.id);
-      const action = planRecovery(
-        {
-          id: c.id,
-          status: c.status === 'restarting' ? 'exited' : c.status,
-          exitFile: exit && { exitCode: exit.exitCode, finishedAt: exit.finishedAt.toISOString() },
-          conmonAlive: isAlive(conmonPid),
-          runcStatus: state?.status,
-        },
-        nowRfc3339(),
-      );
-      actions.push(action);
-      ctx.log.info({ id: c.id.slice(0, 12), action: action.kind }, 'recovering container');
-      switch (action.kind) {
-        case 'reattach':
-          if (c.status === 'starting') {
-            if (state?.status === 'created') await ctx.runtime.resume(c.id);
-            await appendFor(ctx, c, [{ type: 'container.started', data: { id: c.id, pid: state?.pid ?? 0, conmonPid, startedAt: nowRfc3339() } }]);
-          }
-          if (action.record) await appendFor(ctx, c, [{ type: `container.${action.record}`, data: { id: c.id } }]);
-          // Frozen by a commit the crash cut short (no user paused it): thawed, as the commit would have.
-          if (c.status === 'paused' && c.pausedForCommit && !action.record) {
-            await ctx.runtime.unpause(c.id);
-            await appendFor(ctx, c, [{ type: 'container.unpaused', data: { id: c.id } }]);
-          }
-          await reapplyLimits(ctx, c.id);
-          break;
-        case 'record-exit':
-          // It ran (conmon wrote its exit) before the crash cut its start short: history says start, then die.
-          if (c.status === 'starting' && !action.unknown) await appendFor(ctx, c, [{ type: 'container.started', data: { id: c.id, pid: 0, conmonPid, startedAt: action.finishedAt } }]);
-          await recordExit(ctx, c.id, {
-            exitCode: action.exitCode,
-            finishedAt: action.finishedAt,
-            reconciled: true,
-            ...(action.unknown ? { error: 'container monitor exited while the daemon was down; exit status unknown' } : {}),
-          });
-          break;
-        case 'fail-start':
-          await appendFor(ctx, c, [{ type: 'container.start-failed', data: { id: c.id, error: 'daemon stopped while the container was starting', exitCode: 128 } }]);
-          await ctx.runtime.delete(c.id, true).catch(() => undefined);
-          await ctx.storage.unmount(c.id).catch(() => undefined);
-          break;
-        case 'finish-remove':
-          await finishRemove(ctx, c.id);
-          await appendFor(ctx, c, [{ type: 'container.destroyed', data: { id: c.id } }]);
-          break;
-        default:
-          break;
-      }
-    } catch (e) {
-      ctx.log.warn({ id: c.id.slice(0, 12), err: (e as Error).message }, 'cannot settle a container at boot; it is left as the journal says');
-    }
+    await settleContainer(ctx, c, actions).catch((e: Error) =>
+      ctx.log.warn({ id: c.id.slice(0, 12), err: e.message }, 'cannot settle a container at boot; it is left as the journal says'),
+    );
   }
   await releaseStopped(ctx);
   // rm -f cut between its kill and its remove-requested: finished, as the client asked.
@@ -89,6 +37,61 @@ export async function recoverContainers(ctx: EngineContext): Promise<RecoveryAct
   const swept = await sweepOrphans(ctx);
   if (swept) ctx.log.info({ count: swept }, 'removed files of containers already destroyed');
   return actions;
+}
+
+/** One container the journal left running, starting or removing: planned from what the host shows, then settled. */
+async function settleContainer(ctx: EngineContext, c: ContainerView, actions: RecoveryAction[]): Promise<void> {
+  const exit = await ctx.runtime.readExit(c.id);
+  const conmonPid = c.conmonPid || Number(await fsp.readFile(path.join(ctx.runtime.bundleDir(c.id), 'conmon.pid'), 'utf8').catch(() => '0'));
+  const state = await ctx.runtime.state(c.id);
+  const action = planRecovery(
+    {
+      id: c.id,
+      status: c.status === 'restarting' ? 'exited' : c.status,
+      exitFile: exit && { exitCode: exit.exitCode, finishedAt: exit.finishedAt.toISOString() },
+      conmonAlive: isAlive(conmonPid),
+      runcStatus: state?.status,
+    },
+    nowRfc3339(),
+  );
+  actions.push(action);
+  ctx.log.info({ id: c.id.slice(0, 12), action: action.kind }, 'recovering container');
+  switch (action.kind) {
+    case 'reattach':
+      if (c.status === 'starting') {
+        if (state?.status === 'created') await ctx.runtime.resume(c.id);
+        await appendFor(ctx, c, [{ type: 'container.started', data: { id: c.id, pid: state?.pid ?? 0, conmonPid, startedAt: nowRfc3339() } }]);
+      }
+      if (action.record) await appendFor(ctx, c, [{ type: `container.${action.record}`, data: { id: c.id } }]);
+      // Frozen by a commit the crash cut short (no user paused it): thawed, as the commit would have.
+      if (c.status === 'paused' && c.pausedForCommit && !action.record) {
+        await ctx.runtime.unpause(c.id);
+        await appendFor(ctx, c, [{ type: 'container.unpaused', data: { id: c.id } }]);
+      }
+      await reapplyLimits(ctx, c.id);
+      break;
+    case 'record-exit':
+      // It ran (conmon wrote its exit) before the crash cut its start short: history says start, then die.
+      if (c.status === 'starting' && !action.unknown) await appendFor(ctx, c, [{ type: 'container.started', data: { id: c.id, pid: 0, conmonPid, startedAt: action.finishedAt } }]);
+      await recordExit(ctx, c.id, {
+        exitCode: action.exitCode,
+        finishedAt: action.finishedAt,
+        reconciled: true,
+        ...(action.unknown ? { error: 'container monitor exited while the daemon was down; exit status unknown' } : {}),
+      });
+      break;
+    case 'fail-start':
+      await appendFor(ctx, c, [{ type: 'container.start-failed', data: { id: c.id, error: 'daemon stopped while the container was starting', exitCode: 128 } }]);
+      await ctx.runtime.delete(c.id, true).catch(() => undefined);
+      await ctx.storage.unmount(c.id).catch(() => undefined);
+      break;
+    case 'finish-remove':
+      await finishRemove(ctx, c.id);
+      await appendFor(ctx, c, [{ type: 'container.destroyed', data: { id: c.id } }]);
+      break;
+    default:
+      break;
+  }
 }
 
 /**

@@ -87,16 +87,8 @@ export class LevelJournal extends Journal {
    * read-only on any other damage. Returns what it found and did.
    */
   async boot(onRecord: (e: Envelope) => void): Promise<BootReport> {
-    const anchor = HeadFile.read(this.headFile.file);
+    const { report, anchor, plan } = await this.check(onRecord);
     const known = anchor === 'unreadable' ? undefined : anchor;
-    let hashAtAnchor: string | undefined;
-    const applyUntil = known?.failedFrom !== undefined ? known.failedFrom - 1n : undefined;
-    const report: VerifyReport = await this.verify((e, stored) => {
-      if (known && e.seq === known.seq) hashAtAnchor = stored.h ?? EMPTY_HEAD.hash;
-      if (applyUntil === undefined || e.seq <= applyUntil) onRecord(e);
-    });
-    if (known && known.seq === 0n) hashAtAnchor = EMPTY_HEAD.hash;
-    const plan = planBoot({ report, anchor: known, anchorUnreadable: anchor === 'unreadable', hashAtAnchor });
     let trimmed = 0;
     if (plan.trimFrom !== undefined) trimmed = await this.trimFrom(plan.trimFrom);
     if (plan.damage) {
@@ -110,7 +102,24 @@ export class LevelJournal extends Journal {
       this.headFile.write(this.head);
       fs.rmSync(this.preopenDir, { recursive: true, force: true });
     }
-    return { ...plan, trimmed: trimmed || plan.trimmed, records: report.records, legacy: report.legacy, anchor };
+    return { ...plan, trimmed, records: report.records, legacy: report.legacy, anchor };
+  }
+
+  /**
+   * Read every record through the chain and hold it against the head file: what boot and an
+   * offline verify both judge from. Sound records go to onRecord, but those of a write that
+   * failed (never acknowledged).
+   */
+  async check(onRecord?: (e: Envelope) => void): Promise<{ report: VerifyReport; anchor?: HeadRecord | 'unreadable'; plan: BootPlan }> {
+    const anchor = HeadFile.read(this.headFile.file);
+    const known = anchor === 'unreadable' ? undefined : anchor;
+    let hashAtAnchor = known?.seq === 0n ? EMPTY_HEAD.hash : undefined;
+    const applyUntil = known?.failedFrom !== undefined ? known.failedFrom - 1n : undefined;
+    const report = await this.verify((e, stored) => {
+      if (known && e.seq === known.seq) hashAtAnchor = stored.h ?? EMPTY_HEAD.hash;
+      if (applyUntil === undefined || e.seq <= applyUntil) onRecord?.(e);
+    });
+    return { report, anchor, plan: planBoot({ report, anchor: known, anchorUnreadable: anchor === 'unreadable', hashAtAnchor }) };
   }
 
   protected async *readStoredAll(): AsyncIterable<{ key: bigint; stored: StoredEnvelope; envelope: Envelope }> {

@@ -1,10 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Level } from 'level';
-import { planBoot } from './boot-plan';
 import { HeadFile } from './head-file';
 import { JournalOpenError, LevelJournal } from './level-journal';
-import type { VerifyReport } from './journal';
 
 /** The journal of a stopped daemon's data root, checked without starting anything else. */
 export interface OfflineCheck {
@@ -32,28 +30,18 @@ async function openOffline(dataRoot: string): Promise<LevelJournal> {
   return j;
 }
 
-function judge(report: VerifyReport, dataRoot: string, hashAtAnchor: string | undefined): OfflineCheck {
-  const anchorRaw = HeadFile.read(`${journalDirOf(dataRoot)}.head`);
-  const anchor = anchorRaw === 'unreadable' ? undefined : anchorRaw;
-  const plan = planBoot({ report, anchor, anchorUnreadable: anchorRaw === 'unreadable', hashAtAnchor });
-  const base = { records: report.records, legacy: report.legacy, headSeq: report.head.seq, headHash: report.head.hash, ...(anchor ? { acknowledgedSeq: anchor.seq } : {}) };
-  if (plan.damage) {
-    const firstBad = report.damage && (!anchor || report.damage.seq <= anchor.seq) ? report.damage.seq : report.head.seq + 1n;
-    return { ...base, intact: false, firstBad, problem: plan.damage };
-  }
-  return { ...base, intact: true, ...(plan.trimFrom !== undefined ? { tornTail: plan.warnings[plan.warnings.length - 1] } : {}) };
-}
-
-/** `wharf journal verify --data-root DIR`. */
+/** `wharf journal verify --data-root DIR`: the verdict boot would reach, without acting on it. */
 export async function verifyOffline(dataRoot: string): Promise<OfflineCheck> {
   const j = await openOffline(dataRoot);
   try {
-    const anchor = HeadFile.read(`${j.location}.head`);
-    let hashAtAnchor: string | undefined;
-    const report = await j.verify((e, stored) => {
-      if (anchor && anchor !== 'unreadable' && e.seq === anchor.seq) hashAtAnchor = stored.h;
-    });
-    return judge(report, dataRoot, hashAtAnchor);
+    const { report, anchor: raw, plan } = await j.check();
+    const anchor = raw === 'unreadable' ? undefined : raw;
+    const base = { records: report.records, legacy: report.legacy, headSeq: report.head.seq, headHash: report.head.hash, ...(anchor ? { acknowledgedSeq: anchor.seq } : {}) };
+    if (plan.damage) {
+      const firstBad = report.damage && (!anchor || report.damage.seq <= anchor.seq) ? report.damage.seq : report.head.seq + 1n;
+      return { ...base, intact: false, firstBad, problem: plan.damage };
+    }
+    return { ...base, intact: true, ...(plan.trimFrom !== undefined ? { tornTail: plan.warnings[plan.warnings.length - 1] } : {}) };
   } finally {
     await j.close();
   }

@@ -28,57 +28,37 @@ export function swarmRoutes(app: FastifyInstance): void {
       throw new WharfError('not-implemented', 'swarm mode is not supported by wharfd');
     });
   }
-  app.get('/swarm', async () => {
-    throw notManager();
-  });
-  app.get('/swarm/unlockkey', async () => {
-    throw notManager();
-  });
-  app.post('/swarm/unlock', async () => {
-    throw notManager();
-  });
-  app.post('/swarm/update', async (req) => {
-    checkVersion(req.query, 'swarm', true);
-    throw notManager();
-  });
-
-  for (const [kind, what, goError] of [
-    ['nodes', 'node', true],
-    ['services', 'service', true],
-    ['secrets', 'secret', false],
-    ['configs', 'config', false],
+  // Everything else a manager would answer: "not a manager" (updates check ?version first).
+  const managerOnly: ['get' | 'post' | 'delete', string][] = [
+    ['get', '/swarm'],
+    ['get', '/swarm/unlockkey'],
+    ['post', '/swarm/unlock'],
+    ['get', '/services/:id/logs'],
+    ['get', '/tasks'],
+    ['get', '/tasks/:id'],
+    ['get', '/tasks/:id/logs'],
+  ];
+  for (const kind of ['nodes', 'services', 'secrets', 'configs']) {
+    managerOnly.push(['get', `/${kind}`], ['get', `/${kind}/:id`], ['delete', `/${kind}/:id`]);
+    if (kind !== 'nodes') managerOnly.push(['post', `/${kind}/create`]);
+  }
+  for (const [method, p] of managerOnly) {
+    app[method](p, async () => {
+      throw notManager();
+    });
+  }
+  for (const [p, what, goError] of [
+    ['/swarm/update', 'swarm', true],
+    ['/nodes/:id/update', 'node', true],
+    ['/services/:id/update', 'service', true],
+    ['/secrets/:id/update', 'secret', false],
+    ['/configs/:id/update', 'config', false],
   ] as const) {
-    app.get(`/${kind}`, async () => {
-      throw notManager();
-    });
-    app.get(`/${kind}/:id`, async () => {
-      throw notManager();
-    });
-    app.delete(`/${kind}/:id`, async () => {
-      throw notManager();
-    });
-    app.post(`/${kind}/:id/update`, async (req) => {
+    app.post(p, async (req) => {
       checkVersion(req.query, what, goError);
       throw notManager();
     });
-    if (kind !== 'nodes') {
-      app.post(`/${kind}/create`, async () => {
-        throw notManager();
-      });
-    }
   }
-  app.get('/services/:id/logs', async () => {
-    throw notManager();
-  });
-  app.get('/tasks', async () => {
-    throw notManager();
-  });
-  app.get('/tasks/:id', async () => {
-    throw notManager();
-  });
-  app.get('/tasks/:id/logs', async () => {
-    throw notManager();
-  });
 
   // No managed plugins: an empty list, and none of any name.
   app.get('/plugins', async () => []);
