@@ -160,11 +160,12 @@ export function adoptExecs(ctx: EngineContext, everyMs = 1000): () => void {
         continue;
       }
       const dir = ctx.runtime.execDir(c.id, id);
-      const text = await fsp.readFile(path.join(dir, c.id), 'utf8').catch(() => '');
+      const exitFile = () => fsp.readFile(path.join(dir, c.id), 'utf8').then((t) => (/^-?\d+\s*$/.test(t) ? Number(t.trim()) : undefined), () => undefined);
       const conmonPid = Number(await fsp.readFile(path.join(dir, 'conmon.pid'), 'utf8').catch(() => '0'));
-      let exitCode: number | undefined;
-      if (/^-?\d+\s*$/.test(text)) exitCode = Number(text.trim());
-      else if (!isAlive(conmonPid)) exitCode = -1;
+      let exitCode = await exitFile();
+      // conmon writes the exit file and then exits: once it is gone, the file is read again
+      // (it may have been written between the two reads) before the end is called unknown.
+      if (exitCode === undefined && !isAlive(conmonPid)) exitCode = (await exitFile()) ?? -1;
       if (exitCode === undefined) continue;
       adopted.delete(id);
       await appendFor(ctx, c, [{ type: 'exec.died', data: { id, container: c.id, exitCode, ...(exitCode < 0 ? { error: 'exec monitor exited while the daemon was down' } : {}) } }], {
