@@ -9,5 +9,6 @@ const { fleet } = require('./run-fleet');
 const { psMany } = require('./run-ps');
 const { publishedPort } = require('./run-port');
 const { images } = require('./run-images');
+const { build } = require('./run-build');
 
-main([latency, publishedPort, fleet, psMany, images]);
+main([latency, publishedPort, fleet, psMany, images, build]);

@@ -13,6 +13,7 @@ import { containerCommandRoutes } from './routes/container-commands';
 import { eventRoutes } from './routes/events';
 import { execRoutes, execStartUpgraded } from './routes/exec';
 import { imageRoutes } from './routes/images';
+import { buildRoutes } from './routes/build';
 import { networkRoutes } from './routes/networks';
 import { systemRoutes } from './routes/system';
 import { volumeRoutes } from './routes/volumes';
@@ -127,6 +128,7 @@ export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstan
   containerWaitRoutes(app, ctx);
   containerCommandRoutes(app, ctx);
   imageRoutes(app, ctx);
+  buildRoutes(app, ctx);
   networkRoutes(app, ctx);
   eventRoutes(app, ctx);
   execRoutes(app, ctx);

@@ -33,6 +33,7 @@ import { exec } from './commands/exec';
 import { exportCmd } from './commands/export';
 import { rename } from './commands/rename';
 import { load, save } from './commands/save-load';
+import { build } from './commands/build';
 import { stats } from './commands/stats';
 import { top } from './commands/top';
 import { update } from './commands/update';
@@ -180,7 +181,7 @@ export function buildProgram(w: Wiring): Command {
   });
 
   const containerCommands: AnySpec[] = [exec, attachCmd, restart, pause, unpause, rename, top, diff, exportCmd, cp, stats, commit, update];
-  const topLevel: AnySpec[] = [run, create, ps, images, importCmd, rmi, tag, logs, stop, kill, start, wait, rm, inspect, events, version, info, save, load, pull, push, login, logout, search, history, ...containerCommands];
+  const topLevel: AnySpec[] = [run, create, ps, images, build, importCmd, rmi, tag, logs, stop, kill, start, wait, rm, inspect, events, version, info, save, load, pull, push, login, logout, search, history, ...containerCommands];
   for (const s of topLevel) register(program, s, w);
 
   const container = program
@@ -224,6 +225,7 @@ export function buildProgram(w: Wiring): Command {
     });
   for (const [n, s, al] of [
     ['ls', images, ['list']],
+    ['build', build],
     ['inspect', imageInspect],
     ['rm', rmi, ['remove']],
     ['tag', tag],

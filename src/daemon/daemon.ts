@@ -28,6 +28,7 @@ import { Views } from '../projections/views';
 import { parseBoundingCaps, parseHostHardLimits } from '../runtime/host-options';
 import { RuncConmonRuntime } from '../runtime/runc-conmon';
 import { OverlayStorage } from '../storage/overlay';
+import { settleBuilds } from '../engine/build-image';
 import { LocalVolumes } from '../volumes/local-volumes';
 import { recoverVolumes } from '../engine/recover-volumes';
 import { socketPathOf, type DaemonConfig } from './config';
@@ -93,6 +94,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
     images,
     volumes,
     containersDir,
+    buildsDir: path.join(cfg.dataRoot, 'builds'),
     hostLimits: {
       hard: parseHostHardLimits(await fsp.readFile('/proc/self/limits', 'utf8')),
       caps: parseBoundingCaps(await fsp.readFile('/proc/self/status', 'utf8')),
@@ -146,6 +148,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
     const sweptImageFiles = await sweepImageFiles(ctx);
     if (sweptImageFiles) log.info({ count: sweptImageFiles }, 'swept image files no image uses');
     await recoverVolumes(ctx);
+    await settleBuilds(ctx);
   }
   const stopMonitorWatch = watchMonitors(ctx);
   const stopExecWatch = adoptExecs(ctx);

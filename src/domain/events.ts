@@ -239,6 +239,60 @@ export interface ImageCommitted {
     container: string; // the container id
   };
 }
+/**
+ * One step of a Dockerfile build made an image: its parent's layers, plus one layer for a
+ * RUN, COPY or ADD step (none for a metadata-only step). Docker reports no event for it.
+ */
+export interface ImageBuilt {
+  type: 'image.built';
+  data: {
+    id: string; // sha256:<config digest>
+    created: string;
+    layers: string[];
+    layerSizes: number[];
+    size: number;
+    config: ImageConfig;
+    comment: string;
+    history: { created: string; created_by?: string; comment?: string; empty_layer?: boolean }[];
+    /** The image the step ran on (absent for the first step on scratch). */
+    parent?: string;
+    author: string;
+    /** The build that made it. */
+    build: string;
+  };
+}
+/** A Dockerfile build began: where its context and Dockerfile came from, and what it was asked for. */
+export interface BuildStarted {
+  type: 'build.started';
+  data: {
+    id: string;
+    /** sha256 of the context as the daemon received it (the tar, or the remote's bytes). */
+    context: string;
+    remote?: string;
+    dockerfile: string;
+    tags: string[];
+    target?: string;
+    /** Names only: build-arg values may be secrets. */
+    buildArgs: string[];
+    noCache: boolean;
+    steps: number;
+  };
+}
+/** A step of a build ended with an image: a new one, or one reused from the cache. */
+export interface BuildStep {
+  type: 'build.step';
+  data: { id: string; step: number; stage: number; instruction: string; image: string; cached: boolean };
+}
+/** A build ended with its image (tagged in the same batch). */
+export interface BuildFinished {
+  type: 'build.finished';
+  data: { id: string; image: string; tags: string[] };
+}
+/** A build stopped without an image: a step failed, the client went away, or the daemon stopped. */
+export interface BuildFailed {
+  type: 'build.failed';
+  data: { id: string; step?: number; error: string };
+}
 /** An image came from an archive (docker load): its config and layers as the archive had them. */
 export interface ImageLoaded {
   type: 'image.loaded';
@@ -347,6 +401,11 @@ export type WharfEvent =
   | ExecDied
   | ImageImported
   | ImageCommitted
+  | ImageBuilt
+  | BuildStarted
+  | BuildStep
+  | BuildFinished
+  | BuildFailed
   | ImageLoaded
   | ImageSaved
   | ImagePulled
@@ -364,7 +423,7 @@ export type WharfEvent =
 
 export type EventType = WharfEvent['type'];
 
-/** The stream an event belongs to: "container:<id>", "exec:<id>", "image:<id>", "layer:<diff id>", "network:<id>" or "volume:<name>". */
+/** The stream an event belongs to: "container:<id>", "exec:<id>", "image:<id>", "layer:<diff id>", "network:<id>", "volume:<name>" or "build:<id>". */
 export function streamOf(e: WharfEvent): string {
   return `${e.type.split('.')[0]}:${e.data.id}`;
 }
@@ -402,6 +461,11 @@ export const EVENT_VERSION: Record<EventType, number> = {
   'exec.died': 1,
   'image.imported': 1,
   'image.committed': 1,
+  'image.built': 1,
+  'build.started': 1,
+  'build.step': 1,
+  'build.finished': 1,
+  'build.failed': 1,
   'image.tagged': 1,
   'image.untagged': 1,
   'image.deleted': 1,

@@ -16,6 +16,8 @@ export interface ImageView {
   author?: string;
   /** Manifests in registries that name this image: "localhost:5000/app@sha256:...". */
   repoDigests?: string[];
+  /** The build whose step made it (its intermediate images are build cache). */
+  build?: string;
   /** From the config of a pulled or loaded image (absent: linux/amd64). */
   platform?: ImagePlatform;
 }
@@ -32,6 +34,11 @@ export function evolveImages(s: ImageState, e: WharfEvent, time: string): void {
       const prev = s.images.get(e.data.id);
       const { source: _source, ...rest } = e.data;
       s.images.set(e.data.id, { ...rest, tags: prev?.tags ?? [], lastTagTime: prev?.lastTagTime ?? '' });
+      return;
+    }
+    case 'image.built': {
+      const prev = s.images.get(e.data.id);
+      s.images.set(e.data.id, { ...e.data, tags: prev?.tags ?? [], lastTagTime: prev?.lastTagTime ?? '' });
       return;
     }
     case 'image.committed': {

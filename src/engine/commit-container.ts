@@ -87,11 +87,16 @@ function referenceOf(repo?: string, tag?: string): string | undefined {
 async function layerFromUpper(ctx: EngineContext, c: ContainerView, parent: ImageView): Promise<{ diffId: string; size: number }> {
   const upper = ctx.storage.upperDir(c.id);
   await fsp.mkdir(upper, { recursive: true }); // a container never started has changed nothing
+  return layerFromDir(ctx, upper, parent.layers);
+}
+
+/** An overlay upper dir as a layer on top of parentLayers (diff ids, bottom first). */
+export async function layerFromDir(ctx: EngineContext, upper: string, parentLayers: string[]): Promise<{ diffId: string; size: number }> {
   const opaque = await opaqueDirs(upper);
   const root = await openDir(upper);
   try {
     const { stream, done } = packContents(root, { overlayWhiteouts: { opaque } });
-    const chains = chainIds(parent.layers);
+    const chains = chainIds(parentLayers);
     const [layer] = await Promise.all([ctx.images.ingestLayer(stream, chains[chains.length - 1]), done]);
     return layer;
   } finally {

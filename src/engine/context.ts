@@ -29,6 +29,8 @@ export interface EngineContext {
   volumes: LocalVolumes;
   /** Per-container files that outlive a run: the log. */
   containersDir: string;
+  /** Scratch of running builds (borrowed root filesystems): emptied at boot. */
+  buildsDir: string;
   /** The host's hard rlimits and the daemon's capabilities: what a container may get at most. */
   hostLimits: HostLimits;
   log: Logger;

@@ -31,6 +31,8 @@ export class Views {
    * Anything else it does not know goes to the quarantine.
    */
   readonly removed = { containers: new Set<string>(), blobs: new Set<string>(), chains: new Set<string>(), volumes: new Set<string>() };
+  /** Builds begun and not ended: boot ends them as failed (the daemon stopped during them). */
+  readonly openBuilds = new Set<string>();
   appliedSeq = 0n;
 
   apply(e: Envelope): void {
@@ -63,6 +65,9 @@ export class Views {
     } else if (e.type.startsWith('image.') || e.type.startsWith('layer.')) {
       evolveImages(this.images, e, nanosToRfc3339(e.time));
       evolveLayers(this.layers, e);
+    } else if (e.type.startsWith('build.')) {
+      if (e.type === 'build.started') this.openBuilds.add(e.data.id);
+      else if (e.type === 'build.finished' || e.type === 'build.failed') this.openBuilds.delete(e.data.id);
     } else if (e.type.startsWith('volume.')) {
       const after = evolveVolume(this.volumes.get(e.data.id), e);
       if (after) this.volumes.set(e.data.id, after);

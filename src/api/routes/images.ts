@@ -71,6 +71,11 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
     const counts = new Map<string, number>();
     for (const c of ctx.views.containers.values()) counts.set(c.imageId, (counts.get(c.imageId) ?? 0) + 1);
     let list = [...ctx.views.images.images.values()].sort((a, b) => (a.created < b.created ? 1 : -1));
+    // Without all, intermediate images (untagged, with a child: a build's steps) are left out, as Docker does.
+    if (!(one(q.all) === '1' || one(q.all) === 'true')) {
+      const parents = new Set(list.map((i) => i.parent).filter(Boolean));
+      list = list.filter((i) => i.tags.length > 0 || !parents.has(i.id));
+    }
     if (filters.dangling?.length) {
       const want = filters.dangling[0] === 'true' || filters.dangling[0] === '1';
       list = list.filter((i) => (i.tags.length === 0) === want);
@@ -200,7 +205,8 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
   app.delete('/images/*', { schema: { querystring: S.imageRemoveQuery } }, async (req) => {
     const q = req.query as Q;
     const name = decodeURIComponent((req.params as { '*': string })['*']);
-    return removeImage(ctx, name, one(q.force) === '1' || one(q.force) === 'true');
+    const flag = (v: string | undefined) => v === '1' || v === 'true';
+    return removeImage(ctx, name, flag(one(q.force)), flag(one(q.noprune)));
   });
 }
 
@@ -209,7 +215,7 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
  * dockerd's does: an error before any output is an HTTP error; one after it ends the stream
  * as an error message.
  */
-async function streamProgress(reply: FastifyReply, work: (out: ProgressWriter) => Promise<unknown>): Promise<void> {
+export async function streamProgress(reply: FastifyReply, work: (out: ProgressWriter) => Promise<unknown>): Promise<void> {
   const res = reply.raw;
   const begin = () => {
     reply.hijack();

@@ -8,7 +8,7 @@ export interface JsonMessage {
   progress?: string;
   stream?: string;
   error?: string;
-  errorDetail?: { message: string };
+  errorDetail?: { code?: number; message: string };
   aux?: Record<string, unknown>;
 }
 

@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { api, daemonForFile, runSync, DOCKER } from './helpers/wharfd';
+
+// docker build with the real CLI 28 (the classic builder: wharfd's /_ping says Builder-Version 1).
+const d = daemonForFile();
+const ok = (args: string[]) => d.dockerOk(args);
+
+/** A context dir with these files (parents made). */
+function context(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(d.dir, 'ctx-'));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+const build = (args: string[], env: NodeJS.ProcessEnv = {}) => runSync(DOCKER, ['build', ...args], { ...d.env, ...env }, { timeoutMs: 120_000 });
+const buildOk = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+  const r = build(args, env);
+  assert.equal(r.code, 0, `docker build ${args.join(' ')}: ${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+};
+const idOf = (out: string) => /Successfully built ([0-9a-f]{12})/.exec(out)?.[1];
+
+const BASIC = `FROM busybox
+ARG G=x
+ENV A=1
+COPY f.txt /f.txt
+RUN echo $G > /g
+LABEL k=v
+CMD ["cat", "/g"]
+`;
+
+test('a Dockerfile builds: the classic builder stream, history, config; the image runs', () => {
+  const ctx = context({ Dockerfile: BASIC, 'f.txt': 'one' });
+  const out = buildOk(['-t', 'hb:1', '--build-arg', 'G=hey', ctx]);
+  assert.match(out, /^Sending build context to Docker daemon/m);
+  assert.match(out, /^Step 1\/7 : FROM busybox$/m);
+  assert.match(out, /^Step 5\/7 : RUN echo \$G > \/g$/m);
+  assert.match(out, /^ ---> Running in [0-9a-f]{12}$/m);
+  assert.match(out, /^Removing intermediate container [0-9a-f]{12}$/m);
+  assert.match(out, /^Successfully tagged hb:1$/m);
+  assert.equal(ok(['run', '--rm', 'hb:1']), 'hey\n');
+  assert.equal(ok(['run', '--rm', 'hb:1', 'cat', '/f.txt']), 'one');
+  const history = ok(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'hb:1']).split('\n');
+  assert.equal(history[0], '/bin/sh -c #(nop)  CMD ["cat" "/g"]');
+  assert.equal(history[1], '/bin/sh -c #(nop)  LABEL k=v');
+  assert.equal(history[2], '|1 G=hey /bin/sh -c echo $G > /g');
+  assert.match(history[3], /^\/bin\/sh -c #\(nop\) COPY file:[0-9a-f]{64} in \/f.txt $/);
+  assert.equal(history[4], '/bin/sh -c #(nop)  ENV A=1');
+  assert.equal(history[5], '/bin/sh -c #(nop)  ARG G=x');
+  const cfg = JSON.parse(ok(['image', 'inspect', '-f', '{{json .Config}}', 'hb:1']));
+  assert.deepEqual(cfg.Cmd, ['cat', '/g']);
+  assert.equal(cfg.Labels.k, 'v');
+  assert.ok(cfg.Env.includes('A=1'));
+  assert.ok(!cfg.Env.some((e: string) => e.startsWith('G=')), 'build args are not kept in the image');
+  // No intermediate container is left, and intermediate images are hidden from images (not from -a).
+  assert.equal(ok(['ps', '-aq']), '');
+  const shown = ok(['images', '-q']).trim().split('\n');
+  const all = ok(['images', '-aq']).trim().split('\n');
+  assert.ok(all.length >= shown.length + 5, `${all.length} vs ${shown.length}`);
+});
+
+test('an identical rebuild uses the cache for every step and gives the same id; a changed file misses from its step on', async () => {
+  const ctx = context({ Dockerfile: BASIC, 'f.txt': 'one' });
+  const first = buildOk(['-t', 'hc:1', ctx]);
+  const again = buildOk(['-t', 'hc:2', ctx]);
+  assert.equal((again.match(/ ---> Using cache/g) ?? []).length, 6, again);
+  assert.equal(idOf(again), idOf(first));
+  // The cache is derived from the journal: it survives a restart of the daemon.
+  await d.stop();
+  await d.start();
+  const afterRestart = buildOk(['-t', 'hc:3', ctx]);
+  assert.equal(idOf(afterRestart), idOf(first));
+  assert.equal((afterRestart.match(/ ---> Using cache/g) ?? []).length, 6);
+  writeFileSync(path.join(ctx, 'f.txt'), 'two');
+  const changed = buildOk(['-t', 'hc:4', ctx]);
+  assert.equal((changed.match(/ ---> Using cache/g) ?? []).length, 2, changed); // ARG, ENV
+  assert.notEqual(idOf(changed), idOf(first));
+  assert.equal(ok(['run', '--rm', 'hc:4', 'cat', '/f.txt']), 'two');
+  const nocache = buildOk(['--no-cache', '-t', 'hc:5', ctx]);
+  assert.doesNotMatch(nocache, /Using cache/);
+});
+
+test('a failing RUN stops the build with Docker message and code; nothing tagged, no container left', () => {
+  const ctx = context({ Dockerfile: 'FROM busybox\nRUN echo before\nRUN exit 7\nRUN echo never\n' });
+  const r = build(['-t', 'broken:1', ctx]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /The command '\/bin\/sh -c exit 7' returned a non-zero code: 7/);
+  assert.doesNotMatch(r.stdout, /never/);
+  assert.equal(d.docker(['image', 'inspect', 'broken:1']).code, 1);
+  assert.equal(ok(['ps', '-aq']), '');
+});
+
+test('multi-stage: COPY --from a stage, --target a middle stage', () => {
+  const ctx = context({
+    Dockerfile: `FROM busybox AS builder
+RUN mkdir /out && echo artifact > /out/app && echo junk > /junk
+FROM busybox AS middle
+RUN echo middle > /m
+FROM scratch
+COPY --from=builder /out/app /app
+COPY --from=0 /bin/busybox /bin/busybox
+CMD ["/bin/busybox", "cat", "/app"]
+`,
+  });
+  buildOk(['-t', 'ms:final', ctx]);
+  assert.equal(ok(['run', '--rm', 'ms:final']), 'artifact\n');
+  const files = ok(['run', '--rm', 'ms:final', '/bin/busybox', 'find', '/', '-xdev', '-type', 'f']).split('\n').filter(Boolean).sort();
+  assert.deepEqual(files, ['/app', '/bin/busybox']);
+  buildOk(['--target', 'middle', '-t', 'ms:middle', ctx]);
+  assert.equal(ok(['run', '--rm', 'ms:middle', 'cat', '/m']), 'middle\n');
+  const bad = build(['--target', 'nope', ctx]);
+  assert.match(bad.stderr, /failed to reach build target nope in Dockerfile/);
+});
+
+test('.dockerignore with exceptions; -f outside the context; an ignored Dockerfile still builds but is not copied', () => {
+  const ctx = context({
+    Dockerfile: 'FROM busybox\nCOPY . /ctx/\nRUN find /ctx -type f | sort\n',
+    '.dockerignore': '*.log\n!keep.log\nDockerfile\n',
+    'a.txt': 'a',
+    'x.log': 'x',
+    'keep.log': 'k',
+  });
+  buildOk(['-t', 'ign:1', ctx]);
+  // The Dockerfile is sent (the build needs it) but, being ignored, is not copied; .dockerignore is not ignored here.
+  const files = ok(['run', '--rm', 'ign:1', 'find', '/ctx', '-type', 'f']).split('\n').filter(Boolean).sort();
+  assert.deepEqual(files, ['/ctx/.dockerignore', '/ctx/a.txt', '/ctx/keep.log']);
+  const outside = path.join(d.dir, 'Other.dockerfile');
+  writeFileSync(outside, 'FROM busybox\nCOPY a.txt /a\n');
+  buildOk(['-f', outside, '-t', 'ign:2', ctx]);
+  assert.equal(ok(['run', '--rm', 'ign:2', 'cat', '/a']), 'a');
+});
+
+test('ONBUILD triggers run in the child build; ENTRYPOINT and CMD; WORKDIR, USER, EXPOSE, VOLUME, HEALTHCHECK, STOPSIGNAL', () => {
+  const parent = context({ Dockerfile: 'FROM busybox\nONBUILD COPY marker /marker\nONBUILD RUN echo triggered > /t\n' });
+  buildOk(['-t', 'onb:parent', parent]);
+  const child = context({
+    Dockerfile: `FROM onb:parent
+WORKDIR /srv
+WORKDIR app
+USER nobody
+EXPOSE 8080 53/udp
+VOLUME /data
+STOPSIGNAL SIGINT
+HEALTHCHECK --interval=5s CMD true
+ENTRYPOINT ["echo", "hello"]
+CMD ["world"]
+`,
+    marker: 'm',
+  });
+  const out = buildOk(['-t', 'onb:child', child]);
+  assert.match(out, /# Executing 2 build triggers/);
+  assert.equal(ok(['run', '--rm', 'onb:child']), 'hello world\n');
+  assert.equal(ok(['run', '--rm', '--entrypoint', 'cat', 'onb:child', '/t']), 'triggered\n');
+  const cfg = JSON.parse(ok(['image', 'inspect', '-f', '{{json .Config}}', 'onb:child']));
+  assert.equal(cfg.WorkingDir, '/srv/app');
+  assert.equal(cfg.User, 'nobody');
+  assert.deepEqual(Object.keys(cfg.ExposedPorts).sort(), ['53/udp', '8080/tcp']);
+  assert.deepEqual(Object.keys(cfg.Volumes), ['/data']);
+  assert.equal(cfg.StopSignal, 'SIGINT');
+  assert.deepEqual(cfg.Healthcheck.Test, ['CMD', 'true']);
+  assert.equal(cfg.Healthcheck.Interval, 5_000_000_000);
+  assert.ok(!cfg.OnBuild?.length, 'triggers are not inherited by the child');
+});
+
+test('the API: q=1 gives the id only; labels; a bad tag is a 400 before any work; builder prune frees only cache', async () => {
+  const ctx = context({ Dockerfile: 'FROM busybox\nRUN echo q > /q\n' });
+  const q = build(['-q', '--label', 'who=me', '-t', 'quiet:1', ctx]);
+  assert.equal(q.code, 0, q.stderr);
+  assert.match(q.stdout, /^sha256:[0-9a-f]{64}\n$/);
+  assert.equal(ok(['image', 'inspect', '-f', '{{index .Config.Labels "who"}}', 'quiet:1']).trim(), 'me');
+  const bad = await api(d.sock, 'POST', '/build?t=Bad:Tag', Buffer.alloc(1024), { 'Content-Type': 'application/x-tar' });
+  assert.equal(bad.status, 400, bad.body);
+  // Events: the build is in the journal (wharf's facts), the tag is a Docker event.
+  const failing = context({ Dockerfile: 'FROM busybox\nRUN echo cache-only > /c\nRUN exit 3\n' });
+  build([failing]);
+  const pruned = JSON.parse((await api(d.sock, 'POST', '/build/prune')).body);
+  assert.ok(pruned.CachesDeleted?.length >= 1, JSON.stringify(pruned));
+  assert.equal(ok(['run', '--rm', 'quiet:1', 'cat', '/q']), 'q\n', 'a tagged image and its steps stay');
+});
+
+test('wharf build builds as docker build does', () => {
+  const ctx = context({ Dockerfile: 'FROM busybox\nCOPY f /f\nCMD ["cat", "/f"]\n', f: 'from wharf\n' });
+  const r = d.wharf(['build', '-t', 'wb:1', ctx]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /Successfully tagged wb:1/);
+  assert.equal(ok(['run', '--rm', 'wb:1']), 'from wharf\n');
+  const failing = context({ Dockerfile: 'FROM busybox\nRUN exit 5\n' });
+  const f = d.wharf(['build', failing]);
+  assert.equal(f.code, 5);
+  assert.match(f.stderr, /returned a non-zero code: 5/);
+});
