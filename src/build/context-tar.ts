@@ -5,6 +5,8 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import ignore from '@balena/dockerignore';
 import * as tar from 'tar-stream';
+
+type Header = Partial<tar.Header> & { name: string };
 import { byteOrder } from '../storage/scoped-fs';
 import { headerOf } from '../storage/tar-pack';
 
@@ -112,11 +114,11 @@ async function writeContext(pack: tar.Pack, root: string, plan: DockerfilePlan, 
   pack.finalize();
 }
 
-function addEntry(pack: tar.Pack, h: tar.Header, body?: Buffer): Promise<void> {
+function addEntry(pack: tar.Pack, h: Header, body?: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     const cb = (err?: Error | null) => (err ? reject(err) : resolve());
-    if (body) pack.entry(h, body, cb);
-    else pack.entry(h, cb);
+    if (body) pack.entry(h as tar.Header, body, cb);
+    else pack.entry(h as tar.Header, cb);
   });
 }
 
@@ -128,7 +130,7 @@ function addBuffer(pack: tar.Pack, st: Stats, rel: string, body: Buffer): Promis
 async function addPath(pack: tar.Pack, abs: string, rel: string, st: Stats, links: Map<string, string>): Promise<void> {
   const base = headerOf(st, rel);
   if (!base) return;
-  const h: tar.Header = { ...base, uid: 0, gid: 0 };
+  const h: Header = { ...base, uid: 0, gid: 0 };
   if (h.type === 'symlink') {
     h.linkname = await fsp.readlink(abs);
     return addEntry(pack, h);
@@ -141,11 +143,11 @@ async function addPath(pack: tar.Pack, abs: string, rel: string, st: Stats, link
     links.set(key, rel);
   }
   await new Promise<void>((resolve, reject) => {
-    const sink = pack.entry(h, (err) => (err ? reject(err) : resolve()));
+    const sink = pack.entry(h as tar.Header, (err) => (err ? reject(err) : resolve()));
     const src = fs.createReadStream(abs, { start: 0, end: Math.max(0, (h.size ?? 0) - 1) });
     if (!h.size) {
       src.destroy();
-      sink.end();
+      (sink as unknown as NodeJS.WritableStream).end();
       return;
     }
     src.on('error', reject);
