@@ -4,7 +4,6 @@ import type { FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { invalidArgument } from '../domain/errors';
 import {
   at,
@@ -221,7 +220,7 @@ async function download(url: string, dest: string, cmd: string): Promise<Resolve
   try {
     const out = await fsp.open(file, C.O_WRONLY | C.O_CREAT | C.O_EXCL, 0o600);
     try {
-      if (res.body) await pipeline(Readable.fromWeb(res.body as never), out.createWriteStream({ autoClose: false }));
+      if (res.body) for await (const chunk of Readable.fromWeb(res.body as never)) await out.write(chunk as Buffer);
     } finally {
       await out.close();
     }
@@ -377,6 +376,18 @@ async function copyOne(rootfs: FileHandle, ctx: FileHandle, r: Resolved, dest: s
   }
 }
 
+/** The whole of one open file into another (handles, not streams: a stream would own and close them). */
+async function copyBytes(from: FileHandle, to: FileHandle): Promise<void> {
+  const buf = Buffer.alloc(256 * 1024);
+  let pos = 0;
+  for (;;) {
+    const { bytesRead } = await from.read(buf, 0, buf.length, pos);
+    if (bytesRead === 0) return;
+    await to.write(buf, 0, bytesRead);
+    pos += bytesRead;
+  }
+}
+
 interface FileSource {
   fh: FileHandle;
   size: number;
@@ -399,7 +410,7 @@ async function copyFile(rootfs: FileHandle, dest: string, base: string, src: Fil
     if (existing) await removeTreeAt(r.dir, r.name);
     const out = await fsp.open(at(r.dir, r.name), C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600);
     try {
-      await pipeline(src.fh.createReadStream({ autoClose: false, start: 0, end: Math.max(0, src.size - 1) }), out.createWriteStream({ autoClose: false }));
+      await copyBytes(src.fh, out);
       await out.chown(o.owner.uid, o.owner.gid);
       await out.chmod(o.mode ?? src.mode);
       await out.utimes(src.mtime, src.mtime);
