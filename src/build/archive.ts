@@ -124,7 +124,11 @@ export function rewriteTar(source: Readable, edit: HeaderEdit): Readable {
     }
     pack.finalize();
   })().catch((e: Error) => out.destroy(e));
-  out.once('close', () => (extract as unknown as { destroy(): void }).destroy());
+  out.once('close', () => {
+    // A reader that went away stops the whole chain (a packer upstream would otherwise wait for ever).
+    (extract as unknown as { destroy(): void }).destroy();
+    source.destroy();
+  });
   return out;
 }
 

@@ -435,7 +435,15 @@ async function copyDirectory(rootfs: FileHandle, srcDir: FileHandle, dest: strin
   await mkdirAll(rootfs, real, existed ? { uid: 0, gid: 0 } : o.owner);
   const packed = packContents(srcDir, {});
   const stream = o.mode === undefined ? packed.stream : rewriteTar(packed.stream, (h) => ({ ...h, mode: o.mode! }));
-  await Promise.all([extractInto(rootfs, real, stream, { noOverwriteDirNonDir: false, chown: o.owner }), packed.done]);
+  try {
+    await extractInto(rootfs, real, stream, { noOverwriteDirNonDir: false, chown: o.owner });
+  } catch (e) {
+    // Stop the packer too: it would wait for a reader for ever, holding the source's fds.
+    stream.destroy();
+    await packed.done.catch(() => undefined);
+    throw e;
+  }
+  await packed.done;
 }
 
 /** ADD of a local archive: extracted into dest (always a directory), names cleaned as dockerd's chrooted untar, owners kept. */
