@@ -98,6 +98,7 @@ test("Docker's parse errors", () => {
     ['FROM busybox\nHEALTHCHECK --interval=5 CMD x\n', 'dockerfile parse error line 2: time: missing unit in duration "5"'],
     ['FROM busybox a b\n', 'dockerfile parse error line 1: FROM requires either one or three arguments'],
     ['FROM busybox\nUSER\n', 'dockerfile parse error line 2: USER requires exactly one argument'],
+    ['FROM busybox\nCOPY --from x f /y\n', 'dockerfile parse error line 2: Missing a value on flag: from'],
     ['FROM busybox\nVOLUME [""]\n', 'dockerfile parse error line 2: VOLUME specified can not be an empty string'],
   ];
   for (const [src, message] of cases) assert.throws(() => parseDockerfile(src), (e: Error & { kind?: string }) => e.message === message && e.kind === 'invalid-argument', JSON.stringify(src));

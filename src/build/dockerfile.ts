@@ -134,7 +134,7 @@ function astFlags(ast: AstInstruction, keyword: string, fail: (m: string) => Err
     const name = f.getName();
     if (!(ALLOWED_FLAGS[keyword] ?? []).includes(name)) throw fail(`Unknown flag: ${name}`);
     const value = f.getValue();
-    if (value === null) throw fail(`Missing a value on flag: --${name}`);
+    if (value === null) throw fail(`Missing a value on flag: ${name}`);
     flags[name] = value;
   }
   return flags;

@@ -282,6 +282,12 @@ test('EXPOSE: errors when the step runs', () => {
   assert.throws(() => build('FROM busybox\nEXPOSE abc\n'), { message: 'Invalid containerPort: abc' });
 });
 
+test('COPY dest in created_by as written; EXPOSE splits a variable holding several ports', () => {
+  const r = build('FROM busybox\nWORKDIR /w\nCOPY f rel\nENV PS="81 82"\nEXPOSE $PS\n');
+  assert.deepEqual(r.history[0].slice(1), ['/bin/sh -c #(nop) COPY file:b704 in rel ', '/bin/sh -c #(nop)  ENV PS=81 82', '/bin/sh -c #(nop)  EXPOSE 81 82']);
+  assert.deepEqual(r.last.config.ExposedPorts, { '81/tcp': {}, '82/tcp': {} });
+});
+
 test('USER takes the whole text', () => {
   const r = build('FROM busybox\nUSER a b\n');
   assert.equal(r.history[0][0], '/bin/sh -c #(nop)  USER a b');

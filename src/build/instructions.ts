@@ -206,7 +206,10 @@ export function copyStep(s: StageState, inst: Instruction): { sources: string[];
   return out;
 }
 
-/** Docker writes "--chown=<x>" straight against the checksum, with no space (sic). */
+/**
+ * dest is copyStep's dest: expanded but as written, not resolved against WORKDIR ("in rel ").
+ * Docker writes "--chown=<x>" straight against the checksum, with no space (sic).
+ */
 export function copyCreatedBy(s: StageState, inst: Instruction, checksumRef: string, dest: string): string {
   const chown = inst.flags.chown !== undefined ? `--chown=${expand(s, inst.flags.chown, expansionEnv(s))}` : '';
   return `${s.shell.join(' ')} #(nop) ${inst.keyword} ${chown}${checksumRef} in ${dest} `;
