@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import ignore from '@balena/dockerignore';
 import { invalidArgument, WharfError } from '../domain/errors';
 import { openDir, openFileAt, PathError, removeTreeAt, resolveInRoot, statAt } from '../storage/scoped-fs';
@@ -59,7 +59,7 @@ export async function receiveContext(
 async function extractContext(dir: string, body: Readable): Promise<void> {
   const root = await openDir(dir);
   try {
-    const tarStream = rewriteContextTar(await decompressed(body));
+    const tarStream = rewriteContextTar((await decompressed(body)).pipe(blockPadded()));
     await extractInto(root, '/', tarStream, { noOverwriteDirNonDir: false, chown: { uid: 0, gid: 0 } });
   } catch (e) {
     if (e instanceof WharfError) throw e;
@@ -67,6 +67,25 @@ async function extractContext(dir: string, body: Readable): Promise<void> {
   } finally {
     await root.close();
   }
+}
+
+/**
+ * The docker CLI ends a context whose Dockerfile it appended (-f outside the context) right
+ * after that file's bytes: no padding, no end-of-archive blocks. Go's reader takes it; so
+ * the stream is completed to a whole block and two zero blocks here (after a complete
+ * archive they are ignored).
+ */
+function blockPadded(): Transform {
+  let n = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      n += chunk.length;
+      cb(null, chunk);
+    },
+    flush(cb) {
+      cb(null, Buffer.alloc(((512 - (n % 512)) % 512) + 1024));
+    },
+  });
 }
 
 function rewriteContextTar(s: Readable): Readable {

@@ -85,6 +85,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
   await volumes.init();
   const containersDir = path.join(cfg.dataRoot, 'containers');
   await fsp.mkdir(containersDir, { recursive: true });
+  await fsp.mkdir(path.join(cfg.dataRoot, 'builds'), { recursive: true });
 
   const ctx: EngineContext = {
     journal,

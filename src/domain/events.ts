@@ -78,6 +78,8 @@ export interface ImageConfig {
   StopSignal?: string;
   OnBuild?: string[] | null;
   Healthcheck?: HealthConfig | null;
+  /** SHELL of a Dockerfile: the shell of later shell-form RUN, CMD and ENTRYPOINT steps of child builds. */
+  Shell?: string[];
 }
 
 export interface ContainerCreated {

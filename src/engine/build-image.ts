@@ -9,7 +9,7 @@ import type { Credentials } from '../registry/auth';
 import type { ProgressWriter } from '../api/wire/progress';
 import { findCachedStep } from '../build/build-cache';
 import type { BuildContext } from '../build/context';
-import { copyInto, resolveSources, sourcesChecksum, type CopySpec } from '../build/copy';
+import { copyInto, releaseSources, resolveSources, sourcesChecksum, type CopySpec } from '../build/copy';
 import { parseDockerfile, parseInstruction, type Dockerfile, type Instruction, type Stage } from '../build/dockerfile';
 import {
   applyMetadata,
@@ -385,15 +385,20 @@ async function copyFiles(run: Run, state: StageState, parent: ImageView | undefi
     return run.scratch.withRootfs(ctx.images.lowerDirs(from?.layers ?? []), (r) => fn(r.path));
   };
   return withSource(async (srcRoot) => {
+    // URLs are downloaded here (their content is the cache key) and deleted after the step.
     const resolved = await resolveSources(srcRoot, spec);
-    const checksum = await sourcesChecksum(srcRoot, resolved);
-    const createdBy = copyCreatedBy(state, inst, checksum, c.dest);
-    return commitStep(run, state, parent, inst, { createdBy, layer: true }, (make) =>
-      run.scratch.withRootfs(ctx.images.lowerDirs(parent?.layers ?? []), async (r) => {
-        await copyInto(r.root, srcRoot, spec, resolved);
-        return make(r.upper);
-      }),
-    );
+    try {
+      const checksum = await sourcesChecksum(srcRoot, resolved);
+      const createdBy = copyCreatedBy(state, inst, checksum, c.dest);
+      return await commitStep(run, state, parent, inst, { createdBy, layer: true }, (make) =>
+        run.scratch.withRootfs(ctx.images.lowerDirs(parent?.layers ?? []), async (r) => {
+          await copyInto(r.root, srcRoot, spec, resolved);
+          return make(r.upper);
+        }),
+      );
+    } finally {
+      await releaseSources(resolved);
+    }
   });
 }
 

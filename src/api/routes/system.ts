@@ -54,9 +54,6 @@ export function systemRoutes(app: FastifyInstance, ctx: EngineContext, info: Sys
     return registryLogin(ctx, body);
   });
 
-  // No builder yet, so no build cache: nothing to prune (docker system prune calls this).
-  app.post('/build/prune', async () => ({ CachesDeleted: [], SpaceReclaimed: 0 }));
-
   app.get('/system/df', { schema: { querystring: S.dfQuery } }, async () => {
     const du = await diskUsage(ctx);
     const sizes = new Map(du.containers.map((c) => [c.id, c.size]));

@@ -47,6 +47,8 @@ export function toImageInspect(img: ImageView, lowerDirs: string[]): Record<stri
       OnBuild: c.OnBuild ?? null,
       Labels: c.Labels ?? null,
       ...(c.StopSignal ? { StopSignal: c.StopSignal } : {}),
+      ...(c.Healthcheck ? { Healthcheck: c.Healthcheck } : {}),
+      ...(c.Shell?.length ? { Shell: c.Shell } : {}),
     },
     Architecture: img.platform?.architecture ?? 'amd64',
     ...(img.platform?.variant ? { Variant: img.platform.variant } : {}),
