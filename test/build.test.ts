@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { api, daemonForFile, runSync, DOCKER } from './helpers/wharfd';
+import { api, daemonForFile, runSync, DOCKER, TestDaemon } from './helpers/wharfd';
 
 // docker build with the real CLI 28 (the classic builder: wharfd's /_ping says Builder-Version 1).
 const d = daemonForFile();
@@ -198,4 +198,36 @@ test('wharf build builds as docker build does', () => {
   const f = d.wharf(['build', failing]);
   assert.equal(f.code, 5);
   assert.match(f.stderr, /returned a non-zero code: 5/);
+});
+
+test('a daemon killed in the middle of a build: the build is recorded as failed, its scratch is gone, the cache before it is kept', async (t) => {
+  const c = new TestDaemon();
+  t.after(() => c.cleanup());
+  await c.start([], { WHARF_CRASH_AT: 'build.copying' });
+  c.importBusybox();
+  const dir = mkdtempSync(path.join(c.dir, 'ctx-'));
+  writeFileSync(path.join(dir, 'Dockerfile'), 'FROM busybox\nRUN echo one > /one\nCOPY f /f\nCMD ["cat", "/f"]\n');
+  writeFileSync(path.join(dir, 'f'), 'copied\n');
+  const r = runSync(DOCKER, ['build', '-t', 'crashed:1', dir], c.env, { timeoutMs: 60_000 });
+  assert.notEqual(r.code, 0);
+  await c.exited();
+  await c.start();
+  const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.includes(path.join(c.dataRoot, 'builds')));
+  assert.deepEqual(mounts, []);
+  assert.deepEqual(readdirSync(path.join(c.dataRoot, 'builds')), []);
+  assert.equal(c.docker(['image', 'inspect', 'crashed:1']).code, 1);
+  const builds = JSON.parse(c.wharfOk(['journal', 'builds', '--json']));
+  assert.equal(builds.length, 1);
+  assert.equal(builds[0].result, 'failed');
+  assert.equal(builds[0].error, 'the daemon stopped during the build');
+  assert.deepEqual(builds[0].steps.map((s: { step: number }) => s.step), [1, 2]);
+  // The RUN step before the crash is reused; the build completes.
+  const again = runSync(DOCKER, ['build', '-t', 'crashed:1', dir], c.env, { timeoutMs: 60_000 });
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal((again.stdout.match(/Using cache/g) ?? []).length, 1);
+  assert.equal(c.dockerOk(['run', '--rm', 'crashed:1']), 'copied\n');
+  const audit = c.wharfOk(['journal', 'builds']);
+  assert.match(audit, /finished/);
+  assert.match(audit, /cache [0-9a-f]{12}  RUN echo one > \/one/);
+  assert.equal(c.wharfOk(['journal', 'verify']).startsWith('journal intact'), true);
 });

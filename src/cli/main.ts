@@ -57,7 +57,7 @@ import { imagePrune } from './commands/image-prune';
 import { systemDf } from './commands/system-df';
 import { systemPrune } from './commands/system-prune';
 import { push } from './commands/push';
-import { journalRepair, journalVerify, quarantineLs, quarantinePrune } from './commands/journal';
+import { journalBuilds, journalRepair, journalVerify, quarantineLs, quarantinePrune } from './commands/journal';
 
 type AnySpec = CommandSpec<any>;
 
@@ -252,7 +252,7 @@ export function buildProgram(w: Wiring): Command {
 
   // Wharf's own groups: the journal's integrity, and the quarantine of files it does not know.
   for (const [group, description, specs] of [
-    ['journal', "Check and repair Wharf's journal", [journalVerify, journalRepair]],
+    ['journal', "Check, repair and audit Wharf's journal", [journalVerify, journalRepair, journalBuilds]],
     ['quarantine', 'Manage files kept aside because the journal does not know them', [quarantineLs, quarantinePrune]],
   ] as [string, string, AnySpec[]][]) {
     const g = program

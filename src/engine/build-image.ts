@@ -30,6 +30,8 @@ import { createContainer, type CreateRequest } from './create-container';
 import { planPull, runPull } from './pull-image';
 import { readLogs } from './read-logs';
 import { removeContainer } from './remove-container';
+import { killContainer } from './kill-container';
+import { crashPoint } from './crash-point';
 import { startContainer } from './start-container';
 import { waitContainer } from './wait-container';
 
@@ -52,6 +54,8 @@ export interface BuildRequest {
   /** What RUN containers get: NetworkMode and the resource limits of the request. */
   hostConfig: Record<string, unknown>;
   credsFor: (image: string) => Credentials | undefined;
+  /** Aborted when the client goes away: the build stops, as Docker's does ("context canceled"). */
+  signal?: AbortSignal;
 }
 
 /** A step that failed: Docker's message, and a RUN's exit code for the stream's errorDetail. */
@@ -351,11 +355,21 @@ async function runInContainer(run: Run, state: StageState, parent: ImageView | u
   let ok = false;
   try {
     const exited = waitContainer(ctx, id, 'next-exit');
+    checkCancelled(run);
     await startContainer(ctx, id);
-    for await (const entry of readLogs(ctx, id, { follow: true, partial: true })) {
-      if (!run.req.quiet) run.out.send({ stream: entry.data.toString('utf8') });
+    crashPoint('build.running');
+    // A client that goes away stops the step: its container is killed, the build fails.
+    const kill = () => void killContainer(ctx, id, 'SIGKILL').catch(() => undefined);
+    run.req.signal?.addEventListener('abort', kill, { once: true });
+    try {
+      for await (const entry of readLogs(ctx, id, { follow: true, partial: true })) {
+        if (!run.req.quiet) run.out.send({ stream: entry.data.toString('utf8') });
+      }
+    } finally {
+      run.req.signal?.removeEventListener('abort', kill);
     }
     const code = await exited;
+    checkCancelled(run);
     if (code !== 0) throw new BuildStepError(`The command '${r.argv.join(' ')}' returned a non-zero code: ${code}`, code);
     ok = true;
     return id;
@@ -393,6 +407,7 @@ async function copyFiles(run: Run, state: StageState, parent: ImageView | undefi
       return await commitStep(run, state, parent, inst, { createdBy, layer: true }, (make) =>
         run.scratch.withRootfs(ctx.images.lowerDirs(parent?.layers ?? []), async (r) => {
           await copyInto(r.root, srcRoot, spec, resolved);
+          crashPoint('build.copying');
           return make(r.upper);
         }),
       );
@@ -414,9 +429,14 @@ async function copySourceImage(run: Run, from: string): Promise<ImageView | unde
 }
 
 function heading(run: Run, inst: Instruction): void {
+  checkCancelled(run);
   run.step++;
   say(run, `Step ${run.step}/${run.steps} : ${inst.text}`);
   say(run, '\n');
+}
+
+function checkCancelled(run: Run): void {
+  if (run.req.signal?.aborted) throw new WharfError('internal', 'context canceled');
 }
 
 function say(run: Run, text: string): void {

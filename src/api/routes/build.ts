@@ -38,8 +38,12 @@ export function buildRoutes(app: FastifyInstance, ctx: EngineContext): void {
       res.writeHead(200, { 'Content-Type': 'application/json' });
     };
     const out = new ProgressWriter(res, begin);
+    const gone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableEnded) gone.abort();
+    });
     try {
-      await buildImage(ctx, { ...options, context, contextDigest: `sha256:${hash.digest('hex')}` }, out);
+      await buildImage(ctx, { ...options, context, contextDigest: `sha256:${hash.digest('hex')}`, signal: gone.signal }, out);
     } catch (e) {
       if (!out.started) throw e;
       const { message } = toHttpError(e);

@@ -169,14 +169,20 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
       // Each history entry that made a layer gets that layer's size (bottom first).
       let layer = 0;
       const sizes = img.history.map((h) => (h.empty_layer ? 0 : img.layerSizes?.[layer++] ?? img.size));
-      return img.history.map((h, i) => ({ h, size: sizes[i] })).reverse().map(({ h, size }, i) => ({
-        Id: i === 0 ? img.id : '<missing>',
-        Created: Math.floor(Date.parse(h.created) / 1000),
-        CreatedBy: h.created_by ?? '',
-        Tags: i === 0 ? img.tags : null,
-        Size: size,
-        Comment: h.comment ?? '',
-      }));
+      // An entry is named by the local image it made, when the parent line holds it (a build's steps, a commit's parent).
+      const byDepth = new Map<number, { id: string; tags: string[] }>();
+      for (let p: typeof img | undefined = img; p; p = p.parent ? ctx.views.images.images.get(p.parent) : undefined) byDepth.set(p.history.length - 1, p);
+      return img.history
+        .map((h, i) => ({ h, size: sizes[i], made: byDepth.get(i) }))
+        .reverse()
+        .map(({ h, size, made }) => ({
+          Id: made?.id ?? '<missing>',
+          Created: Math.floor(Date.parse(h.created) / 1000),
+          CreatedBy: h.created_by ?? '',
+          Tags: made?.tags.length ? made.tags : null,
+          Size: size,
+          Comment: h.comment ?? '',
+        }));
     }
     throw new WharfError('not-found', `page not found`);
   });

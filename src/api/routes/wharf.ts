@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { EngineContext } from '../../engine/context';
 import { verifyJournal } from '../../engine/verify-journal';
+import { listBuilds } from '../../engine/build-audit';
 
 /**
  * Wharf's own API extension, under /wharf/v1 (never a Docker path): the journal's integrity
@@ -22,6 +23,9 @@ export function wharfRoutes(app: FastifyInstance, ctx: EngineContext): void {
       ViewsDifferences: c.viewsDifferences,
     };
   });
+
+  // The audit trail of Dockerfile builds: context, steps (cache hits), outcome, from the journal.
+  app.get('/wharf/v1/builds', async () => listBuilds(ctx));
 
   app.get('/wharf/v1/quarantine', async () => {
     const items = await ctx.quarantine.list();

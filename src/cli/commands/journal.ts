@@ -134,3 +134,46 @@ export const quarantinePrune: CommandSpec<QuarantineOptions> = {
   options: (a) => ({ ids: (a[0] as string[]) ?? [] }),
   run: runQuarantinePrune,
 };
+
+export interface JournalBuildsOptions {
+  json: boolean;
+}
+
+interface BuildRow {
+  id: string;
+  started: string;
+  context: string;
+  remote?: string;
+  dockerfile: string;
+  tags: string[];
+  steps: { step: number; instruction: string; image: string; cached: boolean }[];
+  result: string;
+  image?: string;
+  error?: string;
+}
+
+/** `wharf journal builds`: the audit trail of Dockerfile builds, from the journal. */
+export async function runJournalBuilds(o: JournalBuildsOptions, client: Client, io: IO): Promise<number> {
+  const builds = await client.json<BuildRow[]>('GET', '/wharf/v1/builds');
+  if (o.json) {
+    io.stdout.write(`${JSON.stringify(builds, null, 2)}\n`);
+    return 0;
+  }
+  for (const b of builds) {
+    const cached = b.steps.filter((s) => s.cached).length;
+    io.stdout.write(`build ${b.id.slice(0, 12)}  ${b.started}  ${b.result}${b.image ? ` ${b.image.slice(7, 19)}` : ''}${b.tags.length ? ` (${b.tags.join(', ')})` : ''}\n`);
+    io.stdout.write(`  context ${b.remote ?? b.context}  dockerfile ${b.dockerfile}  steps ${b.steps.length} (${cached} from cache)\n`);
+    for (const s of b.steps) io.stdout.write(`  ${String(s.step).padStart(3)} ${s.cached ? 'cache' : 'new  '} ${s.image.slice(7, 19)}  ${s.instruction}\n`);
+    if (b.error) io.stdout.write(`  error: ${b.error}\n`);
+  }
+  return 0;
+}
+
+export const journalBuilds: CommandSpec<JournalBuildsOptions> = {
+  name: 'builds',
+  usage: '[OPTIONS]',
+  description: 'List the Dockerfile builds the journal recorded: context, steps, cache hits, outcome',
+  declare: (cmd: Command) => cmd.option('--json', 'Print the builds as JSON', false),
+  options: (_a, f) => ({ json: Boolean(f.json) }),
+  run: runJournalBuilds,
+};
