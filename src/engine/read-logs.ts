@@ -84,7 +84,9 @@ export async function* readLogs(ctx: EngineContext, id: string, o: LogOptions = 
     if (!o.follow || ended) return;
     // Following with --until ends once that time has passed.
     if (o.untilNanos !== undefined && BigInt(Date.now()) * 1_000_000n > o.untilNanos) return;
-    await changed(ctx, id, path.dirname(file), o.signal);
+    // What changed before changed() watched (the container stopped, more was written) is not lost.
+    const moved = async () => (o.live ? o.live() : isLive(ctx, id)) !== wasRunning || (await fsp.stat(file).then((st) => st.size > offset, () => false));
+    await changed(ctx, id, path.dirname(file), o.signal, moved);
   }
 }
 
@@ -227,7 +229,7 @@ function normaliseTime(raw: string): { time: string; nanos: bigint } {
 }
 
 /** Wait until the log dir changes, the container's state changes, or a short while passes. */
-async function changed(ctx: EngineContext, id: string, dir: string, signal?: AbortSignal): Promise<void> {
+async function changed(ctx: EngineContext, id: string, dir: string, signal?: AbortSignal, moved?: () => Promise<boolean>): Promise<void> {
   const ac = new AbortController();
   const onAbort = () => ac.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -249,7 +251,9 @@ async function changed(ctx: EngineContext, id: string, dir: string, signal?: Abo
       { defaultValue: undefined },
     );
     const aborted = new Promise<void>((resolve) => ac.signal.addEventListener('abort', () => resolve(), { once: true }));
-    await Promise.race([fileChange, stateChange, aborted]);
+    // Checked once the watch and the subscription are in place: a change before them would else wait for the timer.
+    const already = moved ? moved().then((m) => (m ? undefined : new Promise<void>(() => {}))) : new Promise<void>(() => {});
+    await Promise.race([fileChange, stateChange, aborted, already]);
   } finally {
     signal?.removeEventListener('abort', onAbort);
     ac.abort();
