@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import http from 'node:http';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { api, daemonForFile, runSync, DOCKER, TestDaemon } from './helpers/wharfd';
+import { TestRegistry } from './helpers/registry';
+import { api, daemonForFile, runAsync, runSync, DOCKER, TestDaemon } from './helpers/wharfd';
 
 // docker build with the real CLI 28 (the classic builder: wharfd's /_ping says Builder-Version 1).
 const d = daemonForFile();
@@ -230,4 +233,55 @@ test('a daemon killed in the middle of a build: the build is recorded as failed,
   assert.match(audit, /finished/);
   assert.match(audit, /cache [0-9a-f]{12}  RUN echo one > \/one/);
   assert.equal(c.wharfOk(['journal', 'verify']).startsWith('journal intact'), true);
+});
+
+test('contexts: a Dockerfile on stdin, a tar on stdin, a tarball URL, a plain Dockerfile URL', async (t) => {
+  const viaStdin = runSync(DOCKER, ['build', '-t', 'stdin:1', '-'], d.env, { input: 'FROM busybox\nRUN echo from-stdin > /s\n', timeoutMs: 60_000 });
+  assert.equal(viaStdin.code, 0, viaStdin.stderr);
+  assert.equal(ok(['run', '--rm', 'stdin:1', 'cat', '/s']), 'from-stdin\n');
+  const dir = context({ Dockerfile: 'FROM busybox\nCOPY hello /hello\n', hello: 'tarred\n' });
+  const tarball = path.join(d.dir, 'ctx.tar.gz');
+  assert.equal(spawnSync('tar', ['-czf', tarball, '-C', dir, '.']).status, 0);
+  const tarIn = runSync(DOCKER, ['build', '-t', 'stdin:2', '-'], d.env, { input: readFileSync(tarball), timeoutMs: 60_000 });
+  assert.equal(tarIn.code, 0, tarIn.stderr);
+  assert.equal(ok(['run', '--rm', 'stdin:2', 'cat', '/hello']), 'tarred\n');
+  // The daemon fetches a remote context itself (a server on loopback).
+  const server = http.createServer((req, res) => {
+    if (req.url === '/ctx.tar.gz') return res.end(readFileSync(tarball));
+    if (req.url === '/Dockerfile') return res.end('FROM busybox\nENV FROM_URL=1\n');
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const port = (server.address() as { port: number }).port;
+  // The server lives in this process: the builds run asynchronously so it can answer.
+  const buildAsync = (args: string[]) => runAsync(DOCKER, ['build', ...args], d.env).done;
+  const r1 = await buildAsync(['-t', 'remote:1', `http://127.0.0.1:${port}/ctx.tar.gz`]);
+  assert.equal(r1.code, 0, r1.stderr);
+  assert.equal(ok(['run', '--rm', 'remote:1', 'cat', '/hello']), 'tarred\n');
+  const r2 = await buildAsync(['-t', 'remote:2', `http://127.0.0.1:${port}/Dockerfile`]);
+  assert.equal(r2.code, 0, r2.stderr);
+  assert.match(ok(['image', 'inspect', '-f', '{{json .Config.Env}}', 'remote:2']), /FROM_URL=1/);
+  const missing = await buildAsync(['-t', 'remote:3', `http://127.0.0.1:${port}/nope.tar`]);
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /404/);
+});
+
+test('FROM pulls a missing base image from a registry; --pull pulls again', async (t) => {
+  const registry = await TestRegistry.start();
+  t.after(() => registry.stop());
+  const base = `${registry.host}/base/busybox:1`;
+  ok(['tag', 'busybox', base]);
+  ok(['push', base]);
+  ok(['rmi', base]);
+  const dir = context({ Dockerfile: `FROM ${base}\nRUN echo pulled > /p\n` });
+  const out = buildOk(['-t', 'pulled:1', dir]);
+  assert.match(out, /Pulling from base\/busybox/);
+  assert.equal(ok(['run', '--rm', 'pulled:1', 'cat', '/p']), 'pulled\n');
+  const again = buildOk(['--pull', '-t', 'pulled:2', dir]);
+  assert.match(again, /Image is up to date for|Pulling from/);
+  assert.match(again, /Using cache/);
+  const unknown = build([context({ Dockerfile: `FROM ${registry.host}/nope/none:1\n` })]);
+  assert.notEqual(unknown.code, 0);
+  assert.match(unknown.stderr, /manifest unknown|not found/);
 });

@@ -24,6 +24,7 @@ import {
   type StageState,
 } from '../build/instructions';
 import { BuildScratch } from '../build/step-rootfs';
+import { dirSize } from '../storage/dir-size';
 import { findImage, type EngineContext } from './context';
 import { layerFromDir } from './commit-container';
 import { createContainer, type CreateRequest } from './create-container';
@@ -49,7 +50,6 @@ export interface BuildRequest {
   rm: boolean;
   forceRm: boolean;
   pull: boolean;
-  quiet: boolean;
   cacheFrom: string[];
   /** What RUN containers get: NetworkMode and the resource limits of the request. */
   hostConfig: Record<string, unknown>;
@@ -103,9 +103,9 @@ interface Run {
  */
 export async function buildImage(ctx: EngineContext, req: BuildRequest, out: ProgressWriter): Promise<string> {
   const df = parseDockerfile(req.context.dockerfileText);
-  const labelInstruction = labelStep(req.labels);
+  const labelInstructions = labelSteps(req.labels);
   const lastStage = targetStage(df, req.target);
-  const steps = df.steps + (labelInstruction ? 1 : 0);
+  const steps = df.steps + labelInstructions.length;
   const run: Run = {
     ctx,
     req,
@@ -137,13 +137,16 @@ export async function buildImage(ctx: EngineContext, req: BuildRequest, out: Pro
     },
   ]);
   try {
-    for (const w of df.warnings) say(run, `[WARNING]: ${w}\n`);
+    const warnings = [...syntaxWarning(req.context.dockerfileText), ...df.warnings];
+    if (warnings.length) say(run, `${warnings.join('\n')}\n`);
     // The meta ARGs are steps too, as the classic builder counts them.
     for (const a of df.metaArgs) heading(run, a);
     let image: ImageView | undefined;
     for (const stage of df.stages.slice(0, lastStage + 1)) {
-      const extra = stage.index === df.stages.length - 1 && labelInstruction ? [labelInstruction] : [];
+      const extra = stage.index === df.stages.length - 1 ? labelInstructions : [];
       image = await buildStage(run, stage, extra);
+      // Each stage's image, as Docker reports it (the client keeps the last).
+      if (image) out.send({ aux: { ID: image.id } });
     }
     if (!image) throw invalidArgument('No image was generated. Is your Dockerfile empty?');
     const unused = unusedBuildArgs(run.states, req.buildArgs);
@@ -163,13 +166,18 @@ async function finish(run: Run, image: ImageView): Promise<void> {
   const events: WharfEvent[] = [{ type: 'build.finished', data: { id: run.id, image: image.id, tags: req.tags } }];
   for (const t of req.tags) events.push({ type: 'image.tagged', data: { id: image.id, ref: t } });
   await ctx.journal.appendAll(events.map((e) => ({ events: [e], meta: { name: e.type === 'image.tagged' ? e.data.ref : image.id } })));
-  out.send({ aux: { ID: image.id } });
-  if (req.quiet) {
-    out.send({ stream: `${image.id}\n` });
-    return;
-  }
   say(run, `Successfully built ${shortId(image.id)}\n`);
   for (const t of req.tags) say(run, `Successfully tagged ${t}\n`);
+}
+
+/** `# syntax=` names a BuildKit frontend: the classic builder ignores it, and says so. */
+function syntaxWarning(text: string): string[] {
+  for (const line of text.split('\n')) {
+    const m = /^\s*#\s*([a-zA-Z]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!m) break; // directives come first, before any other line
+    if (m[1].toLowerCase() === 'syntax') return [`[WARNING]: the "# syntax=${m[2]}" directive is ignored: frontends need BuildKit, and this is the classic builder`];
+  }
+  return [];
 }
 
 function targetStage(df: Dockerfile, target?: string): number {
@@ -180,11 +188,14 @@ function targetStage(df: Dockerfile, target?: string): number {
   return i;
 }
 
-/** --label: one LABEL step at the end of the last stage, as the classic builder adds it. */
-function labelStep(labels: Record<string, string>): Instruction | undefined {
-  const keys = Object.keys(labels);
-  if (!keys.length) return undefined;
-  return parseInstruction(`LABEL ${keys.map((k) => `${JSON.stringify(k)}='${labels[k]}'`).join(' ')}`);
+/** --label: one LABEL step per label at the end of the last stage, as the classic builder adds them. */
+function labelSteps(labels: Record<string, string>): Instruction[] {
+  return Object.entries(labels).map(([k, v]) => parseInstruction(`LABEL ${quoteWord(k)}=${quoteWord(v)}`));
+}
+
+/** A word that LABEL reads back as it was: quoted when it holds what the shell-word rules treat specially. */
+function quoteWord(w: string): string {
+  return /^[^\s"'\\$=]+$/.test(w) ? w : JSON.stringify(w).replace(/\$/g, '\\$');
 }
 
 async function buildStage(run: Run, stage: Stage, extra: Instruction[]): Promise<ImageView | undefined> {
@@ -192,21 +203,22 @@ async function buildStage(run: Run, stage: Stage, extra: Instruction[]): Promise
   heading(run, stage.from);
   const target = fromTarget(stage.from, run.metaArgs);
   let image = await baseImage(run, target.image, target.platform);
-  say(run, ` ---> ${image ? shortId(image.id) : 'scratch'}\n`.replace(' ---> scratch\n', ''));
   const baseConfig: ImageConfig = image ? { ...image.config } : {};
   const triggers = baseConfig.OnBuild ?? [];
+  // With triggers, Docker prints the image once they have run.
+  if (image && !triggers.length) say(run, ` ---> ${shortId(image.id)}\n`);
   baseConfig.OnBuild = null;
   const state = newStageState(baseConfig, run.req.buildArgs, run.metaArgs);
   if (image?.author) state.author = image.author;
   run.states.push(state);
-  if (image) await stepDone(run, stage.from.text, image, true);
+  if (image) await stepDone(run, stage.from.text, image, true, false);
   if (triggers.length) {
     say(run, `# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}\n`);
-    for (const t of triggers) image = await execute(run, state, image, parseInstruction(t), true);
+    for (const [i, t] of triggers.entries()) image = await execute(run, state, image, parseInstruction(t), i < triggers.length - 1 ? 'trigger' : 'last-trigger');
   }
   for (const inst of [...stage.instructions, ...extra]) {
     heading(run, inst);
-    image = await execute(run, state, image, inst, false);
+    image = await execute(run, state, image, inst, 'step');
   }
   run.stages.set(String(stage.index), image);
   if (stage.name) run.stages.set(stage.name.toLowerCase(), image);
@@ -236,23 +248,26 @@ async function imageByName(run: Run, name: string, platform?: string): Promise<I
 }
 
 /** One instruction: from the cache when it can be, else done; its image is the next step's parent. */
-async function execute(run: Run, state: StageState, parent: ImageView | undefined, inst: Instruction, trigger: boolean): Promise<ImageView> {
+/** How a step's end is shown: a step prints its image; of a base image's triggers, only the last does. */
+type StepKind = 'step' | 'trigger' | 'last-trigger';
+
+async function execute(run: Run, state: StageState, parent: ImageView | undefined, inst: Instruction, kind: StepKind): Promise<ImageView> {
   if (inst.keyword === 'FROM') throw invalidArgument('FROM is not allowed here');
   if (isMetadataOnly(inst.keyword)) {
     const { createdBy } = applyMetadata(state, inst);
-    return commitStep(run, state, parent, inst, { createdBy, layer: false }, (make) => make());
+    return commitStep(run, state, parent, inst, { createdBy, layer: false, kind }, (make) => make());
   }
   if (inst.keyword === 'RUN') {
     const r = runStep(state, inst);
-    return commitStep(run, state, parent, inst, { createdBy: r.createdBy, layer: true }, async (make) => {
+    return commitStep(run, state, parent, inst, { createdBy: r.createdBy, layer: true, kind }, async (make) => {
       const container = await runInContainer(run, state, parent, r);
       const image = await make(run.ctx.storage.upperDir(container));
       await dropContainer(run, container, true);
       return image;
     });
   }
-  if (inst.keyword === 'COPY' || inst.keyword === 'ADD') return copyFiles(run, state, parent, inst);
-  throw invalidArgument(`unknown instruction: ${inst.keyword}${trigger ? ' (in a build trigger)' : ''}`);
+  if (inst.keyword === 'COPY' || inst.keyword === 'ADD') return copyFiles(run, state, parent, inst, kind);
+  throw invalidArgument(`unknown instruction: ${inst.keyword}${kind === 'step' ? '' : ' (in a build trigger)'}`);
 }
 
 /**
@@ -264,7 +279,7 @@ async function commitStep(
   state: StageState,
   parent: ImageView | undefined,
   inst: Instruction,
-  o: { createdBy: string; layer: boolean },
+  o: { createdBy: string; layer: boolean; kind: StepKind },
   work: (make: (upper?: string) => Promise<ImageView>) => Promise<ImageView>,
 ): Promise<ImageView> {
   const { ctx } = run;
@@ -273,12 +288,12 @@ async function commitStep(
     const hit = findCachedStep(candidates(run), key);
     if (hit && (await layersPresent(ctx, hit))) {
       say(run, ' ---> Using cache\n');
-      await stepDone(run, inst.text, hit, true);
+      await stepDone(run, inst.text, hit, true, o.kind !== 'trigger');
       return hit;
     }
   }
   const image = await work((upper) => newImage(run, state, parent, o.createdBy, upper));
-  await stepDone(run, inst.text, image, false);
+  await stepDone(run, inst.text, image, false, o.kind !== 'trigger');
   return image;
 }
 
@@ -302,14 +317,15 @@ async function layersPresent(ctx: EngineContext, img: ImageView): Promise<boolea
   return fsp.access(ctx.images.lowerDirs(img.layers)[0]).then(() => true, () => false);
 }
 
-async function stepDone(run: Run, text: string, image: ImageView, cached: boolean): Promise<void> {
+async function stepDone(run: Run, text: string, image: ImageView, cached: boolean, show: boolean): Promise<void> {
   await run.ctx.journal.append([{ type: 'build.step', data: { id: run.id, step: run.step, stage: run.stageIndex, instruction: text, image: image.id, cached } }]);
-  if (!(cached && text.startsWith('FROM'))) say(run, ` ---> ${shortId(image.id)}\n`);
+  if (show) say(run, ` ---> ${shortId(image.id)}\n`);
 }
 
 async function newImage(run: Run, state: StageState, parent: ImageView | undefined, createdBy: string, upper?: string): Promise<ImageView> {
   const { ctx } = run;
-  const layer = upper ? await layerFromDir(ctx, upper, parent?.layers ?? []) : undefined;
+  // A layer's size is what its files hold (as Docker's history shows it), not its tar's.
+  const layer = upper ? { ...(await layerFromDir(ctx, upper, parent?.layers ?? [])), size: await dirSize(upper) } : undefined;
   const created = nowRfc3339();
   const author = state.author ?? '';
   const history = [...(parent?.history ?? []), { created, created_by: createdBy, ...(layer ? {} : { empty_layer: true }) }];
@@ -363,7 +379,9 @@ async function runInContainer(run: Run, state: StageState, parent: ImageView | u
     run.req.signal?.addEventListener('abort', kill, { once: true });
     try {
       for await (const entry of readLogs(ctx, id, { follow: true, partial: true })) {
-        if (!run.req.quiet) run.out.send({ stream: entry.data.toString('utf8') });
+        // stderr in red, as Docker's builder sends it.
+        const text = entry.data.toString('utf8');
+        run.out.send({ stream: entry.stream === 'stderr' ? `\u001b[91m${text}\u001b[0m` : text });
       }
     } finally {
       run.req.signal?.removeEventListener('abort', kill);
@@ -389,7 +407,7 @@ async function dropContainer(run: Run, id: string, succeeded: boolean): Promise<
 }
 
 /** COPY / ADD: the files are checksummed first (the cache key), then written into a borrowed root. */
-async function copyFiles(run: Run, state: StageState, parent: ImageView | undefined, inst: Instruction): Promise<ImageView> {
+async function copyFiles(run: Run, state: StageState, parent: ImageView | undefined, inst: Instruction, kind: StepKind): Promise<ImageView> {
   const { ctx } = run;
   const c = copyStep(state, inst);
   const spec: CopySpec = { sources: c.sources, dest: c.dest, workdir: state.config.WorkingDir || '/', add: inst.keyword === 'ADD', chown: c.chown, chmod: c.chmod };
@@ -404,7 +422,7 @@ async function copyFiles(run: Run, state: StageState, parent: ImageView | undefi
     try {
       const checksum = await sourcesChecksum(srcRoot, resolved);
       const createdBy = copyCreatedBy(state, inst, checksum, c.dest);
-      return await commitStep(run, state, parent, inst, { createdBy, layer: true }, (make) =>
+      return await commitStep(run, state, parent, inst, { createdBy, layer: true, kind }, (make) =>
         run.scratch.withRootfs(ctx.images.lowerDirs(parent?.layers ?? []), async (r) => {
           await copyInto(r.root, srcRoot, spec, resolved);
           crashPoint('build.copying');
@@ -440,7 +458,7 @@ function checkCancelled(run: Run): void {
 }
 
 function say(run: Run, text: string): void {
-  if (!run.req.quiet) run.out.send({ stream: text });
+  run.out.send({ stream: text });
 }
 
 /**

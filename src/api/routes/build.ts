@@ -9,7 +9,7 @@ import { pruneBuildCache } from '../../engine/prune-build-cache';
 import { receiveContext } from '../../build/context';
 import type { Credentials } from '../../registry/auth';
 import { toHttpError } from '../errors';
-import { ProgressWriter } from '../wire/progress';
+import { ProgressWriter, type JsonMessage } from '../wire/progress';
 import * as S from '../schemas/build';
 
 type Q = Record<string, string | string[] | undefined>;
@@ -22,6 +22,7 @@ export function buildRoutes(app: FastifyInstance, ctx: EngineContext): void {
   app.post('/build', { schema: { querystring: S.buildQuery } }, async (req, reply) => {
     const q = req.query as Q;
     const options = buildOptions(q, req.headers['x-registry-config']);
+    const quiet = flag(one(q.q));
     const hash = createHash('sha256');
     const body = req.raw.pipe(
       new Transform({
@@ -37,22 +38,28 @@ export function buildRoutes(app: FastifyInstance, ctx: EngineContext): void {
       reply.hijack();
       res.writeHead(200, { 'Content-Type': 'application/json' });
     };
-    const out = new ProgressWriter(res, begin);
+    const real = new ProgressWriter(res, begin);
+    // -q: the build's messages are held back; success sends the id alone, a failure sends
+    // them all and then the error (as Docker does, so the CLI can show what went wrong).
+    const held: JsonMessage[] = [];
+    const out = quiet ? heldWriter(held) : real;
     const gone = new AbortController();
     res.on('close', () => {
       if (!res.writableEnded) gone.abort();
     });
     try {
-      await buildImage(ctx, { ...options, context, contextDigest: `sha256:${hash.digest('hex')}`, signal: gone.signal }, out);
+      const id = await buildImage(ctx, { ...options, context, contextDigest: `sha256:${hash.digest('hex')}`, signal: gone.signal }, out);
+      if (quiet) real.send({ stream: `${id}\n` });
     } catch (e) {
       if (!out.started) throw e;
+      for (const m of held) real.send(m);
       const { message } = toHttpError(e);
       const code = e instanceof BuildStepError ? e.code : undefined;
-      out.send({ errorDetail: { ...(code !== undefined ? { code } : {}), message }, error: message });
+      real.send({ errorDetail: { ...(code !== undefined ? { code } : {}), message }, error: message });
     } finally {
       await context.cleanup().catch((e: Error) => req.log.warn({ err: e.message }, 'cannot remove a build context'));
     }
-    if (!out.started) begin();
+    if (!real.started) begin();
     res.end();
   });
 
@@ -102,11 +109,23 @@ function buildOptions(q: Q, registryConfig: string | string[] | undefined): Omit
     rm: flag(one(q.rm), true),
     forceRm: flag(one(q.forcerm)),
     pull: flag(one(q.pull)),
-    quiet: flag(one(q.q)),
     cacheFrom: jsonOf<string[]>(q.cachefrom, 'cache from') ?? [],
     hostConfig,
     credsFor: registryCreds(registryConfig),
   };
+}
+
+/** A writer that keeps the messages (for -q); started once the build said anything. */
+function heldWriter(held: JsonMessage[]): ProgressWriter {
+  return {
+    send: (m: JsonMessage) => void held.push(m),
+    get started() {
+      return held.length > 0;
+    },
+    get gone() {
+      return false;
+    },
+  } as unknown as ProgressWriter;
 }
 
 /** A JSON query value (buildargs, labels, cachefrom, ulimits): Docker's message when it is not. */

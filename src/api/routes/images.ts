@@ -72,13 +72,12 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
     for (const c of ctx.views.containers.values()) counts.set(c.imageId, (counts.get(c.imageId) ?? 0) + 1);
     let list = [...ctx.views.images.images.values()].sort((a, b) => (a.created < b.created ? 1 : -1));
     // Without all, intermediate images (untagged, with a child: a build's steps) are left out, as Docker does.
-    if (!(one(q.all) === '1' || one(q.all) === 'true')) {
-      const parents = new Set(list.map((i) => i.parent).filter(Boolean));
-      list = list.filter((i) => i.tags.length > 0 || !parents.has(i.id));
-    }
+    const parents = new Set(list.map((i) => i.parent).filter(Boolean));
+    if (!(one(q.all) === '1' || one(q.all) === 'true')) list = list.filter((i) => i.tags.length > 0 || !parents.has(i.id));
     if (filters.dangling?.length) {
+      // Dangling: untagged and nothing built on it.
       const want = filters.dangling[0] === 'true' || filters.dangling[0] === '1';
-      list = list.filter((i) => (i.tags.length === 0) === want);
+      list = list.filter((i) => (i.tags.length === 0 && !parents.has(i.id)) === want);
     }
     if (filters.reference?.length) {
       // As Docker does, an image is listed with only the tags (and digests) that match.

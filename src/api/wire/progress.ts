@@ -12,6 +12,11 @@ export interface JsonMessage {
   aux?: Record<string, unknown>;
 }
 
+/** JSON as Go's encoder writes it: <, > and & escaped (\u003c...), as Docker's streams carry them. */
+export function goJson(v: unknown): string {
+  return JSON.stringify(v).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+}
+
 /** Sizes as Docker's progress shows them: decimal units, 3 significant digits ("1.23MB"). */
 export function progressSize(n: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
@@ -67,7 +72,7 @@ export class ProgressWriter {
       this.written = true;
       this.beforeFirst?.();
     }
-    this.out.write(`${JSON.stringify(m)}\n`);
+    this.out.write(`${goJson(m)}\n`);
   }
 
   status(status: string, id?: string): void {
