@@ -285,3 +285,17 @@ test('FROM pulls a missing base image from a registry; --pull pulls again', asyn
   assert.notEqual(unknown.code, 0);
   assert.match(unknown.stderr, /manifest unknown|not found/);
 });
+
+test('RUN steps get the build network and limits: --network host|none, --memory', () => {
+  const ctx = context({ Dockerfile: 'FROM busybox\nRUN ls /sys/class/net | sort > /nets; cat /sys/fs/cgroup/memory/memory.limit_in_bytes > /mem 2>/dev/null || cat /sys/fs/cgroup/memory.max > /mem\n' });
+  buildOk(['--network', 'host', '--memory', '64m', '-t', 'net:host', ctx]);
+  const hostNets = readdirSync('/sys/class/net').sort().join('\n');
+  assert.equal(ok(['run', '--rm', 'net:host', 'cat', '/nets']).trim(), hostNets);
+  assert.equal(ok(['run', '--rm', 'net:host', 'cat', '/mem']).trim(), '67108864');
+  buildOk(['--no-cache', '--network', 'none', '-t', 'net:none', ctx]);
+  assert.equal(ok(['run', '--rm', 'net:none', 'cat', '/nets']).trim(), 'lo');
+  assert.notEqual(ok(['run', '--rm', 'net:none', 'cat', '/mem']).trim(), '67108864');
+  const bad = build(['--network', 'nosuchnet', '--no-cache', ctx]);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /network nosuchnet not found/);
+});
