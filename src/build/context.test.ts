@@ -79,6 +79,26 @@ test('compressed contexts: gzip, bzip2, xz by magic', async () => {
   }
 });
 
+test('a corrupt compressed context fails with the tar error instead of hanging', async () => {
+  const plain = await makeTar([{ name: 'Dockerfile', body: DF }]);
+  const corrupt = [Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00]), Buffer.alloc(600, 0xa5)]), gzipSync(plain).subarray(0, 20), execFileSync('xz', ['-c'], { input: plain }).subarray(0, 40)];
+  for (const b of corrupt) {
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      receiveContext(work, Readable.from([b]), {}).then(
+        async (ctx) => {
+          await ctx.cleanup();
+          return 'received';
+        },
+        (e: Error) => e.message,
+      ),
+      new Promise<string>((r) => (timer = setTimeout(() => r('hung'), 5000))),
+    ]);
+    clearTimeout(timer);
+    assert.match(outcome, /^Error processing tar file: /);
+  }
+});
+
 test("Dockerfile lookup: Docker's errors, the lower-case fallback, no escape through symlinks", async () => {
   const cases: [Member[], { dockerfile?: string }, RegExp | string][] = [
     [[{ name: 'x', body: 'x' }], {}, /^Cannot locate specified Dockerfile: Dockerfile$/],

@@ -59,7 +59,11 @@ export async function receiveContext(
 async function extractContext(dir: string, body: Readable): Promise<void> {
   const root = await openDir(dir);
   try {
-    const tarStream = rewriteContextTar((await decompressed(body)).pipe(blockPadded()));
+    // pipe() does not pass errors on: a corrupt gzip body would leave the padder (and the request) waiting for ever.
+    const plain = await decompressed(body);
+    const padded = blockPadded();
+    plain.on('error', (e) => padded.destroy(e));
+    const tarStream = rewriteContextTar(plain.pipe(padded));
     await extractInto(root, '/', tarStream, { noOverwriteDirNonDir: false, chown: { uid: 0, gid: 0 } });
   } catch (e) {
     if (e instanceof WharfError) throw e;

@@ -446,12 +446,27 @@ async function copyDirectory(rootfs: FileHandle, srcDir: FileHandle, dest: strin
   await packed.done;
 }
 
-/** ADD of a local archive: extracted into dest (always a directory), names cleaned as dockerd's chrooted untar, owners kept. */
+/**
+ * ADD of a local archive: extracted into dest (always a directory), names cleaned as dockerd's
+ * chrooted untar, owners kept. dockerd's untar is chrooted in dest: the archive's own symlinks
+ * resolve from dest too (l -> /opt, then l/f writes dest/opt/f), so dest is the scope here.
+ */
 async function extractArchive(rootfs: FileHandle, fh: FileHandle, dest: string): Promise<void> {
   const real = await realPathInRoot(rootfs, dest);
   await mkdirAll(rootfs, real, { uid: 0, gid: 0 });
-  const tarStream = rewriteTar(await decompressed(fh.createReadStream({ autoClose: false, start: 0 })), cleanMemberNames);
-  await extractInto(rootfs, real, tarStream, { noOverwriteDirNonDir: false });
+  const r = await resolveInRoot(rootfs, real, { followLast: false });
+  let scope: FileHandle;
+  try {
+    scope = r.name === '' ? rootfs : await openDirAt(r.dir, r.name);
+  } finally {
+    await r.release();
+  }
+  try {
+    const tarStream = rewriteTar(await decompressed(fh.createReadStream({ autoClose: false, start: 0 })), cleanMemberNames);
+    await extractInto(scope, '/', tarStream, { noOverwriteDirNonDir: false });
+  } finally {
+    if (scope !== rootfs) await scope.close();
+  }
 }
 
 /** Whether a file is a tar archive (maybe compressed), as dockerd's isArchivePath: its first header reads. */
