@@ -105,7 +105,8 @@ export async function buildImage(ctx: EngineContext, req: BuildRequest, out: Pro
   const df = parseDockerfile(req.context.dockerfileText);
   const labelInstructions = labelSteps(req.labels);
   const lastStage = targetStage(df, req.target);
-  const steps = df.steps + labelInstructions.length;
+  // M counts the steps of the stages built (up to the target) and the label steps.
+  const steps = df.metaArgs.length + df.stages.slice(0, lastStage + 1).reduce((n, st) => n + 1 + st.instructions.length, 0) + labelInstructions.length;
   const run: Run = {
     ctx,
     req,
@@ -143,7 +144,7 @@ export async function buildImage(ctx: EngineContext, req: BuildRequest, out: Pro
     for (const a of df.metaArgs) heading(run, a);
     let image: ImageView | undefined;
     for (const stage of df.stages.slice(0, lastStage + 1)) {
-      const extra = stage.index === df.stages.length - 1 ? labelInstructions : [];
+      const extra = stage.index === lastStage ? labelInstructions : [];
       image = await buildStage(run, stage, extra);
       // Each stage's image, as Docker reports it (the client keeps the last).
       if (image) out.send({ aux: { ID: image.id } });
@@ -188,14 +189,15 @@ function targetStage(df: Dockerfile, target?: string): number {
   return i;
 }
 
-/** --label: one LABEL step per label at the end of the last stage, as the classic builder adds them. */
+/**
+ * --label: one LABEL step per label, sorted by key, at the end of the stage built last (the
+ * target), as the classic builder adds them. Docker prints and records them unquoted
+ * ("LABEL a=x y"); the step itself reads the pair as given.
+ */
 function labelSteps(labels: Record<string, string>): Instruction[] {
-  return Object.entries(labels).map(([k, v]) => parseInstruction(`LABEL ${quoteWord(k)}=${quoteWord(v)}`));
-}
-
-/** A word that LABEL reads back as it was: quoted when it holds what the shell-word rules treat specially. */
-function quoteWord(w: string): string {
-  return /^[^\s"'\\$=]+$/.test(w) ? w : JSON.stringify(w).replace(/\$/g, '\\$');
+  return Object.keys(labels)
+    .sort()
+    .map((k) => ({ ...parseInstruction(`LABEL ${JSON.stringify(k).replace(/\$/g, '\\$')}=${JSON.stringify(labels[k]).replace(/\$/g, '\\$')}`), text: `LABEL ${k}=${labels[k]}` }));
 }
 
 async function buildStage(run: Run, stage: Stage, extra: Instruction[]): Promise<ImageView | undefined> {
