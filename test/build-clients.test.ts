@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import Docker from 'dockerode';
 import * as tar from 'tar-stream';
 import { daemonForFile, eventually, runSync } from './helpers/wharfd';
+import { makeContext } from './helpers/build-context';
 
 // Builds through the clients users have: docker-compose 1.29 (`up --build`), docker-py 5 and
 // dockerode 4, against wharfd's classic builder. The daemon has no default bridge: compose's
@@ -14,14 +14,7 @@ const d = daemonForFile();
 const ok = (args: string[]) => d.dockerOk(args);
 
 /** A context dir with these files (parents made). */
-function context(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(d.dir, 'ctx-'));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const context = (files: Record<string, string>) => makeContext(d.dir, files);
 
 const exists = (ref: string) => d.docker(['image', 'inspect', ref]).code === 0;
 

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { DOCKER, eventually, runSync, TestDaemon } from './helpers/wharfd';
+import { makeContext } from './helpers/build-context';
 
 // The Dockerfiles of the original docs (seed 003: §3.6.1 data volume container, §4.4 Node.js
 // web app, §4.5 Redis, §4.11 Supervisor), built with the real docker CLI and run as the docs
@@ -25,15 +24,7 @@ after(async () => {
 
 const ok = (args: string[]) => d.dockerOk(args);
 
-function context(files: Record<string, string>, executable: string[] = []): string {
-  const dir = mkdtempSync(path.join(d.dir, 'seed-'));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), text);
-    if (executable.includes(name)) chmodSync(path.join(dir, name), 0o755);
-  }
-  return dir;
-}
+const context = (files: Record<string, string>, executable: string[] = []) => makeContext(d.dir, files, executable);
 
 function build(tagName: string, dir: string): string {
   const r = runSync(DOCKER, ['build', '-t', tagName, dir], d.env, { timeoutMs: 120_000 });

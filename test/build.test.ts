@@ -1,25 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import http from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { TestRegistry } from './helpers/registry';
 import { api, daemonForFile, runAsync, runSync, DOCKER, TestDaemon } from './helpers/wharfd';
+import { makeContext } from './helpers/build-context';
 
 // docker build with the real CLI 28 (the classic builder: wharfd's /_ping says Builder-Version 1).
 const d = daemonForFile();
 const ok = (args: string[]) => d.dockerOk(args);
 
 /** A context dir with these files (parents made). */
-function context(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(d.dir, 'ctx-'));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const context = (files: Record<string, string>) => makeContext(d.dir, files);
 
 const build = (args: string[], env: NodeJS.ProcessEnv = {}) => runSync(DOCKER, ['build', ...args], { ...d.env, ...env }, { timeoutMs: 120_000 });
 const buildOk = (args: string[], env: NodeJS.ProcessEnv = {}) => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import ignore from '@balena/dockerignore';
 import { invalidArgument, WharfError } from '../domain/errors';
-import { openDir, openFileAt, PathError, removeTreeAt, resolveInRoot, statAt } from '../storage/scoped-fs';
+import { openDir, openFileAt, removeTreeAt, resolveInRoot, statAt, resolveIfThere } from '../storage/scoped-fs';
 import { extractInto } from '../storage/tar-extract';
 import { chrootedName, cleanMemberNames, decompressed, peek, rewriteTar } from './archive';
 
@@ -128,13 +128,8 @@ export async function readDockerfile(dir: string, name: string): Promise<{ name:
 
 /** A file's text inside the root (symlinks resolved in scope); undefined if missing, null if a directory. */
 async function readInRoot(root: FileHandle, p: string): Promise<string | undefined | null> {
-  let r;
-  try {
-    r = await resolveInRoot(root, p, { followLast: true });
-  } catch (e) {
-    if (e instanceof PathError) return undefined;
-    throw e;
-  }
+  const r = await resolveIfThere(root, p);
+  if (!r) return undefined;
   try {
     if (r.name === '') return null;
     const st = await statAt(r.dir, r.name).catch(() => undefined);

@@ -16,6 +16,7 @@ import {
   resolveInRoot,
   statAt,
   walkTree,
+  resolveIfThere,
 } from '../storage/scoped-fs';
 import { extractInto } from '../storage/tar-extract';
 import { packContents } from '../storage/tar-pack';
@@ -120,13 +121,8 @@ async function resolveOne(root: FileHandle, rel: string, cmd: string): Promise<R
 
 /** stat of a path in the root, every symlink followed inside it; undefined when missing. */
 async function statInScope(root: FileHandle, rel: string): Promise<Stats | undefined> {
-  let r;
-  try {
-    r = await resolveInRoot(root, rel, { followLast: true });
-  } catch (e) {
-    if (e instanceof PathError) return undefined;
-    throw e;
-  }
+  const r = await resolveIfThere(root, rel);
+  if (!r) return undefined;
   try {
     return await statAt(r.dir, r.name).catch(() => undefined);
   } finally {
@@ -564,13 +560,8 @@ async function lookupId(rootfs: FileHandle, file: string, name: string, what: 'u
 }
 
 async function readRootfsFile(rootfs: FileHandle, p: string): Promise<string | undefined> {
-  let r;
-  try {
-    r = await resolveInRoot(rootfs, p, { followLast: true });
-  } catch (e) {
-    if (e instanceof PathError) return undefined;
-    throw e;
-  }
+  const r = await resolveIfThere(rootfs, p);
+  if (!r) return undefined;
   try {
     if (!r.name) return undefined;
     const fh = await openFileAt(r.dir, r.name).catch(() => undefined);

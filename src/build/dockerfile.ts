@@ -8,6 +8,7 @@
 import { DockerfileParser } from 'dockerfile-ast';
 import { parseGoDuration } from '../cli/go-duration';
 import { invalidArgument } from '../domain/errors';
+import { splitWords } from '../engine/image-changes';
 import type { HealthConfig } from '../domain/health';
 
 export interface Instruction {
@@ -258,31 +259,8 @@ export function nameValuePairs(keyword: string, args: string, escape = '\\'): [s
   });
 }
 
-/** Whitespace-separated words; quotes and backslash escapes group but stay in the word. */
-export function splitQuoted(s: string, escape = '\\'): string[] {
-  const words: string[] = [];
-  let word = '';
-  let quote = '';
-  let inWord = false;
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i];
-    if (!quote && /\s/.test(ch)) {
-      if (inWord) words.push(word);
-      word = '';
-      inWord = false;
-      continue;
-    }
-    inWord = true;
-    if (ch === escape && quote !== "'" && i + 1 < s.length) {
-      word += ch + s[++i];
-      continue;
-    }
-    if (quote ? ch === quote : ch === '"' || ch === "'") quote = quote ? '' : ch;
-    word += ch;
-  }
-  if (inWord) words.push(word);
-  return words;
-}
+/** Whitespace-separated words; quotes and escapes group but stay in the word. */
+export const splitQuoted = splitWords;
 
 function splitStages(all: Instruction[]): { metaArgs: Instruction[]; stages: Stage[] } {
   const metaArgs: Instruction[] = [];

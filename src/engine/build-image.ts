@@ -163,7 +163,7 @@ export async function buildImage(ctx: EngineContext, req: BuildRequest, out: Pro
 }
 
 async function finish(run: Run, image: ImageView): Promise<void> {
-  const { ctx, req, out } = run;
+  const { ctx, req } = run;
   const events: WharfEvent[] = [{ type: 'build.finished', data: { id: run.id, image: image.id, tags: req.tags } }];
   for (const t of req.tags) events.push({ type: 'image.tagged', data: { id: image.id, ref: t } });
   await ctx.journal.appendAll(events.map((e) => ({ events: [e], meta: { name: e.type === 'image.tagged' ? e.data.ref : image.id } })));

@@ -106,8 +106,8 @@ function splitPair(word: string): [string, string] {
   return i < 0 ? [word, ''] : [word.slice(0, i), word.slice(i + 1)];
 }
 
-/** Split on whitespace outside quotes (a backslash escapes the next character); quotes stay for expandWord. */
-export function splitWords(s: string): string[] {
+/** Split on whitespace outside quotes (the escape character escapes the next one); quotes stay for expandWord. */
+export function splitWords(s: string, escape = '\\'): string[] {
   const words: string[] = [];
   let word = '';
   let quote = '';
@@ -121,7 +121,7 @@ export function splitWords(s: string): string[] {
       continue;
     }
     inWord = true;
-    if (ch === '\\' && quote !== "'" && i + 1 < s.length) {
+    if (ch === escape && quote !== "'" && i + 1 < s.length) {
       word += ch + s[++i];
       continue;
     }

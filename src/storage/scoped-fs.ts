@@ -134,6 +134,16 @@ export async function resolveInRoot(root: FileHandle, p: string, o: ResolveOptio
 }
 
 /** The container path a path resolves to with every symlink followed in scope (for linkTarget). */
+/** resolveInRoot, every symlink followed inside the root; undefined when the path is not there. */
+export async function resolveIfThere(root: FileHandle, p: string): Promise<Resolution | undefined> {
+  try {
+    return await resolveInRoot(root, p, { followLast: true });
+  } catch (e) {
+    if (e instanceof PathError) return undefined;
+    throw e;
+  }
+}
+
 export async function realPathInRoot(root: FileHandle, p: string): Promise<string> {
   try {
     const r = await resolveInRoot(root, p, { followLast: true });
