@@ -90,6 +90,12 @@ interface Run {
   stages: Map<string, ImageView | undefined>;
   states: StageState[];
   step: number;
+  /**
+   * build.step records not yet written: a step's record waits for the next write of the build
+   * (before the next step that does work, or the build's end), so a fully cached build is two
+   * writes, not one per step. A crash loses only records of steps that changed nothing.
+   */
+  pending: WharfEvent[];
   /** The M of "Step N/M". */
   steps: number;
   stageIndex: number;
@@ -118,6 +124,7 @@ export async function buildImage(ctx: EngineContext, req: BuildRequest, out: Pro
     stages: new Map(),
     states: [],
     step: 0,
+    pending: [],
     steps,
     stageIndex: 0,
   };
@@ -156,7 +163,7 @@ export async function buildImage(ctx: EngineContext, req: BuildRequest, out: Pro
     return image.id;
   } catch (e) {
     await ctx.journal
-      .append([{ type: 'build.failed', data: { id: run.id, ...(run.step ? { step: run.step } : {}), error: (e as Error).message } }])
+      .append([...run.pending.splice(0), { type: 'build.failed', data: { id: run.id, ...(run.step ? { step: run.step } : {}), error: (e as Error).message } }])
       .catch((err: Error) => ctx.log.warn({ err: err.message }, 'cannot record a failed build'));
     throw e;
   }
@@ -164,7 +171,7 @@ export async function buildImage(ctx: EngineContext, req: BuildRequest, out: Pro
 
 async function finish(run: Run, image: ImageView): Promise<void> {
   const { ctx, req } = run;
-  const events: WharfEvent[] = [{ type: 'build.finished', data: { id: run.id, image: image.id, tags: req.tags } }];
+  const events: WharfEvent[] = [...run.pending.splice(0), { type: 'build.finished', data: { id: run.id, image: image.id, tags: req.tags } }];
   for (const t of req.tags) events.push({ type: 'image.tagged', data: { id: image.id, ref: t } });
   await ctx.journal.appendAll(events.map((e) => ({ events: [e], meta: { name: e.type === 'image.tagged' ? e.data.ref : image.id } })));
   say(run, `Successfully built ${shortId(image.id)}\n`);
@@ -213,7 +220,7 @@ async function buildStage(run: Run, stage: Stage, extra: Instruction[]): Promise
   const state = newStageState(baseConfig, run.req.buildArgs, run.metaArgs);
   if (image?.author) state.author = image.author;
   run.states.push(state);
-  if (image) await stepDone(run, stage.from.text, image, true, false);
+  if (image) stepDone(run, stage.from.text, image, true, false);
   if (triggers.length) {
     say(run, `# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}\n`);
     for (const [i, t] of triggers.entries()) image = await execute(run, state, image, parseInstruction(t), i < triggers.length - 1 ? 'trigger' : 'last-trigger');
@@ -290,12 +297,14 @@ async function commitStep(
     const hit = findCachedStep(candidates(run), key);
     if (hit && (await layersPresent(ctx, hit))) {
       say(run, ' ---> Using cache\n');
-      await stepDone(run, inst.text, hit, true, o.kind !== 'trigger');
+      stepDone(run, inst.text, hit, true, o.kind !== 'trigger');
       return hit;
     }
   }
+  // The steps so far are written before this one does anything (an audit of a build cut short shows them).
+  if (run.pending.length) await ctx.journal.append(run.pending.splice(0));
   const image = await work((upper) => newImage(run, state, parent, o.createdBy, upper));
-  await stepDone(run, inst.text, image, false, o.kind !== 'trigger');
+  stepDone(run, inst.text, image, false, o.kind !== 'trigger');
   return image;
 }
 
@@ -319,8 +328,8 @@ async function layersPresent(ctx: EngineContext, img: ImageView): Promise<boolea
   return fsp.access(ctx.images.lowerDirs(img.layers)[0]).then(() => true, () => false);
 }
 
-async function stepDone(run: Run, text: string, image: ImageView, cached: boolean, show: boolean): Promise<void> {
-  await run.ctx.journal.append([{ type: 'build.step', data: { id: run.id, step: run.step, stage: run.stageIndex, instruction: text, image: image.id, cached } }]);
+function stepDone(run: Run, text: string, image: ImageView, cached: boolean, show: boolean): void {
+  run.pending.push({ type: 'build.step', data: { id: run.id, step: run.step, stage: run.stageIndex, instruction: text, image: image.id, cached } });
   if (show) say(run, ` ---> ${shortId(image.id)}\n`);
 }
 
