@@ -289,6 +289,11 @@ test('RUN steps get the build network and limits: --network host|none, --memory'
   buildOk(['--no-cache', '--network', 'none', '-t', 'net:none', ctx]);
   assert.equal(ok(['run', '--rm', 'net:none', 'cat', '/nets']).trim(), 'lo');
   assert.notEqual(ok(['run', '--rm', 'net:none', 'cat', '/mem']).trim(), '67108864');
+  // --add-host (extrahosts, repeated) reaches the RUN containers' /etc/hosts; -t repeated tags each.
+  const hosts = context({ Dockerfile: 'FROM busybox\nRUN grep test /etc/hosts > /h\n' });
+  buildOk(['--add-host', 'a.test:127.0.0.7', '--add-host', 'b.test:127.0.0.8', '-t', 'hosts:1', '-t', 'hosts:2', hosts]);
+  assert.equal(ok(['run', '--rm', 'hosts:2', 'cat', '/h']), '127.0.0.7\ta.test\n127.0.0.8\tb.test\n');
+  assert.equal(ok(['image', 'inspect', '-f', '{{.Id}}', 'hosts:1']), ok(['image', 'inspect', '-f', '{{.Id}}', 'hosts:2']));
   const bad = build(['--network', 'nosuchnet', '--no-cache', ctx]);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /network nosuchnet not found/);
