@@ -108,7 +108,8 @@ interface Run {
  * build's start, each step's image (image.built for a new one) and outcome, its end.
  */
 export async function buildImage(ctx: EngineContext, req: BuildRequest, out: ProgressWriter): Promise<string> {
-  const df = parseDockerfile(req.context.dockerfileText);
+  const df = parseDockerfile(req.context.dockerfileText, req.context.dockerfileName);
+  checkStageNames(df);
   const labelInstructions = labelSteps(req.labels);
   const lastStage = targetStage(df, req.target);
   // M counts the steps of the stages built (up to the target) and the label steps.
@@ -178,6 +179,16 @@ async function finish(run: Run, image: ImageView): Promise<void> {
   for (const t of req.tags) say(run, `Successfully tagged ${t}\n`);
 }
 
+/** Two stages of one name: which one a later FROM or COPY --from means would be a guess. */
+function checkStageNames(df: Dockerfile): void {
+  const seen = new Set<string>();
+  for (const st of df.stages) {
+    if (!st.name) continue;
+    if (seen.has(st.name)) throw invalidArgument(`failed to parse Dockerfile: duplicate name ${st.name}`);
+    seen.add(st.name);
+  }
+}
+
 /** `# syntax=` names a BuildKit frontend: the classic builder ignores it, and says so. */
 function syntaxWarning(text: string): string[] {
   for (const line of text.split('\n')) {
@@ -217,7 +228,7 @@ async function buildStage(run: Run, stage: Stage, extra: Instruction[]): Promise
   // With triggers, Docker prints the image once they have run.
   if (image && !triggers.length) say(run, ` ---> ${shortId(image.id)}\n`);
   baseConfig.OnBuild = null;
-  const state = newStageState(baseConfig, run.req.buildArgs, run.metaArgs);
+  const state = newStageState(baseConfig, run.req.buildArgs, run.metaArgs, run.df.escape);
   if (image?.author) state.author = image.author;
   run.states.push(state);
   if (image) stepDone(run, stage.from.text, image, true, false);
