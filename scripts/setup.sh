@@ -49,4 +49,6 @@ if [ ! -f "$stamp" ] || [ -n "$(find src test tsconfig.json -newer "$stamp" -pri
   npx --no-install tsc -p tsconfig.json
 fi
 
+# Who asked for each journal record: the SO_PEERCRED addon (optional; ss(8) answers without it).
+scripts/build-native.sh
 scripts/make-busybox-image.sh >/dev/null

@@ -23,6 +23,15 @@ import type { SystemInfo } from './system-info';
 import { EMPTY_BODY, jsonSyntaxMessage, parseQuery, tooDeep, validatorCompiler } from './validation';
 import { JSON_BODY_LIMIT } from './limits';
 import { apiVersionOf, VERSION_PREFIX } from './api-version';
+import { peerCredentials } from './peer-credentials';
+import { runAsClient, type RequestActor } from '../journal/actor';
+
+/** Who sent a request: its socket's peer credentials and its User-Agent (for the journal's meta.by). */
+async function requestActor(socket: Socket, userAgent: string | string[] | undefined): Promise<RequestActor> {
+  const cred = await peerCredentials(socket);
+  const ua = Array.isArray(userAgent) ? userAgent[0] : userAgent;
+  return { ...(cred ?? {}), ...(ua ? { userAgent: ua.slice(0, 256) } : {}) };
+}
 
 
 /** Build the Docker Engine API on fastify. Something else calls listen() (tests use inject). */
@@ -86,6 +95,17 @@ export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstan
 
   const [maxMajor, maxMinor] = info.apiVersion.split('.').map(Number);
   const [minMajor, minMinor] = info.minApiVersion.split('.').map(Number);
+  // Who asked: read before anything else (once per connection), and made the async context of
+  // the handler (preHandler runs it), so every record the request appends carries it.
+  const actors = new WeakMap<object, RequestActor>();
+  app.addHook('onRequest', async (req) => {
+    actors.set(req, await requestActor(req.raw.socket, req.headers['user-agent']));
+  });
+  app.addHook('preHandler', (req, _reply, done) => {
+    const actor = actors.get(req);
+    if (actor) runAsClient(actor, done);
+    else done();
+  });
   app.addHook('onRequest', async (req, reply) => {
     reply.raw.setHeader('Api-Version', info.apiVersion);
     reply.raw.setHeader('Docker-Experimental', 'false');
@@ -147,7 +167,11 @@ export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstan
     upgraded.add(socket);
     socket.once('close', () => upgraded.delete(socket));
     // The connection ends with the answer: the client is told so (Connection: close) and does not reuse it.
-    handleUpgrade(ctx, req, socket, head).catch((e) => socket.end(rawErrorResponse(e)));
+    // Handled at once (the socket's first bytes must not wait): the credentials join the actor
+    // as soon as they are read, before any record the exchange appends with the addon.
+    const actor: RequestActor = {};
+    void requestActor(socket, req.headers['user-agent']).then((a) => Object.assign(actor, a));
+    runAsClient(actor, () => handleUpgrade(ctx, req, socket, head)).catch((e) => socket.end(rawErrorResponse(e)));
   });
   return app;
 }

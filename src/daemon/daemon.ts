@@ -31,6 +31,7 @@ import { OverlayStorage } from '../storage/overlay';
 import { settleBuilds } from '../engine/build-image';
 import { LocalVolumes } from '../volumes/local-volumes';
 import { recoverVolumes } from '../engine/recover-volumes';
+import { currentActor } from '../journal/actor';
 import { socketPathOf, type DaemonConfig } from './config';
 import { removePidfile, writePidfile } from './pidfile';
 
@@ -52,6 +53,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
   // when the process dies, so a kill -9 never leaves a lock for a person to delete.
   const journal = new LevelJournal(path.join(cfg.dataRoot, 'journal'));
   journal.validator = loadEventValidator();
+  journal.actor = currentActor;
   try {
     await journal.open();
   } catch (e) {

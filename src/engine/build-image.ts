@@ -35,6 +35,7 @@ import { killContainer } from './kill-container';
 import { crashPoint } from './crash-point';
 import { startContainer } from './start-container';
 import { waitContainer } from './wait-container';
+import { asDaemon } from '../journal/actor';
 
 export interface BuildRequest {
   context: BuildContext;
@@ -488,7 +489,11 @@ function say(run: Run, text: string): void {
  * roots, the received context) is the daemon's own and goes; its step images stay (cache);
  * a RUN container it had started is an ordinary container now, for the user to remove.
  */
-export async function settleBuilds(ctx: EngineContext): Promise<void> {
+export function settleBuilds(ctx: EngineContext): Promise<void> {
+  return asDaemon('recovery', () => settleOpenBuilds(ctx));
+}
+
+async function settleOpenBuilds(ctx: EngineContext): Promise<void> {
   const swept = await new BuildScratch(ctx.buildsDir).sweep();
   if (swept) ctx.log.info({ count: swept }, 'removed the scratch of builds cut short');
   const open = [...ctx.views.openBuilds];

@@ -7,6 +7,7 @@ import { restartAfterDeath, restartWhenDue } from './restart-policy';
 import { crashPoint } from './crash-point';
 import { removeAnonymousVolumes, volumeUnmountEvents } from './container-volumes';
 import { cgroupsPathOf } from './start-container';
+import { asDaemon } from '../journal/actor';
 
 export interface ExitFacts {
   exitCode: number;
@@ -56,7 +57,11 @@ export async function recordExit(ctx: EngineContext, id: string, facts: ExitFact
 }
 
 /** conmon wrote an exit file for this container. */
-export async function onExitFile(ctx: EngineContext, id: string): Promise<void> {
+export function onExitFile(ctx: EngineContext, id: string): Promise<void> {
+  return asDaemon('exit-monitor', () => exitFromFile(ctx, id));
+}
+
+async function exitFromFile(ctx: EngineContext, id: string): Promise<void> {
   const exit = await ctx.runtime.readExit(id);
   if (!exit) return;
   await recordExit(ctx, id, { exitCode: exit.exitCode, finishedAt: exit.finishedAt.toISOString() });

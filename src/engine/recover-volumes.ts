@@ -3,6 +3,7 @@ import { validVolumeName } from '../domain/volume';
 import type { EngineContext } from './context';
 import { finishVolumeRemove } from './remove-volume';
 import { disposeUnknown } from './dispose-unknown';
+import { asDaemon } from '../journal/actor';
 
 /**
  * Boot: finish removals a crash interrupted, make the directory of every volume the journal
@@ -10,7 +11,11 @@ import { disposeUnknown } from './dispose-unknown';
  * directory and its volume.created, or a journal that lost records) to the quarantine; those
  * of volumes it records as removed are deleted. Failures are per volume: logged, never fatal.
  */
-export async function recoverVolumes(ctx: EngineContext): Promise<void> {
+export function recoverVolumes(ctx: EngineContext): Promise<void> {
+  return asDaemon('recovery', () => settleVolumes(ctx));
+}
+
+async function settleVolumes(ctx: EngineContext): Promise<void> {
   // One volume that cannot be settled (a directory that cannot be made) is a warning: boot goes on.
   for (const v of [...ctx.views.volumes.values()]) {
     try {

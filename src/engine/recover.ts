@@ -12,12 +12,17 @@ import { recordExit } from './container-exited';
 import { disposeUnknown } from './dispose-unknown';
 import { finishRemove, removeContainer, sweepOrphans } from './remove-container';
 import { cgroupsPathOf } from './start-container';
+import { asDaemon } from '../journal/actor';
 
 /**
  * Boot: settle every container the journal left mid-flight, from what conmon, runc and the
  * disk say. Containers that kept running while the daemon was away are simply adopted.
  */
-export async function recoverContainers(ctx: EngineContext): Promise<RecoveryAction[]> {
+export function recoverContainers(ctx: EngineContext): Promise<RecoveryAction[]> {
+  return asDaemon('recovery', () => recover(ctx));
+}
+
+async function recover(ctx: EngineContext): Promise<RecoveryAction[]> {
   const actions: RecoveryAction[] = [];
   await settleInFlightStarts(ctx, [...ctx.views.containers.values()].filter((c) => c.status === 'starting').map((c) => c.id));
   for (const c of [...ctx.views.containers.values()]) {
@@ -160,7 +165,7 @@ async function reapplyLimits(ctx: EngineContext, id: string): Promise<void> {
  * lost: record the death as unknown rather than showing a ghost as running forever.
  */
 export function watchMonitors(ctx: EngineContext, everyMs = 2000): () => void {
-  const timer = setInterval(() => {
+  const timer = setInterval(() => asDaemon('exit-monitor', () => {
     for (const c of ctx.views.containers.values()) {
       if (!isRunning(c) || !c.conmonPid || isAlive(c.conmonPid)) continue;
       void (async () => {
@@ -172,7 +177,7 @@ export function watchMonitors(ctx: EngineContext, everyMs = 2000): () => void {
           : { exitCode: 255, finishedAt: nowRfc3339(), error: 'container monitor (conmon) died; exit status unknown' });
       })().catch((e: Error) => ctx.log.warn({ id: c.id, err: e.message }, 'monitor check failed'));
     }
-  }, everyMs);
+  }), everyMs);
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -3,6 +3,7 @@ import type { WharfEvent } from '../domain/events';
 import { appendFor, type EngineContext } from './context';
 import { startContainer } from './start-container';
 import { crashPoint } from './crash-point';
+import { asDaemon } from '../journal/actor';
 
 /** The timers of containers waiting out their restart back-off. */
 export class RestartTimers {
@@ -10,9 +11,10 @@ export class RestartTimers {
 
   set(id: string, ms: number, fn: () => void): void {
     this.cancel(id);
+    // The policy's doing, whoever's request or exit scheduled it.
     const t = setTimeout(() => {
       this.timers.delete(id);
-      fn();
+      asDaemon('restart-policy', fn);
     }, ms);
     t.unref();
     this.timers.set(id, t);
@@ -76,6 +78,10 @@ function scheduleRestart(ctx: EngineContext, id: string, delayMs: number): void 
 
 /** Boot: bring back what the restart policies say should run (in the background). */
 export function startByPolicyAtBoot(ctx: EngineContext): void {
+  asDaemon('restart-policy', () => startAtBoot(ctx));
+}
+
+function startAtBoot(ctx: EngineContext): void {
   for (const c of ctx.views.containers.values()) {
     if (!shouldStartAtBoot(c)) continue;
     ctx.log.info({ id: c.id.slice(0, 12), policy: c.hostConfig.RestartPolicy?.Name }, 'starting by restart policy');

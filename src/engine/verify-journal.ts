@@ -1,5 +1,6 @@
 import { Views } from '../projections/views';
 import type { EngineContext } from './context';
+import { snapshotDifferences, viewCounts, type RebuildReport } from '../journal/audit';
 
 /** What `wharf journal verify` reports of the running daemon's journal and views. */
 export interface JournalCheck {
@@ -34,7 +35,7 @@ export async function verifyJournal(ctx: EngineContext): Promise<JournalCheck> {
     problem = `the journal ends at record ${report.head.seq} but record ${acknowledged.seq} was acknowledged`;
   }
   const rebuilt = JSON.parse((await Views.replay(ctx.journal, atSeq)).snapshot()) as Record<string, unknown>;
-  const viewsDifferences = differences(live, rebuilt);
+  const viewsDifferences = snapshotDifferences(live, rebuilt);
   return {
     intact: !problem,
     records: report.records,
@@ -49,23 +50,14 @@ export async function verifyJournal(ctx: EngineContext): Promise<JournalCheck> {
   };
 }
 
-/** Which parts of two snapshots differ: top-level views, and the keys of map entries within. */
-function differences(live: Record<string, unknown>, rebuilt: Record<string, unknown>): string[] {
-  const out: string[] = [];
-  for (const key of new Set([...Object.keys(live), ...Object.keys(rebuilt)])) {
-    const a = live[key];
-    const b = rebuilt[key];
-    if (JSON.stringify(a) === JSON.stringify(b)) continue;
-    if (Array.isArray(a) && Array.isArray(b) && a.every((x) => Array.isArray(x) && x.length === 2)) {
-      const am = new Map((a as [string, unknown][]).map(([k, v]) => [k, JSON.stringify(v)]));
-      const bm = new Map((b as [string, unknown][]).map(([k, v]) => [k, JSON.stringify(v)]));
-      for (const k of new Set([...am.keys(), ...bm.keys()])) {
-        if (am.get(k) !== bm.get(k)) out.push(`${key}[${k}]: live ${am.get(k)?.slice(0, 300) ?? 'absent'} / rebuilt ${bm.get(k)?.slice(0, 300) ?? 'absent'}`);
-        if (out.length >= 20) return out;
-      }
-    } else {
-      out.push(`${key}: live ${JSON.stringify(a)?.slice(0, 300)} / rebuilt ${JSON.stringify(b)?.slice(0, 300)}`);
-    }
-  }
-  return out;
+/**
+ * `wharf journal rebuild` on the running daemon: every projection rebuilt from the journal alone
+ * (fresh views, the records up to the live views' seq) and compared with the live views.
+ */
+export async function rebuildAgainstLive(ctx: EngineContext): Promise<RebuildReport> {
+  const atSeq = ctx.views.appliedSeq;
+  const live = JSON.parse(ctx.views.snapshot()) as Record<string, unknown>;
+  const rebuilt = await Views.replay(ctx.journal, atSeq);
+  const differences = snapshotDifferences(live, JSON.parse(rebuilt.snapshot()) as Record<string, unknown>);
+  return { Seq: atSeq.toString(), Against: 'live', Equal: differences.length === 0, Counts: viewCounts(rebuilt), Differences: differences };
 }

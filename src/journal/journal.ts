@@ -5,6 +5,7 @@ import { EVENT_VERSION, streamOf, type WharfEvent } from '../domain/events';
 import { ChainVerifier, EMPTY_HEAD, hashOfBody, type ChainHead, type Damage } from './chain';
 import { MonotonicClock } from './clock';
 import { encode, type StoredEnvelope } from './codec';
+import { outsideActor } from './actor';
 
 export interface ReadRange {
   /** Events with seq strictly greater than this. */
@@ -64,6 +65,11 @@ export abstract class Journal {
   /** Seq of the first record of the batch whose write failed: anything from it on was never acknowledged. */
   protected failedFrom?: bigint;
   validator?: EventValidator;
+  /**
+   * Who is asking (actor.ts currentActor): when set, every append's meta gets `by`, read when
+   * append is called (in the caller's async context, not the batch's).
+   */
+  actor?: () => object;
 
   constructor(clock = new MonotonicClock()) {
     this.clock = clock;
@@ -103,7 +109,7 @@ export abstract class Journal {
     if (refused) return Promise.reject(refused);
     if (events.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
-      this.pending.push({ events, meta, resolve, reject });
+      this.pending.push({ events, meta: this.stamped(meta), resolve, reject });
       if (!this.writing) void this.flush();
     });
   }
@@ -115,9 +121,21 @@ export abstract class Journal {
   appendAll(groups: { events: WharfEvent[]; meta?: Record<string, unknown> }[]): Promise<Envelope[][]> {
     const refused = this.refusal();
     if (refused) return Promise.reject(refused);
-    const done = groups.map((g) => new Promise<Envelope[]>((resolve, reject) => this.pending.push({ ...g, resolve, reject })));
+    const done = groups.map((g) => new Promise<Envelope[]>((resolve, reject) => this.pending.push({ ...g, meta: this.stamped(g.meta), resolve, reject })));
     if (!this.writing) void this.flush();
     return Promise.all(done);
+  }
+
+  /** meta with who asked (meta.by), when the journal has an actor source. */
+  private stamped(meta: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+    if (!this.actor) return meta;
+    let by: object | undefined;
+    try {
+      by = this.actor();
+    } catch {
+      by = undefined;
+    }
+    return by ? { ...(meta ?? {}), by: { ...by } } : meta;
   }
 
   private refusal(): Error | undefined {
@@ -190,7 +208,9 @@ export abstract class Journal {
       this.head = { seq: this.seq, hash: prev };
       this.acknowledged(this.head);
       const envelopes = all.map((r) => r.envelope);
-      this.committed$.next(envelopes);
+      // Subscribers (views, health checks, waiters) act for no one in particular: what they
+      // schedule is the daemon's doing, not the doing of the request whose append started this flush.
+      outsideActor(() => this.committed$.next(envelopes));
       group.forEach((g, i) => g.resolve(batches[i].map((r) => r.envelope)));
     }
     this.writing = false;

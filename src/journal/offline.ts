@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Level } from 'level';
 import { HeadFile } from './head-file';
@@ -92,5 +93,59 @@ export async function repairOffline(dataRoot: string, backupDir: string): Promis
     return { backup: backupDir, rebuilt, kept: report.records, dropped, lostAcknowledged: lost, ...(report.damage ? { droppedFrom: report.damage.seq, problem: report.damage.problem } : {}) };
   } finally {
     await j.close();
+  }
+}
+
+/**
+ * The process holding a data root's journal lock (LevelDB's LOCK, an fcntl lock: listed in
+ * /proc/locks), if any: a running daemon. Read without taking the lock.
+ */
+export function journalLockHolder(dataRoot: string): number | undefined {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(path.join(journalDirOf(dataRoot), 'LOCK'));
+  } catch {
+    return undefined;
+  }
+  let locks: string;
+  try {
+    locks = fs.readFileSync('/proc/locks', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const major = (st.dev >> 8) & 0xfff;
+  const minor = (st.dev & 0xff) | ((st.dev >> 12) & 0xfff00);
+  for (const line of locks.split('\n')) {
+    const m = /^\d+:\s+(?:->\s+)?\S+\s+\S+\s+\S+\s+(\d+)\s+([0-9a-f]+):([0-9a-f]+):(\d+)\s/.exec(line);
+    if (m && Number(m[4]) === st.ino && parseInt(m[2], 16) === major && parseInt(m[3], 16) === minor) return Number(m[1]);
+  }
+  return undefined;
+}
+
+/**
+ * Read a stopped daemon's journal without changing anything: refused while a daemon holds its
+ * lock; otherwise a copy of it is opened (LevelDB's own recovery writes when it opens a
+ * database, so the data root itself is never opened) and removed afterwards.
+ */
+export async function withOfflineJournal<T>(dataRoot: string, fn: (j: LevelJournal) => Promise<T>): Promise<T> {
+  const location = journalDirOf(dataRoot);
+  if (!fs.existsSync(location)) throw new JournalOpenError('io', `no journal in ${dataRoot} (${location} does not exist)`);
+  const holder = journalLockHolder(dataRoot);
+  if (holder !== undefined) {
+    throw new JournalOpenError('in-use', `the journal in ${location} is locked by a running daemon (pid ${holder}); ask it instead (without --data-root, with -H or DOCKER_HOST), or stop it first`);
+  }
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-journal-read-'));
+  try {
+    const copy = path.join(tmp, 'journal');
+    fs.cpSync(location, copy, { recursive: true, filter: (src) => path.basename(src) !== 'LOCK' });
+    const j = new LevelJournal(copy);
+    await j.open();
+    try {
+      return await fn(j);
+    } finally {
+      await j.close();
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { EngineContext } from '../../engine/context';
-import { verifyJournal } from '../../engine/verify-journal';
+import { Readable } from 'node:stream';
+import { rebuildAgainstLive, verifyJournal } from '../../engine/verify-journal';
+import { auditFilters, exportRecords, objectHistory, stateAt } from '../../journal/audit';
+import { parseTimestamp } from '../../domain/time';
+import { invalidArgument } from '../../domain/errors';
 import { listBuilds } from '../../engine/build-audit';
 
 /**
@@ -24,6 +28,29 @@ export function wharfRoutes(app: FastifyInstance, ctx: EngineContext): void {
     };
   });
 
+  // Audit replay: the journal's records (JSON lines, streamed), what existed at a time, one
+  // object's history with who asked, and every projection rebuilt from the journal alone.
+  app.get('/wharf/v1/journal/export', async (req, reply) => {
+    const q = req.query as { since?: string; until?: string; filters?: string };
+    const filters = auditFilters(parseFilters(q.filters));
+    const range = { sinceTime: q.since ? timeOf(q.since, 'since') : undefined, untilTime: q.until ? timeOf(q.until, 'until') : undefined };
+    async function* lines(): AsyncIterable<string> {
+      for await (const r of exportRecords(ctx.journal, { ...range, filters })) yield `${JSON.stringify(r)}\n`;
+    }
+    reply.header('content-type', 'application/x-ndjson');
+    return reply.send(Readable.from(lines()));
+  });
+
+  app.get('/wharf/v1/journal/at', async (req) => {
+    const q = req.query as { time?: string };
+    if (!q.time) throw invalidArgument('time is required');
+    return stateAt(ctx.journal, timeOf(q.time, 'time'));
+  });
+
+  app.get('/wharf/v1/journal/history', async (req) => objectHistory(ctx.journal, (req.query as { object?: string }).object ?? ''));
+
+  app.get('/wharf/v1/journal/rebuild', async () => rebuildAgainstLive(ctx));
+
   // The audit trail of Dockerfile builds: context, steps (cache hits), outcome, from the journal.
   app.get('/wharf/v1/builds', async () => listBuilds(ctx));
 
@@ -38,4 +65,22 @@ export function wharfRoutes(app: FastifyInstance, ctx: EngineContext): void {
     const r = await ctx.quarantine.prune(ids);
     return { Removed: r.removed.map((i) => i.id), SpaceReclaimed: r.bytes };
   });
+}
+
+function timeOf(v: string, what: string): bigint {
+  try {
+    return parseTimestamp(v);
+  } catch {
+    throw invalidArgument(`invalid ${what}: ${v}`);
+  }
+}
+
+function parseFilters(raw: string | undefined): Record<string, string[]> | undefined {
+  if (!raw) return undefined;
+  try {
+    const f = JSON.parse(raw) as Record<string, string[] | Record<string, boolean>>;
+    return Object.fromEntries(Object.entries(f).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : Object.keys(v)]));
+  } catch {
+    throw invalidArgument(`invalid filters: ${raw}`);
+  }
 }
