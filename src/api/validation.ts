@@ -344,10 +344,10 @@ function decode(s: Schema, v: unknown): unknown {
 
 /**
  * Query strings as Go's r.Form: a key given twice keeps its first value, except the few
- * that Docker reads as lists (build's t and extrahosts among them; a t repeated on stop or
- * restart is then refused rather than read as its first value).
+ * that Docker reads as lists (build's extrahosts among them; build reads its repeated t itself,
+ * since stop and restart take the first).
  */
-const MULTI = new Set(['changes', 'names', 't', 'extrahosts']);
+const MULTI = new Set(['changes', 'names', 'extrahosts']);
 export function parseQuery(qs: string): Record<string, string | string[]> {
   const out = Object.create(null) as Record<string, string | string[]>;
   for (const [k, v] of new URLSearchParams(qs)) {

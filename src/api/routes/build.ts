@@ -20,7 +20,8 @@ const flag = (v: string | undefined, dflt = false) => (v === undefined || v === 
 export function buildRoutes(app: FastifyInstance, ctx: EngineContext): void {
   // docker build (the classic builder's API): the context is the body, a tar (or nothing with remote=).
   app.post('/build', { schema: { querystring: S.buildQuery } }, async (req, reply) => {
-    const q = req.query as Q;
+    // -t repeats (a tag each); the shared query parser keeps a key's first value, as Go's r.Form.Get.
+    const q: Q = { ...(req.query as Q), t: new URLSearchParams(req.raw.url?.split('?')[1] ?? '').getAll('t') };
     const options = buildOptions(q, req.headers['x-registry-config']);
     const quiet = flag(one(q.q));
     const hash = createHash('sha256');
