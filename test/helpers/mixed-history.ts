@@ -10,7 +10,18 @@ import { prng } from './prng';
  * networks), so the views stay the size of a host, not of its history. Every event matches its
  * schema (journal/schemas).
  */
-export function* mixedHistory(seed = 1): Generator<WharfEvent[]> {
+export interface HistoryOptions {
+  /** User-defined networks too (a daemon booting on them sets up their bridges). Default true. */
+  networks?: boolean;
+}
+
+/** What a history has live now (read while generating). */
+export interface LiveState {
+  containers: { id: string; name: string; image: string; state: 'created' | 'running' | 'exited' }[];
+  images: { id: string; refs: Set<string> }[];
+}
+
+export function* mixedHistory(seed = 1, opts: HistoryOptions = {}, live?: Partial<LiveState>): Generator<WharfEvent[]> {
   const rnd = prng(seed);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
   const hex = (s: string) => createHash('sha256').update(`${seed}:${s}`).digest('hex');
@@ -22,6 +33,7 @@ export function* mixedHistory(seed = 1): Generator<WharfEvent[]> {
   const volumes: string[] = [];
   const networks: { id: string; name: string }[] = [];
   const removeAt = <T>(xs: T[], x: T) => xs.splice(xs.indexOf(x), 1);
+  if (live) Object.assign(live, { containers, images });
 
   const pull = (): WharfEvent[] => {
     const k = ++n;
@@ -121,7 +133,7 @@ export function* mixedHistory(seed = 1): Generator<WharfEvent[]> {
         const v = volumes.shift() as string;
         yield [{ type: 'volume.remove-requested', data: { id: v } } as WharfEvent, { type: 'volume.removed', data: { id: v } } as WharfEvent];
       }
-    } else {
+    } else if (opts.networks !== false) {
       const k = ++n;
       if (networks.length < 8 && rnd() < 0.6) {
         const net = { id: hex(`network-${k}`), name: `net${k}` };
@@ -139,13 +151,29 @@ export function* mixedHistory(seed = 1): Generator<WharfEvent[]> {
   }
 }
 
-/** The first `records` events of a mixed history, in batches (the last one cut to fit). */
-export function* mixedBatches(records: number, seed = 1): Generator<WharfEvent[]> {
+/**
+ * The first `records` events of a mixed history, in batches (the last one cut to fit). With
+ * `settled`, it ends with every running container dead (a data root a daemon boots on
+ * without settling anything), then tag moves to make up the count.
+ */
+export function* mixedBatches(records: number, seed = 1, opts: HistoryOptions & { settled?: boolean } = {}): Generator<WharfEvent[]> {
   let left = records;
-  for (const b of mixedHistory(seed)) {
+  const live: Partial<LiveState> = {};
+  for (const b of mixedHistory(seed, opts, live)) {
     if (left <= 0) return;
+    // room left for a death per running container (at most 300) and the tags after them
+    if (opts.settled && left - b.length < 350) break;
     const batch = b.slice(0, left);
     left -= batch.length;
     yield batch;
   }
+  if (!opts.settled) return;
+  const running = (live.containers ?? []).filter((c) => c.state === 'running');
+  for (const c of running.slice(0, left)) {
+    c.state = 'exited';
+    yield [{ type: 'container.died', data: { id: c.id, exitCode: 0, finishedAt: new Date(Date.UTC(2027, 0, 1)).toISOString() } } as WharfEvent];
+    left--;
+  }
+  const img = (live.images ?? [])[0];
+  for (let i = 0; left > 0; i++, left--) yield [{ type: 'image.tagged', data: { id: img.id, ref: `settle/pad:${i}` } } as WharfEvent];
 }
