@@ -25,6 +25,8 @@ import { loadEventValidator } from '../journal/schemas';
 import { Quarantine } from '../storage/quarantine';
 import { watchJournal } from './journal-watch';
 import { Views } from '../projections/views';
+import { CHECKPOINT_FILE, bootViews } from '../projections/checkpoint';
+import { Checkpointer, checkpointSchedule } from '../projections/checkpointer';
 import { parseBoundingCaps, parseHostHardLimits } from '../runtime/host-options';
 import { RuncConmonRuntime } from '../runtime/runc-conmon';
 import { OverlayStorage } from '../storage/overlay';
@@ -60,8 +62,10 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
     throw e instanceof JournalOpenError ? new Error(e.message) : e;
   }
   await writePidfile(cfg.pidfile);
-  const views = new Views();
-  const boot = await journal.boot((e) => views.apply(e));
+  // The views: from the checkpoint when it holds (then only the records after it are read and
+  // checked), else from the whole journal.
+  const checkpointFile = path.join(cfg.dataRoot, CHECKPOINT_FILE);
+  const { views, boot, from } = await bootViews(journal, checkpointFile, log);
   views.follow(journal);
   const quarantine = new Quarantine(cfg.dataRoot);
   for (const w of boot.warnings) log.warn({ journal: journal.location }, w);
@@ -70,7 +74,10 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
     log.error({ damage: boot.damage, evidence }, `the journal is damaged: ${boot.damage}. The daemon runs read-only (reads answer, writes are refused) and deletes nothing; see wharf journal verify, and wharf journal repair --data-root ${cfg.dataRoot} to keep the intact part`);
   }
   const readOnly = Boolean(boot.damage);
-  log.info({ seq: journal.lastSeq.toString(), head: journal.headOf.hash, records: boot.records, trimmed: boot.trimmed, containers: views.containers.size, images: views.images.images.size }, 'journal replayed');
+  log.info({ seq: journal.lastSeq.toString(), head: journal.headOf.hash, records: boot.records, ...(from ? { fromCheckpoint: from.seq.toString() } : {}), trimmed: boot.trimmed, containers: views.containers.size, images: views.images.images.size }, 'journal replayed');
+  // Saved again now and then, and at a graceful stop; never with a damaged journal's views.
+  const checkpointer = new Checkpointer(views, journal, checkpointFile, { ...checkpointSchedule(), log });
+  if (!readOnly) checkpointer.start(boot.records);
 
   const runtime = new RuncConmonRuntime({
     runcRoot: path.join(cfg.execRoot, 'runc'),
@@ -213,6 +220,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
       dns.close();
       await app.close();
       for (const s of sockets) await fsp.rm(s, { force: true });
+      if (!readOnly) await checkpointer.close().catch((e: Error) => log.warn({ err: e.message }, 'cannot write the views checkpoint at shutdown'));
       await journal.close();
       await removePidfile(cfg.pidfile);
     },

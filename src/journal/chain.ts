@@ -51,6 +51,15 @@ export class ChainVerifier {
   legacy = 0;
   private chained = false;
 
+  /** From the start of the journal, or on from a record known sound (seq, hash). */
+  constructor(from?: ChainHead) {
+    if (from && from.seq > 0n) {
+      this.head = { seq: from.seq, hash: from.hash };
+      // A legacy record's position carries GENESIS: the chain may still begin after it.
+      this.chained = from.hash !== GENESIS;
+    }
+  }
+
   /** Undefined when the record is sound, else what is wrong with it. */
   check(key: bigint, stored: StoredEnvelope): Damage | undefined {
     const seq = this.head.seq + 1n;

@@ -243,10 +243,14 @@ export abstract class Journal {
     return { ok: true, trimmed };
   }
 
-  /** Read every record through the chain, up to the first damage. */
-  async verify(onRecord?: (e: Envelope, stored: StoredEnvelope) => void): Promise<VerifyReport> {
-    const v = new ChainVerifier();
-    for await (const r of this.readStoredAll()) {
+  /**
+   * Read every record through the chain, up to the first damage. With `from` (a record's seq
+   * and hash, trusted: a checkpoint's link), only the records after it are read, chained on
+   * from that hash.
+   */
+  async verify(onRecord?: (e: Envelope, stored: StoredEnvelope) => void, from?: ChainHead): Promise<VerifyReport> {
+    const v = new ChainVerifier(from);
+    for await (const r of this.readStoredAll(from?.seq)) {
       const damage = v.check(r.key, r.stored);
       if (damage) return { records: v.count, legacy: v.legacy, head: v.head, damage };
       onRecord?.(r.envelope, r.stored);
@@ -263,8 +267,8 @@ export abstract class Journal {
 
   /** Events in log order within a range. */
   abstract read(range?: ReadRange): AsyncIterable<Envelope>;
-  /** Every stored record in key order, as stored. */
-  protected abstract readStoredAll(): AsyncIterable<{ key: bigint; stored: StoredEnvelope; envelope: Envelope }>;
+  /** Every stored record in key order, as stored (those after `afterSeq` when given). */
+  protected abstract readStoredAll(afterSeq?: bigint): AsyncIterable<{ key: bigint; stored: StoredEnvelope; envelope: Envelope }>;
   protected abstract readStored(seq: bigint): Promise<StoredEnvelope | undefined>;
   protected abstract persist(records: StoredRecord[]): Promise<void>;
   protected abstract loadLast(): Promise<StoredEnvelope | undefined>;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Level } from 'level';
 import type { Envelope } from '../domain/envelope';
-import { EMPTY_HEAD } from './chain';
+import { EMPTY_HEAD, type ChainHead } from './chain';
 import { decode, hex16, type StoredEnvelope } from './codec';
 import { HeadFile, type HeadRecord } from './head-file';
 import { planBoot, type BootPlan } from './boot-plan';
@@ -84,10 +84,11 @@ export class LevelJournal extends Journal {
   /**
    * Boot: read every record through the chain (each sound record goes to onRecord), hold the
    * result against the head file, trim an unacknowledged torn tail, and turn the journal
-   * read-only on any other damage. Returns what it found and did.
+   * read-only on any other damage. Returns what it found and did. With `from` (a checkpoint's
+   * seq and hash, accepted by startingPoint()), only the records after it are read and checked.
    */
-  async boot(onRecord: (e: Envelope) => void): Promise<BootReport> {
-    const { report, anchor, plan } = await this.check(onRecord);
+  async boot(onRecord: (e: Envelope) => void, from?: ChainHead): Promise<BootReport> {
+    const { report, anchor, plan } = await this.check(onRecord, from);
     const known = anchor === 'unreadable' ? undefined : anchor;
     let trimmed = 0;
     if (plan.trimFrom !== undefined) trimmed = await this.trimFrom(plan.trimFrom);
@@ -106,24 +107,48 @@ export class LevelJournal extends Journal {
   }
 
   /**
+   * Whether boot may start from a checkpoint taken at `from` (its seq, and the hash of the
+   * record at that seq): undefined when it may, else why not. The record there must be in the
+   * journal with that very hash (a checkpoint belongs to one history: not one of a journal
+   * repaired, replaced or restored since), at or before the last acknowledged record and
+   * before any failed write, with a readable anchor (else only the whole chain is trusted).
+   */
+  async startingPoint(from: ChainHead): Promise<string | undefined> {
+    const anchor = HeadFile.read(this.headFile.file);
+    if (anchor === 'unreadable') return 'the journal head file is unreadable: the whole chain is read';
+    if (from.seq === 0n) return 'it is at record 0';
+    if (anchor && from.seq > anchor.seq) return `it is at record ${from.seq}, after the last acknowledged one (${anchor.seq})`;
+    if (anchor?.failedFrom !== undefined && from.seq >= anchor.failedFrom) return `it is at record ${from.seq}, in a write that failed (from ${anchor.failedFrom})`;
+    let stored: StoredEnvelope | undefined;
+    try {
+      stored = await this.readStored(from.seq);
+    } catch {
+      stored = undefined;
+    }
+    if (!stored) return `record ${from.seq} is not in the journal (it ends before it)`;
+    if ((stored.h ?? EMPTY_HEAD.hash) !== from.hash) return `record ${from.seq} of the journal has another hash: the checkpoint belongs to another history of the journal`;
+    return undefined;
+  }
+
+  /**
    * Read every record through the chain and hold it against the head file: what boot and an
    * offline verify both judge from. Sound records go to onRecord, but those of a write that
    * failed (never acknowledged).
    */
-  async check(onRecord?: (e: Envelope) => void): Promise<{ report: VerifyReport; anchor?: HeadRecord | 'unreadable'; plan: BootPlan }> {
+  async check(onRecord?: (e: Envelope) => void, from?: ChainHead): Promise<{ report: VerifyReport; anchor?: HeadRecord | 'unreadable'; plan: BootPlan }> {
     const anchor = HeadFile.read(this.headFile.file);
     const known = anchor === 'unreadable' ? undefined : anchor;
-    let hashAtAnchor = known?.seq === 0n ? EMPTY_HEAD.hash : undefined;
+    let hashAtAnchor = known?.seq === 0n ? EMPTY_HEAD.hash : from && known?.seq === from.seq ? from.hash : undefined;
     const applyUntil = known?.failedFrom !== undefined ? known.failedFrom - 1n : undefined;
     const report = await this.verify((e, stored) => {
       if (known && e.seq === known.seq) hashAtAnchor = stored.h ?? EMPTY_HEAD.hash;
       if (applyUntil === undefined || e.seq <= applyUntil) onRecord?.(e);
-    });
+    }, from);
     return { report, anchor, plan: planBoot({ report, anchor: known, anchorUnreadable: anchor === 'unreadable', hashAtAnchor }) };
   }
 
-  protected async *readStoredAll(): AsyncIterable<{ key: bigint; stored: StoredEnvelope; envelope: Envelope }> {
-    for await (const [k, v] of this.db.iterator({ gt: 'e!', lt: 'e"' })) {
+  protected async *readStoredAll(afterSeq = 0n): AsyncIterable<{ key: bigint; stored: StoredEnvelope; envelope: Envelope }> {
+    for await (const [k, v] of this.db.iterator({ gt: afterSeq > 0n ? `e!${hex16(afterSeq)}` : 'e!', lt: 'e"' })) {
       const stored = v as StoredEnvelope;
       let envelope: Envelope;
       try {

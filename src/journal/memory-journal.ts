@@ -29,8 +29,8 @@ export class MemoryJournal extends Journal {
     return this.log.find((s) => s.seq === seq.toString());
   }
 
-  protected async *readStoredAll(): AsyncIterable<{ key: bigint; stored: StoredEnvelope; envelope: Envelope }> {
-    for (const s of this.log) yield { key: BigInt(s.seq), stored: structuredClone(s), envelope: decode(s) };
+  protected async *readStoredAll(afterSeq = 0n): AsyncIterable<{ key: bigint; stored: StoredEnvelope; envelope: Envelope }> {
+    for (const s of this.log) if (BigInt(s.seq) > afterSeq) yield { key: BigInt(s.seq), stored: structuredClone(s), envelope: decode(s) };
   }
 
   async *read(range: ReadRange = {}): AsyncIterable<Envelope> {

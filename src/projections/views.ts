@@ -119,6 +119,27 @@ export class Views {
     return v;
   }
 
+  /**
+   * Checkpoint hook: every own field of the views, as they are (projections/checkpoint.ts
+   * encodes them generically: a field added here is saved with no change there).
+   */
+  checkpointFields(): Record<string, unknown> {
+    return { ...this } as Record<string, unknown>;
+  }
+
+  /**
+   * Checkpoint hook: views from saved fields. They must be exactly the fields (and, within
+   * plain objects, the keys; Maps, Sets and bigints where a fresh Views has them) that a
+   * Views has now: a checkpoint of another shape is refused, never half-trusted.
+   */
+  static fromCheckpointFields(fields: Record<string, unknown>): Views {
+    const v = new Views();
+    const problem = shapeDifference(v.checkpointFields(), fields, 'views');
+    if (problem) throw new Error(problem);
+    Object.assign(v, fields);
+    return v;
+  }
+
   /** Everything the views hold, as plain sorted JSON: two views that answer alike compare equal. */
   snapshot(): string {
     return JSON.stringify(this, (_k, val: unknown) => {
@@ -128,4 +149,25 @@ export class Views {
       return val;
     });
   }
+}
+
+/** Where `saved` is not shaped as `fresh` (a fresh Views' field), or undefined. */
+function shapeDifference(fresh: unknown, saved: unknown, at: string): string | undefined {
+  const kind = (x: unknown) => (x instanceof Map ? 'Map' : x instanceof Set ? 'Set' : Array.isArray(x) ? 'array' : x === null ? 'null' : typeof x);
+  // A field a fresh Views leaves undefined or null may hold anything later.
+  if (fresh === undefined || fresh === null) return undefined;
+  if (kind(fresh) !== kind(saved)) return `${at} is a ${kind(saved)}, a ${kind(fresh)} is expected`;
+  if (kind(fresh) !== 'object') return undefined;
+  const a = Object.keys(fresh as object).sort();
+  const b = Object.keys(saved as object).sort();
+  if (a.join('\0') !== b.join('\0')) {
+    const missing = a.filter((k) => !b.includes(k));
+    const extra = b.filter((k) => !a.includes(k));
+    return `${at} has other fields than these views (${[...missing.map((k) => `missing ${k}`), ...extra.map((k) => `unknown ${k}`)].join(', ')})`;
+  }
+  for (const k of a) {
+    const p = shapeDifference((fresh as Record<string, unknown>)[k], (saved as Record<string, unknown>)[k], `${at}.${k}`);
+    if (p) return p;
+  }
+  return undefined;
 }
