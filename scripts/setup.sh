@@ -22,6 +22,11 @@ command -v tmux >/dev/null || need+=(tmux)
 # docker-compose 1.29: the networks tests bring a compose project up and down against wharfd.
 command -v docker-compose >/dev/null || need+=(docker-compose)
 command -v tar >/dev/null || need+=(tar)
+# Build contexts and ADD archives may be bzip2- or xz-compressed (decompressed with these).
+command -v bzip2 >/dev/null || need+=(bzip2)
+command -v xz >/dev/null || need+=(xz-utils)
+# docker-py (python3-docker, which docker-compose brings) drives builds in the client tests.
+python3 -c 'import docker' 2>/dev/null || need+=(python3-docker)
 # pull/push/login are tested against the real registry (distribution 2.8), with htpasswd auth.
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v htpasswd >/dev/null || need+=(apache2-utils)
