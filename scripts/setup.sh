@@ -26,7 +26,7 @@ command -v tar >/dev/null || need+=(tar)
 command -v bzip2 >/dev/null || need+=(bzip2)
 command -v xz >/dev/null || need+=(xz-utils)
 # docker-py (python3-docker, which docker-compose brings) drives builds in the client tests.
-python3 -c 'import docker' 2>/dev/null || need+=(python3-docker)
+/usr/bin/python3 -c 'import docker' 2>/dev/null || need+=(python3-docker)
 # pull/push/login are tested against the real registry (distribution 2.8), with htpasswd auth.
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v htpasswd >/dev/null || need+=(apache2-utils)
