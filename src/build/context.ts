@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import ignore from '@balena/dockerignore';
 import { invalidArgument, WharfError } from '../domain/errors';
-import { openDir, openFileAt, removeTreeAt, resolveInRoot, statAt, resolveIfThere } from '../storage/scoped-fs';
+import { openDir, readTextInRoot, removeTreeAt, resolveInRoot } from '../storage/scoped-fs';
 import { extractInto } from '../storage/tar-extract';
 import { chrootedName, cleanMemberNames, decompressed, peek, rewriteTar } from './archive';
 
@@ -110,10 +110,10 @@ export async function readDockerfile(dir: string, name: string): Promise<{ name:
   if (climbsOut(name)) throw invalidArgument(`forbidden path outside the build context: ${name} ()`);
   const root = await openDir(dir);
   try {
-    const text = await readInRoot(root, name);
+    const text = await readTextInRoot(root, name);
     if (text === undefined) {
       // dockerd's fallback: only for the default name, to its lower-case spelling.
-      if (name === DEFAULT_DOCKERFILE && (await readInRoot(root, name.toLowerCase())) !== undefined) {
+      if (name === DEFAULT_DOCKERFILE && (await readTextInRoot(root, name.toLowerCase())) !== undefined) {
         return readDockerfile(dir, name.toLowerCase());
       }
       throw invalidArgument(`Cannot locate specified Dockerfile: ${name}`);
@@ -126,29 +126,9 @@ export async function readDockerfile(dir: string, name: string): Promise<{ name:
   }
 }
 
-/** A file's text inside the root (symlinks resolved in scope); undefined if missing, null if a directory. */
-async function readInRoot(root: FileHandle, p: string): Promise<string | undefined | null> {
-  const r = await resolveIfThere(root, p);
-  if (!r) return undefined;
-  try {
-    if (r.name === '') return null;
-    const st = await statAt(r.dir, r.name).catch(() => undefined);
-    if (!st) return undefined;
-    if (!st.isFile()) return undefined;
-    const fh = await openFileAt(r.dir, r.name);
-    try {
-      return (await fh.readFile()).toString('utf8');
-    } finally {
-      await fh.close();
-    }
-  } finally {
-    await r.release();
-  }
-}
-
 /** The patterns of a context's .dockerignore, [] when it has none. */
 export async function readIgnorePatterns(root: FileHandle): Promise<string[]> {
-  const text = await readInRoot(root, '.dockerignore');
+  const text = await readTextInRoot(root, '.dockerignore');
   return typeof text === 'string' ? text.split(/\r?\n/) : [];
 }
 

@@ -17,6 +17,7 @@ import {
   statAt,
   walkTree,
   resolveIfThere,
+  readTextInRoot,
 } from '../storage/scoped-fs';
 import { extractInto } from '../storage/tar-extract';
 import { packContents } from '../storage/tar-pack';
@@ -550,30 +551,13 @@ export async function chownIdentity(rootfs: FileHandle, chown: string): Promise<
 /** An id by number or by name in a colon file of the image; a string is the failure. */
 async function lookupId(rootfs: FileHandle, file: string, name: string, what: 'user' | 'group'): Promise<number | string> {
   if (/^\d+$/.test(name)) return Number(name);
-  const text = await readRootfsFile(rootfs, file);
-  if (text === undefined) return `open ${file}: no such file or directory`;
+  const text = await readTextInRoot(rootfs, file);
+  if (text === undefined || text === null) return `open ${file}: no such file or directory`;
   for (const line of text.split('\n')) {
     const f = line.trim().split(':');
     if (f[0] === name && f.length > 2 && /^\d+$/.test(f[2])) return Number(f[2]);
   }
   return `no such ${what}: ${name}`;
-}
-
-async function readRootfsFile(rootfs: FileHandle, p: string): Promise<string | undefined> {
-  const r = await resolveIfThere(rootfs, p);
-  if (!r) return undefined;
-  try {
-    if (!r.name) return undefined;
-    const fh = await openFileAt(r.dir, r.name).catch(() => undefined);
-    if (!fh) return undefined;
-    try {
-      return (await fh.readFile()).toString('utf8');
-    } finally {
-      await fh.close();
-    }
-  } finally {
-    await r.release();
-  }
 }
 
 /** BuildKit's --chmod: an octal mode. */

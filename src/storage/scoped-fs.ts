@@ -244,3 +244,23 @@ export async function openFileAt(dir: FileHandle, name: string, expectIno?: numb
   }
   return fh;
 }
+
+/** A file's text inside the root (symlinks resolved in scope); undefined if missing, null if a directory. */
+export async function readTextInRoot(root: FileHandle, p: string): Promise<string | undefined | null> {
+  const r = await resolveIfThere(root, p);
+  if (!r) return undefined;
+  try {
+    if (r.name === '') return null;
+    const st = await statAt(r.dir, r.name).catch(() => undefined);
+    if (!st) return undefined;
+    if (!st.isFile()) return undefined;
+    const fh = await openFileAt(r.dir, r.name);
+    try {
+      return (await fh.readFile()).toString('utf8');
+    } finally {
+      await fh.close();
+    }
+  } finally {
+    await r.release();
+  }
+}
