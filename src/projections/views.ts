@@ -8,6 +8,26 @@ import type { Journal } from '../journal/journal';
 import { nanosToRfc3339 } from '../domain/time';
 import { evolveNetworks, type NetworkView } from '../domain/user-network';
 
+/** Exec ids by container, and each exec's place in the `execs` map (insertion order). */
+interface ExecIndex {
+  order: Map<string, number>;
+  next: number;
+  byContainer: Map<string, Set<string>>;
+  /** The exited ones only. */
+  exited: Map<string, Set<string>>;
+}
+
+function add(m: Map<string, Set<string>>, k: string, v: string): void {
+  let s = m.get(k);
+  if (!s) m.set(k, (s = new Set()));
+  s.add(v);
+}
+
+function remove(m: Map<string, Set<string>>, k: string, v: string): void {
+  const s = m.get(k);
+  if (s?.delete(v) && s.size === 0) m.delete(k);
+}
+
 /**
  * The in-memory views, rebuilt from the journal at boot and kept current by every commit.
  * They answer ps / inspect / images; nothing here is a source of truth.
@@ -49,11 +69,15 @@ export class Views {
         this.names.set(after.name, id);
       } else {
         this.containers.delete(id);
-        for (const [xid, x] of this.execs) if (x.containerId === id) this.execs.delete(xid);
+        this.forgetExecsOf(id);
       }
     } else if (e.type.startsWith('exec.')) {
-      const after = evolveExec(this.execs.get(e.data.id), e);
-      if (after) this.execs.set(after.id, after);
+      const before = this.execs.get(e.data.id);
+      const after = evolveExec(before, e);
+      if (after) {
+        this.indexExec(before, after);
+        this.execs.set(after.id, after);
+      }
       if (e.type === 'exec.died') this.forgetOldExecs(e.data.container);
     } else if (e.type.startsWith('network.')) {
       if (e.type === 'network.removed') {
@@ -91,9 +115,63 @@ export class Views {
     }
   }
 
+  /**
+   * An index of the execs beside `execs` (a private field: not in snapshot(), not part of the
+   * views; built from `execs` on first use) so that an exec record or a container's removal
+   * costs O(1) amortised, not a scan of every exec.
+   */
+  #execIndex?: ExecIndex;
+
+  private get execIndex(): ExecIndex {
+    if (!this.#execIndex) {
+      const ix: ExecIndex = { order: new Map(), next: 0, byContainer: new Map(), exited: new Map() };
+      for (const x of this.execs.values()) {
+        ix.order.set(x.id, ix.next++);
+        add(ix.byContainer, x.containerId, x.id);
+        if (x.status === 'exited') add(ix.exited, x.containerId, x.id);
+      }
+      this.#execIndex = ix;
+    }
+    return this.#execIndex;
+  }
+
+  private indexExec(before: ExecView | undefined, after: ExecView): void {
+    const ix = this.execIndex;
+    if (!before) ix.order.set(after.id, ix.next++); // a new key: last in the map's order
+    else if (before.containerId !== after.containerId) {
+      remove(ix.byContainer, before.containerId, before.id);
+      remove(ix.exited, before.containerId, before.id);
+    }
+    add(ix.byContainer, after.containerId, after.id);
+    if (after.status === 'exited') add(ix.exited, after.containerId, after.id);
+    else remove(ix.exited, after.containerId, after.id);
+  }
+
+  private dropExec(id: string): void {
+    const x = this.execs.get(id);
+    if (!x) return;
+    this.execs.delete(id);
+    const ix = this.execIndex;
+    ix.order.delete(id);
+    remove(ix.byContainer, x.containerId, id);
+    remove(ix.exited, x.containerId, id);
+  }
+
+  /** A removed container's execs go with it: O(its execs), each exec dropped once. */
+  private forgetExecsOf(containerId: string): void {
+    for (const xid of [...(this.execIndex.byContainer.get(containerId) ?? [])]) this.dropExec(xid);
+  }
+
+  /**
+   * Keep the last KEPT_EXITED_EXECS exited execs of the container (the newest in the map's
+   * order). Each exec.died leaves at most that many, so this sorts at most one more: O(1).
+   */
   private forgetOldExecs(containerId: string): void {
-    const exited = [...this.execs.values()].filter((x) => x.containerId === containerId && x.status === 'exited');
-    for (const x of exited.slice(0, Math.max(0, exited.length - KEPT_EXITED_EXECS))) this.execs.delete(x.id);
+    const ix = this.execIndex;
+    const exited = ix.exited.get(containerId);
+    if (!exited || exited.size <= KEPT_EXITED_EXECS) return;
+    const oldest = [...exited].sort((a, b) => ix.order.get(a)! - ix.order.get(b)!);
+    for (const xid of oldest.slice(0, exited.size - KEPT_EXITED_EXECS)) this.dropExec(xid);
   }
 
   /** Keep the views current with every commit from now on. */
