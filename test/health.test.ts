@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { daemonForFile, eventually } from './helpers/wharfd';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { api, daemonForFile, eventually, sleep } from './helpers/wharfd';
 
 // Health checks with the real docker CLI: probes run in the container, the status follows
 // them (inspect, ps, health_status events), and probing goes on after a daemon restart.
 const d = daemonForFile();
 
 const ok = (args: string[]) => d.dockerOk(args);
-const health = (name: string) => JSON.parse(ok(['inspect', '-f', '{{json .State.Health}}', name])) as { Status: string; FailingStreak: number; Log: { ExitCode: number; Output: string }[] };
+const records = async () => (JSON.parse((await api(d.sock, 'GET', '/wharf/v1/journal/verify')).body) as { Records: number; ViewsMatch: boolean });
+const health = (name: string) => JSON.parse(ok(['inspect', '-f', '{{json .State.Health}}', name])) as { Status: string; FailingStreak: number; Log: { Start: string; ExitCode: number; Output: string }[] };
 
 describe('health checks', () => {
   test('a failing check turns unhealthy after the retries, a passing one healthy; ps, filters and events show it', async () => {
@@ -46,12 +49,36 @@ describe('health checks', () => {
     ok(['rm', '-f', 'none']);
   });
 
-  test('the status survives a kill -9 of the daemon and probing goes on', async () => {
+  test('a probe that changes nothing is not a journal record; the probe log is in health.json', async () => {
+    const id = ok(['inspect', '-f', '{{.Id}}', 'hc']).trim();
+    assert.equal(health('hc').Status, 'healthy');
+    const before = await records();
+    const lastStart = health('hc').Log.at(-1)!.Start;
+    await eventually(() => health('hc').Log.filter((p) => p.Start > lastStart).length >= 4, 10_000, 'four more probes');
+    const after = await records();
+    assert.equal(after.Records, before.Records, 'passing probes of a healthy container write nothing to the journal');
+    assert.ok(after.ViewsMatch, 'the views rebuilt from the journal equal the live ones');
+    const file = JSON.parse(readFileSync(path.join(d.dataRoot, 'containers', id, 'health.json'), 'utf8')) as { log: { Start: string }[] };
+    assert.ok(file.log.length === 5 && file.log.at(-1)!.Start >= health('hc').Log.at(-2)!.Start, 'health.json holds the last probes');
+  });
+
+  test('the status and the probe log survive a kill -9 of the daemon and probing goes on', async () => {
+    const logBefore = health('hc').Log;
+    assert.equal(logBefore.length, 5);
     await d.kill9();
     await d.start();
     assert.equal(health('hc').Status, 'healthy');
+    const logAfter = health('hc').Log;
+    assert.ok(logAfter.length === 5, 'five probes after the restart');
+    // A probe or two may have run between the reads (one before the kill, one after the start): the last one seen before is still among the five.
+    assert.ok(logAfter.map((p) => p.Start).includes(logBefore.at(-1)!.Start), 'the log is the one written before the kill');
+    const records0 = (await records()).Records;
     ok(['exec', 'hc', 'rm', '/tmp/ready']);
     await eventually(() => health('hc').Status === 'unhealthy', 10_000, 'unhealthy after the restart');
+    await sleep(700);
+    // Only the change of status (and the exec's records) were journaled, not every failing probe.
+    const grown = (await records()).Records - records0;
+    assert.ok(grown >= 1 && grown <= 4, `${grown} records for an exec and one change of status`);
     ok(['rm', '-f', 'hc']);
   });
 });

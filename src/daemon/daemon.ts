@@ -24,6 +24,7 @@ import { JournalOpenError, LevelJournal } from '../journal/level-journal';
 import { loadEventValidator } from '../journal/schemas';
 import { Quarantine } from '../storage/quarantine';
 import { watchJournal } from './journal-watch';
+import { HealthLogs } from '../engine/health-log';
 import { Views } from '../projections/views';
 import { CHECKPOINT_FILE, bootViews } from '../projections/checkpoint';
 import { Checkpointer, checkpointSchedule } from '../projections/checkpointer';
@@ -94,6 +95,8 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
   await volumes.init();
   const containersDir = path.join(cfg.dataRoot, 'containers');
   await fsp.mkdir(containersDir, { recursive: true });
+  const healthLogs = new HealthLogs(containersDir);
+  await healthLogs.load(views.containers.values());
   await fsp.mkdir(path.join(cfg.dataRoot, 'builds'), { recursive: true });
 
   const ctx: EngineContext = {
@@ -104,6 +107,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
     images,
     volumes,
     containersDir,
+    healthLogs,
     buildsDir: path.join(cfg.dataRoot, 'builds'),
     hostLimits: {
       hard: parseHostHardLimits(await fsp.readFile('/proc/self/limits', 'utf8')),

@@ -92,25 +92,39 @@ export function checkHealthcheck(h: HealthConfig | null | undefined): string | u
   return undefined;
 }
 
+/** The probes of a run: the failing streak they leave and the last five, oldest first. */
+export interface ProbeLog {
+  failingStreak: number;
+  log: ProbeResult[];
+}
+
 /**
- * One probe's result → events: the probe (with the failing streak it leaves), and the new
- * status when it changes. Failures during the start period do not count against a
- * container still starting.
+ * One probe's result → what it leaves: the failing streak, the last five probes, and the
+ * event to record when the status changes (the only durable part: a probe that changes
+ * nothing is not a journal record). Failures during the start period do not count against
+ * a container still starting.
  */
-export function decideProbe(id: string, state: HealthState, result: ProbeResult, timing: HealthTiming, startedAt: string): WharfEvent[] {
+export function decideProbe(
+  id: string,
+  status: HealthStatus,
+  before: ProbeLog,
+  result: ProbeResult,
+  timing: HealthTiming,
+  startedAt: string,
+): { probes: ProbeLog; events: WharfEvent[] } {
   let streak = 0;
-  let next: HealthStatus = state.status;
+  let next: HealthStatus = status;
   if (result.ExitCode === 0) next = 'healthy';
   else {
     const inStartPeriod = Date.parse(result.Start) - Date.parse(startedAt) < timing.startPeriodMs;
-    streak = state.status === 'starting' && inStartPeriod ? state.failingStreak : state.failingStreak + 1;
+    streak = status === 'starting' && inStartPeriod ? before.failingStreak : before.failingStreak + 1;
     if (streak >= timing.retries) next = 'unhealthy';
   }
-  const events: WharfEvent[] = [{ type: 'container.health-probed', data: { id, ...result, failingStreak: streak } }];
-  if (next !== state.status) events.push({ type: 'container.health-status', data: { id, status: next } });
-  return events;
+  const probes = { failingStreak: streak, log: [...before.log, result].slice(-KEPT_PROBES) };
+  return { probes, events: next !== status ? [{ type: 'container.health-status', data: { id, status: next } }] : [] };
 }
 
+/** `container.health-probed`, written by earlier versions only: still folded so old journals replay alike. */
 export function evolveHealthProbe(h: HealthState, e: ProbeResult & { failingStreak: number }): HealthState {
   const { failingStreak, ...probe } = e;
   return { ...h, failingStreak, log: [...h.log, probe].slice(-KEPT_PROBES) };

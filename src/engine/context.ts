@@ -14,6 +14,7 @@ import type { RuncConmonRuntime } from '../runtime/runc-conmon';
 import type { OverlayStorage } from '../storage/overlay';
 import type { Quarantine } from '../storage/quarantine';
 import type { LocalVolumes } from '../volumes/local-volumes';
+import type { HealthLogs } from './health-log';
 import { KeyedLock } from './keyed-lock';
 import type { RestartTimers } from './restart-policy';
 import type { BridgeNetwork, NetworkDefaults } from './container-network';
@@ -47,6 +48,8 @@ export interface EngineContext {
   restarts: RestartTimers;
   /** Where boot sweeps move files the journal does not know (never deleted). */
   quarantine: Quarantine;
+  /** The last health probes of each container (not journal records): State.Health.Log, FailingStreak. */
+  healthLogs: HealthLogs;
   /** How registries are reached: insecure ones, time-out, concurrency. */
   registry: RegistryOptions;
 }

@@ -8,8 +8,9 @@ import { readLogs } from './read-logs';
 
 /**
  * Health checks (docker run --health-cmd): while a container with a check runs, probe it
- * every interval (start interval during the start period) by running the command in it;
- * each probe and each change of status is a journal event.
+ * every interval (start interval during the start period) by running the command in it.
+ * A change of status is a journal event (`container.health-status`); the probes themselves
+ * are not: the last five live in ctx.healthLogs (memory and health.json).
  */
 export function watchHealth(ctx: EngineContext): () => void {
   const timers = new Map<string, NodeJS.Timeout>();
@@ -35,6 +36,7 @@ export function watchHealth(ctx: EngineContext): () => void {
     for (const e of batch) {
       if (e.type === 'container.started') schedule(e.data.id, e.data.startedAt);
       else if (e.type === 'container.died' || e.type === 'container.destroyed' || e.type === 'container.remove-requested') stop(e.data.id);
+      if (e.type === 'container.destroyed') ctx.healthLogs.forget(e.data.id);
     }
   });
   for (const c of ctx.views.containers.values()) if (c.status === 'running' || c.status === 'paused') schedule(c.id, c.startedAt);
@@ -44,7 +46,7 @@ export function watchHealth(ctx: EngineContext): () => void {
   };
 }
 
-/** Run the check once in the container and record the result (unless the run it probed ended). */
+/** Run the check once in the container and keep the result (unless the run it probed ended); record a change of status. */
 async function probe(ctx: EngineContext, id: string, startedAt: string): Promise<void> {
   const c = ctx.views.containers.get(id);
   const cmd = probeCommand(c?.config.Healthcheck);
@@ -78,7 +80,10 @@ async function probe(ctx: EngineContext, id: string, startedAt: string): Promise
   }
   const now = ctx.views.containers.get(id);
   if (!now || now.status !== 'running' || now.startedAt !== startedAt || !now.health) return;
-  await appendFor(ctx, now, decideProbe(id, now.health, result, t, startedAt));
+  const { probes, events } = decideProbe(id, now.health.status, ctx.healthLogs.of(now)!, result, t, startedAt);
+  // Kept before the status is recorded: inspect after a health_status event shows the probe that made it.
+  await ctx.healthLogs.record(id, startedAt, probes);
+  if (events.length) await appendFor(ctx, now, events);
 }
 
 function killQuietly(pid: number): void {

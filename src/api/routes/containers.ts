@@ -55,6 +55,7 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
         lowerDirs: img ? ctx.images.lowerDirs(img.layers) : [],
       },
       truthy((req.query as Q).size) ? await containerSize(ctx, c) : undefined,
+      ctx.healthLogs.of(c),
     );
   });
 

@@ -1,5 +1,6 @@
 import { isRestarting, isRunning, type ContainerView, type EndpointConfig } from '../../domain/container';
 import { logConfigOf, pathDefaults } from '../../domain/container-defaults';
+import type { ProbeLog } from '../../domain/health';
 import { humanDuration } from '../../domain/time';
 import type { ContainerSize } from '../../engine/container-size';
 
@@ -70,7 +71,13 @@ function sizeFields(size: ContainerSize | undefined): Record<string, number> {
   return size ? { SizeRw: size.sizeRw, SizeRootFs: size.sizeRootFs } : {};
 }
 
-export function toInspect(c: ContainerView, paths: { logPath: string; mergedDir: string; upperDir: string; lowerDirs: string[] }, size?: ContainerSize): Record<string, unknown> {
+/** `probes`: the run's last health probes (kept beside the views, not in the journal); else the view's. */
+export function toInspect(
+  c: ContainerView,
+  paths: { logPath: string; mergedDir: string; upperDir: string; lowerDirs: string[] },
+  size?: ContainerSize,
+  probes: ProbeLog | undefined = c.health,
+): Record<string, unknown> {
   return {
     Id: c.id,
     Created: c.created,
@@ -89,7 +96,7 @@ export function toInspect(c: ContainerView, paths: { logPath: string; mergedDir:
       Error: c.error,
       StartedAt: c.startedAt,
       FinishedAt: c.finishedAt,
-      ...(c.health ? { Health: { Status: c.health.status, FailingStreak: c.health.failingStreak, Log: c.health.log } } : {}),
+      ...(c.health ? { Health: { Status: c.health.status, FailingStreak: probes?.failingStreak ?? 0, Log: probes?.log ?? [] } } : {}),
     },
     Image: c.imageId,
     ResolvConfPath: '',
