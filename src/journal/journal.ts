@@ -15,6 +15,13 @@ export interface ReadRange {
   /** Events with time <= untilTime (nanoseconds). */
   untilTime?: bigint;
   limit?: number;
+  /**
+   * Only records this accepts, judged as stored (before upcasting: type names and ids stay);
+   * the others are skipped before they are decoded, each reported to onSkip.
+   */
+  accept?: (stored: StoredEnvelope) => boolean;
+  /** A record left out by `accept` was passed over (a follower's cursor moves past it). */
+  onSkip?: (seq: bigint) => void;
 }
 
 /** Checks an event against its type's schema: undefined when it matches, else why not. */

@@ -232,11 +232,27 @@ export class LevelJournal extends Journal {
       if (first - 1n > after) after = first - 1n;
     }
     let n = 0;
-    for await (const v of this.db.values({ gt: `e!${hex16(after)}`, lt: 'e"' })) {
-      const e = decode(v as StoredEnvelope);
-      if (range.untilTime !== undefined && e.time > range.untilTime) return;
-      yield e;
-      if (range.limit !== undefined && ++n >= range.limit) return;
+    // Read in chunks (one native call per chunk, not per record); a record the reader does
+    // not accept is skipped before it is decoded.
+    const it = this.db.values({ gt: `e!${hex16(after)}`, lt: 'e"' });
+    try {
+      for (;;) {
+        const chunk = (await it.nextv(256)) as StoredEnvelope[];
+        if (chunk.length === 0) return;
+        for (const v of chunk) {
+          if (range.accept && !range.accept(v)) {
+            if (range.untilTime !== undefined && BigInt(v.time) > range.untilTime) return;
+            range.onSkip?.(BigInt(v.seq));
+            continue;
+          }
+          const e = decode(v);
+          if (range.untilTime !== undefined && e.time > range.untilTime) return;
+          yield e;
+          if (range.limit !== undefined && ++n >= range.limit) return;
+        }
+      }
+    } finally {
+      await it.close();
     }
   }
 

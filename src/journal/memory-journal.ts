@@ -36,6 +36,13 @@ export class MemoryJournal extends Journal {
   async *read(range: ReadRange = {}): AsyncIterable<Envelope> {
     let n = 0;
     for (const s of this.log) {
+      if (range.accept && !range.accept(s)) {
+        if (BigInt(s.seq) > (range.afterSeq ?? 0n) && BigInt(s.time) >= (range.sinceTime ?? 0n)) {
+          if (range.untilTime !== undefined && BigInt(s.time) > range.untilTime) return;
+          range.onSkip?.(BigInt(s.seq));
+        }
+        continue;
+      }
       const e = decode(structuredClone(s));
       if (range.afterSeq !== undefined && e.seq <= range.afterSeq) continue;
       if (range.sinceTime !== undefined && e.time < range.sinceTime) continue;

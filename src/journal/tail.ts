@@ -18,7 +18,13 @@ export async function* follow(journal: Journal, range: ReadRange, signal?: Abort
     woken ??= nextCommit(journal, range.untilTime, signal);
     let got = 0;
     const before = journal.lastSeq;
-    const page = first ? { ...range, afterSeq: cursor, limit: PAGE } : { afterSeq: cursor, untilTime: range.untilTime, limit: PAGE };
+    // Records skipped by `accept` move the cursor too, so a rare type is not searched for again from far back.
+    const onSkip = (seq: bigint) => {
+      if (seq > cursor) cursor = seq;
+    };
+    const page = first
+      ? { ...range, afterSeq: cursor, limit: PAGE, onSkip }
+      : { afterSeq: cursor, untilTime: range.untilTime, limit: PAGE, accept: range.accept, onSkip };
     for await (const e of journal.read(page)) {
       if (range.untilTime !== undefined && e.time > range.untilTime) return;
       cursor = e.seq;

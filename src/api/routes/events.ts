@@ -3,7 +3,7 @@ import { invalidArgument } from '../../domain/errors';
 import { timeQuery } from '../query';
 import type { EngineContext } from '../../engine/context';
 import { follow } from '../../journal/tail';
-import { eventJson, matchesFilters, parseFilters, toDockerEvent } from '../wire/event';
+import { eventJson, matchesFilters, parseFilters, storedRecordFilter, toDockerEvent } from '../wire/event';
 import * as S from '../schemas/system';
 
 /** GET /events: history from the journal (--since), then live, as JSON lines. */
@@ -26,7 +26,9 @@ export function eventRoutes(app: FastifyInstance, ctx: EngineContext): void {
     const ac = new AbortController();
     res.on('close', () => ac.abort());
     try {
-      for await (const e of follow(ctx.journal, { afterSeq, sinceTime, untilTime }, ac.signal)) {
+      // Records that cannot make an event passing the filters are skipped before they are decoded.
+      const accept = storedRecordFilter(filters);
+      for await (const e of follow(ctx.journal, { afterSeq, sinceTime, untilTime, accept }, ac.signal)) {
         const ev = toDockerEvent(e);
         if (!ev || !matchesFilters(ev, filters)) continue;
         if (!res.write(`${eventJson(ev)}\n`)) {

@@ -1,4 +1,5 @@
 import type { Envelope } from '../../domain/envelope';
+import type { StoredEnvelope } from '../../journal/codec';
 
 export interface DockerEvent {
   status?: string;
@@ -125,6 +126,62 @@ function volumeEvent(e: Envelope, action: string, time: number, timeNano: bigint
 }
 
 export type EventFilters = Record<string, string[]>;
+
+/** Every attribute an event carries besides the container's labels (see toDockerEvent). */
+const ATTRIBUTE_KEYS = new Set(['image', 'name', 'exitCode', 'reconciled', 'signal', 'oldName', 'execID', 'comment', 'imageID', 'imageRef', 'container', 'type', 'driver', 'destination', 'propagation', 'read/write']);
+
+/** The Docker Type an event of this journal type is reported as (see toDockerEvent). */
+function dockerTypeOf(type: string): string {
+  if (type === 'container.network-connected' || type === 'container.network-disconnected' || type.startsWith('network.')) return 'network';
+  if (type.startsWith('container.') || type.startsWith('exec.') || type === 'image.committed') return 'container';
+  if (type.startsWith('volume.')) return 'volume';
+  return 'image';
+}
+
+/**
+ * Which stored records can make an event that passes the filters, judged cheaply on the record
+ * as stored (its type; for a container filter, the ids and names it carries): the reader skips
+ * every other record before decoding it. Conservative: each event is still held against the
+ * filters (matchesFilters).
+ */
+export function storedRecordFilter(f: EventFilters): (stored: StoredEnvelope) => boolean {
+  const types = journalTypesFor(f);
+  const containers = f.container?.length ? f.container : undefined;
+  // A label filter on a key no event carries but as a label needs the record's meta.labels to have it.
+  const labels = (f.label ?? []).map((l) => l.split('=', 2));
+  const byLabel = labels.length > 0 && labels.every(([k]) => !ATTRIBUTE_KEYS.has(k));
+  return (s) => {
+    if (!types.has(s.type)) return false;
+    if (byLabel) {
+      const have = ((s.meta ?? {}) as { labels?: Record<string, unknown> }).labels ?? {};
+      if (!labels.every(([k, v]) => typeof have[k] === 'string' && (v === undefined || have[k] === v))) return false;
+    }
+    if (!containers) return true;
+    const d = (s.data ?? {}) as { id?: unknown; container?: unknown; name?: unknown };
+    const m = (s.meta ?? {}) as { name?: unknown; containerName?: unknown };
+    const ids = [d.id, d.container].filter((x): x is string => typeof x === 'string');
+    const names = [d.name, m.name, m.containerName].filter((x): x is string => typeof x === 'string');
+    return containers.some((c) => ids.some((id) => id.startsWith(c)) || names.includes(c));
+  };
+}
+
+/**
+ * The journal types whose events can pass the filters (by Docker type and action alone).
+ * Types Docker does not report are never in it.
+ */
+export function journalTypesFor(f: EventFilters): Set<string> {
+  const has = (k: string) => f[k] && f[k].length > 0;
+  const out = new Set<string>();
+  for (const [type, action] of Object.entries(ACTIONS) as [string, string][]) {
+    const dockerType = dockerTypeOf(type);
+    if (has('type') && !f.type.includes(dockerType)) continue;
+    if (has('container') && dockerType !== 'container') continue;
+    if (has('volume') && dockerType !== 'volume') continue;
+    if (has('event') && !f.event.some((a) => a === action || a.startsWith(`${action}:`) || action.startsWith(`${a}:`))) continue;
+    out.add(type);
+  }
+  return out;
+}
 
 /** Docker's /events filters: type, event (action), container, image, label. */
 export function matchesFilters(ev: DockerEvent, f: EventFilters): boolean {
