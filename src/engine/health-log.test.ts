@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -11,8 +11,9 @@ const ID = 'c'.repeat(64);
 const probe = (n: number, code = 0) => ({ Start: `2026-01-01T00:00:0${n}Z`, End: `2026-01-01T00:00:0${n}Z`, ExitCode: code, Output: `${n}` });
 const view = (startedAt: string) => ({ id: ID, startedAt, health: { status: 'healthy', failingStreak: 0, log: [] } }) as unknown as ContainerView;
 
-test('the probe log is written whole and read back at boot; another run\'s file or a damaged one is an empty log', async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'evolve-health-'));
+test('the probe log is written whole and read back at boot; another run\'s file or a damaged one is an empty log', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'wharf-health-log-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(path.join(dir, ID));
   const logs = new HealthLogs(dir);
   await logs.record(ID, 'run-1', { failingStreak: 2, log: [1, 2, 3, 4, 5, 6].map((n) => probe(n, 1)) });
