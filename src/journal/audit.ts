@@ -1,4 +1,5 @@
 import type { Envelope } from '../domain/envelope';
+import type { BuildStarted, BuildStep } from '../domain/events';
 import { invalidArgument, notFound } from '../domain/errors';
 import { nanosToRfc3339 } from '../domain/time';
 import { Views } from '../projections/views';
@@ -269,4 +270,38 @@ export async function rebuildTwice(journal: Journal): Promise<RebuildReport> {
   const b = await Views.replay(journal, journal.lastSeq);
   const differences = snapshotDifferences(JSON.parse(a.snapshot()) as Record<string, unknown>, JSON.parse(b.snapshot()) as Record<string, unknown>, ['first', 'second']);
   return { Seq: a.appliedSeq.toString(), Against: 'twice', Equal: differences.length === 0, Counts: viewCounts(a), Differences: differences };
+}
+
+/** A build as the journal recorded it: its start (context, Dockerfile, what was asked), each step, how it ended. */
+export type BuildRecord = Omit<BuildStarted['data'], 'id' | 'steps'> & {
+  id: string;
+  started: string;
+  steps: Omit<BuildStep['data'], 'id'>[];
+  result: 'running' | 'finished' | 'failed';
+  image?: string;
+  error?: string;
+  ended?: string;
+};
+
+/** The builds, oldest first: read from the journal itself (not the views), so it is the audit trail across restarts. */
+export async function listBuilds(journal: Journal): Promise<BuildRecord[]> {
+  const builds = new Map<string, BuildRecord>();
+  for await (const e of journal.read({ accept: (r) => r.type.startsWith('build.') })) {
+    if (e.type === 'build.started') {
+      const { id, steps: _steps, ...d } = e.data;
+      builds.set(id, { id, started: nanosToRfc3339(e.time), ...d, steps: [], result: 'running' });
+      continue;
+    }
+    const b = builds.get(e.data.id);
+    if (!b) continue;
+    if (e.type === 'build.step') {
+      const { id: _id, ...step } = e.data;
+      b.steps.push(step);
+    } else if (e.type === 'build.finished') {
+      Object.assign(b, { result: 'finished', image: e.data.image, ended: nanosToRfc3339(e.time) });
+    } else if (e.type === 'build.failed') {
+      Object.assign(b, { result: 'failed', error: e.data.error, ended: nanosToRfc3339(e.time) });
+    }
+  }
+  return [...builds.values()];
 }

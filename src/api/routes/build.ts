@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { many, one, truthy } from '../query';
 import { invalidArgument } from '../../domain/errors';
 import { parseReference } from '../../domain/reference';
 import type { EngineContext } from '../../engine/context';
@@ -13,9 +14,7 @@ import { ProgressWriter, type JsonMessage } from '../wire/progress';
 import * as S from '../schemas/build';
 
 type Q = Record<string, string | string[] | undefined>;
-const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-const many = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-const flag = (v: string | undefined, dflt = false) => (v === undefined || v === '' ? dflt : v === '1' || v.toLowerCase() === 'true');
+const flag = (v: string | undefined, dflt = false) => (v === undefined || v === '' ? dflt : truthy(v));
 
 export function buildRoutes(app: FastifyInstance, ctx: EngineContext): void {
   // docker build (the classic builder's API): the context is the body, a tar (or nothing with remote=).

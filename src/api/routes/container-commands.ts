@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { many, one } from '../query';
 import os from 'node:os';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -21,8 +22,6 @@ import { emptyDockerStats, toDockerStats } from '../wire/stats';
 import * as S from '../schemas/containers';
 
 type Q = Record<string, string | string[] | undefined>;
-const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-const many = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const truthy = (v: string | string[] | undefined) => ['1', 'true', 'True'].includes(one(v) ?? '');
 const idOf = (req: { params: unknown }) => (req.params as { id: string }).id;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { many, one, truthy } from '../query';
 import { invalidArgument, WharfError } from '../../domain/errors';
 import { getImage, type EngineContext } from '../../engine/context';
 import { importFromUrl, importImage, importUrl } from '../../engine/import-image';
@@ -19,8 +20,6 @@ import { ProgressWriter } from '../wire/progress';
 import * as S from '../schemas/images';
 
 type Q = Record<string, string | string[] | undefined>;
-const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-const many = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
   app.post('/images/create', { schema: { querystring: S.imageCreateQuery } }, async (req, reply) => {
@@ -210,8 +209,7 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
   app.delete('/images/*', { schema: { querystring: S.imageRemoveQuery } }, async (req) => {
     const q = req.query as Q;
     const name = decodeURIComponent((req.params as { '*': string })['*']);
-    const flag = (v: string | undefined) => v === '1' || v === 'true';
-    return removeImage(ctx, name, flag(one(q.force)), flag(one(q.noprune)));
+    return removeImage(ctx, name, truthy(one(q.force)), truthy(one(q.noprune)));
   });
 }
 

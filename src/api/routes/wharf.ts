@@ -2,10 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { EngineContext } from '../../engine/context';
 import { Readable } from 'node:stream';
 import { rebuildAgainstLive, verifyJournal } from '../../engine/verify-journal';
-import { auditFilters, exportRecords, objectHistory, stateAt } from '../../journal/audit';
+import { auditFilters, exportRecords, listBuilds, objectHistory, stateAt } from '../../journal/audit';
 import { parseTimestamp } from '../../domain/time';
 import { invalidArgument } from '../../domain/errors';
-import { listBuilds } from '../../engine/build-audit';
 
 /**
  * Wharf's own API extension, under /wharf/v1 (never a Docker path): the journal's integrity
@@ -52,7 +51,7 @@ export function wharfRoutes(app: FastifyInstance, ctx: EngineContext): void {
   app.get('/wharf/v1/journal/rebuild', async () => rebuildAgainstLive(ctx));
 
   // The audit trail of Dockerfile builds: context, steps (cache hits), outcome, from the journal.
-  app.get('/wharf/v1/builds', async () => listBuilds(ctx));
+  app.get('/wharf/v1/builds', async () => listBuilds(ctx.journal));
 
   app.get('/wharf/v1/quarantine', async () => {
     const items = await ctx.quarantine.list();
