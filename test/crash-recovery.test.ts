@@ -130,6 +130,33 @@ test('start: crash after start-requested fails the start; after conmon started, 
     assert.equal(inspect(d, 'ctr').State.Status, 'running');
     await assertSettled(d);
   });
+  await t.test('before runc start (runc has the container created, conmon lives on): the start failed', async (t) => {
+    const d = await crashingDaemon(t, 'start.before-runc-start');
+    d.dockerOk(['create', '--name', 'ctr', 'busybox', 'sleep', '300']);
+    await crashOn(d, ['start', 'ctr']);
+    const c = inspect(d, 'ctr');
+    assert.equal(c.State.Status, 'created');
+    assert.match(c.State.Error, /daemon stopped while the container was starting/);
+    assert.equal(runcStatus(d, c.Id), undefined);
+    await assertSettled(d);
+    d.dockerOk(['start', 'ctr']);
+    assert.equal(inspect(d, 'ctr').State.Status, 'running');
+    await assertSettled(d);
+  });
+  await t.test('during runc start (the killed daemon\'s runc start finishes after it): adopted as running', async (t) => {
+    const d = await crashingDaemon(t, 'start.during-runc-start');
+    d.dockerOk(['create', '--name', 'ctr', 'busybox', 'sleep', '300']);
+    await crashOn(d, ['start', 'ctr']);
+    const c = inspect(d, 'ctr');
+    assert.equal(c.State.Status, 'running');
+    assert.equal(runcStatus(d, c.Id), 'running');
+    await assertSettled(d);
+    assert.deepEqual(actionsOf(d, 'ctr'), ['create', 'start']);
+    assert.equal(d.docker(['start', 'ctr']).code, 0); // already started: docker start says nothing is wrong
+    d.dockerOk(['stop', '-t', '0', 'ctr']);
+    assert.equal(inspect(d, 'ctr').State.Status, 'exited');
+    await assertSettled(d);
+  });
   await t.test('after conmon started', async (t) => {
     const d = await crashingDaemon(t, 'start.after-conmon');
     d.dockerOk(['create', '--name', 'ctr', 'busybox', 'sleep', '300']);

@@ -514,6 +514,8 @@ test(`SIGKILL at random moments under a concurrent load: ${ROUNDS} rounds, every
     // What the boot sweeps set aside (files a cut operation wrote before its fact): shown, not judged.
     const quarantined = await getJson<{ Items: unknown[] }>(d, '/wharf/v1/quarantine').then((q) => q.value?.Items.length ?? -1, () => -1);
     problems.push(...model.unexpected.splice(0).map((u) => `unexpected answer: ${u}`));
+    // A container boot could not settle shows as created while the journal has it mid-start.
+    for (const l of d.log.slice(logFrom).split('\n')) if (l.includes('cannot settle a container at boot')) problems.push(`boot: ${l.slice(0, 300)}`);
     console.log(`round ${round}: kill after ${delay} ms, boot ${boot} ms, ${seen.size} containers, ${model.acked} acked / ${model.cut} cut so far, ${events} events, ${records} records, ${quarantined} quarantined${problems.length ? `, ${problems.length} PROBLEMS` : ''}`);
     // The daemon's warnings and errors of this boot and round: shown, not judged (the checks judge).
     for (const l of d.log.slice(logFrom).split('\n')) if (/^\{"level":[4-6]0/.test(l) || (boot > 5000 && /^\{"level":30.*"msg":"(journal replayed|recovering container|wharfd ready|finishing|releasing)/.test(l))) console.log(`  wharfd: ${l.slice(0, 400)}`);

@@ -31,6 +31,8 @@ async function recover(ctx: EngineContext): Promise<RecoveryAction[]> {
     await settleContainer(ctx, c, actions).catch((e: Error) =>
       ctx.log.warn({ id: c.id.slice(0, 12), err: e.message }, 'cannot settle a container at boot; it is left as the journal says'),
     );
+    // A start is never left half-way (it would show as created and refuse a start as "already started").
+    if (ctx.views.containers.get(c.id)?.status === 'starting') await abandonStart(ctx, c.id);
   }
   await releaseStopped(ctx);
   // rm -f cut between its kill and its remove-requested: finished, as the client asked.
@@ -63,8 +65,8 @@ async function settleContainer(ctx: EngineContext, c: ContainerView, actions: Re
   ctx.log.info({ id: c.id.slice(0, 12), action: action.kind }, 'recovering container');
   switch (action.kind) {
     case 'reattach':
+      // A start cut after its `runc start` ran the process: it happened.
       if (c.status === 'starting') {
-        if (state?.status === 'created') await ctx.runtime.resume(c.id);
         await appendFor(ctx, c, [{ type: 'container.started', data: { id: c.id, pid: state?.pid ?? 0, conmonPid, startedAt: nowRfc3339() } }]);
       }
       if (action.record) await appendFor(ctx, c, [{ type: `container.${action.record}`, data: { id: c.id } }]);
@@ -86,9 +88,7 @@ async function settleContainer(ctx: EngineContext, c: ContainerView, actions: Re
       });
       break;
     case 'fail-start':
-      await appendFor(ctx, c, [{ type: 'container.start-failed', data: { id: c.id, error: 'daemon stopped while the container was starting', exitCode: 128 } }]);
-      await ctx.runtime.delete(c.id, true).catch(() => undefined);
-      await ctx.storage.unmount(c.id).catch(() => undefined);
+      await abandonStart(ctx, c.id);
       break;
     case 'finish-remove':
       await finishRemove(ctx, c.id);
@@ -97,6 +97,15 @@ async function settleContainer(ctx: EngineContext, c: ContainerView, actions: Re
     default:
       break;
   }
+}
+
+/** A start the crash cut short and boot cannot finish: recorded as failed, whatever runc made of it removed. */
+async function abandonStart(ctx: EngineContext, id: string): Promise<void> {
+  const c = ctx.views.containers.get(id);
+  if (!c) return;
+  await appendFor(ctx, c, [{ type: 'container.start-failed', data: { id, error: 'daemon stopped while the container was starting', exitCode: 128 } }]);
+  await ctx.runtime.delete(id, true).catch(() => undefined);
+  await ctx.storage.unmount(id).catch(() => undefined);
 }
 
 /**

@@ -125,6 +125,7 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
     // Docker closes stdin after the first attach ends only for stdin-once, non-tty containers.
     leaveStdinOpen: c.config.Tty || !c.config.StdinOnce,
     onSpawned: () => crashPoint('start.after-spawn'),
+    onResume: (spawned) => crashPoint(spawned ? 'start.during-runc-start' : 'start.before-runc-start'),
     beforeStart: net.attachments.length
       ? async (pid) => {
           const t1 = performance.now();

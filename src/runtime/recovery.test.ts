@@ -23,6 +23,8 @@ test('a start interrupted before runc created anything fails; a removal is finis
   assert.equal(planRecovery({ id: 'a', status: 'starting', conmonAlive: false }, now).kind, 'fail-start');
   // conmon died reporting to the killed daemon after runc create: the process never ran.
   assert.equal(planRecovery({ id: 'a', status: 'starting', conmonAlive: false, runcStatus: 'created' }, now).kind, 'fail-start');
+  // conmon alive but the process not started (the crash came before `runc start`): failed too.
+  assert.equal(planRecovery({ id: 'a', status: 'starting', conmonAlive: true, runcStatus: 'created' }, now).kind, 'fail-start');
   assert.equal(planRecovery({ id: 'a', status: 'removing', conmonAlive: false }, now).kind, 'finish-remove');
   assert.equal(planRecovery({ id: 'a', status: 'exited', conmonAlive: false }, now).kind, 'none');
 });

@@ -31,9 +31,10 @@ export function planRecovery(f: RecoveryFacts, now: string): RecoveryAction {
         if (f.status === 'paused' && f.runcStatus === 'running') return { kind: 'reattach', id: f.id, record: 'unpaused' };
         return { kind: 'reattach', id: f.id };
       }
-      // Cut before conmon reported: conmon dies (it cannot report to a dead daemon), runc may have
-      // created the container, but its process never ran: the start failed.
-      if (f.status === 'starting' && !f.conmonAlive && (f.runcStatus === undefined || f.runcStatus === 'created')) return { kind: 'fail-start', id: f.id };
+      // Cut before the process ran: conmon may have died (it cannot report to a dead daemon) or
+      // live on with runc's container created, but the start's network and `runc start` may not
+      // have happened: the start failed (its client never had an answer).
+      if (f.status === 'starting' && (f.runcStatus === undefined || f.runcStatus === 'created')) return { kind: 'fail-start', id: f.id };
       if (f.conmonAlive && f.runcStatus === 'created') return { kind: 'reattach', id: f.id };
       return { kind: 'record-exit', id: f.id, exitCode: 255, finishedAt: now, unknown: true };
     case 'removing':

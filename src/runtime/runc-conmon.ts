@@ -25,6 +25,8 @@ export interface StartOptions {
   beforeStart?: (pid: number) => Promise<void>;
   /** Test-only hook: conmon was spawned and has not reported yet (a crash point). */
   onSpawned?: () => void;
+  /** Test-only hook: `runc start` is about to run (`false`) or was just spawned (`true`). */
+  onResume?: (spawned: boolean) => void;
 }
 
 export interface Started {
@@ -113,15 +115,20 @@ export class RuncConmonRuntime {
         throw e;
       }
     }
-    await this.resume(o.id);
+    o.onResume?.(false);
+    const resumed = this.resume(o.id);
+    o.onResume?.(true);
+    await resumed;
     const conmonPid = Number(await fsp.readFile(path.join(bundle, 'conmon.pid'), 'utf8').catch(() => '0'));
     return { pid, conmonPid };
   }
 
   /**
    * Processes whose command line names this container's bundle: its conmon, and a `runc create`
-   * conmon started. A daemon killed during a start leaves them running for a while: conmon then
-   * dies as it reports to the dead daemon, and runc create may finish after it.
+   * conmon started; and any runc naming the container by id (the daemon's own `runc start`).
+   * A daemon killed during a start leaves them running for a while: conmon then dies as it
+   * reports to the dead daemon, runc create may finish after it, and runc start may run the
+   * process after boot has looked.
    */
   async processesOf(ids: string[]): Promise<Map<string, { pid: number; conmon: boolean }[]>> {
     const byBundle = new Map(ids.map((id) => [this.bundleDir(id), id]));
@@ -129,9 +136,12 @@ export class RuncConmonRuntime {
     for (const p of await fsp.readdir('/proc')) {
       if (!/^\d+$/.test(p)) continue;
       const args = (await fsp.readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '')).split('\0');
+      const conmon = args[0] === this.conmon || path.basename(args[0]) === 'conmon';
+      // A `runc start|kill|delete <id>` names the container by id only, never by its bundle.
+      const runc = args[0] === this.runc || path.basename(args[0]) === 'runc';
       for (const a of args) {
-        const id = byBundle.get(a);
-        if (id) found.get(id)!.push({ pid: Number(p), conmon: args[0] === this.conmon || path.basename(args[0]) === 'conmon' });
+        const id = byBundle.get(a) ?? (runc && found.has(a) ? a : undefined);
+        if (id && !found.get(id)!.some((x) => x.pid === Number(p))) found.get(id)!.push({ pid: Number(p), conmon });
       }
     }
     return found;
