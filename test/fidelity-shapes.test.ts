@@ -276,3 +276,18 @@ describe('swarm, plugins and session endpoints of a daemon in no swarm', () => {
     assert.equal(ok(['plugin', 'ls', '-q']), '');
   });
 });
+
+describe('fields of older API versions', () => {
+  test('VirtualSize (= Size) in image list, inspect and df below API 1.44, as dockerd sends it (cri-dockerd reads it); absent from 1.44', async () => {
+    for (const [v, has] of [['v1.42', true], ['v1.43', true], ['v1.44', false], ['v1.50', false]] as const) {
+      const list = json((await api(d.sock, 'GET', `/${v}/images/json`)).body) as { Size: number; VirtualSize?: number }[];
+      assert.ok(list.length > 0);
+      for (const i of list) assert.equal(i.VirtualSize, has ? i.Size : undefined, `${v} list`);
+      const img = json((await api(d.sock, 'GET', `/${v}/images/busybox/json`)).body);
+      assert.ok(img.Size > 0);
+      assert.equal(img.VirtualSize, has ? img.Size : undefined, `${v} inspect`);
+      const df = json((await api(d.sock, 'GET', `/${v}/system/df`)).body) as { Images: { Size: number; VirtualSize?: number }[] };
+      for (const i of df.Images) assert.equal(i.VirtualSize, has ? i.Size : undefined, `${v} df`);
+    }
+  });
+});

@@ -10,6 +10,7 @@ import { saveImages } from '../../engine/save-images';
 import { pipeline } from 'node:stream/promises';
 import { tagImage } from '../../engine/tag-image';
 import { parseFilters } from '../wire/event';
+import { apiBefore } from '../api-version';
 import { toImageInspect, toImageSummary } from '../wire/image';
 import { toHttpError } from '../errors';
 import { isBareName, planPull, pullAllTags, runPull } from '../../engine/pull-image';
@@ -101,7 +102,8 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
         return got !== undefined && (v === undefined || got === v);
       }));
     }
-    return list.map((i) => toImageSummary(i, counts.get(i.id) ?? 0));
+    const wire = { virtualSize: apiBefore(req, 1, 44) };
+    return list.map((i) => toImageSummary(i, counts.get(i.id) ?? 0, wire));
   });
 
   // docker search: the catalog of the registry named in the term.
@@ -160,7 +162,7 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
     }
     if (rest.endsWith('/json')) {
       const img = getImage(ctx.views, decodeURIComponent(rest.slice(0, -5)));
-      return toImageInspect(img, ctx.images.lowerDirs(img.layers));
+      return toImageInspect(img, ctx.images.lowerDirs(img.layers), { virtualSize: apiBefore(req, 1, 44) });
     }
     if (rest.endsWith('/history')) {
       const img = getImage(ctx.views, decodeURIComponent(rest.slice(0, -8)));

@@ -5,6 +5,7 @@ import type { Credentials } from '../../registry/auth';
 import { invalidArgument } from '../../domain/errors';
 import { diskUsage } from '../../engine/disk-usage';
 import { toSummary } from '../wire/container';
+import { apiBefore } from '../api-version';
 import { toImageSummary } from '../wire/image';
 import { toVolume } from '../wire/volume';
 import type { SystemInfo } from '../system-info';
@@ -54,12 +55,12 @@ export function systemRoutes(app: FastifyInstance, ctx: EngineContext, info: Sys
     return registryLogin(ctx, body);
   });
 
-  app.get('/system/df', { schema: { querystring: S.dfQuery } }, async () => {
+  app.get('/system/df', { schema: { querystring: S.dfQuery } }, async (req) => {
     const du = await diskUsage(ctx);
     const sizes = new Map(du.containers.map((c) => [c.id, c.size]));
     return {
       LayersSize: du.layersSize,
-      Images: [...ctx.views.images.images.values()].map((i) => ({ ...toImageSummary(i, du.imageUsers.get(i.id) ?? 0), SharedSize: du.sharedSize.get(i.id) ?? 0, VirtualSize: i.size })),
+      Images: [...ctx.views.images.images.values()].map((i) => ({ ...toImageSummary(i, du.imageUsers.get(i.id) ?? 0, { virtualSize: apiBefore(req, 1, 44) }), SharedSize: du.sharedSize.get(i.id) ?? 0 })),
       Containers: [...ctx.views.containers.values()].map((c) => toSummary(c, sizes.get(c.id))),
       Volumes: du.volumes.map((v) => ({ ...toVolume(ctx.views.volumes.get(v.name)!, ctx.volumes.dataDir(v.name)), UsageData: { Size: v.size, RefCount: v.refCount } })),
       BuildCache: [],

@@ -2,7 +2,12 @@ import type { ImageView } from '../../domain/image';
 
 const secs = (t: string) => Math.floor(Date.parse(t) / 1000);
 
-export function toImageSummary(img: ImageView, containers = -1): Record<string, unknown> {
+/** API versions before 1.44 also carry VirtualSize (= Size), as dockerd still sends them (cri-dockerd reads it). */
+export interface ImageWireOptions {
+  virtualSize?: boolean;
+}
+
+export function toImageSummary(img: ImageView, containers = -1, o: ImageWireOptions = {}): Record<string, unknown> {
   return {
     Id: img.id,
     ParentId: '',
@@ -10,13 +15,14 @@ export function toImageSummary(img: ImageView, containers = -1): Record<string, 
     RepoDigests: img.repoDigests ?? [],
     Created: secs(img.created),
     Size: img.size,
+    ...(o.virtualSize ? { VirtualSize: img.size } : {}),
     SharedSize: -1,
     Labels: img.config.Labels ?? null,
     Containers: containers,
   };
 }
 
-export function toImageInspect(img: ImageView, lowerDirs: string[]): Record<string, unknown> {
+export function toImageInspect(img: ImageView, lowerDirs: string[], o: ImageWireOptions = {}): Record<string, unknown> {
   const c = img.config;
   return {
     Id: img.id,
@@ -54,6 +60,7 @@ export function toImageInspect(img: ImageView, lowerDirs: string[]): Record<stri
     ...(img.platform?.variant ? { Variant: img.platform.variant } : {}),
     Os: img.platform?.os ?? 'linux',
     Size: img.size,
+    ...(o.virtualSize ? { VirtualSize: img.size } : {}),
     GraphDriver: { Name: 'overlay2', Data: { LowerDir: lowerDirs.join(':') } },
     RootFS: { Type: 'layers', Layers: img.layers },
     Metadata: { LastTagTime: img.lastTagTime || '0001-01-01T00:00:00Z' },
