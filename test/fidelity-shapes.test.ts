@@ -291,3 +291,22 @@ describe('fields of older API versions', () => {
     }
   });
 });
+
+describe('network names', () => {
+  test('any non-empty name is taken as dockerd takes it ("test 01", "a/b"): create, ls, inspect, run on it, rm; an empty one is refused', async () => {
+    ok(['network', 'create', '-o', 'com.docker.network.bridge.name=wshp7', '--subnet', '10.214.7.0/24', 'test 01']);
+    ok(['network', 'create', '-o', 'com.docker.network.bridge.name=wshp8', '--subnet', '10.214.8.0/24', 'a/b']);
+    try {
+      const names = ok(['network', 'ls', '--format', '{{.Name}}']).split('\n');
+      assert.ok(names.includes('test 01') && names.includes('a/b'), names.join(','));
+      assert.equal(ok(['network', 'inspect', '-f', '{{.Name}} {{range .IPAM.Config}}{{.Subnet}}{{end}}', 'a/b']).trim(), 'a/b 10.214.8.0/24');
+      assert.equal(ok(['run', '--rm', '--network', 'test 01', 'busybox', 'sh', '-c', 'ip -4 -o addr show eth0 | grep -o "10.214.7.[0-9]*"']).trim().startsWith('10.214.7.'), true);
+      const r = await post('/networks/create', { Name: '' });
+      assert.equal(r.status, 400);
+      assert.deepEqual(json(r.body), { message: 'invalid name: ' });
+    } finally {
+      d.docker(['network', 'rm', 'test 01', 'a/b']);
+    }
+    assert.equal(d.docker(['network', 'inspect', 'a/b']).code, 1);
+  });
+});

@@ -43,8 +43,9 @@ export function networkRoutes(app: FastifyInstance, ctx: EngineContext): void {
       .map((n) => toNetwork(n));
   });
 
-  app.get('/networks/:id', async (req) => {
-    const n = getNetwork(ctx, (req.params as { id: string }).id);
+  // A name may hold a slash ("a/b"), which the docker CLI sends as is: the rest of the path names it.
+  app.get('/networks/*', async (req) => {
+    const n = getNetwork(ctx, (req.params as { '*': string })['*']);
     return toNetwork(n, [...ctx.views.containers.values()]);
   });
 
@@ -54,8 +55,8 @@ export function networkRoutes(app: FastifyInstance, ctx: EngineContext): void {
     return r;
   });
 
-  app.delete('/networks/:id', async (req, reply) => {
-    await removeNetwork(ctx, (req.params as { id: string }).id);
+  app.delete('/networks/*', async (req, reply) => {
+    await removeNetwork(ctx, (req.params as { '*': string })['*']);
     reply.code(204).send();
   });
 
