@@ -138,7 +138,15 @@ test('start: crash after start-requested fails the start; after conmon started, 
     assert.equal(c.State.Status, 'created');
     assert.match(c.State.Error, /daemon stopped while the container was starting/);
     assert.equal(runcStatus(d, c.Id), undefined);
+    // The exit conmon wrote for the killed, never-run process is gone too: it must not read as the next start's end.
+    await eventually(() => !existsSync(path.join(d.execRoot, 'exits', c.Id)), 5000, 'no stale exit file');
     await assertSettled(d);
+    // So a next start cut before conmon is still a start that failed, never "exited" (the fault test's find).
+    await d.kill9();
+    await d.start([], { WHARF_CRASH_AT: 'start.after-intent' });
+    await crashOn(d, ['start', 'ctr']);
+    assert.equal(inspect(d, 'ctr').State.Status, 'created');
+    assert.deepEqual(actionsOf(d, 'ctr'), ['create']);
     d.dockerOk(['start', 'ctr']);
     assert.equal(inspect(d, 'ctr').State.Status, 'running');
     await assertSettled(d);

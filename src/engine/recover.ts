@@ -104,7 +104,7 @@ async function abandonStart(ctx: EngineContext, id: string): Promise<void> {
   const c = ctx.views.containers.get(id);
   if (!c) return;
   await appendFor(ctx, c, [{ type: 'container.start-failed', data: { id, error: 'daemon stopped while the container was starting', exitCode: 128 } }]);
-  await ctx.runtime.delete(id, true).catch(() => undefined);
+  await ctx.runtime.abandon(id).catch(() => undefined);
   await ctx.storage.unmount(id).catch(() => undefined);
 }
 
@@ -121,7 +121,7 @@ async function releaseStopped(ctx: EngineContext): Promise<void> {
     const mounted = mounts.has(ctx.storage.mergedDir(c.id));
     if (!mounted && !runcState.has(c.id)) continue;
     ctx.log.info({ id: c.id.slice(0, 12), status: c.status, mounted, runcState: runcState.has(c.id) }, 'releasing what a stopped container still held');
-    if (runcState.has(c.id)) await ctx.runtime.delete(c.id, true).catch((e: Error) => ctx.log.warn({ id: c.id, err: e.message }, 'runc delete failed'));
+    if (runcState.has(c.id)) await ctx.runtime.abandon(c.id).catch((e: Error) => ctx.log.warn({ id: c.id, err: e.message }, 'runc delete failed'));
     if (mounted) await ctx.storage.unmount(c.id).catch((e: Error) => ctx.log.warn({ id: c.id, err: e.message }, 'unmount failed'));
   }
 }

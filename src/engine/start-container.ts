@@ -50,7 +50,7 @@ function startLocked(ctx: EngineContext, id: string, restart: boolean): Promise<
       const now = getContainer(ctx.views, id);
       await appendFor(ctx, c, [{ type: 'container.start-failed', data: { id, error: message, exitCode } }, ...disconnectEvents(now)]);
       if (portsOf(now).length) await syncNat(ctx).catch(() => undefined);
-      await ctx.runtime.delete(id, true).catch(() => undefined);
+      await ctx.runtime.abandon(id).catch(() => undefined);
       await ctx.storage.unmount(id).catch(() => undefined);
       throw e instanceof WharfError ? e : new WharfError(exitCode === 128 ? 'internal' : 'invalid-argument', message);
     }

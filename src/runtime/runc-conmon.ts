@@ -245,6 +245,18 @@ export class RuncConmonRuntime {
     });
   }
 
+  /**
+   * Forget a container whose process never ran (a start that failed or was cut): runc's state
+   * goes (force: its waiting init is killed), and so does the exit its conmon then writes once
+   * it is gone, which would otherwise read as the end of the next start.
+   */
+  async abandon(id: string): Promise<void> {
+    const conmonPid = Number(await fsp.readFile(path.join(this.bundleDir(id), 'conmon.pid'), 'utf8').catch(() => '0'));
+    await this.delete(id, true);
+    for (let i = 0; i < 100 && isAlive(conmonPid); i++) await new Promise((r) => setTimeout(r, 20));
+    await fsp.rm(path.join(this.paths.exits, id), { force: true });
+  }
+
   /** runc's view: "running", "stopped", "created", "paused", or undefined if unknown. */
   async state(id: string): Promise<{ status: string; pid: number } | undefined> {
     try {
