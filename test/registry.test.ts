@@ -266,6 +266,23 @@ test('a manifest list: the host platform is picked, --platform picks another, an
   const none = await docker(['pull', '--platform', 'linux/s390x', `${reg}/multi/img`]);
   assert.equal(none.code, 1);
   assert.match(none.stderr, /no matching manifest for linux\/s390x in the manifest list entries/);
+
+  // GET /distribution/{name}/json (cri-dockerd asks it): the descriptor and platforms the registry serves, nothing pulled.
+  const dist = async (ref: string) => {
+    const r = await api(d.sock, 'GET', `/v1.42/distribution/${ref}/json`);
+    return { status: r.status, body: JSON.parse(r.body) };
+  };
+  const before = ok(['images', '-q', '--no-trunc']);
+  assert.deepEqual(await dist(`${reg}/multi/img`), {
+    status: 200,
+    body: { Descriptor: { mediaType: list.mediaType, digest: listDigest, size: Buffer.byteLength(JSON.stringify(list)) }, Platforms: [{ os: 'linux', architecture: 'arm64', variant: 'v8' }, { os: 'linux', architecture: 'amd64' }] },
+  });
+  const one = await dist(`${reg}/multi/img:arm64`);
+  assert.deepEqual(one, { status: 200, body: { Descriptor: { mediaType: 'application/vnd.docker.distribution.manifest.v2+json', digest: armDigest, size: armManifest.length }, Platforms: [{ architecture: 'arm64', os: 'linux' }] } });
+  assert.deepEqual(await dist(`${reg}/multi/img@${armDigest}`), one);
+  assert.deepEqual(await dist(`${reg}/multi/img:nope`), { status: 404, body: { message: 'manifest unknown: manifest unknown' } });
+  assert.equal((await dist('BAD!name')).status, 400);
+  assert.equal(ok(['images', '-q', '--no-trunc']), before);
 });
 
 test('search lists the repositories of a registry whose name matches', async () => {

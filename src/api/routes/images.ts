@@ -11,6 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { tagImage } from '../../engine/tag-image';
 import { parseFilters } from '../wire/event';
 import { apiBefore } from '../api-version';
+import { inspectDistribution } from '../../engine/inspect-distribution';
 import { toImageInspect, toImageSummary } from '../wire/image';
 import { toHttpError } from '../errors';
 import { isBareName, planPull, pullAllTags, runPull } from '../../engine/pull-image';
@@ -154,6 +155,13 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
   });
 
   // Image names may contain slashes (localhost:5000/team/app), so these routes take the rest of the path.
+  app.get('/distribution/*', async (req) => {
+    const rest = (req.params as { '*': string })['*'];
+    if (!rest.endsWith('/json')) throw new WharfError('not-found', `page not found: GET /distribution/${rest}`);
+    const d = await inspectDistribution(ctx, decodeURIComponent(rest.slice(0, -5)), credentialsFromHeader(req.headers['x-registry-auth']));
+    return { Descriptor: d.descriptor, Platforms: d.platforms };
+  });
+
   app.get('/images/*', async (req, reply) => {
     const rest = (req.params as { '*': string })['*'];
     if (rest.endsWith('/get')) {
