@@ -75,21 +75,27 @@ export function rawPeer(socket: Socket, head: Buffer, upgraded: boolean): Attach
 export function websocketPeer(req: IncomingMessage, socket: Socket, head: Buffer): AttachPeer {
   let ws: WebSocket | undefined;
   const pending: ((ws: WebSocket) => void)[] = [];
+  let opened: Promise<void> = Promise.resolve();
   const withWs = (fn: (ws: WebSocket) => void) => (ws ? fn(ws) : pending.push(fn));
   return {
     refuse: (status, message) => socket.end(httpError(status, message)),
     accept() {
-      ws = WebSocket.accept(req, socket, head);
-      for (const fn of pending.splice(0)) fn(ws);
+      opened = WebSocket.accept(req, socket, head).then((w) => {
+        ws = w;
+        for (const fn of pending.splice(0)) fn(w);
+      });
     },
-    send: (_stream, data) => (ws ? ws.send(data) : Promise.resolve()),
+    send: async (_stream, data) => {
+      await opened;
+      await ws?.send(data);
+    },
     onInput: (data, end) =>
       withWs((w) => {
         w.on('message', data);
         w.on('close', end);
       }),
     onGone: (cb) => withWs((w) => w.on('close', cb)),
-    end: () => ws?.close(1000),
+    end: () => void opened.then(() => ws?.close(1000)),
   };
 }
 
