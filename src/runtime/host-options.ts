@@ -15,6 +15,7 @@ export interface HostOptionsInput extends ResourceLimits {
   Tmpfs?: Record<string, string> | null;
   Devices?: { PathOnHost: string; PathInContainer?: string; CgroupPermissions?: string }[] | null;
   Init?: boolean | null;
+  OomScoreAdj?: number | null;
 }
 
 /** A host device node made in the container's /dev (linux.devices). */
@@ -47,6 +48,8 @@ export interface HostOptions {
   devices: OciDevice[];
   /** Where the init process (--init) is, inside the container: it runs first, as pid 1. */
   init?: string;
+  /** process.oomScoreAdj (the range is checked at the edge). */
+  oomScoreAdj: number;
 }
 
 /** Every capability, in kernel number order (CAP_CHOWN = 0 ...). */
@@ -226,8 +229,13 @@ export function hostOptions(h: HostOptionsInput, host: HostLimits, opts: { creat
     mounts.push({ destination: INIT_IN_CONTAINER, type: 'bind', source: host.initPath, options: ['rbind', 'ro'] });
     init = INIT_IN_CONTAINER;
   }
+  // Lowering a process's OOM score needs CAP_SYS_RESOURCE: without it runc's init fails with an obscure error (dockerd 20.10's here).
+  const oomScoreAdj = h.OomScoreAdj ?? 0;
+  if (oomScoreAdj < 0 && !host.caps.includes('CAP_SYS_RESOURCE')) {
+    throw new HostOptionError(`OomScoreAdj ${oomScoreAdj}: a negative OOM score adjustment needs CAP_SYS_RESOURCE, which the daemon does not have on this host (0 to 1000 can be applied)`);
+  }
   const seccomp = !privileged && !(h.SecurityOpt ?? []).some((o) => /^seccomp[:=]unconfined$/.test(o));
-  return { resources, capabilities: caps, privileged, noNewPrivileges, seccomp, rlimits: [...rlimits.values()], mounts, devices, init };
+  return { resources, capabilities: caps, privileged, noNewPrivileges, seccomp, rlimits: [...rlimits.values()], mounts, devices, init, oomScoreAdj };
 }
 
 /** --device /dev/x[:/dev/y][:rwm]: the node's numbers from the host, and the cgroup access. */
