@@ -45,7 +45,7 @@ export async function createContainer(ctx: EngineContext, req: CreateRequest, na
   }
   const id = newId();
   const hostConfig = defaultHostConfig(req.HostConfig);
-  Object.assign(hostConfig, namespaceModesAtCreate(ctx, req as never, hostConfig));
+  Object.assign(hostConfig, namespaceModesAtCreate(ctx, { ...req, HostConfig: hostConfig } as never, hostConfig));
   const config = mergeConfig(id, req, image, sharedHostname(ctx, hostConfig));
   const cmdline = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (cmdline.length === 0) throw invalidArgument('No command specified');

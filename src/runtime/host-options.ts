@@ -11,7 +11,12 @@ export interface HostOptionsInput extends ResourceLimits {
   SecurityOpt?: string[] | null;
   Ulimits?: { Name: string; Soft: number; Hard: number }[] | null;
   Binds?: string[] | null;
-  Mounts?: { Type: string; Source?: string; Target: string; ReadOnly?: boolean; TmpfsOptions?: { SizeBytes?: number; Mode?: number } }[] | null;
+  Mounts?: {
+    Type: string; Source?: string; Target: string; ReadOnly?: boolean;
+    BindOptions?: { NonRecursive?: boolean } | null;
+    VolumeOptions?: { Subpath?: string } | null;
+    TmpfsOptions?: { SizeBytes?: number; Mode?: number; Options?: string[][] | null } | null;
+  }[] | null;
   Tmpfs?: Record<string, string> | null;
   Devices?: { PathOnHost: string; PathInContainer?: string; CgroupPermissions?: string }[] | null;
   Init?: boolean | null;
@@ -202,12 +207,20 @@ export function hostOptions(h: HostOptionsInput, host: HostLimits, opts: { creat
     if (!m.Target?.startsWith('/')) throw new HostOptionError(`invalid mount config: mount path must be absolute`);
     if (m.Type === 'bind') {
       if (!m.Source || !existsSync(m.Source)) throw new HostOptionError(`invalid mount config for type "bind": bind source path does not exist: ${m.Source ?? ''}`);
-      mounts.push({ destination: m.Target, type: 'bind', source: m.Source, options: ['rbind', m.ReadOnly ? 'ro' : 'rw'] });
+      // BindOptions.NonRecursive: the source alone, not the mounts under it.
+      mounts.push({ destination: m.Target, type: 'bind', source: m.Source, options: [m.BindOptions?.NonRecursive ? 'bind' : 'rbind', m.ReadOnly ? 'ro' : 'rw'] });
     } else if (m.Type === 'tmpfs') {
       const o = ['nosuid', 'nodev', m.ReadOnly ? 'ro' : 'rw'];
       if (m.TmpfsOptions?.SizeBytes) o.push(`size=${m.TmpfsOptions.SizeBytes}`);
       if (m.TmpfsOptions?.Mode) o.push(`mode=${m.TmpfsOptions.Mode.toString(8)}`);
+      // TmpfsOptions.Options (API 1.46): the flags Docker takes there, exec and noexec.
+      for (const opt of m.TmpfsOptions?.Options ?? []) {
+        if (opt.length !== 1 || !['exec', 'noexec'].includes(opt[0])) throw new HostOptionError(`invalid mount config for type "tmpfs": tmpfs option ${JSON.stringify(opt)} is not supported (exec, noexec)`);
+        o.push(opt[0]);
+      }
       mounts.push({ destination: m.Target, type: 'tmpfs', source: 'tmpfs', options: o });
+    } else if (m.Type === 'volume' && m.VolumeOptions?.Subpath) {
+      throw new HostOptionError('invalid mount config for type "volume": VolumeOptions.Subpath is not supported by wharfd');
     } else if (m.Type !== 'volume') {
       throw new HostOptionError(`mount type "${m.Type}" is not supported yet`);
     }
