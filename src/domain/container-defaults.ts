@@ -1,7 +1,7 @@
 /**
  * What Docker fills in a container's HostConfig at create, and what it refuses there: the
- * log driver (json-file, as wharfd's logs read; none), the masked and read-only /proc paths,
- * the IPC mode. Pure: the engine stores the result, the runtime applies it, inspect shows it.
+ * log driver (json-file, as wharfd's logs read; none), the masked and read-only /proc paths
+ * (the namespace modes: namespace-modes.ts). Pure: the engine stores the result, the runtime applies it, inspect shows it.
  */
 import { invalidArgument } from './errors';
 
@@ -67,15 +67,6 @@ export function checkLogConfig(lc: { Type?: string; Config?: Record<string, stri
 export function logConfigOf(lc: unknown): LogConfig {
   const l = (lc ?? {}) as { Type?: string; Config?: Record<string, string> | null };
   return { Type: l.Type || 'json-file', Config: l.Config ?? {} };
-}
-
-/** IPC modes wharfd applies: private (its own namespace; the default), shareable (the same here), host, none (no /dev/shm). */
-export function checkIpcMode(mode: unknown): string {
-  const m = typeof mode === 'string' ? mode : '';
-  if (m === '') return 'private';
-  if (['private', 'shareable', 'host', 'none'].includes(m)) return m;
-  if (m.startsWith('container:')) throw invalidArgument(`IpcMode ${m} is not supported by wharfd`);
-  throw invalidArgument(`Invalid IPC mode: ${m}`);
 }
 
 /** Masked and read-only paths as Docker records them at create: the defaults unless given, none for --privileged. */

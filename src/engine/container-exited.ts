@@ -7,6 +7,7 @@ import { restartAfterDeath, restartWhenDue } from './restart-policy';
 import { crashPoint } from './crash-point';
 import { removeAnonymousVolumes, volumeUnmountEvents } from './container-volumes';
 import { cgroupsPathOf } from './start-container';
+import { releaseRun } from './container-release';
 import { asDaemon } from '../journal/actor';
 
 export interface ExitFacts {
@@ -25,7 +26,7 @@ export async function recordExit(ctx: EngineContext, id: string, facts: ExitFact
     const c = findContainer(ctx.views, id);
     if (!c || (!isRunning(c) && c.status !== 'starting')) return;
     // Read before runc deletes the cgroup.
-    const oom = facts.exitCode === 137 && (await ctx.runtime.oomKilled(cgroupsPathOf(id)));
+    const oom = facts.exitCode === 137 && (await ctx.runtime.oomKilled(cgroupsPathOf(c)));
     const events: WharfEvent[] = [
       ...(oom ? [{ type: 'container.oom-killed', data: { id } } as WharfEvent] : []),
       { type: 'container.died', data: { id, exitCode: facts.exitCode, finishedAt: facts.finishedAt, ...(facts.reconciled ? { reconciled: true } : {}), ...(facts.error ? { error: facts.error } : {}), ...(oom ? { oomKilled: true } : {}) } },
@@ -51,6 +52,7 @@ export async function recordExit(ctx: EngineContext, id: string, facts: ExitFact
     if (restart.length) crashPoint('restart.after-scheduled');
     await ctx.runtime.delete(id, true).catch((e: Error) => ctx.log.warn({ id, err: e.message }, 'runc delete failed'));
     await ctx.storage.unmount(id).catch((e: Error) => ctx.log.warn({ id, err: e.message }, 'unmount failed'));
+    await releaseRun(ctx, c);
     if (portsOf(c).length) await syncNat(ctx).catch((e: Error) => ctx.log.warn({ err: e.message }, 'NAT update failed'));
     if (restart.length) restartWhenDue(ctx, id);
   });

@@ -12,7 +12,9 @@ import { connectEndpoint } from '../network/bridge';
 import { hostsFile, resolvConf } from '../network/etc-files';
 import { applyNft, natRuleset } from '../network/netfilter';
 import type { OciMount } from '../runtime/host-options';
-import { appendFor, type EngineContext } from './context';
+import { appendFor, findContainer, type EngineContext } from './context';
+import { networkDonorOf } from './container-namespaces';
+import { donorOf } from '../domain/namespace-modes';
 import { linkHosts } from './container-links';
 
 /** A bridge network a container can have an address on: the daemon's default bridge or a user-defined one. */
@@ -142,6 +144,9 @@ export function networkNotFound(ref: string, atStart = false): WharfError {
  * recorded in the journal so that no other container can take them.
  */
 export async function prepareNetwork(ctx: EngineContext, c: ContainerView): Promise<{ mounts: OciMount[]; attachments: NetworkAttachment[] }> {
+  // container:<x>: its network namespace, so its files (a rewrite of its resolv.conf, as cri-dockerd does, is seen by both).
+  const donor = networkDonorOf(ctx, c);
+  if (donor) return { mounts: etcMounts(etcDirOf(ctx, donor)), attachments: [] };
   const dir = path.join(ctx.containersDir, c.id);
   const attachments = await ctx.locks.run(IPAM_LOCK, async () => {
     const out: NetworkAttachment[] = [];
@@ -171,12 +176,21 @@ export async function prepareNetwork(ctx: EngineContext, c: ContainerView): Prom
     ['resolv.conf', resolv],
   ];
   await fsp.mkdir(dir, { recursive: true });
-  const mounts: OciMount[] = [];
-  for (const [name, text] of files) {
-    await fsp.writeFile(path.join(dir, name), text);
-    mounts.push({ destination: `/etc/${name}`, type: 'bind', source: path.join(dir, name), options: ['rbind', 'rprivate'] });
-  }
-  return { mounts, attachments };
+  for (const [name, text] of files) await fsp.writeFile(path.join(dir, name), text);
+  return { mounts: etcMounts(dir), attachments };
+}
+
+const ETC_FILES = ['hosts', 'hostname', 'resolv.conf'];
+
+function etcMounts(dir: string): OciMount[] {
+  return ETC_FILES.map((name) => ({ destination: `/etc/${name}`, type: 'bind', source: path.join(dir, name), options: ['rbind', 'rprivate'] }));
+}
+
+/** Where a container's /etc/hosts, hostname and resolv.conf are: its own dir, or its network donor's (as Docker's inspect shows). */
+export function etcDirOf(ctx: EngineContext, c: ContainerView): string {
+  const ref = donorOf(c.hostConfig.NetworkMode);
+  const donor = ref === undefined ? undefined : findContainer(ctx.views, ref);
+  return path.join(ctx.containersDir, (donor ?? c).id);
 }
 
 /** Once the process exists (runc create done, not yet started): a veth per network, and the NAT tables with its ports. */

@@ -19,6 +19,6 @@ export async function takeReading(ctx: EngineContext, id: string): Promise<Readi
   if (!c || !isRunning(c)) return undefined;
   const mode = c.hostConfig.NetworkMode || 'default';
   const ownNetns = mode !== 'host' && !mode.startsWith('container:');
-  const [sample, systemCpu, networks] = await Promise.all([sampleCgroup(cgroupsPathOf(id)), systemCpuNanos(), ownNetns ? readNetDev(c.pid) : undefined]);
+  const [sample, systemCpu, networks] = await Promise.all([sampleCgroup(cgroupsPathOf(c)), systemCpuNanos(), ownNetns ? readNetDev(c.pid) : undefined]);
   return { sample, systemCpu, read: nowRfc3339(), ...(networks && Object.keys(networks).length ? { networks } : {}) };
 }

@@ -8,12 +8,14 @@ import { generateName, newId, validContainerName } from '../domain/ids';
 import type { ImageView } from '../domain/image';
 import { nowRfc3339 } from '../domain/time';
 import { hostOptions } from '../runtime/host-options';
-import { appendFor, getImage, type EngineContext } from './context';
+import { appendFor, findContainer, getImage, type EngineContext } from './context';
 import { crashPoint } from './crash-point';
 import { resolveContainerMounts } from './container-volumes';
 import { joinsAtCreate, type NetworkingConfig } from './networks';
 import { checkLinkTargets, normalizeLinks } from './container-links';
-import { checkIpcMode, checkLogConfig, pathDefaults, type LogConfig } from '../domain/container-defaults';
+import { checkLogConfig, pathDefaults, type LogConfig } from '../domain/container-defaults';
+import { donorOf } from '../domain/namespace-modes';
+import { namespaceModesAtCreate } from './container-namespaces';
 
 /** What a client asks for: Docker's create body (Config plus HostConfig). */
 export type CreateRequest = Partial<ContainerConfig> & { HostConfig?: Partial<HostConfig> } & Record<string, unknown>;
@@ -42,10 +44,11 @@ export async function createContainer(ctx: EngineContext, req: CreateRequest, na
     if (existing) throw nameInUse(name, existing);
   }
   const id = newId();
-  const config = mergeConfig(id, req, image);
+  const hostConfig = defaultHostConfig(req.HostConfig);
+  Object.assign(hostConfig, namespaceModesAtCreate(ctx, { ...req, HostConfig: hostConfig } as never, hostConfig));
+  const config = mergeConfig(id, req, image, sharedHostname(ctx, hostConfig));
   const cmdline = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (cmdline.length === 0) throw invalidArgument('No command specified');
-  const hostConfig = defaultHostConfig(req.HostConfig);
   checkRestartPolicy(hostConfig.RestartPolicy, hostConfig.AutoRemove);
   checkLinkTargets(ctx, hostConfig.Links);
   const joins = joinsAtCreate(ctx, id, hostConfig, req.NetworkingConfig as NetworkingConfig, config.MacAddress);
@@ -102,8 +105,15 @@ function nameInUse(name: string, by: string) {
   );
 }
 
+/** The host name a shared namespace gives: the host's (UTS or network host), a network donor's. */
+function sharedHostname(ctx: EngineContext, h: HostConfig): string | undefined {
+  if (h.UTSMode === 'host' || h.NetworkMode === 'host') return os.hostname();
+  const donor = donorOf(h.NetworkMode);
+  return donor === undefined ? undefined : findContainer(ctx.views, donor)?.config.Hostname;
+}
+
 /** The image's config under the user's options, as Docker merges them. */
-export function mergeConfig(id: string, req: CreateRequest, image: ImageView): ContainerConfig {
+export function mergeConfig(id: string, req: CreateRequest, image: ImageView, shared?: string): ContainerConfig {
   const ic = image.config;
   const userEntrypoint = req.Entrypoint !== undefined && req.Entrypoint !== null;
   const entrypoint = userEntrypoint ? (req.Entrypoint as string[]) : ic.Entrypoint ?? null;
@@ -115,8 +125,8 @@ export function mergeConfig(id: string, req: CreateRequest, image: ImageView): C
   const healthcheck = mergeHealthcheck(req.Healthcheck, ic.Healthcheck);
   if (!env.some((e) => e.startsWith('PATH='))) env.unshift(DEFAULT_PATH);
   return {
-    // --network host: the host's name, as Docker gives.
-    Hostname: req.Hostname || ((req.HostConfig as { NetworkMode?: string } | undefined)?.NetworkMode === 'host' ? os.hostname() : id.slice(0, 12)),
+    // --network host, --uts host: the host's name; container:<x>: its name, as Docker gives.
+    Hostname: req.Hostname || shared || id.slice(0, 12),
     Domainname: req.Domainname ?? '',
     User: req.User || ic.User || '',
     AttachStdin: !!req.AttachStdin,
@@ -156,7 +166,6 @@ function defaultHostConfig(h: Partial<HostConfig> = {}): HostConfig {
     ...h,
     // What Docker fills in at create and reports in inspect, applied at start as recorded.
     LogConfig: checkLogConfig(h.LogConfig as LogConfig | undefined),
-    IpcMode: checkIpcMode(h.IpcMode),
     ...pathDefaults(h),
     Binds: h.Binds ?? null,
     AutoRemove: !!h.AutoRemove,

@@ -12,6 +12,7 @@ import { recordExit } from './container-exited';
 import { disposeUnknown } from './dispose-unknown';
 import { finishRemove, removeContainer, sweepOrphans } from './remove-container';
 import { cgroupsPathOf } from './start-container';
+import { releaseRun } from './container-release';
 import { asDaemon } from '../journal/actor';
 
 /**
@@ -106,6 +107,7 @@ async function abandonStart(ctx: EngineContext, id: string): Promise<void> {
   await appendFor(ctx, c, [{ type: 'container.start-failed', data: { id, error: 'daemon stopped while the container was starting', exitCode: 128 } }]);
   await ctx.runtime.abandon(id).catch(() => undefined);
   await ctx.storage.unmount(id).catch(() => undefined);
+  await releaseRun(ctx, c);
 }
 
 /**
@@ -123,6 +125,11 @@ async function releaseStopped(ctx: EngineContext): Promise<void> {
     ctx.log.info({ id: c.id.slice(0, 12), status: c.status, mounted, runcState: runcState.has(c.id) }, 'releasing what a stopped container still held');
     if (runcState.has(c.id)) await ctx.runtime.abandon(c.id).catch((e: Error) => ctx.log.warn({ id: c.id, err: e.message }, 'runc delete failed'));
     if (mounted) await ctx.storage.unmount(c.id).catch((e: Error) => ctx.log.warn({ id: c.id, err: e.message }, 'unmount failed'));
+  }
+  // A shareable /dev/shm or made cgroup parents of a container that stopped while the daemon was away.
+  for (const c of ctx.views.containers.values()) {
+    if (isRunning(c) || c.status === 'starting' || c.status === 'removing') continue;
+    if (c.hostConfig.IpcMode === 'shareable' || c.hostConfig.CgroupParent) await releaseRun(ctx, c);
   }
 }
 
@@ -158,7 +165,7 @@ async function reapplyLimits(ctx: EngineContext, id: string): Promise<void> {
   const c = ctx.views.containers.get(id);
   if (!c) return;
   const read = (controller: string, file: string) =>
-    fsp.readFile(path.join('/sys/fs/cgroup', controller, cgroupsPathOf(id), file), 'utf8').then(parseCgroupLimit, () => undefined);
+    fsp.readFile(path.join('/sys/fs/cgroup', controller, cgroupsPathOf(c), file), 'utf8').then(parseCgroupLimit, () => undefined);
   const recordedPids = typeof c.hostConfig.PidsLimit === 'number' && c.hostConfig.PidsLimit > 0 ? c.hostConfig.PidsLimit : undefined;
   const recordedMemory = typeof c.hostConfig.Memory === 'number' && c.hostConfig.Memory > 0 ? c.hostConfig.Memory : undefined;
   const facts = { memory: { recorded: recordedMemory, actual: await read('memory', 'memory.limit_in_bytes') }, pids: { recorded: recordedPids, actual: await read('pids', 'pids.max') } };

@@ -8,6 +8,7 @@ import { appendFor, findContainer, getContainer, type EngineContext } from './co
 import { waitForExit } from './wait-container';
 import { crashPoint } from './crash-point';
 import { removeAnonymousVolumes } from './container-volumes';
+import { releaseRun } from './container-release';
 
 /** rm: (kill if forced) → remove-requested → release runtime, mounts, files → destroyed. */
 export async function removeContainer(ctx: EngineContext, ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
@@ -58,6 +59,7 @@ export function releaseInBackground(ctx: EngineContext, id: string, runtimeState
 export async function finishRemove(ctx: EngineContext, id: string, runtimeState = true): Promise<void> {
   if (runtimeState) await ctx.runtime.delete(id, true).catch(() => undefined);
   await ctx.storage.unmount(id);
+  await releaseRun(ctx, { id });
 }
 
 async function removeFiles(ctx: EngineContext, id: string): Promise<void> {
@@ -80,6 +82,7 @@ export async function sweepOrphans(ctx: EngineContext): Promise<number> {
   const orphans = new Set(dirs.flat().filter((id) => /^[0-9a-f]{64}$/.test(id) && !ctx.views.containers.has(id)));
   for (const id of orphans) {
     await ctx.runtime.delete(id, true).catch(() => undefined);
+    await releaseRun(ctx, { id });
     if (ctx.views.removed.containers.has(id)) {
       await removeFiles(ctx, id);
       continue;

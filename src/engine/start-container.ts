@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { decideStart, isRunning, type ContainerView } from '../domain/container';
-import { conflict, invalidArgument, WharfError } from '../domain/errors';
+import { invalidArgument, WharfError } from '../domain/errors';
 import { attachNetwork, disconnectEvents, portsOf, prepareNetwork, syncNat } from './container-network';
 import { checkLinks, linkEnv } from './container-links';
 import { nowRfc3339 } from '../domain/time';
@@ -14,8 +14,13 @@ import { appendFor, getContainer, type EngineContext } from './context';
 import { prepareVolumeMounts } from './container-volumes';
 import { removeContainer } from './remove-container';
 import { crashPoint } from './crash-point';
+import { namespacesAtStart } from './container-namespaces';
+import { claimCgroupParents, releaseRun } from './container-release';
+import { resolveGroupAdd } from '../runtime/user';
 
-export const cgroupsPathOf = (id: string): string => `/wharf/${id}`;
+/** The container's cgroup: under HostConfig.CgroupParent (absolute in each hierarchy, as dockerd's cgroupfs driver), else /wharf. */
+export const cgroupsPathOf = (c: Pick<ContainerView, 'id' | 'hostConfig'>): string =>
+  c.hostConfig.CgroupParent ? path.posix.join('/', String(c.hostConfig.CgroupParent), c.id) : `/wharf/${c.id}`;
 
 export function logPath(ctx: EngineContext, id: string): string {
   return path.join(ctx.containersDir, id, 'container.log');
@@ -52,6 +57,7 @@ function startLocked(ctx: EngineContext, id: string, restart: boolean): Promise<
       if (portsOf(now).length) await syncNat(ctx).catch(() => undefined);
       await ctx.runtime.abandon(id).catch(() => undefined);
       await ctx.storage.unmount(id).catch(() => undefined);
+      await releaseRun(ctx, getContainer(ctx.views, id));
       throw e instanceof WharfError ? e : new WharfError(exitCode === 128 ? 'internal' : 'invalid-argument', message);
     }
   });
@@ -69,6 +75,7 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
   let user;
   try {
     user = resolveUser(c.config.User, passwd, group);
+    user.additionalGids = [...new Set([...(user.additionalGids ?? []), ...resolveGroupAdd(c.hostConfig.GroupAdd as string[] | null | undefined, group)])];
   } catch (e) {
     throw invalidArgument((e as Error).message);
   }
@@ -82,7 +89,7 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
   } catch (e) {
     throw invalidArgument((e as Error).message);
   }
-  const netns = networkNamespaceOf(ctx, c);
+  const { namespaces, shm } = await namespacesAtStart(ctx, c);
   const t0 = performance.now();
   const net = await prepareNetwork(ctx, c);
   const prepared = performance.now() - t0;
@@ -100,17 +107,17 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
     domainname: c.config.Domainname,
     rootfs,
     readonlyRootfs: c.hostConfig.ReadonlyRootfs,
-    cgroupsPath: cgroupsPathOf(c.id),
+    cgroupsPath: await claimCgroupParents(ctx, c, cgroupsPathOf(c)),
     host,
-    netns,
-    ipcMode: (c.hostConfig.IpcMode as string | undefined) || 'private',
+    namespaces,
+    shm,
     maskedPaths: c.hostConfig.MaskedPaths as string[] | null | undefined,
     readonlyPaths: c.hostConfig.ReadonlyPaths as string[] | null | undefined,
     // Docker's defaults only where the container has its own network namespace; the user's over them.
     // The domain name too, as a sysctl of its UTS namespace (as Docker does: runc 1.1 ignores the spec's domainname).
     sysctls: {
-      ...(netns ? {} : DEFAULT_NET_SYSCTLS),
-      ...(c.config.Domainname ? { 'kernel.domainname': c.config.Domainname } : {}),
+      ...(namespaces.network ? {} : DEFAULT_NET_SYSCTLS),
+      ...(c.config.Domainname && !namespaces.uts ? { 'kernel.domainname': c.config.Domainname } : {}),
       ...((c.hostConfig.Sysctls as Record<string, string> | null | undefined) ?? {}),
     },
   });
@@ -134,18 +141,6 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
         }
       : undefined,
   });
-}
-
-/** --network host shares the host's; container:<x> joins a running container's; else a new one. */
-function networkNamespaceOf(ctx: EngineContext, c: ContainerView): string | undefined {
-  const mode = c.hostConfig.NetworkMode || 'default';
-  if (mode === 'host') return 'host';
-  if (mode.startsWith('container:')) {
-    const other = getContainer(ctx.views, mode.slice('container:'.length));
-    if (!isRunning(other)) throw conflict(`cannot join network namespace of a non running container: container ${other.id} is not running`);
-    return `/proc/${other.pid}/ns/net`;
-  }
-  return undefined;
 }
 
 function consoleSizeOf(v: unknown): [number, number] | undefined {

@@ -16,7 +16,7 @@ export async function topContainer(ctx: EngineContext, ref: string, psArgs?: str
     throw invalidArgument((e as Error).message);
   }
   if (!isRunning(c)) throw conflict(`Container ${c.id} is not running`);
-  const pids = await cgroupPids(cgroupsPathOf(c.id));
+  const pids = await cgroupPids(cgroupsPathOf(c));
   let output: string;
   try {
     // "-q pid,pid" makes ps read only those; some options (forest "f") refuse it: then all.

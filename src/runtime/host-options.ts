@@ -11,10 +11,16 @@ export interface HostOptionsInput extends ResourceLimits {
   SecurityOpt?: string[] | null;
   Ulimits?: { Name: string; Soft: number; Hard: number }[] | null;
   Binds?: string[] | null;
-  Mounts?: { Type: string; Source?: string; Target: string; ReadOnly?: boolean; TmpfsOptions?: { SizeBytes?: number; Mode?: number } }[] | null;
+  Mounts?: {
+    Type: string; Source?: string; Target: string; ReadOnly?: boolean;
+    BindOptions?: { NonRecursive?: boolean } | null;
+    VolumeOptions?: { Subpath?: string } | null;
+    TmpfsOptions?: { SizeBytes?: number; Mode?: number; Options?: string[][] | null } | null;
+  }[] | null;
   Tmpfs?: Record<string, string> | null;
   Devices?: { PathOnHost: string; PathInContainer?: string; CgroupPermissions?: string }[] | null;
   Init?: boolean | null;
+  OomScoreAdj?: number | null;
 }
 
 /** A host device node made in the container's /dev (linux.devices). */
@@ -47,6 +53,8 @@ export interface HostOptions {
   devices: OciDevice[];
   /** Where the init process (--init) is, inside the container: it runs first, as pid 1. */
   init?: string;
+  /** process.oomScoreAdj (the range is checked at the edge). */
+  oomScoreAdj: number;
 }
 
 /** Every capability, in kernel number order (CAP_CHOWN = 0 ...). */
@@ -199,12 +207,20 @@ export function hostOptions(h: HostOptionsInput, host: HostLimits, opts: { creat
     if (!m.Target?.startsWith('/')) throw new HostOptionError(`invalid mount config: mount path must be absolute`);
     if (m.Type === 'bind') {
       if (!m.Source || !existsSync(m.Source)) throw new HostOptionError(`invalid mount config for type "bind": bind source path does not exist: ${m.Source ?? ''}`);
-      mounts.push({ destination: m.Target, type: 'bind', source: m.Source, options: ['rbind', m.ReadOnly ? 'ro' : 'rw'] });
+      // BindOptions.NonRecursive: the source alone, not the mounts under it.
+      mounts.push({ destination: m.Target, type: 'bind', source: m.Source, options: [m.BindOptions?.NonRecursive ? 'bind' : 'rbind', m.ReadOnly ? 'ro' : 'rw'] });
     } else if (m.Type === 'tmpfs') {
       const o = ['nosuid', 'nodev', m.ReadOnly ? 'ro' : 'rw'];
       if (m.TmpfsOptions?.SizeBytes) o.push(`size=${m.TmpfsOptions.SizeBytes}`);
       if (m.TmpfsOptions?.Mode) o.push(`mode=${m.TmpfsOptions.Mode.toString(8)}`);
+      // TmpfsOptions.Options (API 1.46): the flags Docker takes there, exec and noexec.
+      for (const opt of m.TmpfsOptions?.Options ?? []) {
+        if (opt.length !== 1 || !['exec', 'noexec'].includes(opt[0])) throw new HostOptionError(`invalid mount config for type "tmpfs": tmpfs option ${JSON.stringify(opt)} is not supported (exec, noexec)`);
+        o.push(opt[0]);
+      }
       mounts.push({ destination: m.Target, type: 'tmpfs', source: 'tmpfs', options: o });
+    } else if (m.Type === 'volume' && m.VolumeOptions?.Subpath) {
+      throw new HostOptionError('invalid mount config for type "volume": VolumeOptions.Subpath is not supported by wharfd');
     } else if (m.Type !== 'volume') {
       throw new HostOptionError(`mount type "${m.Type}" is not supported yet`);
     }
@@ -226,8 +242,13 @@ export function hostOptions(h: HostOptionsInput, host: HostLimits, opts: { creat
     mounts.push({ destination: INIT_IN_CONTAINER, type: 'bind', source: host.initPath, options: ['rbind', 'ro'] });
     init = INIT_IN_CONTAINER;
   }
+  // Lowering a process's OOM score needs CAP_SYS_RESOURCE: without it runc's init fails with an obscure error (dockerd 20.10's here).
+  const oomScoreAdj = h.OomScoreAdj ?? 0;
+  if (oomScoreAdj < 0 && !host.caps.includes('CAP_SYS_RESOURCE')) {
+    throw new HostOptionError(`OomScoreAdj ${oomScoreAdj}: a negative OOM score adjustment needs CAP_SYS_RESOURCE, which the daemon does not have on this host (0 to 1000 can be applied)`);
+  }
   const seccomp = !privileged && !(h.SecurityOpt ?? []).some((o) => /^seccomp[:=]unconfined$/.test(o));
-  return { resources, capabilities: caps, privileged, noNewPrivileges, seccomp, rlimits: [...rlimits.values()], mounts, devices, init };
+  return { resources, capabilities: caps, privileged, noNewPrivileges, seccomp, rlimits: [...rlimits.values()], mounts, devices, init, oomScoreAdj };
 }
 
 /** --device /dev/x[:/dev/y][:rwm]: the node's numbers from the host, and the cgroup access. */

@@ -25,16 +25,31 @@ export interface SpecInput {
   cgroupsPath: string;
   /** Limits, capabilities, rlimits (never above the host's hard limits) and mounts. */
   host: HostOptions;
-  /** "host": the host's network namespace; a path: join that one (container:<id>); else a new one. */
-  netns?: 'host' | string;
-  /** HostConfig.IpcMode: private/shareable (own namespace), host (the host's), none (own, no /dev/shm). */
-  ipcMode?: string;
+  /** Per namespace: absent for one of its own, "host" for the host's, a path to join (a donor's /proc/<pid>/ns/<x>). */
+  namespaces?: Namespaces;
+  /**
+   * /dev/shm: a tmpfs of this size (private), a host directory bound (shareable: a host tmpfs its
+   * joiners bind too; host: the host's /dev/shm), or none (IpcMode none).
+   */
+  shm?: { size: number } | { source: string } | null;
   /** HostConfig.MaskedPaths / ReadonlyPaths as recorded at create (the defaults when absent). */
   maskedPaths?: string[] | null;
   readonlyPaths?: string[] | null;
   /** linux.sysctl: Docker's defaults for an own network namespace, then HostConfig.Sysctls. */
   sysctls?: Record<string, string>;
 }
+
+export interface Namespaces {
+  network?: 'host' | string;
+  ipc?: 'host' | string;
+  pid?: 'host' | string;
+  uts?: 'host';
+  /** A cgroup namespace of its own (CgroupnsMode private); the host's otherwise. */
+  cgroup?: 'private';
+}
+
+/** Docker's default /dev/shm size (HostConfig.ShmSize 0). */
+export const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
 
 export const DEFAULT_CAPS = [
   'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID',
@@ -44,6 +59,7 @@ export const DEFAULT_CAPS = [
 
 export function buildSpec(i: SpecInput): Record<string, unknown> {
   const h = i.host;
+  const ns = i.namespaces ?? {};
   return {
     ociVersion: '1.0.2',
     process: {
@@ -57,10 +73,11 @@ export function buildSpec(i: SpecInput): Record<string, unknown> {
       capabilities: { bounding: h.capabilities, effective: h.capabilities, permitted: h.capabilities },
       rlimits: h.rlimits,
       noNewPrivileges: h.noNewPrivileges,
-      oomScoreAdj: 0,
+      oomScoreAdj: h.oomScoreAdj,
     },
     root: { path: i.rootfs, readonly: i.readonlyRootfs },
-    hostname: i.hostname,
+    // The host's UTS namespace keeps the host's name (runc refuses a hostname without a UTS namespace).
+    ...(ns.uts === 'host' ? {} : { hostname: i.hostname }),
     ...(i.domainname ? { domainname: i.domainname } : {}),
     mounts: [
       { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
@@ -68,7 +85,7 @@ export function buildSpec(i: SpecInput): Record<string, unknown> {
       { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
       { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', h.privileged ? 'rw' : 'ro'] },
       { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: [h.privileged ? 'rw' : 'ro', 'nosuid', 'noexec', 'nodev'] },
-      ...ipcMounts(i.ipcMode),
+      ...ipcMounts(i.shm === undefined ? { size: DEFAULT_SHM_SIZE } : i.shm),
       // User mounts, parents before children.
       ...[...h.mounts].sort((a, b) => a.destination.split('/').length - b.destination.split('/').length),
     ],
@@ -76,13 +93,7 @@ export function buildSpec(i: SpecInput): Record<string, unknown> {
       cgroupsPath: i.cgroupsPath,
       resources: h.resources,
       ...(h.devices.length ? { devices: h.devices } : {}),
-      namespaces: [
-        { type: 'pid' },
-        ...(i.ipcMode === 'host' ? [] : [{ type: 'ipc' }]),
-        { type: 'uts' },
-        { type: 'mount' },
-        ...(i.netns === 'host' ? [] : [i.netns ? { type: 'network', path: i.netns } : { type: 'network' }]),
-      ],
+      namespaces: namespacesOf(ns),
       ...(h.seccomp ? { seccomp: defaultSeccomp(h.capabilities) } : {}),
       ...(i.sysctls && Object.keys(i.sysctls).length ? { sysctl: i.sysctls } : {}),
       maskedPaths: h.privileged ? [] : i.maskedPaths ?? DEFAULT_MASKED_PATHS,
@@ -91,13 +102,26 @@ export function buildSpec(i: SpecInput): Record<string, unknown> {
   };
 }
 
+/** The OCI namespaces: each its own, the host's (left out) or one to join (by path). */
+export function namespacesOf(ns: Namespaces): { type: string; path?: string }[] {
+  const one = (type: string, mode: string | undefined) => (mode === 'host' ? [] : [mode ? { type, path: mode } : { type }]);
+  return [
+    ...one('pid', ns.pid),
+    ...one('ipc', ns.ipc),
+    ...one('uts', ns.uts),
+    { type: 'mount' },
+    ...one('network', ns.network),
+    ...(ns.cgroup === 'private' ? [{ type: 'cgroup' }] : []),
+  ];
+}
+
 /**
  * /dev/mqueue (an mqueue fs shows the queues of the IPC namespace it is mounted in: the host's
- * with --ipc host) and /dev/shm: the container's own, the host's (--ipc host), or none (--ipc none).
+ * with --ipc host, the donor's with container:<x>) and /dev/shm (see SpecInput.shm).
  */
-function ipcMounts(mode: string | undefined): Record<string, unknown>[] {
+function ipcMounts(shm: SpecInput['shm']): Record<string, unknown>[] {
   const mqueue = { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] };
-  if (mode === 'host') return [mqueue, { destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'nosuid', 'noexec', 'nodev'] }];
-  if (mode === 'none') return [mqueue];
-  return [mqueue, { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] }];
+  if (!shm) return [mqueue];
+  if ('source' in shm) return [mqueue, { destination: '/dev/shm', type: 'bind', source: shm.source, options: ['rbind', 'nosuid', 'noexec', 'nodev'] }];
+  return [mqueue, { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shm.size}`] }];
 }

@@ -47,3 +47,14 @@ function parseColonFile(text: string): string[][] {
     .filter((l) => l && !l.startsWith('#'))
     .map((l) => l.split(':'));
 }
+
+/** HostConfig.GroupAdd: numeric ids as given, names looked up in the image's /etc/group (dockerd's message when missing). */
+export function resolveGroupAdd(groups: string[] | null | undefined, group: string): number[] {
+  const gr = parseColonFile(group);
+  return (groups ?? []).map((g) => {
+    if (/^\d+$/.test(g)) return Number(g);
+    const e = gr.find((x) => x[0] === g);
+    if (!e) throw new Error(`Unable to find group ${g}: no matching entries in group file`);
+    return Number(e[2]);
+  });
+}

@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { etcDirOf } from '../../engine/container-network';
 import { isRunning } from '../../domain/container';
 import { invalidArgument, noSuchContainer } from '../../domain/errors';
 import { getContainer, type EngineContext } from '../../engine/context';
@@ -49,10 +52,12 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
     return toInspect(
       c,
       {
-        logPath: logPath(ctx, c.id),
+        // A file that exists, else "" (before its first start, as Docker's).
+        logPath: existsSync(logPath(ctx, c.id)) ? logPath(ctx, c.id) : '',
         mergedDir: ctx.storage.mergedDir(c.id),
         upperDir: ctx.storage.upperDir(c.id),
         lowerDirs: img ? ctx.images.lowerDirs(img.layers) : [],
+        etcDir: existsSync(path.join(etcDirOf(ctx, c), 'hosts')) ? etcDirOf(ctx, c) : '',
       },
       truthy((req.query as Q).size) ? await containerSize(ctx, c) : undefined,
       ctx.healthLogs.of(c),

@@ -109,9 +109,10 @@ const mount = goStruct('Mount', 'mount.Mount', {
   VolumeOptions: goStruct('VolumeOptions', 'mount.VolumeOptions', {
     NoCopy: bool(),
     Labels: strMap(),
+    Subpath: str(),
     DriverConfig: goStruct('Driver', 'mount.Driver', { Name: str(), Options: strMap() }),
   }),
-  TmpfsOptions: goStruct('TmpfsOptions', 'mount.TmpfsOptions', { SizeBytes: int64(), Mode: uint() }),
+  TmpfsOptions: goStruct('TmpfsOptions', 'mount.TmpfsOptions', { SizeBytes: int64(), Mode: uint(), Options: arrayOf('[][]string', strings()) }),
 });
 
 export const hostConfig = goStruct('HostConfig', 'container.HostConfig', {

@@ -74,7 +74,11 @@ function sizeFields(size: ContainerSize | undefined): Record<string, number> {
 /** `probes`: the run's last health probes (kept beside the views, not in the journal); else the view's. */
 export function toInspect(
   c: ContainerView,
-  paths: { logPath: string; mergedDir: string; upperDir: string; lowerDirs: string[] },
+  paths: {
+    logPath: string; mergedDir: string; upperDir: string; lowerDirs: string[];
+    /** The dir of its /etc/hosts, hostname, resolv.conf once made ("" before its first start, as Docker's). */
+    etcDir?: string;
+  },
   size?: ContainerSize,
   probes: ProbeLog | undefined = c.health,
 ): Record<string, unknown> {
@@ -99,9 +103,9 @@ export function toInspect(
       ...(c.health ? { Health: { Status: c.health.status, FailingStreak: probes?.failingStreak ?? 0, Log: probes?.log ?? [] } } : {}),
     },
     Image: c.imageId,
-    ResolvConfPath: '',
-    HostnamePath: '',
-    HostsPath: '',
+    ResolvConfPath: paths.etcDir ? `${paths.etcDir}/resolv.conf` : '',
+    HostnamePath: paths.etcDir ? `${paths.etcDir}/hostname` : '',
+    HostsPath: paths.etcDir ? `${paths.etcDir}/hosts` : '',
     LogPath: paths.logPath,
     Name: `/${c.name}`,
     RestartCount: c.restartCount,
@@ -221,7 +225,8 @@ export function networkSettings(c: ContainerView): Record<string, unknown> {
   return {
     Bridge: '',
     SandboxID: '',
-    SandboxKey: '',
+    // Its own network namespace while it runs, a path nsenter --net= and CNI plugins take ("" for container:<x>, as Docker's).
+    SandboxKey: isRunning(c) && !(c.hostConfig.NetworkMode ?? '').startsWith('container:') ? `/proc/${c.pid}/ns/net` : '',
     Ports: portMap(c),
     HairpinMode: false,
     LinkLocalIPv6Address: '',
