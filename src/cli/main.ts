@@ -58,7 +58,7 @@ import { systemDf } from './commands/system-df';
 import { systemPrune } from './commands/system-prune';
 import { push } from './commands/push';
 import { journalBuilds, journalRepair, journalVerify, quarantineLs, quarantinePrune } from './commands/journal';
-import { journalAt, journalExport, journalHistory, journalRebuild } from './commands/journal-audit';
+import { journalAt, journalExport, journalHistory, journalImport, journalRebuild } from './commands/journal-audit';
 
 type AnySpec = CommandSpec<any>;
 
@@ -253,7 +253,7 @@ export function buildProgram(w: Wiring): Command {
 
   // Wharf's own groups: the journal's integrity, and the quarantine of files it does not know.
   for (const [group, description, specs] of [
-    ['journal', "Check, repair and audit Wharf's journal", [journalVerify, journalRepair, journalBuilds, journalExport, journalAt, journalHistory, journalRebuild]],
+    ['journal', "Check, repair and audit Wharf's journal", [journalVerify, journalRepair, journalBuilds, journalExport, journalImport, journalAt, journalHistory, journalRebuild]],
     ['quarantine', 'Manage files kept aside because the journal does not know them', [quarantineLs, quarantinePrune]],
   ] as [string, string, AnySpec[]][]) {
     const g = program

@@ -1,7 +1,8 @@
 import type { Envelope } from '../domain/envelope';
 import type { BuildStarted, BuildStep } from '../domain/events';
 import { invalidArgument, notFound } from '../domain/errors';
-import { nanosToRfc3339 } from '../domain/time';
+import { nanosToRfc3339, parseTimestamp } from '../domain/time';
+import type { StoredEnvelope } from './codec';
 import { Views } from '../projections/views';
 import type { Journal } from './journal';
 
@@ -23,6 +24,31 @@ export interface ExportedRecord {
 
 export function exported(e: Envelope): ExportedRecord {
   return { seq: Number(e.seq), time: nanosToRfc3339(e.time), type: e.type, version: e.v, stream: e.stream, data: e.data, meta: e.meta ?? {} };
+}
+
+/**
+ * An exported record as the journal stores it again (the inverse of exported(): the time back
+ * to nanoseconds, version to v; an empty meta is no meta). Its hash is not carried: a journal
+ * it is restored into chains it anew.
+ */
+export function storedOf(r: ExportedRecord): StoredEnvelope {
+  if (typeof r.time !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$/.test(r.time)) throw invalidArgument(`record ${String(r.seq)}: its time ${JSON.stringify(r.time)} is not RFC3339 with nanoseconds, as export writes it`);
+  const meta = r.meta && Object.keys(r.meta).length ? { meta: r.meta } : {};
+  return { seq: String(r.seq), time: parseTimestamp(r.time).toString(), type: r.type, v: r.version, stream: r.stream, data: r.data, ...meta };
+}
+
+/** JSON lines of `wharf journal export` (blank lines ignored), each line's number named when it is not JSON. */
+export function parseExport(text: string): ExportedRecord[] {
+  const out: ExportedRecord[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    try {
+      out.push(JSON.parse(line) as ExportedRecord);
+    } catch (e) {
+      throw invalidArgument(`line ${i + 1} is not JSON: ${(e as Error).message}`);
+    }
+  });
+  return out;
 }
 
 export interface AuditFilters {

@@ -4,7 +4,7 @@ import { WharfError } from '../domain/errors';
 import { EVENT_VERSION, streamOf, type WharfEvent } from '../domain/events';
 import { ChainVerifier, EMPTY_HEAD, hashOfBody, type ChainHead, type Damage } from './chain';
 import { MonotonicClock } from './clock';
-import { encode, type StoredEnvelope } from './codec';
+import { decode, encode, type StoredEnvelope } from './codec';
 import { outsideActor } from './actor';
 
 export interface ReadRange {
@@ -221,6 +221,43 @@ export abstract class Journal {
       group.forEach((g, i) => g.resolve(batches[i].map((r) => r.envelope)));
     }
     this.writing = false;
+  }
+
+  /**
+   * Restore records as another journal stored them (their own seq, time, type, version, stream,
+   * data and meta, e.g. from `wharf journal export`) into this empty journal, in one durable
+   * batch, chained anew. Each is checked against its type's schema at its own version (kept as
+   * it was: upcasting happens when it is read) and must follow the one before: seqs from 1
+   * without a gap, times rising. Nothing is written when one is refused.
+   */
+  async restore(records: readonly StoredEnvelope[]): Promise<ChainHead> {
+    const refused = this.refusal();
+    if (refused) throw refused;
+    if (this.seq !== 0n || this.writing || this.pending.length) throw new WharfError('conflict', `records are restored only into an empty journal (this one holds ${this.seq})`);
+    let prev = this.head.hash;
+    let lastTime = -1n;
+    const all = records.map((r, i): StoredRecord => {
+      const at = `record ${i + 1}`;
+      if (!/^\d+$/.test(String(r.seq)) || BigInt(r.seq) !== BigInt(i + 1)) throw new WharfError('invalid-argument', `${at} holds seq ${String(r.seq)}: restored records start at 1 and leave no gap`);
+      if (!/^\d+$/.test(String(r.time)) || BigInt(r.time) <= lastTime) throw new WharfError('invalid-argument', `${at}: its time ${String(r.time)} is not after the one before`);
+      lastTime = BigInt(r.time);
+      if (typeof r.type !== 'string' || !Number.isInteger(r.v) || typeof r.stream !== 'string') throw new WharfError('invalid-argument', `${at} has no type, version or stream`);
+      const stored: StoredEnvelope = { seq: String(r.seq), time: String(r.time), type: r.type, v: r.v, stream: r.stream, data: r.data, ...(r.meta ? { meta: r.meta } : {}) };
+      const why = this.validator?.({ ...stored, seq: BigInt(stored.seq), time: lastTime } as unknown as Envelope);
+      if (why) throw new WharfError('invalid-argument', `${at} (${r.type} v${r.v}) does not match its schema: ${why}`);
+      const body = JSON.stringify(stored);
+      const h = hashOfBody(prev, body);
+      prev = h;
+      return { envelope: decode(stored), stored: { ...stored, h }, json: `${body.slice(0, -1)},"h":"${h}"}` };
+    });
+    if (all.length === 0) return this.head;
+    await this.persist(all);
+    this.seq = BigInt(all.length);
+    this.clock.observe(lastTime);
+    this.head = { seq: this.seq, hash: prev };
+    this.acknowledged(this.head);
+    outsideActor(() => this.committed$.next(all.map((r) => r.envelope)));
+    return this.head;
   }
 
   /**

@@ -4,6 +4,9 @@ import path from 'node:path';
 import { Level } from 'level';
 import { HeadFile } from './head-file';
 import { JournalOpenError, LevelJournal } from './level-journal';
+import type { ChainHead } from './chain';
+import type { StoredEnvelope } from './codec';
+import { loadEventValidator } from './schemas';
 
 /** The journal of a stopped daemon's data root, checked without starting anything else. */
 export interface OfflineCheck {
@@ -147,5 +150,29 @@ export async function withOfflineJournal<T>(dataRoot: string, fn: (j: LevelJourn
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `wharf journal import --data-root DIR`: a new data root's journal made of records another
+ * journal stored (an export, a golden journal), each checked against its schema, chained anew
+ * and anchored. Refused when the data root has a journal already; a refused import leaves none.
+ */
+export async function importOffline(dataRoot: string, records: readonly StoredEnvelope[]): Promise<ChainHead> {
+  const location = journalDirOf(dataRoot);
+  if (fs.existsSync(location) && fs.readdirSync(location).length) throw new JournalOpenError('io', `${dataRoot} has a journal already (${location}); records are imported only into a new data root`);
+  if (fs.existsSync(`${location}.head`)) throw new JournalOpenError('io', `${dataRoot} has a journal head file (${location}.head) without a journal; records are imported only into a new data root`);
+  fs.mkdirSync(dataRoot, { recursive: true, mode: 0o710 });
+  const j = new LevelJournal(location);
+  await j.open();
+  let head: ChainHead | undefined;
+  try {
+    j.validator = loadEventValidator();
+    head = await j.restore(records);
+    return head;
+  } finally {
+    await j.close();
+    // A refused import leaves no journal behind (nothing was written to it).
+    if (!head) for (const p of [location, `${location}.head`]) fs.rmSync(p, { recursive: true, force: true });
   }
 }

@@ -27,6 +27,8 @@ export class TestDaemon {
   readonly execRoot = path.join(this.dir, 'run');
   proc?: ChildProcess;
   log = '';
+  /** The daemon to run: this checkout's, or another build's (the upgrade test runs the previous release's). */
+  wharfdBin = path.join(ROOT, 'bin', 'wharfd');
 
   get host(): string {
     return `unix://${this.sock}`;
@@ -59,7 +61,7 @@ export class TestDaemon {
     if (b < 0) extra = ['--bridge', 'none', ...extra];
     else if (extra[b + 1] !== 'none') this.bridge = extra[b + 1];
     const args = ['-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--pidfile', path.join(this.dir, 'wharfd.pid'), ...extra];
-    const proc = spawn(path.join(ROOT, 'bin', 'wharfd'), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const proc = spawn(this.wharfdBin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     this.proc = proc;
     proc.stdout?.on('data', (d: Buffer) => (this.log += d.toString()));
     proc.stderr?.on('data', (d: Buffer) => (this.log += d.toString()));

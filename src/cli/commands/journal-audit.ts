@@ -1,9 +1,10 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { encodeFilters, type Client } from '../../client/client';
-import { auditFilters, exportRecords, filtersFromFlags, objectHistory, rebuildTwice, stateAt, type ExportedRecord, type ObjectHistory, type RebuildReport, type StateAt } from '../../journal/audit';
+import { auditFilters, exportRecords, parseExport, storedOf, filtersFromFlags, objectHistory, rebuildTwice, stateAt, type ExportedRecord, type ObjectHistory, type RebuildReport, type StateAt } from '../../journal/audit';
 import { describeActor } from '../../journal/actor';
-import { withOfflineJournal } from '../../journal/offline';
+import { importOffline, withOfflineJournal } from '../../journal/offline';
+import fs from 'node:fs';
 import type { LevelJournal } from '../../journal/level-journal';
 import { parseTimestamp } from '../../domain/time';
 import { collect, type CommandSpec, type IO } from '../command';
@@ -78,6 +79,37 @@ export const journalExport: CommandSpec<JournalExportOptions> = {
       .option('-f, --filter <filter>', 'Filter: type=<type or family>, stream=<kind or kind:id prefix>', collect, []),
   options: (_a, f) => ({ dataRoot: f.dataRoot as string | undefined, since: f.since as string | undefined, until: f.until as string | undefined, filters: (f.filter as string[]) ?? [] }),
   run: runJournalExport,
+};
+
+export interface JournalImportOptions {
+  dataRoot?: string;
+  file: string;
+}
+
+/** `wharf journal import --data-root DIR FILE|-`: an export restored as the journal of a new data root. */
+export async function runJournalImport(o: JournalImportOptions, _client: Client, io: IO): Promise<number> {
+  if (!o.dataRoot) {
+    io.stderr.write('journal import needs --data-root: the records are written into a new data root, for a daemon to start on\n');
+    return 1;
+  }
+  try {
+    const text = o.file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(o.file, 'utf8');
+    const head = await importOffline(path.resolve(o.dataRoot), parseExport(text).map(storedOf));
+    io.stdout.write(`imported ${head.seq} records into ${path.resolve(o.dataRoot)} (head ${head.hash.slice(0, 12)})\n`);
+    return 0;
+  } catch (e) {
+    io.stderr.write(`cannot import the journal: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+export const journalImport: CommandSpec<JournalImportOptions> = {
+  name: 'import',
+  usage: '--data-root DIR FILE|-',
+  description: "Write an export's JSON lines as the journal of a new data root (each record checked against its schema, chained anew)",
+  declare: (cmd: Command) => cmd.argument('<file>', 'JSON lines from journal export, or - for stdin').option('--data-root <dir>', 'The new data root (it must have no journal yet)'),
+  options: (a, f) => ({ dataRoot: f.dataRoot as string | undefined, file: a[0] as string }),
+  run: runJournalImport,
 };
 
 export interface JournalAtOptions {
