@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -113,6 +113,8 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
       hard: parseHostHardLimits(await fsp.readFile('/proc/self/limits', 'utf8')),
       caps: parseBoundingCaps(await fsp.readFile('/proc/self/status', 'utf8')),
       initPath: await findInit(),
+      blkioWeight: existsSync('/sys/fs/cgroup/blkio/blkio.weight'),
+      cpuRealtime: existsSync('/sys/fs/cgroup/cpu/cpu.rt_runtime_us'),
     },
     log: log.child({ component: 'engine' }),
     locks: new KeyedLock(),

@@ -12,12 +12,21 @@ export interface UpdateRequest extends ResourceLimits {
 
 const numberOf = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
+/** The fields an update applies (below); any other field set to something is refused, never kept unapplied. */
+const UPDATABLE = new Set(['CpuShares', 'NanoCpus', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'CpusetMems', 'Memory', 'MemorySwap', 'PidsLimit', 'RestartPolicy']);
+const isSet = (v: unknown): boolean =>
+  v !== undefined && v !== null && v !== false && v !== 0 && v !== '' && !(Array.isArray(v) && v.length === 0) && !(typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0);
+
 /**
  * decide for docker update: the fields to change, with Docker's checks. Resource limits
  * themselves (minimums, memory vs swap) are checked by the engine on the merged HostConfig.
  */
 export function decideUpdate(c: ContainerView, req: UpdateRequest): WharfEvent[] {
   if (c.status === 'removing') throw conflict(`container ${c.id} is marked for removal and cannot be "update"`);
+  for (const [k, v] of Object.entries(req)) {
+    // MemorySwappiness -1 is "unset", as Docker sends it.
+    if (!UPDATABLE.has(k) && isSet(v) && !(k === 'MemorySwappiness' && v === -1)) throw invalidArgument(`${k} cannot be updated by wharfd: recreate the container to change it`);
+  }
   const cur = c.hostConfig;
   const ch: HostConfigUpdate = {};
   const nano = numberOf(req.NanoCpus);

@@ -31,6 +31,8 @@ export interface ContainerConfig {
   Healthcheck?: HealthConfig;
   /** --mac-address (API < 1.44): the primary network interface's address. */
   MacAddress?: string;
+  /** The shell of CMD-SHELL health checks (the request's, else the image's SHELL). */
+  Shell?: string[];
 }
 
 export interface HostConfig extends ResourceLimits {

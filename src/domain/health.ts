@@ -32,8 +32,11 @@ export const HEALTH_DEFAULTS = { interval: 30 * SECOND, timeout: 30 * SECOND, st
 export const KEPT_PROBES = 5;
 export const MAX_PROBE_OUTPUT = 4096;
 
-/** The command a probe runs, or undefined when there is no check ("NONE" or nothing). */
-export function probeCommand(h: HealthConfig | null | undefined): string[] | undefined {
+/**
+ * The command a probe runs, or undefined when there is no check ("NONE" or nothing).
+ * CMD-SHELL runs under the container's Config.Shell when it has one, as Docker's does.
+ */
+export function probeCommand(h: HealthConfig | null | undefined, shell?: string[] | null): string[] | undefined {
   const t = h?.Test;
   if (!t || t.length === 0) return undefined;
   switch (t[0]) {
@@ -42,7 +45,7 @@ export function probeCommand(h: HealthConfig | null | undefined): string[] | und
     case 'CMD':
       return t.length > 1 ? t.slice(1) : undefined;
     case 'CMD-SHELL':
-      return t.length > 1 ? ['/bin/sh', '-c', t.slice(1).join(' ')] : undefined;
+      return t.length > 1 ? [...(shell?.length ? shell : ['/bin/sh', '-c']), t.slice(1).join(' ')] : undefined;
     default:
       return t; // the API's older form: the command itself
   }

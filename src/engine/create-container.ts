@@ -44,7 +44,14 @@ export async function createContainer(ctx: EngineContext, req: CreateRequest, na
     if (existing) throw nameInUse(name, existing);
   }
   const id = newId();
+  // ArgsEscaped is a Windows option (an escaped command line): nothing on Linux could apply it.
+  if (req.ArgsEscaped === true) throw invalidArgument('ArgsEscaped: linux does not support escaped command lines (a Windows option)');
   const hostConfig = defaultHostConfig(req.HostConfig);
+  // NetworkDisabled: no network at all, as --network none (recorded as that mode).
+  if (req.NetworkDisabled === true) {
+    if (!['', 'default', 'bridge', 'none'].includes(hostConfig.NetworkMode || '')) throw invalidArgument(`conflicting options: NetworkDisabled and network mode ${hostConfig.NetworkMode}`);
+    hostConfig.NetworkMode = 'none';
+  }
   Object.assign(hostConfig, namespaceModesAtCreate(ctx, { ...req, HostConfig: hostConfig } as never, hostConfig));
   const config = mergeConfig(id, req, image, sharedHostname(ctx, hostConfig));
   const cmdline = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
@@ -146,6 +153,7 @@ export function mergeConfig(id: string, req: CreateRequest, image: ImageView, sh
     ...(req.StopSignal || ic.StopSignal ? { StopSignal: req.StopSignal || ic.StopSignal } : {}),
     ...(req.StopTimeout !== undefined && req.StopTimeout !== null ? { StopTimeout: req.StopTimeout } : {}),
     ...(healthcheck ? { Healthcheck: healthcheck } : {}),
+    ...(req.Shell?.length || ic.Shell?.length ? { Shell: req.Shell?.length ? req.Shell : ic.Shell } : {}),
     // The primary network's interface gets it (API < 1.44; later clients send it per endpoint).
     ...(req.MacAddress ? { MacAddress: req.MacAddress as string } : {}),
     ...(req.ExposedPorts || ic.ExposedPorts ? { ExposedPorts: { ...(ic.ExposedPorts ?? {}), ...(req.ExposedPorts ?? {}) } } : {}),

@@ -49,7 +49,7 @@ export function watchHealth(ctx: EngineContext): () => void {
 /** Run the check once in the container and keep the result (unless the run it probed ended); record a change of status. */
 async function probe(ctx: EngineContext, id: string, startedAt: string): Promise<void> {
   const c = ctx.views.containers.get(id);
-  const cmd = probeCommand(c?.config.Healthcheck);
+  const cmd = probeCommand(c?.config.Healthcheck, c?.config.Shell);
   if (!c || !cmd || c.status !== 'running') return; // a paused container is not probed
   const t = healthTiming(c.config.Healthcheck!);
   const execId = newId();

@@ -21,6 +21,36 @@ export interface HostOptionsInput extends ResourceLimits {
   Devices?: { PathOnHost: string; PathInContainer?: string; CgroupPermissions?: string }[] | null;
   Init?: boolean | null;
   OomScoreAdj?: number | null;
+  MemoryReservation?: number | null;
+  MemorySwappiness?: number | null;
+  OomKillDisable?: boolean | null;
+  KernelMemory?: number | null;
+  KernelMemoryTCP?: number | null;
+  BlkioWeight?: number | null;
+  BlkioWeightDevice?: { Path: string; Weight: number }[] | null;
+  BlkioDeviceReadBps?: ThrottleDevice[] | null;
+  BlkioDeviceWriteBps?: ThrottleDevice[] | null;
+  BlkioDeviceReadIOps?: ThrottleDevice[] | null;
+  BlkioDeviceWriteIOps?: ThrottleDevice[] | null;
+  CpuRealtimePeriod?: number | null;
+  CpuRealtimeRuntime?: number | null;
+  CpuCount?: number | null;
+  CpuPercent?: number | null;
+  IOMaximumIOps?: number | null;
+  IOMaximumBandwidth?: number | null;
+  DeviceCgroupRules?: string[] | null;
+  DeviceRequests?: { Driver?: string; Count?: number; DeviceIDs?: string[] | null; Capabilities?: string[][] | null }[] | null;
+  VolumeDriver?: string | null;
+  Cgroup?: string | null;
+  StorageOpt?: Record<string, string> | null;
+  UsernsMode?: string | null;
+  Runtime?: string | null;
+  Isolation?: string | null;
+}
+
+interface ThrottleDevice {
+  Path: string;
+  Rate: number;
 }
 
 /** A host device node made in the container's /dev (linux.devices). */
@@ -117,6 +147,9 @@ export interface HostLimits {
   caps: string[];
   /** A static init (tini) for --init, if the host has one. */
   initPath?: string;
+  /** cgroup v1 files this kernel has for the optional controls (absent: the option is refused). */
+  blkioWeight?: boolean;
+  cpuRealtime?: boolean;
 }
 
 /** Where --init's binary is mounted, as Docker does. */
@@ -172,7 +205,17 @@ export function hostOptions(h: HostOptionsInput, host: HostLimits, opts: { creat
   if (h.CpusetMems) cpu.mems = h.CpusetMems;
   if (Object.keys(cpu).length) resources.cpu = cpu;
   if (h.PidsLimit && h.PidsLimit > 0) resources.pids = { limit: h.PidsLimit };
+  Object.assign(resources, memoryExtras(h, resources.memory as Record<string, unknown> | undefined));
+  if (h.CpuRealtimePeriod || h.CpuRealtimeRuntime) {
+    if (!host.cpuRealtime) throw new HostOptionError('Your kernel does not support CPU real-time scheduler');
+    if (h.CpuRealtimePeriod && h.CpuRealtimeRuntime && h.CpuRealtimeRuntime > h.CpuRealtimePeriod) throw new HostOptionError('cpu-rt-runtime can not be greater than cpu-rt-period');
+    resources.cpu = { ...(resources.cpu as object), ...(h.CpuRealtimePeriod ? { realtimePeriod: h.CpuRealtimePeriod } : {}), ...(h.CpuRealtimeRuntime ? { realtimeRuntime: h.CpuRealtimeRuntime } : {}) };
+  }
+  const blockIO = blockIoOf(h, host);
+  if (blockIO) resources.blockIO = blockIO;
+  refuseUnsupported(h);
   resources.devices = privileged ? [{ allow: true, access: 'rwm' }] : [{ allow: false, access: 'rwm' }];
+  for (const rule of h.DeviceCgroupRules ?? []) (resources.devices as unknown[]).push(deviceCgroupRule(rule));
 
   // rlimits: never above the host's hard limit (no CAP_SYS_RESOURCE to raise it).
   const rlimits = new Map<string, { type: string; hard: number; soft: number }>();
@@ -263,9 +306,82 @@ function deviceNode(dev: { PathOnHost: string; PathInContainer?: string; CgroupP
   }
   const type = st.isCharacterDevice() ? 'c' : st.isBlockDevice() ? 'b' : undefined;
   if (!type) throw new HostOptionError(`error gathering device information while adding custom device "${dev.PathOnHost}": not a device node`);
-  // Linux's encoding of dev_t (new_decode_dev).
-  const rdev = st.rdev;
-  const major = Math.floor(rdev / 256) & 0xfff;
-  const minor = (rdev & 0xff) | ((Math.floor(rdev / 0x100000) & 0xfff) << 8);
+  const { major, minor } = devNumbers(st.rdev);
   return { node: { path: dev.PathInContainer || dev.PathOnHost, type, major, minor, fileMode: st.mode & 0o777, uid: st.uid, gid: st.gid }, access };
+}
+
+/** MemoryReservation, MemorySwappiness, OomKillDisable, KernelMemoryTCP: more of linux.resources.memory. */
+function memoryExtras(h: HostOptionsInput, memory: Record<string, unknown> | undefined): { memory?: Record<string, unknown> } {
+  const m: Record<string, unknown> = { ...memory };
+  if (h.MemoryReservation) {
+    if (h.MemoryReservation < 6 * 1024 * 1024) throw new HostOptionError('Minimum memory reservation allowed is 6MB');
+    if (h.Memory && h.Memory < h.MemoryReservation) throw new HostOptionError('Minimum memory limit can not be less than memory reservation limit, see usage');
+    m.reservation = h.MemoryReservation;
+  }
+  const swappiness = h.MemorySwappiness ?? -1;
+  if (swappiness !== -1) {
+    if (swappiness < 0 || swappiness > 100) throw new HostOptionError(`Invalid value: ${swappiness}, valid memory swappiness range is 0-100`);
+    m.swappiness = swappiness;
+  }
+  if (h.OomKillDisable) m.disableOOMKiller = true;
+  if (h.KernelMemory) throw new HostOptionError('KernelMemory: kernel memory limits are not supported by wharfd (deprecated by Docker, ignored by this kernel)');
+  if (h.KernelMemoryTCP) m.kernelTCP = h.KernelMemoryTCP;
+  return Object.keys(m).length ? { memory: m } : {};
+}
+
+/** linux.resources.blockIO: the throttles of the devices named (their numbers read from the host), a weight where the kernel has one. */
+function blockIoOf(h: HostOptionsInput, host: HostLimits): Record<string, unknown> | undefined {
+  const io: Record<string, unknown> = {};
+  if (h.BlkioWeight || h.BlkioWeightDevice?.length) {
+    if (!host.blkioWeight) throw new HostOptionError(`Your kernel does not support Block I/O weight${h.BlkioWeight ? '' : '_device'} or the cgroup is not mounted`);
+    if (h.BlkioWeight && (h.BlkioWeight < 10 || h.BlkioWeight > 1000)) throw new HostOptionError('Range of blkio weight is from 10 to 1000');
+    if (h.BlkioWeight) io.weight = h.BlkioWeight;
+    if (h.BlkioWeightDevice?.length) io.weightDevice = h.BlkioWeightDevice.map((d) => ({ ...blockDevice(d.Path), weight: d.Weight }));
+  }
+  for (const [field, key] of [['BlkioDeviceReadBps', 'throttleReadBpsDevice'], ['BlkioDeviceWriteBps', 'throttleWriteBpsDevice'], ['BlkioDeviceReadIOps', 'throttleReadIOPSDevice'], ['BlkioDeviceWriteIOps', 'throttleWriteIOPSDevice']] as const) {
+    const list = h[field];
+    if (list?.length) io[key] = list.map((d) => ({ ...blockDevice(d.Path), rate: d.Rate }));
+  }
+  return Object.keys(io).length ? io : undefined;
+}
+
+function blockDevice(p: string): { major: number; minor: number } {
+  let st;
+  try {
+    st = statSync(p);
+  } catch {
+    throw new HostOptionError(`error gathering device information: ${p}: no such file or directory`);
+  }
+  if (!st.isBlockDevice()) throw new HostOptionError(`${p} is not a block device`);
+  return devNumbers(st.rdev);
+}
+
+/** Linux's encoding of dev_t (new_decode_dev). */
+function devNumbers(rdev: number): { major: number; minor: number } {
+  return { major: Math.floor(rdev / 256) & 0xfff, minor: (rdev & 0xff) | ((Math.floor(rdev / 0x100000) & 0xfff) << 8) };
+}
+
+/** --device-cgroup-rule 'c 1:3 mr': an allow rule of the devices cgroup. */
+function deviceCgroupRule(rule: string): Record<string, unknown> {
+  const m = /^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/.exec(rule);
+  if (!m) throw new HostOptionError(`invalid device cgroup format '${rule}'`);
+  const num = (x: string) => (x === '*' ? -1 : Number(x));
+  return { allow: true, type: m[1], major: num(m[2]), minor: num(m[3]), access: m[4] };
+}
+
+/** Fields this host or wharfd cannot apply: refused with Docker's words where Docker has them, never kept unapplied. */
+function refuseUnsupported(h: HostOptionsInput): void {
+  if (h.CpuCount) throw new HostOptionError('CpuCount: linux does not support CPU count (a Windows option)');
+  if (h.CpuPercent) throw new HostOptionError('linux does not support CPU percent');
+  if (h.IOMaximumIOps) throw new HostOptionError('Invalid QoS settings: linux does not support configuration of maximum IOPs');
+  if (h.IOMaximumBandwidth) throw new HostOptionError('Invalid QoS settings: linux does not support configuration of maximum bandwidth');
+  for (const r of h.DeviceRequests ?? []) {
+    throw new HostOptionError(`could not select device driver ${JSON.stringify(r.Driver ?? '')} with capabilities: [${(r.Capabilities ?? []).map((c) => `[${c.join(' ')}]`).join(' ')}]`);
+  }
+  if (h.VolumeDriver && h.VolumeDriver !== 'local') throw new HostOptionError(`error looking up volume plugin ${h.VolumeDriver}: plugin "${h.VolumeDriver}" not found`);
+  if (h.Cgroup) throw new HostOptionError(`Cgroup ${JSON.stringify(h.Cgroup)}: joining another container's cgroup is not supported by wharfd`);
+  if (Object.keys(h.StorageOpt ?? {}).length) throw new HostOptionError("--storage-opt is supported only for overlay over xfs with 'pquota' mount option");
+  if (h.UsernsMode && h.UsernsMode !== 'host') throw new HostOptionError(`invalid USER mode: ${h.UsernsMode} (user namespace remapping is not enabled in wharfd)`);
+  if (h.Runtime && h.Runtime !== 'runc') throw new HostOptionError(`Unknown runtime specified ${h.Runtime}`);
+  if (h.Isolation && h.Isolation !== 'default') throw new HostOptionError(`Invalid isolation: ${JSON.stringify(h.Isolation)} - linux only supports 'default'`);
 }
