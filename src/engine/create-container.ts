@@ -45,7 +45,7 @@ export async function createContainer(ctx: EngineContext, req: CreateRequest, na
   const config = mergeConfig(id, req, image);
   const cmdline = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (cmdline.length === 0) throw invalidArgument('No command specified');
-  const hostConfig = defaultHostConfig(req.HostConfig);
+  const hostConfig = defaultHostConfig(req.HostConfig, ctx.logDefaults);
   checkRestartPolicy(hostConfig.RestartPolicy, hostConfig.AutoRemove);
   checkLinkTargets(ctx, hostConfig.Links);
   const joins = joinsAtCreate(ctx, id, hostConfig, req.NetworkingConfig as NetworkingConfig, config.MacAddress);
@@ -151,11 +151,11 @@ export function mergeEnv(base: string[], over: string[]): string[] {
   return [...out.values()];
 }
 
-function defaultHostConfig(h: Partial<HostConfig> = {}): HostConfig {
+function defaultHostConfig(h: Partial<HostConfig> = {}, logDefaults?: LogConfig): HostConfig {
   return {
     ...h,
     // What Docker fills in at create and reports in inspect, applied at start as recorded.
-    LogConfig: checkLogConfig(h.LogConfig as LogConfig | undefined),
+    LogConfig: checkLogConfig(h.LogConfig as LogConfig | undefined, logDefaults),
     IpcMode: checkIpcMode(h.IpcMode),
     ...pathDefaults(h),
     Binds: h.Binds ?? null,

@@ -14,6 +14,7 @@ import { appendFor, getContainer, type EngineContext } from './context';
 import { prepareVolumeMounts } from './container-volumes';
 import { removeContainer } from './remove-container';
 import { crashPoint } from './crash-point';
+import { conmonLogCap, logPolicyOfContainer, prepareLog } from './log-rotation';
 
 export const cgroupsPathOf = (id: string): string => `/wharf/${id}`;
 
@@ -116,10 +117,12 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
   });
   await ctx.journal.append(volumes.events);
   if (c.config.WorkingDir) await fsp.mkdir(path.join(rootfs, c.config.WorkingDir), { recursive: true }).catch(() => undefined);
+  await prepareLog(ctx, c);
   return ctx.runtime.start({
     id: c.id,
     spec,
     logPath: logPath(ctx, c.id),
+    logSizeMax: conmonLogCap(logPolicyOfContainer(c)),
     tty: c.config.Tty,
     stdin: c.config.OpenStdin,
     // Docker closes stdin after the first attach ends only for stdin-once, non-tty containers.

@@ -9,6 +9,7 @@ import { renameContainer } from '../../engine/rename-container';
 import { removeContainer } from '../../engine/remove-container';
 import { linkNameIndex, removeLink } from '../../engine/container-links';
 import { logPath, startContainer } from '../../engine/start-container';
+import { logConfigOf } from '../../domain/log-driver';
 import { parseFilters } from '../wire/event';
 import { toInspect, toSummary } from '../wire/container';
 import { listContainers } from '../container-list';
@@ -49,7 +50,8 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
     return toInspect(
       c,
       {
-        logPath: logPath(ctx, c.id),
+        // Docker names a file only for json-file (local's is its own format; none keeps nothing).
+        logPath: logConfigOf(c.hostConfig.LogConfig).Type === 'json-file' ? logPath(ctx, c.id) : '',
         mergedDir: ctx.storage.mergedDir(c.id),
         upperDir: ctx.storage.upperDir(c.id),
         lowerDirs: img ? ctx.images.lowerDirs(img.layers) : [],
