@@ -71,7 +71,7 @@ export function watchLogRotation(ctx: EngineContext): () => void {
         const files = new LogFiles(logPath(ctx, id));
         // An empty current file leaves its share of max-file × max-size to the rotated ones.
         const emptied = await files.rotateStopped(p.maxSize);
-        await files.retain(p.maxSize, emptied ? p.maxFile + 1 : p.maxFile, p.compress);
+        await files.retain(p.maxSize, emptied ? p.maxFile + 1 : p.maxFile, p.compress, { running: false });
       })
       .catch((e: Error) => ctx.log.warn({ id: id.slice(0, 12), err: e.message }, 'log rotation after exit failed'));
   };
@@ -150,7 +150,7 @@ class Rotator {
     if (ino !== undefined && ino !== this.retainedFor) {
       // A new current file: the one before it is final.
       this.retainedFor = ino;
-      await this.files.retain(this.p.maxSize, this.p.maxFile, this.p.compress);
+      await this.files.retain(this.p.maxSize, this.p.maxFile, this.p.compress, { running: true });
     }
     if (size < this.p.maxSize || !armed || this.closed) return;
     if (this.asked && this.asked.ino === ino && Date.now() - this.asked.at < 2000) return;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { filter, from, mergeMap, firstValueFrom, race, timer } from 'rxjs';
 import type { EngineContext } from './context';
 import { logPath } from './start-container';
-import { listLogFiles, readLogFile, type LogFile } from '../runtime/log-files';
+import { followLog, listLogFiles, readLogFile, type LogFile } from '../runtime/log-files';
 
 export interface LogEntry {
   stream: 'stdout' | 'stderr';
@@ -41,10 +41,13 @@ export async function* readLogs(ctx: EngineContext, id: string, o: LogOptions = 
   const file = o.file ?? logPath(ctx, id);
   // A container's own log rotates (numbered files beside it); an exec session's never does.
   const src = new LogSource(file, !o.file);
+  // A follower's unread files are kept through retention (within a bound).
+  const unfollow = o.follow && !o.file ? followLog(file, src) : undefined;
   await src.open(!!o.fromEnd);
   try {
     yield* readFrom(ctx, id, o, file, src);
   } finally {
+    unfollow?.();
     await src.close();
   }
 }
@@ -133,6 +136,14 @@ class LogSource {
     if (newest) this.snapshotEnd = { ino: newest.ino, size: newest.size };
     this.queue = fromEnd ? (newest ? [newest] : []) : files;
     if (fromEnd && newest && (await this.openNext())) this.cur!.offset = newest.size;
+  }
+
+  /** The first file number this reader has still to read (undefined: it knows of none). */
+  needsFrom(): number | undefined {
+    const seqs = this.queue.map((f) => f.seq).filter((n): n is number => n !== undefined);
+    if (seqs.length) return Math.min(...seqs);
+    const at = this.cur?.seq ?? this.last?.seq;
+    return at === undefined ? undefined : at + 1;
   }
 
   snapshotRead(): boolean {

@@ -53,7 +53,10 @@ export async function listLogFiles(current: string): Promise<LogFile[]> {
     const had = bySeq.get(seq);
     if (!had || (had.gz && !f.gz)) bySeq.set(seq, f);
   }
-  const files = [...bySeq.values()].sort((a, b) => a.seq! - b.seq!);
+  let files = [...bySeq.values()].sort((a, b) => a.seq! - b.seq!);
+  // A numbered file after the current one is one being armed: nothing is written to it yet.
+  const curSeq = cur && files.find((f) => f.ino === cur.ino)?.seq;
+  if (curSeq !== undefined) files = files.filter((f) => f.seq! <= curSeq);
   if (cur) {
     if (!files.some((f) => f.ino === cur.ino)) files.push({ path: current, gz: false, ino: cur.ino, size: cur.size });
   }
@@ -64,6 +67,25 @@ export async function listLogFiles(current: string): Promise<LogFile[]> {
 export async function readLogFile(f: Pick<LogFile, 'path' | 'gz'>): Promise<Buffer> {
   const data = await fsp.readFile(f.path);
   return f.gz ? gunzipSync(data) : data;
+}
+
+/**
+ * Followers of a log in this process and the first file number each has still to read:
+ * retention neither trims nor deletes those files, unless a follower is so far behind that
+ * keeping them would pass the bound by more than `LAG_FILES` files (then it loses them, as a
+ * Docker follower that far behind does).
+ */
+export const logFollowers = new Map<string, Set<{ needsFrom(): number | undefined }>>();
+const LAG_FILES = 8;
+
+export function followLog(current: string, f: { needsFrom(): number | undefined }): () => void {
+  let set = logFollowers.get(current);
+  if (!set) logFollowers.set(current, (set = new Set()));
+  set.add(f);
+  return () => {
+    set!.delete(f);
+    if (!set!.size) logFollowers.delete(current);
+  };
 }
 
 /** The rotation state of one container's log: numbering, arming, retention, compression. */
@@ -130,16 +152,23 @@ export class LogFiles {
   /**
    * Keep the newest (maxFile - 1) × maxSize bytes of rotated output (a file that only partly
    * fits keeps its last whole records), delete the rest, gzip what is kept when asked.
+   * (max-file 1: nothing rotated is kept, as Docker's json-file truncates then.)
    */
-  async retain(maxSize: number, maxFile: number, compress: boolean): Promise<void> {
+  async retain(maxSize: number, maxFile: number, compress: boolean, o: { running: boolean }): Promise<void> {
     const files = await listLogFiles(this.current);
     const cur = await statOrUndefined(this.current);
     const rotated = files.filter((f) => f.ino !== cur?.ino && f.seq !== undefined).reverse();
     const budget = (maxFile - 1) * maxSize;
+    const needs = [...(logFollowers.get(this.current) ?? [])].map((r) => r.needsFrom()).filter((n): n is number => n !== undefined);
+    const behind = needs.length ? Math.min(...needs) : Infinity;
+    const protectFrom = rotated.filter((f) => f.seq! >= behind).length <= maxFile + LAG_FILES ? behind : Infinity;
     let total = 0;
-    for (const f of rotated) {
+    for (const [i, f] of rotated.entries()) {
+      if (f.seq! >= protectFrom) continue;
       const size = f.gz ? await gzipSize(f.path) : f.size;
-      if (size > 0 && total + size <= budget) {
+      // While the container runs, the file it just left is kept whole (as Docker keeps its .1),
+      // even when the rotation landed a little after max-size: a follower has yet to read it.
+      if (size > 0 && (total + size <= budget || (i === 0 && o.running && maxFile > 1))) {
         total += size;
         if (compress && !f.gz) await this.gzip(f);
       } else if (size > 0 && total < budget && (await this.trim(f, budget - total))) {
