@@ -246,3 +246,28 @@ describe('a Nomad task', () => {
     }
   });
 });
+
+describe('rotation across a daemon restart', () => {
+  const d3 = new TestDaemon();
+  after(() => d3.cleanup());
+
+  test('output written while wharfd is down is kept, rotated when it is back, and read in order', async () => {
+    await d3.start();
+    d3.importBusybox();
+    const id = d3.dockerOk(['run', '-d', '--log-opt', 'max-size=10k', '--log-opt', 'max-file=3', 'busybox', 'sh', '-c', printer(2500, 100, '0.05')]).trim();
+    await sleep(300);
+    await d3.kill9();
+    // conmon keeps writing (about 40 KB here, under its own cap): nobody rotates meanwhile.
+    await sleep(700);
+    await d3.start();
+    d3.dockerOk(['wait', id]);
+    const dir = path.join(d3.dataRoot, 'containers', id);
+    const use = () => {
+      const inodes = new Map(readdirSync(dir).filter((n) => n.startsWith('container.log')).map((n) => [statSync(path.join(dir, n)).ino, statSync(path.join(dir, n)).size]));
+      return [...inodes.values()].reduce((a, b) => a + b, 0);
+    };
+    await eventually(() => use() <= 3 * 10_000, 5000, 'the log bounded again').catch((e: Error) => assert.fail(`${e.message}: ${readdirSync(dir).map((n) => `${n}:${statSync(path.join(dir, n)).size}`).join(' ')}\n${d3.log.slice(-3000)}`));
+    const nums = assertRun(d3.dockerOk(['logs', id]), 2499);
+    assert.ok(nums.length >= 350, `kept ${nums.length}`);
+  });
+});

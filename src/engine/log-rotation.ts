@@ -82,7 +82,13 @@ export function watchLogRotation(ctx: EngineContext): () => void {
       else if (e.type === 'container.destroyed' || e.type === 'container.remove-requested') stop(e.data.id);
     }
   });
-  for (const c of ctx.views.containers.values()) if (c.status === 'running' || c.status === 'paused') start(c.id);
+  // At boot: running containers are watched again (their current file, written while wharfd
+  // was away, gets its number); those that stopped meanwhile (their death recorded by the boot
+  // recovery, before this watched) are rotated and trimmed once.
+  for (const c of ctx.views.containers.values()) {
+    if (c.status === 'running' || c.status === 'paused') start(c.id);
+    else if (logPolicyOfContainer(c).kind === 'rotate') finish(c.id);
+  }
   return () => {
     sub.unsubscribe();
     for (const id of [...rotators.keys()]) stop(id);
