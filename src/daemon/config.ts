@@ -21,6 +21,9 @@ export interface DaemonConfig {
   maxConcurrentUploads: number;
   /** --registry-timeout: seconds without a byte from a registry before a request fails. */
   registryTimeout: number;
+  /** --log-driver and --log-opt: the LogConfig of a container that names no driver (merged as dockerd does). */
+  logDriver: string;
+  logOpts: Record<string, string>;
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -39,6 +42,8 @@ export const DEFAULTS: DaemonConfig = {
   maxConcurrentDownloads: 3,
   maxConcurrentUploads: 5,
   registryTimeout: 30,
+  logDriver: 'json-file',
+  logOpts: {},
 };
 
 /** unix:///path.sock, /path.sock, or fd:// (not supported) → a socket path. */

@@ -18,6 +18,8 @@ import { nowRfc3339 } from '../domain/time';
 import { parseCidr } from '../domain/network';
 import { ensureBridge } from '../network/bridge';
 import { watchHealth } from '../engine/health-monitor';
+import { watchLogRotation } from '../engine/log-rotation';
+import { checkDaemonLogConfig } from '../domain/log-driver';
 import { RestartTimers, startByPolicyAtBoot } from '../engine/restart-policy';
 import { ImageStore } from '../images/store';
 import { JournalOpenError, LevelJournal } from '../journal/level-journal';
@@ -35,7 +37,7 @@ import { settleBuilds } from '../engine/build-image';
 import { LocalVolumes } from '../volumes/local-volumes';
 import { recoverVolumes } from '../engine/recover-volumes';
 import { currentActor } from '../journal/actor';
-import { socketPathOf, type DaemonConfig } from './config';
+import { DEFAULTS, socketPathOf, type DaemonConfig } from './config';
 import { removePidfile, writePidfile } from './pidfile';
 
 export const WHARF_VERSION = '0.1.0';
@@ -50,6 +52,8 @@ export interface RunningDaemon {
 
 /** The composition root: the only place that wires the parts together. */
 export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<RunningDaemon> {
+  // dockerd refuses to start with log options its default driver would refuse.
+  const logDefaults = checkDaemonLogConfig(cfg.logDriver ?? DEFAULTS.logDriver, cfg.logOpts ?? {});
   await fsp.mkdir(cfg.dataRoot, { recursive: true, mode: 0o710 });
   await fsp.mkdir(cfg.execRoot, { recursive: true, mode: 0o700 });
   // LevelDB's LOCK is the data-root lock: held by the open database, released by the kernel
@@ -108,6 +112,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
     volumes,
     containersDir,
     healthLogs,
+    logDefaults,
     buildsDir: path.join(cfg.dataRoot, 'builds'),
     hostLimits: {
       hard: parseHostHardLimits(await fsp.readFile('/proc/self/limits', 'utf8')),
@@ -170,6 +175,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
   const stopExecWatch = adoptExecs(ctx);
   if (!readOnly) startByPolicyAtBoot(ctx);
   const stopHealthChecks = readOnly ? () => undefined : watchHealth(ctx);
+  const stopLogRotation = readOnly ? () => undefined : watchLogRotation(ctx);
   // After a failed write the journal refuses writes until it can be reopened and its tail
   // checked; then the operations cut short in between are settled as at boot.
   const stopJournalWatch = watchJournal(journal, cfg.dataRoot, log, async () => {
@@ -222,6 +228,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
       stopExecWatch();
       ctx.restarts.cancelAll();
       stopHealthChecks();
+      stopLogRotation();
       runtime.stopWatching();
       dns.close();
       await app.close();

@@ -20,7 +20,9 @@ export function daemonCommand(cmd: Command): Command {
     .option('--insecure-registry <host>', 'enable insecure registry communication (plain HTTP or unchecked TLS)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--max-concurrent-downloads <n>', 'set the max concurrent downloads', positiveInt, DEFAULTS.maxConcurrentDownloads)
     .option('--max-concurrent-uploads <n>', 'set the max concurrent uploads', positiveInt, DEFAULTS.maxConcurrentUploads)
-    .option('--registry-timeout <seconds>', 'fail a registry request after this many seconds without data', positiveInt, DEFAULTS.registryTimeout);
+    .option('--registry-timeout <seconds>', 'fail a registry request after this many seconds without data', positiveInt, DEFAULTS.registryTimeout)
+    .option('--log-driver <string>', 'default driver for container logs', DEFAULTS.logDriver)
+    .option('--log-opt <key=value>', 'default log driver options for containers', (v: string, acc: string[]) => [...acc, v], [] as string[]);
 }
 
 function positiveInt(v: string): number {
@@ -29,7 +31,7 @@ function positiveInt(v: string): number {
   return n;
 }
 
-export async function runDaemon(opts: { host: string[]; dataRoot: string; execRoot: string; pidfile: string; debug: boolean; logLevel: string; bridge: string; bip: string; mtu: number; ip: string; icc: boolean | string; insecureRegistry: string[]; maxConcurrentDownloads: number; maxConcurrentUploads: number; registryTimeout: number }): Promise<void> {
+export async function runDaemon(opts: { host: string[]; dataRoot: string; execRoot: string; pidfile: string; debug: boolean; logLevel: string; bridge: string; bip: string; mtu: number; ip: string; icc: boolean | string; insecureRegistry: string[]; maxConcurrentDownloads: number; maxConcurrentUploads: number; registryTimeout: number; logDriver?: string; logOpt?: string[] }): Promise<void> {
   const cfg: DaemonConfig = {
     hosts: opts.host.length ? opts.host : DEFAULTS.hosts,
     dataRoot: opts.dataRoot,
@@ -46,6 +48,8 @@ export async function runDaemon(opts: { host: string[]; dataRoot: string; execRo
     maxConcurrentDownloads: opts.maxConcurrentDownloads ?? DEFAULTS.maxConcurrentDownloads,
     maxConcurrentUploads: opts.maxConcurrentUploads ?? DEFAULTS.maxConcurrentUploads,
     registryTimeout: opts.registryTimeout ?? DEFAULTS.registryTimeout,
+    logDriver: opts.logDriver ?? DEFAULTS.logDriver,
+    logOpts: Object.fromEntries((opts.logOpt ?? []).map((kv) => (kv.includes('=') ? [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] : [kv, '']))),
   };
   const log = makeLogger(cfg.logLevel);
   let daemon;

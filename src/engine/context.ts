@@ -15,6 +15,7 @@ import type { OverlayStorage } from '../storage/overlay';
 import type { Quarantine } from '../storage/quarantine';
 import type { LocalVolumes } from '../volumes/local-volumes';
 import type { HealthLogs } from './health-log';
+import type { LogConfig } from '../domain/log-driver';
 import { KeyedLock } from './keyed-lock';
 import type { RestartTimers } from './restart-policy';
 import type { BridgeNetwork, NetworkDefaults } from './container-network';
@@ -50,6 +51,8 @@ export interface EngineContext {
   quarantine: Quarantine;
   /** The last health probes of each container (not journal records): State.Health.Log, FailingStreak. */
   healthLogs: HealthLogs;
+  /** The daemon's --log-driver/--log-opt: a container's LogConfig is merged with it at create. */
+  logDefaults?: LogConfig;
   /** How registries are reached: insecure ones, time-out, concurrency. */
   registry: RegistryOptions;
 }

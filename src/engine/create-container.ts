@@ -46,7 +46,7 @@ export async function createContainer(ctx: EngineContext, req: CreateRequest, na
   const id = newId();
   // ArgsEscaped is a Windows option (an escaped command line): nothing on Linux could apply it.
   if (req.ArgsEscaped === true) throw invalidArgument('ArgsEscaped: linux does not support escaped command lines (a Windows option)');
-  const hostConfig = defaultHostConfig(req.HostConfig);
+  const hostConfig = defaultHostConfig(req.HostConfig, ctx.logDefaults);
   // NetworkDisabled: no network at all, as --network none (recorded as that mode).
   if (req.NetworkDisabled === true) {
     if (!['', 'default', 'bridge', 'none'].includes(hostConfig.NetworkMode || '')) throw invalidArgument(`conflicting options: NetworkDisabled and network mode ${hostConfig.NetworkMode}`);
@@ -169,11 +169,11 @@ export function mergeEnv(base: string[], over: string[]): string[] {
   return [...out.values()];
 }
 
-function defaultHostConfig(h: Partial<HostConfig> = {}): HostConfig {
+function defaultHostConfig(h: Partial<HostConfig> = {}, logDefaults?: LogConfig): HostConfig {
   return {
     ...h,
     // What Docker fills in at create and reports in inspect, applied at start as recorded.
-    LogConfig: checkLogConfig(h.LogConfig as LogConfig | undefined),
+    LogConfig: checkLogConfig(h.LogConfig as LogConfig | undefined, logDefaults),
     ...pathDefaults(h),
     Binds: h.Binds ?? null,
     AutoRemove: !!h.AutoRemove,

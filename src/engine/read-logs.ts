@@ -1,8 +1,10 @@
 import { promises as fsp, watch } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { filter, from, mergeMap, firstValueFrom, race, timer } from 'rxjs';
 import type { EngineContext } from './context';
 import { logPath } from './start-container';
+import { followLog, listLogFiles, readLogFile, type LogFile } from '../runtime/log-files';
 
 export interface LogEntry {
   stream: 'stdout' | 'stderr';
@@ -37,10 +39,20 @@ export interface LogOptions {
  */
 export async function* readLogs(ctx: EngineContext, id: string, o: LogOptions = {}): AsyncIterable<LogEntry> {
   const file = o.file ?? logPath(ctx, id);
-  let offset = 0;
-  if (o.fromEnd) offset = await fsp.stat(file).then((s) => s.size, () => 0);
-  // Without follow, what is written after the read began is not waited for (a busy writer cannot keep it going).
-  const stopAt = o.follow ? undefined : await fsp.stat(file).then((s) => s.size, () => 0);
+  // A container's own log rotates (numbered files beside it); an exec session's never does.
+  const src = new LogSource(file, !o.file);
+  // A follower's unread files are kept through retention (within a bound).
+  const unfollow = o.follow && !o.file ? followLog(file, src) : undefined;
+  await src.open(!!o.fromEnd);
+  try {
+    yield* readFrom(ctx, id, o, file, src);
+  } finally {
+    unfollow?.();
+    await src.close();
+  }
+}
+
+async function* readFrom(ctx: EngineContext, id: string, o: LogOptions, file: string, src: LogSource): AsyncIterable<LogEntry> {
   let rest: Buffer = Buffer.alloc(0);
   const lines = new LogAssembler(o.partial);
   // What is there when the read begins (read to its end, in bounded chunks) is what --tail counts.
@@ -58,8 +70,7 @@ export async function* readLogs(ctx: EngineContext, id: string, o: LogOptions = 
   for (;;) {
     if (o.signal?.aborted) return;
     const wasRunning = o.live ? o.live() : isLive(ctx, id);
-    const chunk = await readFrom(file, offset);
-    offset += chunk.length;
+    const chunk = await src.read();
     const buf: Buffer = rest.length ? Buffer.concat([rest, chunk]) : chunk;
     const lastNl = buf.lastIndexOf(0x0a);
     rest = lastNl >= 0 ? buf.subarray(lastNl + 1) : buf;
@@ -74,7 +85,8 @@ export async function* readLogs(ctx: EngineContext, id: string, o: LogOptions = 
       kept.push(...entries);
       if (kept.length > tail) kept = tail === 0 ? [] : kept.slice(-tail);
     } else if (!(yield* show(entries))) return;
-    const caughtUp = chunk.length === 0 || (stopAt !== undefined && offset >= stopAt && wasRunning);
+    // Without follow, what is written after the read began is not waited for (a busy writer cannot keep it going).
+    const caughtUp = chunk.length === 0 || (!o.follow && src.snapshotRead() && wasRunning);
     if (catchingUp && caughtUp) {
       catchingUp = false;
       if (!(yield* show(kept))) return;
@@ -85,10 +97,147 @@ export async function* readLogs(ctx: EngineContext, id: string, o: LogOptions = 
     // Following with --until ends once that time has passed.
     if (o.untilNanos !== undefined && BigInt(Date.now()) * 1_000_000n > o.untilNanos) return;
     // What changed before changed() watched (the container stopped, more was written) is not lost.
-    const moved = async () => (o.live ? o.live() : isLive(ctx, id)) !== wasRunning || (await fsp.stat(file).then((st) => st.size > offset, () => false));
+    const moved = async () => (o.live ? o.live() : isLive(ctx, id)) !== wasRunning || (await src.hasMore());
     await changed(ctx, id, path.dirname(file), o.signal, moved);
   }
 }
+
+/**
+ * The bytes of a log in order across its files (runtime/log-files.ts): the rotated ones
+ * (gunzipped), then the current one, followed across rotations by inode: a file is read to
+ * its end once the log's path names another file, then the files after it are read, so a
+ * rotation gives no gap and no duplicate. Files are held open once opened: pruning or
+ * compressing them meanwhile changes nothing for this reader.
+ */
+class LogSource {
+  private queue: LogFile[] = [];
+  private cur?: { fh?: FileHandle; data?: Buffer; ino: number; seq?: number; offset: number };
+  /** The last file read to its end: where a relisting continues. */
+  private last?: { ino: number; seq?: number };
+  /** The newest file when the read began, and its size then (a read without follow stops there). */
+  private snapshotEnd?: { ino: number; size: number };
+
+  constructor(
+    private readonly file: string,
+    private readonly rotating: boolean,
+  ) {}
+
+  private list(): Promise<LogFile[]> {
+    if (this.rotating) return listLogFiles(this.file);
+    return fsp.stat(this.file).then(
+      (st) => [{ path: this.file, gz: false, ino: st.ino, size: st.size }],
+      () => [],
+    );
+  }
+
+  async open(fromEnd: boolean): Promise<void> {
+    const files = await this.list();
+    const newest = files.at(-1);
+    if (newest) this.snapshotEnd = { ino: newest.ino, size: newest.size };
+    this.queue = fromEnd ? (newest ? [newest] : []) : files;
+    if (fromEnd && newest && (await this.openNext())) this.cur!.offset = newest.size;
+  }
+
+  /** The first file number this reader has still to read (undefined: it knows of none). */
+  needsFrom(): number | undefined {
+    const seqs = this.queue.map((f) => f.seq).filter((n): n is number => n !== undefined);
+    if (seqs.length) return Math.min(...seqs);
+    const at = this.cur?.seq ?? this.last?.seq;
+    return at === undefined ? undefined : at + 1;
+  }
+
+  snapshotRead(): boolean {
+    if (!this.snapshotEnd) return true;
+    return this.cur?.ino === this.snapshotEnd.ino && this.cur.offset >= this.snapshotEnd.size;
+  }
+
+  /** The next chunk, or nothing when nothing more is there now. */
+  async read(): Promise<Buffer> {
+    for (;;) {
+      if (!this.cur) {
+        if (!this.queue.length) this.queue = this.after(await this.list());
+        if (!this.queue.length) return EMPTY;
+        await this.openNext();
+        continue;
+      }
+      const chunk = await this.readCur();
+      if (chunk.length) return chunk;
+      if (this.queue.length) {
+        await this.closeCur();
+        continue;
+      }
+      if (!this.rotating) return EMPTY;
+      // The newest file we know is final once the log's path names another one.
+      const st = await fsp.stat(this.file).catch(() => undefined);
+      if (!st || st.ino === this.cur.ino) return EMPTY;
+      const rest = await this.readCur();
+      if (rest.length) return rest;
+      await this.closeCur();
+      this.queue = this.after(await this.list());
+    }
+  }
+
+  async hasMore(): Promise<boolean> {
+    if (this.queue.length) return true;
+    if (!this.cur) return this.after(await this.list()).length > 0;
+    if (this.cur.data) return this.cur.offset < this.cur.data.length;
+    const size = await this.cur.fh!.stat().then((s) => s.size, () => 0);
+    if (size > this.cur.offset) return true;
+    return this.rotating && (await fsp.stat(this.file).then((s) => s.ino !== this.cur?.ino, () => false));
+  }
+
+  async close(): Promise<void> {
+    await this.closeCur();
+  }
+
+  /** The files after the last one read (all of them before the first). */
+  private after(files: LogFile[]): LogFile[] {
+    const last = this.last;
+    if (!last) return files;
+    const seq = files.find((f) => f.ino === last.ino)?.seq ?? last.seq;
+    if (seq === undefined) return files.filter((f) => f.seq === undefined && f.ino !== last.ino);
+    return files.filter((f) => f.ino !== last.ino && (f.seq === undefined || f.seq > seq));
+  }
+
+  private async openNext(): Promise<boolean> {
+    const f = this.queue.shift()!;
+    try {
+      if (f.gz) this.cur = { data: await readLogFile(f), ino: f.ino, seq: f.seq, offset: 0 };
+      else this.cur = { fh: await fsp.open(f.path, 'r'), ino: f.ino, seq: f.seq, offset: 0 };
+      return true;
+    } catch {
+      // Gone meanwhile (compressed or pruned): read the files as they are now.
+      this.queue = this.after(await this.list()).filter((g) => g.seq === undefined || f.seq === undefined || g.seq >= f.seq);
+      return false;
+    }
+  }
+
+  private async readCur(): Promise<Buffer> {
+    const c = this.cur!;
+    if (c.data) {
+      const chunk = c.data.subarray(c.offset, c.offset + READ_CHUNK);
+      c.offset += chunk.length;
+      return chunk;
+    }
+    const { size } = await c.fh!.stat();
+    if (size <= c.offset) return EMPTY;
+    const buf = Buffer.alloc(Math.min(size - c.offset, READ_CHUNK));
+    const { bytesRead } = await c.fh!.read(buf, 0, buf.length, c.offset);
+    c.offset += bytesRead;
+    return buf.subarray(0, bytesRead);
+  }
+
+  private async closeCur(): Promise<void> {
+    const c = this.cur;
+    if (!c) return;
+    this.cur = undefined;
+    this.last = { ino: c.ino, seq: c.seq };
+    await c.fh?.close().catch(() => undefined);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+const READ_CHUNK = 4 * 1024 * 1024;
 
 /** Docker's log copier reads lines into a 16 KiB buffer: a longer line is stored in records of that size. */
 export const LOG_RECORD_MAX = 16 * 1024;
@@ -161,20 +310,6 @@ const NEWLINE = Buffer.from('\n');
 function isLive(ctx: EngineContext, id: string): boolean {
   const s = ctx.views.containers.get(id)?.status;
   return s === 'running' || s === 'starting' || s === 'created';
-}
-
-async function readFrom(file: string, offset: number): Promise<Buffer> {
-  const fh = await fsp.open(file, 'r').catch(() => undefined);
-  if (!fh) return Buffer.alloc(0);
-  try {
-    const { size } = await fh.stat();
-    if (size <= offset) return Buffer.alloc(0);
-    const buf = Buffer.alloc(Math.min(size - offset, 4 * 1024 * 1024));
-    const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
 }
 
 function* splitLines(buf: Buffer): Iterable<Buffer> {

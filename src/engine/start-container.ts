@@ -17,6 +17,7 @@ import { crashPoint } from './crash-point';
 import { namespacesAtStart } from './container-namespaces';
 import { claimCgroupParents, releaseRun } from './container-release';
 import { resolveGroupAdd } from '../runtime/user';
+import { conmonLogCap, logPolicyOfContainer, prepareLog } from './log-rotation';
 
 /** The container's cgroup: under HostConfig.CgroupParent (absolute in each hierarchy, as dockerd's cgroupfs driver), else /wharf. */
 export const cgroupsPathOf = (c: Pick<ContainerView, 'id' | 'hostConfig'>): string =>
@@ -123,10 +124,12 @@ async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: numb
   });
   await ctx.journal.append(volumes.events);
   if (c.config.WorkingDir) await fsp.mkdir(path.join(rootfs, c.config.WorkingDir), { recursive: true }).catch(() => undefined);
+  await prepareLog(ctx, c);
   return ctx.runtime.start({
     id: c.id,
     spec,
     logPath: logPath(ctx, c.id),
+    logSizeMax: conmonLogCap(logPolicyOfContainer(c)),
     tty: c.config.Tty,
     stdin: c.config.OpenStdin,
     // Docker closes stdin after the first attach ends only for stdin-once, non-tty containers.

@@ -17,6 +17,8 @@ export interface StartOptions {
   id: string;
   spec: Record<string, unknown>;
   logPath: string;
+  /** conmon's --log-size-max: past it, conmon reopens the log itself (see runtime/log-files.ts). */
+  logSizeMax?: number;
   tty: boolean;
   stdin: boolean;
   /** Keep the container's stdin open when an attached client goes away. */
@@ -95,6 +97,7 @@ export class RuncConmonRuntime {
       '--api-version', '1', '-c', o.id, '-u', o.id, '-n', o.id, '-r', this.runc, '-b', bundle,
       '-p', path.join(bundle, 'pidfile'), '-P', path.join(bundle, 'conmon.pid'),
       '--exit-dir', this.paths.exits, '--persist-dir', persist, '-l', `k8s-file:${o.logPath}`,
+      ...(o.logSizeMax ? ['--log-size-max', String(o.logSizeMax)] : []),
       '--log-level', 'warning', '--full-attach', '--socket-dir-path', bundle,
       '--runtime-arg', '--root', '--runtime-arg', this.paths.runcRoot,
       ...(o.tty ? ['-t'] : []), ...(o.stdin ? ['-i'] : []), ...(o.stdin && o.leaveStdinOpen ? ['--leave-stdin-open'] : []),
@@ -212,6 +215,16 @@ export class RuncConmonRuntime {
 
   attachSocket(id: string): string {
     return path.join(this.bundleDir(id), 'attach');
+  }
+
+  /** Ask the container's conmon to reopen its log file (control message 2: a rotation). */
+  async reopenLog(id: string): Promise<void> {
+    const fh = await fsp.open(path.join(this.bundleDir(id), 'ctl'), fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+    try {
+      await fh.write('2 0 0\n');
+    } finally {
+      await fh.close();
+    }
   }
 
   /** Set the terminal size of a tty container (conmon's control FIFO). */

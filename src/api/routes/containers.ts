@@ -12,6 +12,7 @@ import { renameContainer } from '../../engine/rename-container';
 import { removeContainer } from '../../engine/remove-container';
 import { linkNameIndex, removeLink } from '../../engine/container-links';
 import { logPath, startContainer } from '../../engine/start-container';
+import { logConfigOf } from '../../domain/log-driver';
 import { parseFilters } from '../wire/event';
 import { toInspect, toSummary } from '../wire/container';
 import { listContainers } from '../container-list';
@@ -52,8 +53,9 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
     return toInspect(
       c,
       {
-        // A file that exists, else "" (before its first start, as Docker's).
-        logPath: existsSync(logPath(ctx, c.id)) ? logPath(ctx, c.id) : '',
+        // Docker names a file only for json-file (local's is its own format; none keeps nothing),
+        // once it exists ("" before the first start, as Docker's).
+        logPath: logConfigOf(c.hostConfig.LogConfig).Type === 'json-file' && existsSync(logPath(ctx, c.id)) ? logPath(ctx, c.id) : '',
         mergedDir: ctx.storage.mergedDir(c.id),
         upperDir: ctx.storage.upperDir(c.id),
         lowerDirs: img ? ctx.images.lowerDirs(img.layers) : [],
