@@ -52,8 +52,10 @@ function nextCommit(journal: Journal, untilTime: bigint | undefined, signal?: Ab
     signal?.addEventListener('abort', onAbort, { once: true });
     let timer: NodeJS.Timeout | undefined;
     if (untilTime !== undefined) {
+      // A timer holds at most ~24.8 days: one that fires before `until` is a wake-up with nothing new.
       const ms = Number((untilTime - BigInt(Date.now()) * 1_000_000n) / 1_000_000n);
-      timer = setTimeout(() => done(true), Math.max(0, Math.min(ms + 1, 2 ** 31 - 1)));
+      const max = 2 ** 31 - 1;
+      timer = setTimeout(() => done(ms + 1 <= max), Math.max(0, Math.min(ms + 1, max)));
     }
     function done(v: boolean) {
       if (timer) clearTimeout(timer);

@@ -1,23 +1,38 @@
 import type { FastifyInstance } from 'fastify';
 import { invalidArgument } from '../../domain/errors';
-import { timeQuery } from '../query';
+import { one, unixTimeQuery } from '../query';
 import type { EngineContext } from '../../engine/context';
 import { follow } from '../../journal/tail';
 import { eventJson, matchesFilters, parseFilters, storedRecordFilter, toDockerEvent } from '../wire/event';
 import * as S from '../schemas/system';
 
-/** GET /events: history from the journal (--since), then live, as JSON lines. */
+const LAST_TIME = 2n ** 64n - 1n;
+
+/** GET /events: history from the journal (--since), then live, as JSON lines, until --until. */
 export function eventRoutes(app: FastifyInstance, ctx: EngineContext): void {
   app.get('/events', { schema: { querystring: S.eventsQuery } }, async (req, reply) => {
     const q = req.query as Record<string, string | undefined>;
+    const since = unixTimeQuery(one(q.since));
+    const until = unixTimeQuery(one(q.until));
+    if (until !== undefined && since !== undefined && until < since) {
+      throw invalidArgument(`\`since\` time (${one(q.since)}) cannot be after \`until\` time (${one(q.until)})`);
+    }
+    // As dockerd: both bounds take the event's own nanosecond (an event at exactly since or
+    // until is sent); an until gives the history from the start even without a since; an
+    // until of 0 or less bounds nothing but ends the stream with the history (dockerd's
+    // `untilNanoUnix > 0` test); a since in the future sends the live events at once.
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const untilTime = until === undefined ? undefined : until > 0n ? until : now;
+    let sinceTime = since ?? (until !== undefined ? 0n : undefined);
+    if (sinceTime !== undefined && sinceTime < 0n) sinceTime = 0n;
+    if (sinceTime !== undefined && sinceTime > LAST_TIME) sinceTime = LAST_TIME; // the time index's keys are 64-bit
+    // dockerd reads the filters after the times.
     let filters;
     try {
       filters = parseFilters(q.filters);
     } catch {
       throw invalidArgument('invalid filter');
     }
-    const sinceTime = q.since ? timeQuery(q.since) : undefined;
-    const untilTime = q.until ? timeQuery(q.until) : undefined;
     const afterSeq = sinceTime === undefined ? ctx.journal.lastSeq : undefined;
     reply.hijack();
     const res = reply.raw;

@@ -1,5 +1,7 @@
 import type { Envelope } from '../../domain/envelope';
 import type { StoredEnvelope } from '../../journal/codec';
+import { EVENT_VERSION } from '../../domain/events';
+import { familiarName, parseReference } from '../../domain/reference';
 
 export interface DockerEvent {
   status?: string;
@@ -127,6 +129,19 @@ function volumeEvent(e: Envelope, action: string, time: number, timeNano: bigint
 
 export type EventFilters = Record<string, string[]>;
 
+/**
+ * The keys dockerd matches by name (daemon/events/filter.go, fuzzyMatchName): a value passes an
+ * event whose Actor.ID or name attribute it equals or begins, whatever the event's Type
+ * (measured: `--filter network=foo` also shows container "foo" and volume "foovol").
+ */
+const NAME_KEYS = ['container', 'daemon', 'plugin', 'volume', 'network', 'service', 'node', 'secret', 'config'] as const;
+
+/** Event values that make dockerd match every event value as a prefix (moby #25798). */
+const FUZZY_EVENTS = new Set(['health_status', 'exec_create', 'exec_start']);
+
+/** Journal types whose Docker action carries a suffix: "exec_create: <cmd>", "health_status: <status>". */
+const ACTION_WITH_SUFFIX = new Set(['exec.created', 'exec.started', 'container.health-status']);
+
 /** Every attribute an event carries besides the container's labels (see toDockerEvent). */
 const ATTRIBUTE_KEYS = new Set(['image', 'name', 'exitCode', 'reconciled', 'signal', 'oldName', 'execID', 'comment', 'imageID', 'imageRef', 'container', 'type', 'driver', 'destination', 'propagation', 'read/write']);
 
@@ -138,70 +153,114 @@ function dockerTypeOf(type: string): string {
   return 'image';
 }
 
+const given = (f: EventFilters, k: string): string[] | undefined => (f[k] && f[k].length > 0 ? f[k] : undefined);
+
+/** Go filters.Args.ExactMatch: no values pass everything. */
+const exactMatch = (values: string[] | undefined, source: string): boolean => !values || values.includes(source);
+
+/** Go filters.Args.FuzzyMatch: a value passes a source it equals or begins. */
+const fuzzyMatch = (values: string[] | undefined, source: string): boolean => !values || values.some((v) => source.startsWith(v));
+
+/** "key=value" as Go's strings.Cut reads it (the value may hold more "="). */
+function cutLabel(l: string): [string, string | undefined] {
+  const i = l.indexOf('=');
+  return i < 0 ? [l, undefined] : [l.slice(0, i), l.slice(i + 1)];
+}
+
+/** distribution/reference's FamiliarName of a reference, or the text itself when it is none (dockerd's stripTag). */
+function stripTag(s: string): string {
+  try {
+    return familiarName(parseReference(s));
+  } catch {
+    return s;
+  }
+}
+
 /**
  * Which stored records can make an event that passes the filters, judged cheaply on the record
- * as stored (its type; for a container filter, the ids and names it carries): the reader skips
- * every other record before decoding it. Conservative: each event is still held against the
- * filters (matchesFilters).
+ * as stored (its type; the ids and names it carries; its labels): the reader skips every other
+ * record before decoding it. Conservative: it never drops a record whose event matchesFilters
+ * passes (event.test.ts holds the two together), and each event is still held against the filters.
  */
 export function storedRecordFilter(f: EventFilters): (stored: StoredEnvelope) => boolean {
   const types = journalTypesFor(f);
-  const containers = f.container?.length ? f.container : undefined;
+  const byName = NAME_KEYS.map((k) => given(f, k)).filter((v): v is string[] => v !== undefined);
   // A label filter on a key no event carries but as a label needs the record's meta.labels to have it.
-  const labels = (f.label ?? []).map((l) => l.split('=', 2));
+  const labels = (f.label ?? []).map(cutLabel);
   const byLabel = labels.length > 0 && labels.every(([k]) => !ATTRIBUTE_KEYS.has(k));
   return (s) => {
     if (!types.has(s.type)) return false;
+    // A record of an older version is judged after its upcast, on the event.
+    if (s.v < (EVENT_VERSION[s.type as keyof typeof EVENT_VERSION] ?? s.v)) return true;
     if (byLabel) {
       const have = ((s.meta ?? {}) as { labels?: Record<string, unknown> }).labels ?? {};
       if (!labels.every(([k, v]) => typeof have[k] === 'string' && (v === undefined || have[k] === v))) return false;
     }
-    if (!containers) return true;
-    const d = (s.data ?? {}) as { id?: unknown; container?: unknown; name?: unknown };
-    const m = (s.meta ?? {}) as { name?: unknown; containerName?: unknown };
-    const ids = [d.id, d.container].filter((x): x is string => typeof x === 'string');
-    const names = [d.name, m.name, m.containerName].filter((x): x is string => typeof x === 'string');
-    return containers.some((c) => ids.some((id) => id.startsWith(c)) || names.includes(c));
+    if (byName.length === 0) return true;
+    // Every string the event's Actor.ID or name attribute is made of (or begins: a pulled
+    // image's name is its reference cut short); '' for an event without a name attribute.
+    const d = (s.data ?? {}) as Record<string, unknown>;
+    const m = (s.meta ?? {}) as Record<string, unknown>;
+    const names = ['', d.id, d.container, d.networkId, d.ref, d.name, d.network, m.name, m.containerName].filter((x): x is string => typeof x === 'string');
+    return byName.every((values) => values.some((v) => names.some((n) => n.startsWith(v))));
   };
 }
 
 /**
- * The journal types whose events can pass the filters (by Docker type and action alone).
+ * The journal types whose events can pass the filters (by Docker type, action and scope alone).
  * Types Docker does not report are never in it.
  */
 export function journalTypesFor(f: EventFilters): Set<string> {
-  const has = (k: string) => f[k] && f[k].length > 0;
   const out = new Set<string>();
+  const types = given(f, 'type');
+  const events = given(f, 'event');
+  const fuzzy = events?.some((a) => FUZZY_EVENTS.has(a)) ?? false;
+  // Every event of wharfd is of scope local.
+  if (!exactMatch(given(f, 'scope'), 'local')) return out;
   for (const [type, action] of Object.entries(ACTIONS) as [string, string][]) {
-    const dockerType = dockerTypeOf(type);
-    if (has('type') && !f.type.includes(dockerType)) continue;
-    if (has('container') && dockerType !== 'container') continue;
-    if (has('volume') && dockerType !== 'volume') continue;
-    if (has('event') && !f.event.some((a) => a === action || a.startsWith(`${action}:`) || action.startsWith(`${a}:`))) continue;
+    if (!exactMatch(types, dockerTypeOf(type))) continue;
+    if (events && !actionMayMatch(events, fuzzy, action, ACTION_WITH_SUFFIX.has(type))) continue;
     out.add(type);
   }
   return out;
 }
 
-/** Docker's /events filters: type, event (action), container, image, label. */
+/** Whether an action (`base`, or `base: <anything>` with a suffix) can pass the event values. */
+function actionMayMatch(values: string[], fuzzy: boolean, base: string, suffixed: boolean): boolean {
+  if (!suffixed) return fuzzy ? values.some((v) => base.startsWith(v)) : values.includes(base);
+  const head = `${base}: `;
+  return values.some((v) => v.startsWith(head) || (fuzzy && head.startsWith(v)));
+}
+
+/**
+ * dockerd's /events filters (daemon/events/filter.go): type, event, scope, label, image, and the
+ * name keys (container, daemon, plugin, volume, network, service, node, secret, config). Other
+ * keys are accepted and ignored, as dockerd does.
+ */
 export function matchesFilters(ev: DockerEvent, f: EventFilters): boolean {
-  const has = (k: string) => f[k] && f[k].length > 0;
-  if (has('type') && !f.type.includes(ev.Type)) return false;
-  if (has('event') && !f.event.some((a) => ev.Action === a || ev.Action.startsWith(`${a}:`))) return false;
-  if (has('container')) {
-    if (ev.Type !== 'container') return false;
-    const name = ev.Actor.Attributes.name;
-    if (!f.container.some((c) => ev.Actor.ID.startsWith(c) || c === name)) return false;
+  const events = given(f, 'event');
+  if (events) {
+    const ok = events.some((a) => FUZZY_EVENTS.has(a)) ? fuzzyMatch(events, ev.Action) : exactMatch(events, ev.Action);
+    if (!ok) return false;
   }
-  if (has('volume') && !(ev.Type === 'volume' && f.volume.includes(ev.Actor.ID))) return false;
-  if (has('image')) {
-    const img = ev.Type === 'image' ? ev.Actor.Attributes.name : ev.Actor.Attributes.image;
-    if (!f.image.some((i) => i === img || ev.Actor.ID === i || img?.split(':')[0] === i)) return false;
+  if (!exactMatch(given(f, 'type'), ev.Type)) return false;
+  if (!exactMatch(given(f, 'scope'), ev.scope)) return false;
+  const name = ev.Actor.Attributes.name ?? '';
+  for (const k of NAME_KEYS) {
+    const values = given(f, k);
+    if (values && !fuzzyMatch(values, ev.Actor.ID) && !fuzzyMatch(values, name)) return false;
   }
-  if (has('label')) {
-    for (const l of f.label) {
-      const [k, v] = l.split('=', 2);
-      const got = ev.Actor.Attributes[k];
+  const images = given(f, 'image');
+  if (images) {
+    const img = (ev.Type === 'image' ? ev.Actor.Attributes.name : ev.Actor.Attributes.image) ?? '';
+    if (![ev.Actor.ID, img, stripTag(ev.Actor.ID), stripTag(img)].some((s) => images.includes(s))) return false;
+  }
+  const labels = given(f, 'label');
+  if (labels) {
+    const attrs = ev.Actor.Attributes;
+    if (Object.keys(attrs).length === 0) return false;
+    for (const [k, v] of labels.map(cutLabel)) {
+      const got = Object.hasOwn(attrs, k) ? attrs[k] : undefined;
       if (got === undefined || (v !== undefined && got !== v)) return false;
     }
   }
