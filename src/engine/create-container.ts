@@ -148,7 +148,8 @@ export function mergeConfig(id: string, req: CreateRequest, image: ImageView, sh
     Volumes: req.Volumes || ic.Volumes ? { ...(ic.Volumes ?? {}), ...(req.Volumes ?? {}) } : null,
     WorkingDir: req.WorkingDir || ic.WorkingDir || '',
     Entrypoint: entrypoint && entrypoint.length ? entrypoint : null,
-    OnBuild: ic.OnBuild ?? null,
+    // The request's triggers (kept by a commit), else the image's.
+    OnBuild: req.OnBuild?.length ? req.OnBuild : ic.OnBuild ?? null,
     Labels: { ...(ic.Labels ?? {}), ...(req.Labels ?? {}) },
     ...(req.StopSignal || ic.StopSignal ? { StopSignal: req.StopSignal || ic.StopSignal } : {}),
     ...(req.StopTimeout !== undefined && req.StopTimeout !== null ? { StopTimeout: req.StopTimeout } : {}),

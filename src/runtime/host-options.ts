@@ -310,7 +310,7 @@ function deviceNode(dev: { PathOnHost: string; PathInContainer?: string; CgroupP
   return { node: { path: dev.PathInContainer || dev.PathOnHost, type, major, minor, fileMode: st.mode & 0o777, uid: st.uid, gid: st.gid }, access };
 }
 
-/** MemoryReservation, MemorySwappiness, OomKillDisable, KernelMemoryTCP: more of linux.resources.memory. */
+/** MemoryReservation, MemorySwappiness, OomKillDisable: more of linux.resources.memory (kernel memory refused). */
 function memoryExtras(h: HostOptionsInput, memory: Record<string, unknown> | undefined): { memory?: Record<string, unknown> } {
   const m: Record<string, unknown> = { ...memory };
   if (h.MemoryReservation) {
@@ -324,8 +324,9 @@ function memoryExtras(h: HostOptionsInput, memory: Record<string, unknown> | und
     m.swappiness = swappiness;
   }
   if (h.OomKillDisable) m.disableOOMKiller = true;
-  if (h.KernelMemory) throw new HostOptionError('KernelMemory: kernel memory limits are not supported by wharfd (deprecated by Docker, ignored by this kernel)');
-  if (h.KernelMemoryTCP) m.kernelTCP = h.KernelMemoryTCP;
+  // runc ignores kernel memory settings ("Kernel memory settings are ignored and will be removed").
+  if (h.KernelMemory) throw new HostOptionError('KernelMemory: kernel memory limits are not supported (deprecated by Docker, ignored by runc)');
+  if (h.KernelMemoryTCP) throw new HostOptionError('KernelMemoryTCP: kernel memory limits are not supported (deprecated by Docker, ignored by runc)');
   return Object.keys(m).length ? { memory: m } : {};
 }
 
