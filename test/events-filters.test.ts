@@ -197,3 +197,40 @@ describe('resuming docker events', () => {
     }
   });
 });
+
+describe('events that are never journal records', () => {
+  test('attach, archive-path, extract-to-dir and the health probes\' exec_create/exec_start/exec_die reach a live stream (with --since too), never the history', async () => {
+    const since = secNanos(nowNanos());
+    // A live stream (no --since) and one from a moment ago (history, then live), both closed after the actions.
+    const until = String(Math.ceil(Date.now() / 1000) + 10);
+    const env = { ...process.env, DOCKER_HOST: `unix://${d.sock}` };
+    const live = runAsync(DOCKER, ['events', '--until', until, '--filter', 'container=lv', '--format', '{{.Action}}|{{.Actor.Attributes.path}}|{{.Actor.Attributes.execID}}|{{.Actor.Attributes.exitCode}}'], env);
+    const fromThen = runAsync(DOCKER, ['events', '--since', since, '--until', until, '--filter', 'container=lv', '--format', '{{.Action}}'], env);
+    await sleep(500);
+    d.dockerOk(['run', '--name', 'lv', '--health-cmd', 'true', '--health-interval', '200ms', '-d', 'busybox', 'sleep', '60']);
+    const attach = runAsync(DOCKER, ['attach', '--no-stdin', '--sig-proxy=false', 'lv'], env);
+    await sleep(1000);
+    attach.proc.kill('SIGKILL');
+    await attach.done;
+    d.dockerOk(['cp', 'lv:/etc/hostname', '-']);
+    d.dockerOk(['cp', '/etc/hostname', 'lv:/tmp/']);
+    await eventually(() => /healthy/.test(d.dockerOk(['ps', '--filter', 'name=lv', '--format', '{{.Status}}'])), 10_000, 'a probe ran');
+    const seen = (await live.done).stdout.split('\n').filter(Boolean).map((l) => l.replaceAll('<no value>', ''));
+    const actions = seen.map((l) => l.split('|')[0]);
+    for (const a of ['create', 'start', 'attach', 'archive-path', 'extract-to-dir', 'exec_create: /bin/sh -c true', 'exec_start: /bin/sh -c true', 'exec_die', 'health_status: healthy']) {
+      assert.ok(actions.includes(a), `${a} not in ${actions.join(', ')}`);
+    }
+    assert.ok(seen.includes('archive-path|/etc/hostname||'), seen.join('\n'));
+    assert.ok(seen.includes('extract-to-dir|/tmp/||'), seen.join('\n'));
+    const die = seen.find((l) => l.startsWith('exec_die|'))!.split('|');
+    assert.match(die[2], /^[0-9a-f]{64}$/);
+    assert.equal(die[3], '0');
+    const then = (await fromThen.done).stdout.split('\n').filter(Boolean);
+    for (const a of ['create', 'attach', 'archive-path', 'extract-to-dir', 'exec_die']) assert.ok(then.includes(a), `--since: ${a} not in ${then.join(', ')}`);
+    // The history has the records only.
+    const history = d.dockerOk(['events', '--since', since, '--until', secNanos(nowNanos()), '--filter', 'container=lv', '--format', '{{.Action}}']).split('\n').filter(Boolean);
+    assert.ok(history.includes('create') && history.includes('start') && history.includes('health_status: healthy'), history.join(', '));
+    assert.deepEqual(history.filter((a) => /attach|archive|extract|exec_/.test(a)), []);
+    d.dockerOk(['rm', '-f', 'lv']);
+  });
+});

@@ -24,6 +24,7 @@ import { RestartTimers, startByPolicyAtBoot } from '../engine/restart-policy';
 import { ImageStore } from '../images/store';
 import { JournalOpenError, LevelJournal } from '../journal/level-journal';
 import { loadEventValidator } from '../journal/schemas';
+import { LiveEvents } from '../engine/live-events';
 import { Quarantine } from '../storage/quarantine';
 import { watchJournal } from './journal-watch';
 import { HealthLogs } from '../engine/health-log';
@@ -126,6 +127,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
     restarts: new RestartTimers(),
     netDefaults: { mtu: cfg.mtu, defaultHostIp: cfg.ip === '0.0.0.0' ? '' : cfg.ip },
     bootTime: nowRfc3339(),
+    live: new LiveEvents(),
     quarantine,
     registry: {
       insecureRegistries: cfg.insecureRegistries,

@@ -6,8 +6,13 @@ export function nanosToRfc3339(n: bigint): string {
   return `${iso.slice(0, 19)}.${frac}Z`;
 }
 
+/** Now, in nanoseconds since the epoch (milliseconds from the wall clock, the rest from hrtime). */
+export function nowNanos(): bigint {
+  return BigInt(Date.now()) * 1_000_000n + BigInt(process.hrtime()[1] % 1_000_000);
+}
+
 export function nowRfc3339(): string {
-  return nanosToRfc3339(BigInt(Date.now()) * 1_000_000n + BigInt(process.hrtime()[1] % 1_000_000));
+  return nanosToRfc3339(nowNanos());
 }
 
 /** Parse Docker's "seconds[.nanos]" or RFC3339 into nanoseconds. */

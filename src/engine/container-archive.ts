@@ -164,10 +164,11 @@ export async function archiveContainerPath(
   p0: string,
   send: (stat: PathStat, tar: Readable) => Promise<void>,
 ): Promise<void> {
-  await withPathRoot(ctx, ref, p0, async ({ root, path: p, mountName }) => {
+  await withPathRoot(ctx, ref, p0, async ({ root, container, path: p, mountName }) => {
     const located = await locate(root, p, ref);
     const r = located.r;
     const stat = mountName && located.stat.name === '/' ? { ...located.stat, name: mountName } : located.stat;
+    ctx.live.container(container, 'archive-path', { path: p0 });
     try {
       const tarName = stat.name === '/' ? '.' : stat.name;
       const { stream, done } = packTree({ dir: r.dir, name: r.name, tarName });
@@ -226,6 +227,7 @@ export async function extractToContainer(ctx: EngineContext, ref: string, p0: st
       if (e instanceof WharfError) throw e;
       throw new WharfError('internal', `extracting the archive failed: ${(e as Error).message}`);
     }
+    ctx.live.container(container, 'extract-to-dir', { path: p0 });
   });
 }
 

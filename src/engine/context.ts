@@ -20,6 +20,7 @@ import { KeyedLock } from './keyed-lock';
 import type { RestartTimers } from './restart-policy';
 import type { BridgeNetwork, NetworkDefaults } from './container-network';
 import type { EmbeddedDns } from './network-dns';
+import type { LiveEvents } from './live-events';
 
 export interface EngineContext {
   journal: Journal;
@@ -55,6 +56,8 @@ export interface EngineContext {
   logDefaults?: LogConfig;
   /** How registries are reached: insecure ones, time-out, concurrency. */
   registry: RegistryOptions;
+  /** Events of /events that are never journal records (attach, archive, health probe execs). */
+  live: LiveEvents;
 }
 
 /** Append events about one container, with its name and image as the actor's attributes. */

@@ -55,9 +55,14 @@ async function probe(ctx: EngineContext, id: string, startedAt: string): Promise
   const execId = newId();
   const start = nowRfc3339();
   let result: ProbeResult;
+  // Docker's events of a probe's exec: live only (one a probe, they would grow the journal with uptime).
+  const cmdline = cmd.join(' ');
+  ctx.live.container(c, `exec_create: ${cmdline}`, { execID: execId });
+  let exitCode: number | undefined;
   try {
     const spec = await execProcess(ctx, id, { Cmd: cmd, Env: [], User: '', WorkingDir: '', Tty: false, AttachStdin: false, AttachStdout: true, AttachStderr: true, Privileged: false, DetachKeys: '' });
     const started = await ctx.runtime.exec({ id, execId, process: spec, tty: false, stdin: false });
+    ctx.live.container(c, `exec_start: ${cmdline}`, { execID: execId });
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), t.timeoutMs)));
     const code = await Promise.race([started.exited, timedOut]);
@@ -71,6 +76,7 @@ async function probe(ctx: EngineContext, id: string, startedAt: string): Promise
         if (out.length < MAX_PROBE_OUTPUT) out += e.data.toString();
       }
       result = { Start: start, End: nowRfc3339(), ExitCode: code, Output: out.slice(0, MAX_PROBE_OUTPUT) };
+      exitCode = code;
     }
   } catch (e) {
     const message = (e as Error).message;
@@ -78,6 +84,7 @@ async function probe(ctx: EngineContext, id: string, startedAt: string): Promise
   } finally {
     await fsp.rm(ctx.runtime.execDir(id, execId), { recursive: true, force: true }).catch(() => undefined);
   }
+  if (exitCode !== undefined) ctx.live.container(c, 'exec_die', { execID: execId, exitCode: String(exitCode) });
   const now = ctx.views.containers.get(id);
   if (!now || now.status !== 'running' || now.startedAt !== startedAt || !now.health) return;
   const { probes, events } = decideProbe(id, now.health.status, ctx.healthLogs.of(now)!, result, t, startedAt);

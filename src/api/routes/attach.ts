@@ -126,6 +126,7 @@ export async function attach(ctx: EngineContext, ref: string, q: Q, peer: Attach
   }
   const id = c.id;
   peer.accept(c.config.Tty);
+  ctx.live.container(c, 'attach');
   const stream = truthy(q.stream);
   const logs = truthy(q.logs);
   if (!stream && !logs) return peer.end();

@@ -3,7 +3,8 @@ import { invalidArgument } from '../../domain/errors';
 import { one, unixTimeQuery } from '../query';
 import type { EngineContext } from '../../engine/context';
 import { follow } from '../../journal/tail';
-import { eventJson, matchesFilters, parseFilters, storedRecordFilter, toDockerEvent } from '../wire/event';
+import { eventJson, matchesFilters, parseFilters, storedRecordFilter, toDockerEvent, toLiveDockerEvent } from '../wire/event';
+import type { LiveEvent } from '../../engine/live-events';
 import * as S from '../schemas/system';
 
 const LAST_TIME = 2n ** 64n - 1n;
@@ -40,10 +41,25 @@ export function eventRoutes(app: FastifyInstance, ctx: EngineContext): void {
     res.flushHeaders();
     const ac = new AbortController();
     res.on('close', () => ac.abort());
+    // Live-only events (attach, archive, health probe execs: never journal records) are held
+    // until the history is read to its end, then written as they come, within the bounds.
+    const held: LiveEvent[] = [];
+    let caughtUp = false;
+    const sendLive = (e: LiveEvent) => {
+      if ((sinceTime !== undefined && e.time < sinceTime) || (untilTime !== undefined && e.time > untilTime) || res.writableEnded) return;
+      const ev = toLiveDockerEvent(e);
+      if (matchesFilters(ev, filters)) res.write(`${eventJson(ev)}\n`);
+    };
+    const live = ctx.live.events$.subscribe((e) => (caughtUp ? sendLive(e) : held.push(e)));
+    const onCaughtUp = () => {
+      if (caughtUp) return;
+      caughtUp = true;
+      for (const e of held.splice(0)) sendLive(e);
+    };
     try {
       // Records that cannot make an event passing the filters are skipped before they are decoded.
       const accept = storedRecordFilter(filters);
-      for await (const e of follow(ctx.journal, { afterSeq, sinceTime, untilTime, accept }, ac.signal)) {
+      for await (const e of follow(ctx.journal, { afterSeq, sinceTime, untilTime, accept }, ac.signal, onCaughtUp)) {
         const ev = toDockerEvent(e);
         if (!ev || !matchesFilters(ev, filters)) continue;
         if (!res.write(`${eventJson(ev)}\n`)) {
@@ -56,6 +72,8 @@ export function eventRoutes(app: FastifyInstance, ctx: EngineContext): void {
       }
     } catch (err) {
       ctx.log.warn({ err }, 'events stream failed');
+    } finally {
+      live.unsubscribe();
     }
     res.end();
   });

@@ -1,3 +1,4 @@
+import type { LiveEvent } from '../../engine/live-events';
 import type { Envelope } from '../../domain/envelope';
 import type { StoredEnvelope } from '../../journal/codec';
 import { EVENT_VERSION } from '../../domain/events';
@@ -56,6 +57,11 @@ const ACTIONS: Partial<Record<Envelope['type'], string>> = {
   'volume.mounted': 'mount',
   'volume.unmounted': 'unmount',
 };
+
+/** A live-only event (engine/live-events.ts) in Docker's shape. */
+export function toLiveDockerEvent(e: LiveEvent): DockerEvent {
+  return { status: e.action, id: e.id, from: e.image, Type: e.type, Action: e.action, Actor: { ID: e.id, Attributes: e.attributes }, scope: 'local', time: Number(e.time / 1_000_000_000n), timeNano: e.time };
+}
 
 export function toDockerEvent(e: Envelope): DockerEvent | undefined {
   const action = ACTIONS[e.type];
