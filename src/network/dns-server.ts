@@ -60,8 +60,10 @@ export class DnsServer {
     const r = question.class === CLASS_IN ? this.resolve(from, question.name.toLowerCase().replace(/\.$/, ''), question.type) : 'forward';
     if (r === 'nxdomain') return encodeResponse(q, RCODE_NXDOMAIN, []);
     if (r !== 'forward') {
-      const answers = question.type === TYPE_A || question.type === TYPE_AAAA
-        ? r.addresses.map((a) => ({ name: question.name, type: question.type, class: CLASS_IN, ttl: 600, data: question.type === TYPE_AAAA ? ip6Bytes(a) : a }))
+      // A records carry the IPv4 addresses, AAAA the IPv6 ones; an address of the other family is never sent.
+      const v6 = question.type === TYPE_AAAA;
+      const answers = question.type === TYPE_A || v6
+        ? r.addresses.filter((a) => a.includes(':') === v6).map((a) => ({ name: question.name, type: question.type, class: CLASS_IN, ttl: 600, data: v6 ? ip6Bytes(a) : a }))
         : [];
       return encodeResponse(q, RCODE_NOERROR, answers);
     }
