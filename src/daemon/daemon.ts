@@ -13,6 +13,7 @@ import { recoverContainers, sweepImageFiles, watchMonitors } from '../engine/rec
 import { adoptExecs } from '../engine/exec-container';
 import { networkIdOf, syncNat, tableOf } from '../engine/container-network';
 import { EmbeddedDns } from '../engine/network-dns';
+import { PortProxy } from '../network/port-proxy';
 import { restoreNetworks } from '../engine/network-setup';
 import { nowRfc3339 } from '../domain/time';
 import { parseCidr } from '../domain/network';
@@ -160,6 +161,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
   const dns = new EmbeddedDns(ctx);
   await dns.init();
   ctx.dns = dns;
+  ctx.portProxy = new PortProxy((r, err) => log.warn({ port: `[${r.host}]:${r.port}`, err: err.message }, 'cannot serve a published port on IPv6 loopback'));
   // Read-only (a damaged journal): no recovery, sweep, restart or probe; they would write facts
   // or remove files on the word of a journal that cannot be trusted.
   if (!readOnly) await recoverContainers(ctx);
@@ -233,6 +235,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
       stopLogRotation();
       runtime.stopWatching();
       dns.close();
+      ctx.portProxy?.close();
       await app.close();
       for (const s of sockets) await fsp.rm(s, { force: true });
       if (!readOnly) await checkpointer.close().catch((e: Error) => log.warn({ err: e.message }, 'cannot write the views checkpoint at shutdown'));

@@ -125,6 +125,10 @@ export interface NetworkAttachment {
   ifName?: string;
   /** Extra (link-local) addresses on the interface, as the endpoint asked. */
   linkLocalIPs?: string[];
+  /** Its IPv6 address, prefix length and gateway there (a network with IPv6 enabled). */
+  ip6?: string;
+  prefix6?: number;
+  gateway6?: string;
 }
 /** The container got an address on a network (before its process runs); a death releases it. */
 export interface ContainerNetworkConnected { type: 'container.network-connected'; data: { id: string } & NetworkAttachment }
@@ -141,6 +145,8 @@ export interface ContainerNetworkJoined {
     networkId: string;
     aliases: string[];
     ipv4Address?: string;
+    /** The IPv6 address asked for (--ip6). */
+    ipv6Address?: string;
     /** The interface's MAC there (--mac-address); else derived from its address. */
     macAddress?: string;
     /** Endpoint links ("name:alias"): names only this container's DNS queries resolve on that network. */
@@ -171,6 +177,12 @@ export interface NetworkCreated {
     options: Record<string, string>;
     /** IPAM.Options as asked (only an empty map is accepted); absent when the request had none. */
     ipamOptions?: Record<string, string>;
+    /** --ipv6: containers get an address of subnet6 and a default route via its gateway. */
+    enableIPv6?: boolean;
+    /** The IPv6 subnet of IPAM.Config, as given (kept, and listed, even without enableIPv6, as Docker does). */
+    subnet6?: string;
+    /** The IPv6 gateway, when one was given (else the subnet's first address). */
+    gateway6?: string;
   };
 }
 export interface NetworkRemoved { type: 'network.removed'; data: { id: string; name: string } }

@@ -1,5 +1,6 @@
 import { conflict, invalidArgument, WharfError } from './errors';
 import type { NetworkCreated, WharfEvent } from './events';
+import { firstHost6, inSubnet6, isIp6, overlaps6, parseCidr6, type Cidr6 } from './ipv6';
 import { chooseSubnet, firstHost, inSubnet, ipToInt, overlaps, parseCidr, subnetOf, type Cidr } from './network';
 
 /** A user-defined network, as the journal says (docker network create). */
@@ -35,7 +36,7 @@ export function decideCreateNetwork(
   req: CreateNetworkRequest,
   id: string,
   created: string,
-  existing: { name: string; subnet?: string; bridge?: string }[],
+  existing: { name: string; subnet?: string; subnet6?: string; bridge?: string }[],
   hostRoutes: Cidr[],
 ): NetworkCreated {
   const name = req.Name ?? '';
@@ -44,13 +45,20 @@ export function decideCreateNetwork(
   if (existing.some((n) => n.name === name)) throw conflict(`network with name ${name} already exists`);
   const driver = req.Driver || 'bridge';
   if (driver !== 'bridge') throw notFoundPlugin(driver);
-  if (req.EnableIPv6) throw invalidArgument('IPv6 networks are not supported');
   const ipamOptions = req.IPAM?.Options ?? undefined;
   // The default IPAM driver of wharfd takes no options: an empty map is kept (inspect shows it), others refused.
   for (const k of Object.keys(ipamOptions ?? {})) throw invalidArgument(`IPAM option ${k} is not supported by the default IPAM driver of wharfd`);
   const configs = req.IPAM?.Config ?? [];
-  if (configs.length > 1) throw invalidArgument('only one IPv4 subnet per network is supported');
-  const cfg = configs[0] ?? {};
+  // An entry is IPv6 by its subnet (or, without one, by its gateway), as libnetwork sorts them.
+  const isV6 = (c: { Subnet?: string; Gateway?: string }) => (c.Subnet ? c.Subnet.includes(':') : !!c.Gateway?.includes(':'));
+  const v4 = configs.filter((c) => !isV6(c));
+  const v6 = configs.filter(isV6);
+  if (v4.length > 1 || v6.length > 1) throw forbidden("bridge driver doesn't support multiple subnets");
+  const ipv6 = v6[0] ? decideIpv6(v6[0], existing) : undefined;
+  // dockerd 20.10 has no default IPv6 pool: --ipv6 needs a subnet. A v6 subnet without it is
+  // kept and listed, and nothing gets an IPv6 address (Docker's behaviour, measured).
+  if (req.EnableIPv6 && !ipv6) throw new WharfError('not-found', 'could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network');
+  const cfg = v4[0] ?? {};
   const taken = existing.filter((n) => n.subnet).map((n) => parseCidr(n.subnet!));
   let cidr: Cidr;
   if (cfg.Subnet) {
@@ -96,9 +104,34 @@ export function decideCreateNetwork(
       labels: { ...(req.Labels ?? {}) },
       options,
       ...(ipamOptions ? { ipamOptions: {} } : {}),
+      ...(req.EnableIPv6 ? { enableIPv6: true } : {}),
+      ...(ipv6 ? { subnet6: ipv6.subnet, ...(ipv6.gateway ? { gateway6: ipv6.gateway } : {}) } : {}),
     },
   };
 }
+
+/** The IPv6 entry of IPAM.Config, checked with dockerd 20.10's words: its subnet as given, its gateway if one was. */
+function decideIpv6(c: { Subnet?: string; Gateway?: string }, existing: { subnet6?: string }[]): { subnet: string; gateway?: string } {
+  const subnet = c.Subnet ?? '';
+  const cidr = parseCidr6(subnet);
+  if (!cidr) throw invalidArgument(`Invalid subnet ${subnet} : invalid CIDR address: ${subnet}`);
+  if (cidr.prefix > 127) throw invalidArgument(`Invalid subnet ${subnet} : no room for a gateway and an address`);
+  const taken = existing.flatMap((n) => (n.subnet6 ? [parseCidr6(n.subnet6)] : [])).filter((x): x is Cidr6 => !!x);
+  if (taken.some((t) => overlaps6(t, cidr))) throw forbidden('Pool overlaps with other one on this address space');
+  if (c.Gateway) {
+    if (!isIp6(c.Gateway) && !/^\d+\.\d+\.\d+\.\d+$/.test(c.Gateway)) throw invalidArgument(`invalid gateway address ${c.Gateway} in Ipam configuration`);
+    if (!inSubnet6(c.Gateway, cidr)) throw invalidArgument(`failed to allocate gateway (${c.Gateway}): Requested address is out of range`);
+  }
+  return { subnet, ...(c.Gateway ? { gateway: c.Gateway } : {}) };
+}
+
+/** The gateway of a network's IPv6 subnet: the one given, else the subnet's first address. */
+export function gateway6Of(v: Pick<NetworkView, 'subnet6' | 'gateway6'>): string | undefined {
+  if (!v.subnet6) return undefined;
+  return v.gateway6 ?? firstHost6(parseCidr6(v.subnet6)!);
+}
+
+const forbidden = (msg: string) => new WharfError('forbidden', msg);
 
 function notFoundPlugin(driver: string): WharfError {
   return new WharfError('not-found', `plugin "${driver}" not found`);

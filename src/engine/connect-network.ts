@@ -2,7 +2,7 @@ import { isRunning } from '../domain/container';
 import { WharfError } from '../domain/errors';
 import type { WharfEvent } from '../domain/events';
 import { connectEndpoint, disconnectEndpoint } from '../network/bridge';
-import { allocate, attachmentsOf, bridgeNetworkById, IPAM_LOCK, syncNat } from './container-network';
+import { allocate, attachmentsOf, bridgeNetworkById, IPAM_LOCK, syncNat, v6Of } from './container-network';
 import { appendFor, getContainer, type EngineContext } from './context';
 import { endpointExtras, getNetwork, type EndpointSettings } from './networks';
 import { crashPoint } from './crash-point';
@@ -33,7 +33,7 @@ export async function connectNetwork(ctx: EngineContext, ref: string, req: Conne
     }
     const aliases = [...new Set(req.EndpointConfig?.Aliases ?? [])];
     const ip = req.EndpointConfig?.IPAMConfig?.IPv4Address || undefined;
-    if (n.predefined && (aliases.length || ip)) {
+    if (n.predefined && (aliases.length || ip || req.EndpointConfig?.IPAMConfig?.IPv6Address)) {
       throw new WharfError('invalid-argument', aliases.length ? 'network-scoped alias is supported only for containers in user defined networks' : 'user specified IP address is supported on user defined networks only');
     }
     const endpoint = { network: n.name, networkId: n.id, aliases, ...(ip ? { ipv4Address: ip } : {}), ...endpointExtras(req.EndpointConfig) };
@@ -52,7 +52,7 @@ export async function connectNetwork(ctx: EngineContext, ref: string, req: Conne
       const a = allocate(ctx, c, endpoint, net, index, false);
       try {
         const routed = attachmentsOf(c).some((x) => !bridgeNetworkById(ctx, x.networkId)?.internal);
-        await connectEndpoint({ pid: c.pid, hostIf: a.hostIf, bridge: a.bridge, ip: a.ip, prefix: a.prefix, gateway: a.gateway, mac: a.mac, mtu: net.mtu, ifName: a.ifName!, defaultRoute: !routed && !net.internal, linkLocalIPs: a.linkLocalIPs });
+        await connectEndpoint({ pid: c.pid, hostIf: a.hostIf, bridge: a.bridge, ip: a.ip, prefix: a.prefix, gateway: a.gateway, mac: a.mac, mtu: net.mtu, ifName: a.ifName!, defaultRoute: !routed && !net.internal, linkLocalIPs: a.linkLocalIPs, ...v6Of(a) });
         crashPoint('connect.after-endpoint');
         await appendFor(ctx, c, [...events, { type: 'container.network-connected', data: { id, ...a } }]);
       } catch (e) {

@@ -7,7 +7,8 @@ import { isRunning } from '../domain/container';
 import { conflict, notFound, WharfError } from '../domain/errors';
 import type { NetworkAttachment, WharfEvent } from '../domain/events';
 import { allocateIp, macFor, parseCidr, portClash, resolvePorts, subnetOf, type Cidr, type PublishedPort } from '../domain/network';
-import type { NetworkView } from '../domain/user-network';
+import { gateway6Of, type NetworkView } from '../domain/user-network';
+import { allocateIp6, parseCidr6, subnet6Of, type Cidr6 } from '../domain/ipv6';
 import { connectEndpoint } from '../network/bridge';
 import { hostsFile, resolvConf } from '../network/etc-files';
 import { applyNft, natRuleset } from '../network/netfilter';
@@ -34,6 +35,8 @@ export interface BridgeNetwork {
   icc?: boolean;
   /** User-defined: the embedded DNS answers names on it. */
   userDefined: boolean;
+  /** --ipv6 with an IPv6 subnet: containers get an address there, and a route via its gateway. */
+  v6?: { cidr: Cidr6; gateway: string };
 }
 
 export const networkIdOf = (bridge: string): string => createHash('sha256').update(`wharf-network:${bridge}`).digest('hex');
@@ -58,6 +61,7 @@ export function userNetwork(ctx: EngineContext, v: NetworkView): BridgeNetwork {
     defaultHostIp: ctx.netDefaults.defaultHostIp,
     internal: v.internal,
     userDefined: true,
+    ...(v.enableIPv6 && v.subnet6 ? { v6: { cidr: parseCidr6(v.subnet6)!, gateway: gateway6Of(v)! } } : {}),
   };
 }
 
@@ -102,6 +106,9 @@ export function allocate(ctx: EngineContext, c: ContainerView, m: EndpointConfig
   const others = [...ctx.views.containers.values()].filter((o) => o.id !== c.id);
   const used = new Set(others.flatMap((o) => attachmentsOf(o).filter((a) => a.networkId === n.id).map((a) => a.ip)));
   const ip = allocateIp(n.cidr, n.gateway, used, m.ipv4Address || undefined);
+  // --ip6 on a network without IPv6 is kept (inspect shows it) and gives no address, as with Docker.
+  const used6 = new Set(others.flatMap((o) => attachmentsOf(o).filter((a) => a.networkId === n.id && a.ip6).map((a) => a.ip6!)));
+  const ip6 = n.v6 && allocateIp6(n.v6.cidr, n.v6.gateway, used6, m.ipv6Address || undefined);
   let ports: PublishedPort[] = [];
   if (withPorts && !n.internal) {
     const taken = others.flatMap(portsOf);
@@ -128,8 +135,13 @@ export function allocate(ctx: EngineContext, c: ContainerView, m: EndpointConfig
     aliases: m.aliases,
     ifName: `eth${index}`,
     ...(m.linkLocalIPs?.length ? { linkLocalIPs: m.linkLocalIPs } : {}),
+    ...(n.v6 && ip6 ? { ip6, prefix6: n.v6.cidr.prefix, gateway6: n.v6.gateway } : {}),
   };
 }
+
+/** An attachment's IPv6 side, as connectEndpoint takes it. */
+export const v6Of = (a: NetworkAttachment): { ip6?: string; prefix6?: number; gateway6?: string } =>
+  a.ip6 ? { ip6: a.ip6, prefix6: a.prefix6, gateway6: a.gateway6 } : {};
 
 /** Addresses and host ports are chosen and recorded under this lock: two starts never take the same. */
 export const IPAM_LOCK = 'ipam:';
@@ -171,7 +183,7 @@ export async function prepareNetwork(ctx: EngineContext, c: ContainerView): Prom
     ? resolvConf(`nameserver ${primaryNet.gateway}\n${hostResolv.split('\n').filter((l) => /^(search|options)\s/.test(l.trim())).join('\n')}`, { ...dns, dns: dns.dns?.length ? dns.dns : [primaryNet.gateway] }, false)
     : resolvConf(hostResolv, dns, !!primary);
   const files: [string, string][] = [
-    ['hosts', mode === 'host' ? await fsp.readFile('/etc/hosts', 'utf8').catch(() => '') : hostsFile({ hostname: c.config.Hostname, domainname: c.config.Domainname, ip: primary?.ip, extraHosts: c.hostConfig.ExtraHosts as string[] | undefined, links: linkHosts(ctx, c) })],
+    ['hosts', mode === 'host' ? await fsp.readFile('/etc/hosts', 'utf8').catch(() => '') : hostsFile({ hostname: c.config.Hostname, domainname: c.config.Domainname, ip: primary?.ip, ip6: primary?.ip6, extraHosts: c.hostConfig.ExtraHosts as string[] | undefined, links: linkHosts(ctx, c) })],
     ['hostname', `${c.config.Hostname}\n`],
     ['resolv.conf', resolv],
   ];
@@ -201,7 +213,7 @@ export async function attachNetwork(ctx: EngineContext, attachments: NetworkAtta
     if (!n) throw networkNotFound(a.network);
     const defaultRoute: boolean = !routed && !n.internal;
     routed ||= defaultRoute;
-    await connectEndpoint({ pid, hostIf: a.hostIf, bridge: a.bridge, ip: a.ip, prefix: a.prefix, gateway: a.gateway, mac: a.mac, mtu: n.mtu, ifName: a.ifName ?? 'eth0', defaultRoute, linkLocalIPs: a.linkLocalIPs });
+    await connectEndpoint({ pid, hostIf: a.hostIf, bridge: a.bridge, ip: a.ip, prefix: a.prefix, gateway: a.gateway, mac: a.mac, mtu: n.mtu, ifName: a.ifName ?? 'eth0', defaultRoute, linkLocalIPs: a.linkLocalIPs, ...v6Of(a) });
   }
   if (attachments.some((a) => a.ports.length)) await syncNat(ctx);
 }
@@ -221,12 +233,19 @@ export function syncNat(ctx: EngineContext, extra: BridgeNetwork[] = []): Promis
       table: n.table,
       bridge: n.bridge,
       subnet: subnetOf(n.cidr),
-      endpoints: live.flatMap((c) => attachmentsOf(c).filter((a) => a.networkId === n.id).map((a) => ({ ip: a.ip, ports: a.ports }))),
+      ...(n.v6 ? { subnet6: subnet6Of(n.v6.cidr) } : {}),
+      endpoints: live.flatMap((c) => attachmentsOf(c).filter((a) => a.networkId === n.id).map((a) => ({ ip: a.ip, ip6: a.ip6, ports: a.ports }))),
       others: nets.filter((o) => o.bridge !== n.bridge).map((o) => o.bridge),
       internal: n.internal,
       icc: n.icc,
     })).join('');
     await applyNft(ruleset);
+    // [::1] of the ports published on IPv6 networks: the relay (see port-proxy.ts).
+    await ctx.portProxy?.sync(live.flatMap((c) => attachmentsOf(c).flatMap((a) => {
+      const n = nets.find((x) => x.id === a.networkId);
+      if (!n?.v6 || n.internal || !a.ip6) return [];
+      return a.ports.filter((p) => p.proto === 'tcp' && ['', '::', '::1'].includes(p.hostIp)).map((p) => ({ host: '::1', port: p.hostPort, targetHost: a.ip6!, targetPort: p.containerPort }));
+    })));
   });
 }
 

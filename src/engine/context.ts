@@ -21,6 +21,7 @@ import type { RestartTimers } from './restart-policy';
 import type { BridgeNetwork, NetworkDefaults } from './container-network';
 import type { EmbeddedDns } from './network-dns';
 import type { LiveEvents } from './live-events';
+import type { PortProxy } from '../network/port-proxy';
 
 export interface EngineContext {
   journal: Journal;
@@ -46,6 +47,8 @@ export interface EngineContext {
   bootTime: string;
   /** The resolver of user-defined networks (set once the daemon has bound it). */
   dns?: EmbeddedDns;
+  /** The relay of published ports' [::1] on IPv6 networks (no DNAT from IPv6 loopback). */
+  portProxy?: PortProxy;
   /** Containers waiting out their restart policy's back-off. */
   restarts: RestartTimers;
   /** Where boot sweeps move files the journal does not know (never deleted). */

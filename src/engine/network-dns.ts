@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import type { ContainerView } from '../domain/container';
 import { DnsServer, nameservers, type Resolution } from '../network/dns-server';
-import { TYPE_A } from '../network/dns-message';
+import { TYPE_A, TYPE_AAAA } from '../network/dns-message';
 import { attachmentsOf } from './container-network';
 import type { EngineContext } from './context';
 
@@ -47,6 +47,8 @@ export class EmbeddedDns {
     const requester = live.find((c) => attachmentsOf(c).some((a) => a.ip === from));
     const nets = new Set(requester ? attachmentsOf(requester).filter((a) => this.ctx.views.networks.has(a.networkId)).map((a) => a.networkId) : []);
     const addresses: string[] = [];
+    // A: the IPv4 address there; AAAA: the IPv6 one, on a network with IPv6 enabled.
+    const pick = (a: { ip: string; ip6?: string }) => (type === TYPE_AAAA ? a.ip6 : type === TYPE_A ? a.ip : undefined);
     // Endpoint links (--link on a user-defined network): the alias resolves for this container only,
     // to the linked container's address on that network.
     for (const a of requester ? attachmentsOf(requester) : []) {
@@ -54,16 +56,17 @@ export class EmbeddedDns {
         const [target, alias] = l.split(':');
         if ((alias || target).toLowerCase() !== name) continue;
         const t = live.find((c) => c.name === target.replace(/^\//, '') || c.id === target || (target.length >= 12 && c.id.startsWith(target)));
-        const ip = t && attachmentsOf(t).find((x) => x.networkId === a.networkId)?.ip;
-        if (ip) addresses.push(ip);
+        const at = t && attachmentsOf(t).find((x) => x.networkId === a.networkId);
+        if (at) addresses.push(pick(at) ?? '');
       }
     }
     for (const c of live) {
       for (const a of attachmentsOf(c)) {
-        if (nets.has(a.networkId) && namesOf(c, a.aliases).includes(name)) addresses.push(a.ip);
+        if (nets.has(a.networkId) && namesOf(c, a.aliases).includes(name)) addresses.push(pick(a) ?? '');
       }
     }
-    if (addresses.length) return { addresses: type === TYPE_A ? [...new Set(addresses)] : [] };
+    // A known name without an address of the asked type: NOERROR and no answer, as Docker's.
+    if (addresses.length) return { addresses: [...new Set(addresses.filter(Boolean))] };
     return name.includes('.') ? 'forward' : 'nxdomain';
   }
 }

@@ -12,7 +12,7 @@ import type { EngineContext } from './context';
  */
 export async function setUpNetwork(ctx: EngineContext, v: NetworkView, o: { syncTables?: boolean } = {}): Promise<void> {
   const n = userNetwork(ctx, v);
-  await ensureBridge({ name: n.bridge, gatewayCidr: `${n.gateway}/${n.cidr.prefix}`, mtu: n.mtu, owner: ownerMark(ctx) });
+  await ensureBridge({ name: n.bridge, gatewayCidr: `${n.gateway}/${n.cidr.prefix}`, mtu: n.mtu, owner: ownerMark(ctx), ...(n.v6 ? { gateway6Cidr: `${n.v6.gateway}/${n.v6.cidr.prefix}` } : {}) });
   if (o.syncTables !== false) await syncNat(ctx, [n]);
   // A resolver that cannot bind (port 53 of the gateway taken) costs names, not the network.
   await ctx.dns?.bind(v.id, v.gateway).catch((e: Error) => ctx.log.warn({ network: v.name, err: e.message }, 'embedded DNS not available on this network'));

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { invalidArgument } from '../domain/errors';
 import type { ContainerNetworkJoined, HostConfig } from '../domain/events';
 import { checkMac, subnetOf } from '../domain/network';
+import { isIp6 } from '../domain/ipv6';
 import type { EndpointConfig } from '../domain/container';
 import type { NetworkView } from '../domain/user-network';
 import { networkNotFound } from './container-network';
@@ -24,6 +25,10 @@ export interface NetworkEntry {
   labels: Record<string, string>;
   options: Record<string, string>;
   ipamOptions?: Record<string, string>;
+  enableIPv6?: boolean;
+  /** The IPv6 subnet as given, and the gateway when one was given. */
+  subnet6?: string;
+  gateway6?: string;
   predefined: boolean;
 }
 
@@ -94,18 +99,20 @@ export type NetworkingConfig = { EndpointsConfig?: Record<string, EndpointSettin
  * An endpoint's settings beyond aliases and address, checked as Docker checks them: the MAC
  * (applied to the interface), link-local addresses (added to it), links and driver options (kept).
  */
-export function endpointExtras(s: EndpointSettings | null | undefined, fallbackMac?: string): Pick<EndpointConfig, 'macAddress' | 'links' | 'driverOpts' | 'linkLocalIPs'> {
+export function endpointExtras(s: EndpointSettings | null | undefined, fallbackMac?: string): Pick<EndpointConfig, 'macAddress' | 'links' | 'driverOpts' | 'linkLocalIPs' | 'ipv6Address'> {
   const mac = s?.MacAddress || fallbackMac;
   const lls = s?.IPAMConfig?.LinkLocalIPs ?? [];
   for (const ip of lls) {
     if (!/^169\.254\.\d{1,3}\.\d{1,3}$/.test(ip) || ip.split('.').some((x) => Number(x) > 255)) throw invalidArgument(`Invalid link-local IP address: [${lls.join(' ')}]`);
   }
-  if (s?.IPAMConfig?.IPv6Address) throw invalidArgument('IPv6 addresses are not supported');
+  const ip6 = s?.IPAMConfig?.IPv6Address;
+  if (ip6 && !isIp6(ip6)) throw invalidArgument(`invalid IPv6 address: ${ip6}`);
   return {
     ...(mac ? { macAddress: checkMac(mac) } : {}),
     ...(s?.Links?.length ? { links: [...s.Links] } : {}),
     ...(s?.DriverOpts && Object.keys(s.DriverOpts).length ? { driverOpts: { ...s.DriverOpts } } : {}),
     ...(lls.length ? { linkLocalIPs: [...lls] } : {}),
+    ...(ip6 ? { ipv6Address: ip6 } : {}),
   };
 }
 
@@ -125,7 +132,7 @@ export function joinsAtCreate(ctx: EngineContext, id: string, hostConfig: HostCo
     const extras = endpointExtras(s, primary ? configMac : undefined);
     if (n.predefined) {
       if (aliases.length) throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
-      if (ip) throw invalidArgument('user specified IP address is supported on user defined networks only');
+      if (ip || extras.ipv6Address) throw invalidArgument('user specified IP address is supported on user defined networks only');
     }
     // A predefined network other than the NetworkMode's default bridge is never joined this way.
     if ((n.predefined && !primary) || !n.id) return;

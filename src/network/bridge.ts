@@ -22,6 +22,8 @@ export interface BridgeSpec {
   mtu: number;
   /** Marks a bridge it makes (the link's alias): boot finds one a crash left that no fact records. */
   owner?: string;
+  /** The IPv6 gateway with its prefix ("fd00:77::1/64"), on a network with IPv6 enabled. */
+  gateway6Cidr?: string;
 }
 
 /**
@@ -44,6 +46,13 @@ export async function ensureBridge(b: BridgeSpec): Promise<void> {
     `addr replace ${b.gatewayCidr} dev ${b.name}`,
   ];
   await runBatch('ip', ['-batch', '-'], lines.join('\n') + '\n');
+  if (b.gateway6Cidr) {
+    // IPv6 on this bridge only (an interface of Wharf's own), never a host-wide switch. As Docker:
+    // the v6 gateway and fe80::1 on the bridge; nodad, so that the gateway answers neighbour
+    // solicitations at once (a tentative address would not, for a second after each create).
+    await fsp.writeFile(`/proc/sys/net/ipv6/conf/${b.name}/disable_ipv6`, '0');
+    await runBatch('ip', ['-batch', '-'], `addr replace ${b.gateway6Cidr} dev ${b.name} nodad\naddr replace fe80::1/64 dev ${b.name} nodad\n`);
+  }
   await fsp.writeFile('/proc/sys/net/ipv4/ip_forward', '1');
   await fsp.writeFile(`/proc/sys/net/ipv4/conf/${b.name}/route_localnet`, '1');
   await allowForwarding(b.name);
@@ -107,6 +116,10 @@ export interface Endpoint {
   defaultRoute: boolean;
   /** Extra link-local addresses (169.254.0.0/16) on the interface. */
   linkLocalIPs?: string[];
+  /** Its IPv6 address, prefix and gateway (a network with IPv6 enabled); the default v6 route goes with defaultRoute. */
+  ip6?: string;
+  prefix6?: number;
+  gateway6?: string;
 }
 
 /**
@@ -124,8 +137,11 @@ export async function connectEndpoint(e: Endpoint): Promise<void> {
     `addr add ${e.ip}/${e.prefix} dev ${e.ifName}`,
     // --link-local-ip: extra addresses in 169.254.0.0/16, as Docker adds them.
     ...(e.linkLocalIPs ?? []).map((ll) => `addr add ${ll}/16 dev ${e.ifName}`),
+    // nodad, as Docker adds it: usable at once, no tentative second before the process runs.
+    ...(e.ip6 ? [`addr add ${e.ip6}/${e.prefix6} dev ${e.ifName} nodad`] : []),
     `link set ${e.ifName} up`,
     ...(e.defaultRoute ? [`route add default via ${e.gateway}`] : []),
+    ...(e.defaultRoute && e.ip6 && e.gateway6 ? [`route add ::/0 via ${e.gateway6} dev ${e.ifName}`] : []),
     '',
   ].join('\n'));
 }

@@ -22,7 +22,8 @@ test('the server answers its names, NXDOMAIN for unknown ones, and forwards the 
   let upstreams: string[] = [];
   const server = new DnsServer((from, name, type) => {
     seen.push(`${from} ${name} ${type}`);
-    if (name === 'web') return { addresses: ['10.0.0.5'] };
+    if (name === 'web') return { addresses: type === TYPE_AAAA ? ['fd00:77::5'] : ['10.0.0.5'] };
+    if (name === 'v4only') return { addresses: type === TYPE_AAAA ? [] : ['10.0.0.6'] };
     if (!name.includes('.')) return 'nxdomain';
     return 'forward';
   }, () => upstreams);
@@ -33,7 +34,11 @@ test('the server answers its names, NXDOMAIN for unknown ones, and forwards the 
   const web = await ask('WEB');
   assert.deepEqual(web.answers.map((a) => a.data), ['10.0.0.5']);
   assert.equal(web.answers[0].name, 'WEB');
-  assert.deepEqual((await ask('web', TYPE_AAAA)).answers, []);
+  const aaaa = await ask('web', TYPE_AAAA);
+  assert.deepEqual(aaaa.answers.map((a) => [a.type, (a.data as Buffer).toString('hex')]), [[TYPE_AAAA, 'fd000077000000000000000000000005']]);
+  // A known name without an IPv6 address: NOERROR and no answer (Docker's), not NXDOMAIN.
+  const none = await ask('v4only', TYPE_AAAA);
+  assert.deepEqual([rcodeOf(none), none.answers], [0, []]);
   assert.equal(rcodeOf(await ask('nosuch')), RCODE_NXDOMAIN);
   assert.equal(seen[0], '127.0.0.1 web 1');
   // No upstream: SERVFAIL.

@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
-import { CLASS_IN, encodeResponse, parseMessage, RCODE_NOERROR, RCODE_NXDOMAIN, RCODE_SERVFAIL, TYPE_A, type Message } from './dns-message';
+import { CLASS_IN, encodeResponse, parseMessage, RCODE_NOERROR, RCODE_NXDOMAIN, RCODE_SERVFAIL, TYPE_A, TYPE_AAAA, type Message } from './dns-message';
+import { ip6Bytes } from '../domain/ipv6';
 
 /** What the resolver says about a name: its addresses (none for a known name without A records), unknown, or someone else's. */
 export type Resolution = { addresses: string[] } | 'nxdomain' | 'forward';
@@ -59,7 +60,11 @@ export class DnsServer {
     const r = question.class === CLASS_IN ? this.resolve(from, question.name.toLowerCase().replace(/\.$/, ''), question.type) : 'forward';
     if (r === 'nxdomain') return encodeResponse(q, RCODE_NXDOMAIN, []);
     if (r !== 'forward') {
-      const answers = question.type === TYPE_A ? r.addresses.map((a) => ({ name: question.name, type: TYPE_A, class: CLASS_IN, ttl: 600, data: a })) : [];
+      // A records carry the IPv4 addresses, AAAA the IPv6 ones; an address of the other family is never sent.
+      const v6 = question.type === TYPE_AAAA;
+      const answers = question.type === TYPE_A || v6
+        ? r.addresses.filter((a) => a.includes(':') === v6).map((a) => ({ name: question.name, type: question.type, class: CLASS_IN, ttl: 600, data: v6 ? ip6Bytes(a) : a }))
+        : [];
       return encodeResponse(q, RCODE_NOERROR, answers);
     }
     for (const upstream of this.upstreams()) {

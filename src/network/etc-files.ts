@@ -5,6 +5,8 @@ export interface HostsInput {
   domainname?: string;
   /** The container's own address, when it has one. */
   ip?: string;
+  /** Its IPv6 address, on a network with IPv6 enabled: a second line, as Docker writes it. */
+  ip6?: string;
   /** --add-host "name:ip" entries. */
   extraHosts?: string[] | null;
   /** Linked containers: alias and name → address. */
@@ -25,7 +27,9 @@ export function hostsFile(h: HostsInput): string {
     if (i > 0) lines.push(`${e.slice(i + 1)}\t${e.slice(0, i)}`);
   }
   for (const l of h.links ?? []) lines.push(`${l.ip}\t${l.names.join(' ')}`);
-  if (h.ip) lines.push(`${h.ip}\t${h.domainname ? `${h.hostname}.${h.domainname} ` : ''}${h.hostname}`);
+  const names = `${h.domainname ? `${h.hostname}.${h.domainname} ` : ''}${h.hostname}`;
+  if (h.ip) lines.push(`${h.ip}\t${names}`);
+  if (h.ip6) lines.push(`${h.ip6}\t${names}`);
   return lines.join('\n') + '\n';
 }
 

@@ -6,7 +6,9 @@ export interface NatInput {
   table: string;
   bridge: string;
   subnet: string;
-  endpoints: { ip: string; ports: PublishedPort[] }[];
+  /** The IPv6 subnet of a network with IPv6 enabled: a second table, of family ip6, for it. */
+  subnet6?: string;
+  endpoints: { ip: string; ip6?: string; ports: PublishedPort[] }[];
   /** The other bridges of Wharf: no traffic is forwarded from this bridge to them. */
   others: string[];
   /** --internal: no route out (nothing forwarded off the bridge), no masquerade, no published ports. */
@@ -27,7 +29,7 @@ export interface NatInput {
 export function natRuleset(n: NatInput): string {
   const q = (s: string) => JSON.stringify(s);
   const dnat = n.internal ? [] : n.endpoints.flatMap((e) =>
-    e.ports.map((p) => `    ${p.hostIp ? `ip daddr ${p.hostIp} ` : ''}${p.proto} dport ${p.hostPort} dnat to ${e.ip}:${p.containerPort}`),
+    e.ports.filter((p) => !isV6Host(p.hostIp)).map((p) => `    ${p.hostIp ? `ip daddr ${p.hostIp} ` : ''}${p.proto} dport ${p.hostPort} dnat to ${e.ip}:${p.containerPort}`),
   );
   const forward = [
     ...(n.others.length ? [`    iifname ${q(n.bridge)} oifname { ${n.others.map(q).join(', ')} } drop`] : []),
@@ -63,11 +65,65 @@ export function natRuleset(n: NatInput): string {
     `  }`,
     `}`,
     '',
+  ].join('\n') + natRuleset6(n);
+}
+
+/** A host address of IPv6 ("::", "::1", "fd00::2"): served by the ip6 table, not the ip one. */
+const isV6Host = (hostIp: string): boolean => hostIp.includes(':');
+
+/**
+ * The ip6 table of a network with IPv6 enabled (and its removal otherwise): published ports
+ * DNATed from the host's own IPv6 addresses to the container's, the subnet masqueraded on its
+ * way out, the same isolation as the ip table. ::1 is left out: the kernel has no
+ * route_localnet for IPv6 and drops loopback-sourced packets DNATed onto a bridge, so the
+ * daemon's proxy serves [::1] (see port-proxy.ts).
+ */
+function natRuleset6(n: NatInput): string {
+  const q = (s: string) => JSON.stringify(s);
+  const drop = `table ip6 ${n.table} {}\ndelete table ip6 ${n.table}\n`;
+  if (!n.subnet6) return drop;
+  const dnat = n.internal ? [] : n.endpoints.flatMap((e) =>
+    e.ip6 ? e.ports.filter((p) => (!p.hostIp || isV6Host(p.hostIp)) && p.hostIp !== '::1').map((p) => {
+      const daddr = !p.hostIp || p.hostIp === '::' ? 'ip6 daddr != ::1 ' : `ip6 daddr ${p.hostIp} `;
+      return `    ${daddr}${p.proto} dport ${p.hostPort} dnat to [${e.ip6}]:${p.containerPort}`;
+    }) : [],
+  );
+  const forward = [
+    ...(n.others.length ? [`    iifname ${q(n.bridge)} oifname { ${n.others.map(q).join(', ')} } drop`] : []),
+    ...(n.internal ? [`    iifname ${q(n.bridge)} oifname != ${q(n.bridge)} drop`, `    oifname ${q(n.bridge)} iifname != ${q(n.bridge)} drop`] : []),
+    ...(n.icc === false ? [`    iifname ${q(n.bridge)} oifname ${q(n.bridge)} ct status dnat accept`, `    iifname ${q(n.bridge)} oifname ${q(n.bridge)} drop`] : []),
+  ];
+  return [
+    drop.trimEnd(),
+    `table ip6 ${n.table} {`,
+    `  chain published {`,
+    ...dnat,
+    `  }`,
+    `  chain prerouting {`,
+    `    type nat hook prerouting priority -100; policy accept;`,
+    `    fib daddr type local jump published`,
+    `  }`,
+    `  chain output {`,
+    `    type nat hook output priority -100; policy accept;`,
+    `    fib daddr type local jump published`,
+    `  }`,
+    `  chain forward {`,
+    `    type filter hook forward priority -1; policy accept;`,
+    ...forward,
+    `  }`,
+    `  chain postrouting {`,
+    `    type nat hook postrouting priority 100; policy accept;`,
+    ...(n.internal ? [] : [`    ip6 saddr ${n.subnet6} oifname != ${q(n.bridge)} masquerade`]),
+    `    oifname ${q(n.bridge)} ip6 saddr ${n.subnet6} ct status dnat masquerade`,
+    `  }`,
+    `}`,
+    '',
   ].join('\n');
 }
 
+/** Both of a bridge's tables (ip, and ip6 where it has one) go. */
 export function deleteTableRuleset(table: string): string {
-  return `table ip ${table} {}\ndelete table ip ${table}\n`;
+  return `table ip ${table} {}\ndelete table ip ${table}\ntable ip6 ${table} {}\ndelete table ip6 ${table}\n`;
 }
 
 /** Apply a ruleset with one `nft -f -`. */

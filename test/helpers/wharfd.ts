@@ -159,7 +159,7 @@ export class TestDaemon {
       .sort((a, b) => b.length - a.length);
     for (const m of mounts) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
     for (const b of [...(this.bridge ? [this.bridge] : []), ...this.networkBridges]) {
-      spawnSync('nft', ['delete', 'table', 'ip', `wharf_${b.replace(/[^A-Za-z0-9_]/g, '_')}`], { stdio: 'ignore' });
+      for (const family of ['ip', 'ip6']) spawnSync('nft', ['delete', 'table', family, `wharf_${b.replace(/[^A-Za-z0-9_]/g, '_')}`], { stdio: 'ignore' });
       for (const dir of ['-i', '-o']) spawnSync('iptables', ['-D', 'FORWARD', dir, b, '-j', 'ACCEPT', '-m', 'comment', '--comment', 'wharf'], { stdio: 'ignore' });
       spawnSync('ip', ['link', 'del', b], { stdio: 'ignore' });
     }

@@ -1,3 +1,4 @@
+import type { PublishedPort } from '../../domain/network';
 import { isRestarting, isRunning, type ContainerView, type EndpointConfig } from '../../domain/container';
 import { logConfigOf, pathDefaults } from '../../domain/container-defaults';
 import type { ProbeLog } from '../../domain/health';
@@ -55,7 +56,7 @@ export function toSummary(c: ContainerView, size?: ContainerSize, linkNames: str
     ImageID: c.imageId,
     Command: [c.path, ...c.args].map(quoteArg).join(' '),
     Created: Math.floor(Date.parse(c.created) / 1000),
-    Ports: Object.values(c.networks ?? {}).flatMap((a) => a.ports).map((p) => ({ IP: p.hostIp || '0.0.0.0', PrivatePort: p.containerPort, PublicPort: p.hostPort, Type: p.proto })),
+    Ports: hostBindings(c).map(({ p, ip }) => ({ IP: ip, PrivatePort: p.containerPort, PublicPort: p.hostPort, Type: p.proto })),
     Labels: c.config.Labels ?? {},
     State: dockerState(c),
     Status: statusText(c),
@@ -174,11 +175,21 @@ export function toInspect(
 function portMap(c: ContainerView): Record<string, { HostIp: string; HostPort: string }[] | null> {
   const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
   for (const k of Object.keys(c.config.ExposedPorts ?? {})) out[k.includes('/') ? k : `${k}/tcp`] = null;
-  for (const p of Object.values(c.networks ?? {}).flatMap((a) => a.ports)) {
+  for (const { p, ip } of hostBindings(c)) {
     const k = `${p.containerPort}/${p.proto}`;
-    (out[k] ??= []).push({ HostIp: p.hostIp || '0.0.0.0', HostPort: String(p.hostPort) });
+    (out[k] ??= []).push({ HostIp: ip, HostPort: String(p.hostPort) });
   }
   return out;
+}
+
+/**
+ * The host addresses each published port answers on: a port for every address is 0.0.0.0,
+ * and also :: where the container has an IPv6 address to take it (as dockerd lists both).
+ */
+function hostBindings(c: ContainerView): { p: PublishedPort; ip: string }[] {
+  return Object.values(c.networks ?? {}).flatMap((a) =>
+    a.ports.flatMap((p) => (p.hostIp ? [{ p, ip: p.hostIp }] : [{ p, ip: '0.0.0.0' }, ...(a.ip6 ? [{ p, ip: '::' }] : [])])),
+  );
 }
 
 /**
@@ -193,7 +204,9 @@ export function networksOf(c: ContainerView): Record<string, unknown> {
     const n = Object.values(c.networks ?? {}).find((a) => a.networkId === networkId || (!networkId && a.network === name));
     const userDefined = !['bridge', 'host', 'none', 'default'].includes(name);
     out[name] = {
-      IPAMConfig: ipv4 || e?.linkLocalIPs?.length ? { ...(ipv4 ? { IPv4Address: ipv4 } : {}), ...(e?.linkLocalIPs?.length ? { LinkLocalIPs: e.linkLocalIPs } : {}) } : null,
+      IPAMConfig: ipv4 || e?.ipv6Address || e?.linkLocalIPs?.length
+        ? { ...(ipv4 ? { IPv4Address: ipv4 } : {}), ...(e?.ipv6Address ? { IPv6Address: e.ipv6Address } : {}), ...(e?.linkLocalIPs?.length ? { LinkLocalIPs: e.linkLocalIPs } : {}) }
+        : null,
       Links: e?.links?.length ? e.links : null,
       Aliases: aliases?.length ? aliases : null,
       MacAddress: n?.mac ?? e?.macAddress ?? '',
@@ -204,9 +217,9 @@ export function networksOf(c: ContainerView): Record<string, unknown> {
       Gateway: n?.gateway ?? '',
       IPAddress: n?.ip ?? '',
       IPPrefixLen: n?.prefix ?? 0,
-      IPv6Gateway: '',
-      GlobalIPv6Address: '',
-      GlobalIPv6PrefixLen: 0,
+      IPv6Gateway: n?.gateway6 ?? '',
+      GlobalIPv6Address: n?.ip6 ?? '',
+      GlobalIPv6PrefixLen: n?.prefix6 ?? 0,
       DNSNames: userDefined ? [...new Set([c.name, c.id.slice(0, 12), ...(aliases ?? [])])] : null,
     };
   };

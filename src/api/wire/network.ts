@@ -7,7 +7,7 @@ export function toNetwork(n: NetworkEntry, containers?: ContainerView[]): Record
   for (const c of containers ?? []) {
     const a = Object.values(c.networks ?? {}).find((x) => x.networkId === n.id);
     if (!a) continue;
-    attached[c.id] = { Name: c.name, EndpointID: a.hostIf, MacAddress: a.mac, IPv4Address: `${a.ip}/${a.prefix}`, IPv6Address: '' };
+    attached[c.id] = { Name: c.name, EndpointID: a.hostIf, MacAddress: a.mac, IPv4Address: `${a.ip}/${a.prefix}`, IPv6Address: a.ip6 ? `${a.ip6}/${a.prefix6}` : '' };
   }
   return {
     Name: n.name,
@@ -16,12 +16,16 @@ export function toNetwork(n: NetworkEntry, containers?: ContainerView[]): Record
     Scope: 'local',
     Driver: n.driver,
     EnableIPv4: n.driver === 'bridge',
-    EnableIPv6: false,
+    EnableIPv6: !!n.enableIPv6,
     IPAM: {
       Driver: 'default',
       // As the create asked: null without options (and for the predefined networks).
       Options: n.ipamOptions ?? null,
-      Config: n.subnet ? [{ Subnet: n.subnet, Gateway: n.gateway }] : [],
+      // IPv4 first, then the IPv6 subnet as given, its Gateway only when one was given (dockerd 20.10's shape).
+      Config: [
+        ...(n.subnet ? [{ Subnet: n.subnet, Gateway: n.gateway }] : []),
+        ...(n.subnet6 ? [{ Subnet: n.subnet6, ...(n.gateway6 ? { Gateway: n.gateway6 } : {}) }] : []),
+      ],
     },
     Internal: n.internal,
     Attachable: n.attachable,
