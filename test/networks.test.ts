@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { eventually, runSync, TestDaemon } from './helpers/wharfd';
+import { api, eventually, runSync, TestDaemon } from './helpers/wharfd';
 
 // User-defined networks with the real docker CLI and docker-compose: create/ls/inspect/rm,
 // several networks per container, isolation between networks, the embedded DNS, internal
@@ -89,6 +89,30 @@ describe('docker network', () => {
     assert.match(fails(['network', 'inspect', 'front']), /network front not found/);
     const ev = ok(['events', '--since', since, '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'type=network', '--format', '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.type}}']);
     assert.match(ev, /^create front bridge\ncreate back bridge\ndestroy front bridge\ndestroy back bridge$/m);
+  });
+
+  test('--ip-range and --aux-address: addresses come from the range, never an aux one; a static --ip anywhere in the subnet; inspect shows both; bad ones refused as the CLI does', async () => {
+    const net = `${sub(9)}`;
+    ok(['network', 'create', '--subnet', `${net}.0/24`, '--ip-range', `${net}.128/25`, '--aux-address', `a=${net}.129`, 'ranged']);
+    try {
+      assert.equal(ok(['network', 'inspect', '-f', '{{json .IPAM.Config}}', 'ranged']).trim(), JSON.stringify([{ Subnet: `${net}.0/24`, IPRange: `${net}.128/25`, Gateway: `${net}.1`, AuxiliaryAddresses: { a: `${net}.129` } }]));
+      // As dockerd 20.10 measured: the range's first address skipped, the aux one too: .130.
+      assert.equal(ok(['run', '--rm', '--network', 'ranged', 'busybox', 'sh', '-c', 'ip -4 -o addr show eth0']).match(/inet (\S+)\//)?.[1], `${net}.130`);
+      assert.equal(ok(['run', '--rm', '--network', 'ranged', '--ip', `${net}.5`, 'busybox', 'sh', '-c', 'ip -4 -o addr show eth0']).match(/inet (\S+)\//)?.[1], `${net}.5`);
+      const post = (body: unknown) => api(d.sock, 'POST', '/networks/create', JSON.stringify(body), { 'Content-Type': 'application/json' });
+      for (const [cfg, msg] of [
+        [{ Subnet: `${sub(10)}.0/24`, IPRange: `${sub(11)}.0/25` }, `no matching subnet for range ${sub(11)}.0/25`],
+        [{ Subnet: `${sub(10)}.0/24`, AuxiliaryAddresses: { x: `${sub(11)}.1` } }, `no matching subnet for aux-address ${sub(11)}.1`],
+        [{ Subnet: `${sub(10)}.0/24`, IPRange: 'bogus' }, 'invalid CIDR address: bogus'],
+      ] as const) {
+        const r = await post({ Name: 'badrange', IPAM: { Config: [cfg] } });
+        assert.equal(r.status, 400, r.body);
+        assert.equal(JSON.parse(r.body).message, msg);
+      }
+      assert.equal(d.docker(['network', 'inspect', 'badrange']).code, 1);
+    } finally {
+      d.docker(['network', 'rm', 'ranged']);
+    }
   });
 
   test('a subnet is chosen from the pool when none is given, overlapping no other network', () => {

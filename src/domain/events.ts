@@ -183,6 +183,10 @@ export interface NetworkCreated {
     subnet6?: string;
     /** The IPv6 gateway, when one was given (else the subnet's first address). */
     gateway6?: string;
+    /** --ip-range: where container addresses are taken from (a static --ip may be anywhere in the subnet). */
+    ipRange?: string;
+    /** --aux-address: addresses of the subnet never given to a container, by name. */
+    auxAddresses?: Record<string, string>;
   };
 }
 export interface NetworkRemoved { type: 'network.removed'; data: { id: string; name: string } }

@@ -42,13 +42,16 @@ export function inSubnet(ip: string, c: Cidr): boolean {
  * The next free address of the subnet (not the network, gateway or broadcast address), or
  * the one asked for if it is free and inside.
  */
-export function allocateIp(subnet: Cidr, gateway: string, used: Set<string>, requested?: string): string {
+export function allocateIp(subnet: Cidr, gateway: string, used: Set<string>, requested?: string, range?: Cidr): string {
   if (requested) {
     if (!inSubnet(requested, subnet)) throw invalidArgument(`no available IPv4 addresses on this network's address pools: ${requested} is not in ${subnetOf(subnet)}`);
     if (used.has(requested) || requested === gateway) throw conflict(`Address already in use`);
     return requested;
   }
-  for (let n = subnet.base + 1; n < subnet.end - 1; n++) {
+  // --ip-range: from the range's second address (its first is skipped, as Docker's IPAM does), within the subnet.
+  const from = range ? Math.max(range.base, subnet.base) + 1 : subnet.base + 1;
+  const to = range ? Math.min(range.end, subnet.end - 1) : subnet.end - 1;
+  for (let n = from; n < to; n++) {
     const ip = intToIp(n);
     if (ip !== gateway && !used.has(ip)) return ip;
   }

@@ -21,7 +21,7 @@ export interface CreateNetworkRequest {
   Internal?: boolean;
   Attachable?: boolean;
   EnableIPv6?: boolean;
-  IPAM?: { Driver?: string; Options?: Record<string, string> | null; Config?: { Subnet?: string; Gateway?: string; IPRange?: string }[] | null } | null;
+  IPAM?: { Driver?: string; Options?: Record<string, string> | null; Config?: { Subnet?: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> | null }[] | null } | null;
   Labels?: Record<string, string> | null;
   Options?: Record<string, string> | null;
 }
@@ -54,6 +54,8 @@ export function decideCreateNetwork(
   const v4 = configs.filter((c) => !isV6(c));
   const v6 = configs.filter(isV6);
   if (v4.length > 1 || v6.length > 1) throw forbidden("bridge driver doesn't support multiple subnets");
+  // A range or reserved addresses of the IPv6 subnet: not applied there, so refused.
+  if (v6[0]?.IPRange || Object.keys(v6[0]?.AuxiliaryAddresses ?? {}).length) throw invalidArgument('IPRange and AuxiliaryAddresses of an IPv6 subnet are not supported by wharfd');
   const ipv6 = v6[0] ? decideIpv6(v6[0], existing) : undefined;
   // dockerd 20.10 has no default IPv6 pool: --ipv6 needs a subnet. A v6 subnet without it is
   // kept and listed, and nothing gets an IPv6 address (Docker's behaviour, measured).
@@ -106,8 +108,39 @@ export function decideCreateNetwork(
       ...(ipamOptions ? { ipamOptions: {} } : {}),
       ...(req.EnableIPv6 ? { enableIPv6: true } : {}),
       ...(ipv6 ? { subnet6: ipv6.subnet, ...(ipv6.gateway ? { gateway6: ipv6.gateway } : {}) } : {}),
+      ...rangeAndAux(cfg, cidr),
     },
   };
+}
+
+/**
+ * IPRange and AuxiliaryAddresses of the IPv4 entry, with the docker CLI's words (it checks
+ * them before dockerd does): a range that meets no subnet, an address outside it.
+ */
+function rangeAndAux(cfg: { IPRange?: string; AuxiliaryAddresses?: Record<string, string> | null }, subnet: Cidr): { ipRange?: string; auxAddresses?: Record<string, string> } {
+  const out: { ipRange?: string; auxAddresses?: Record<string, string> } = {};
+  if (cfg.IPRange) {
+    let range: Cidr;
+    try {
+      range = parseCidr(cfg.IPRange);
+    } catch {
+      throw invalidArgument(`invalid CIDR address: ${cfg.IPRange}`);
+    }
+    if (!overlaps(range, subnet)) throw invalidArgument(`no matching subnet for range ${cfg.IPRange}`);
+    out.ipRange = subnetOf(range);
+  }
+  const aux = Object.entries(cfg.AuxiliaryAddresses ?? {});
+  for (const [, ip] of aux) {
+    let inside = false;
+    try {
+      inside = inSubnet(ip, subnet);
+    } catch {
+      throw invalidArgument(`invalid aux-address ${ip}`);
+    }
+    if (!inside) throw invalidArgument(`no matching subnet for aux-address ${ip}`);
+  }
+  if (aux.length) out.auxAddresses = Object.fromEntries(aux);
+  return out;
 }
 
 /** The IPv6 entry of IPAM.Config, checked with dockerd 20.10's words: its subnet as given, its gateway if one was. */

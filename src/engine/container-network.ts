@@ -37,6 +37,10 @@ export interface BridgeNetwork {
   userDefined: boolean;
   /** --ipv6 with an IPv6 subnet: containers get an address there, and a route via its gateway. */
   v6?: { cidr: Cidr6; gateway: string };
+  /** --ip-range: where addresses are taken from when none is asked for. */
+  range?: Cidr;
+  /** --aux-address: addresses never given to a container. */
+  reserved?: string[];
 }
 
 export const networkIdOf = (bridge: string): string => createHash('sha256').update(`wharf-network:${bridge}`).digest('hex');
@@ -62,6 +66,8 @@ export function userNetwork(ctx: EngineContext, v: NetworkView): BridgeNetwork {
     internal: v.internal,
     userDefined: true,
     ...(v.enableIPv6 && v.subnet6 ? { v6: { cidr: parseCidr6(v.subnet6)!, gateway: gateway6Of(v)! } } : {}),
+    ...(v.ipRange ? { range: parseCidr(v.ipRange) } : {}),
+    ...(v.auxAddresses ? { reserved: Object.values(v.auxAddresses) } : {}),
   };
 }
 
@@ -105,7 +111,8 @@ const hostIfOf = (containerId: string, networkId: string): string =>
 export function allocate(ctx: EngineContext, c: ContainerView, m: EndpointConfig, n: BridgeNetwork, index: number, withPorts: boolean): NetworkAttachment {
   const others = [...ctx.views.containers.values()].filter((o) => o.id !== c.id);
   const used = new Set(others.flatMap((o) => attachmentsOf(o).filter((a) => a.networkId === n.id).map((a) => a.ip)));
-  const ip = allocateIp(n.cidr, n.gateway, used, m.ipv4Address || undefined);
+  for (const r of n.reserved ?? []) used.add(r);
+  const ip = allocateIp(n.cidr, n.gateway, used, m.ipv4Address || undefined, n.range);
   // --ip6 on a network without IPv6 is kept (inspect shows it) and gives no address, as with Docker.
   const used6 = new Set(others.flatMap((o) => attachmentsOf(o).filter((a) => a.networkId === n.id && a.ip6).map((a) => a.ip6!)));
   const ip6 = n.v6 && allocateIp6(n.v6.cidr, n.v6.gateway, used6, m.ipv6Address || undefined);

@@ -29,6 +29,8 @@ export interface NetworkEntry {
   /** The IPv6 subnet as given, and the gateway when one was given. */
   subnet6?: string;
   gateway6?: string;
+  ipRange?: string;
+  auxAddresses?: Record<string, string>;
   predefined: boolean;
 }
 

@@ -23,7 +23,7 @@ export function toNetwork(n: NetworkEntry, containers?: ContainerView[]): Record
       Options: n.ipamOptions ?? null,
       // IPv4 first, then the IPv6 subnet as given, its Gateway only when one was given (dockerd 20.10's shape).
       Config: [
-        ...(n.subnet ? [{ Subnet: n.subnet, Gateway: n.gateway }] : []),
+        ...(n.subnet ? [{ Subnet: n.subnet, ...(n.ipRange ? { IPRange: n.ipRange } : {}), Gateway: n.gateway, ...(n.auxAddresses ? { AuxiliaryAddresses: n.auxAddresses } : {}) }] : []),
         ...(n.subnet6 ? [{ Subnet: n.subnet6, ...(n.gateway6 ? { Gateway: n.gateway6 } : {}) }] : []),
       ],
     },
