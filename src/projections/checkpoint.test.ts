@@ -253,7 +253,8 @@ describe('the checkpointer', () => {
       const c = new Checkpointer(views, j, file, { everyRecords: 500, afterMs: 60_000, log: quiet });
       c.start();
       await fill(j, 1200);
-      await new Promise((r) => setTimeout(r, 50));
+      // The write is off the commit: wait for it (bounded; a loaded machine takes longer than an idle one).
+      for (let i = 0; i < 200 && !(readCheckpoint(file)?.at.seq ?? 0n); i++) await new Promise((r) => setTimeout(r, 25));
       const mid = readCheckpoint(file);
       assert.ok(mid && mid.at.seq >= 500n, 'a checkpoint after 500 records');
       assert.equal(mid.at.hash, j.stored[Number(mid.at.seq) - 1].h);
