@@ -1,11 +1,42 @@
-import type { ExecConfig } from './exec';
-import type { HealthConfig, HealthStatus, ProbeResult } from './health';
 import type { PublishedPort } from './network';
 /**
  * The facts Wharf records. Each is a past-tense event with a version; the catalogue in the
  * top-level journal/ folder describes them and maps them to Docker's action names.
  */
 import type { ResourceLimits } from './resources';
+
+/** An exec session's process, as exec create asks for it (kept by exec.created). */
+export interface ExecConfig {
+  Cmd: string[];
+  Env: string[];
+  User: string;
+  WorkingDir: string;
+  Tty: boolean;
+  AttachStdin: boolean;
+  AttachStdout: boolean;
+  AttachStderr: boolean;
+  Privileged: boolean;
+  DetachKeys: string;
+}
+
+/** Docker's Config.Healthcheck (HEALTHCHECK, --health-*); durations in nanoseconds, 0 meaning "the default". */
+export interface HealthConfig {
+  Test?: string[] | null;
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  StartInterval?: number;
+  Retries?: number;
+}
+
+export type HealthStatus = 'starting' | 'healthy' | 'unhealthy';
+
+export interface ProbeResult {
+  Start: string;
+  End: string;
+  ExitCode: number;
+  Output: string;
+}
 
 export interface ContainerConfig {
   Hostname: string;

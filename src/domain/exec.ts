@@ -1,20 +1,10 @@
 import { conflict, invalidArgument } from './errors';
-import type { WharfEvent } from './events';
+import type { ExecConfig, WharfEvent } from './events';
+
+export type { ExecConfig } from './events';
 import type { ContainerView } from './container';
 
 /** What `docker exec` asked for (the API's ExecConfig). */
-export interface ExecConfig {
-  Cmd: string[];
-  Env: string[];
-  User: string;
-  WorkingDir: string;
-  Tty: boolean;
-  AttachStdin: boolean;
-  AttachStdout: boolean;
-  AttachStderr: boolean;
-  Privileged: boolean;
-  DetachKeys: string;
-}
 
 /** An exec session: created, then running, then exited with a code. */
 export interface ExecView {

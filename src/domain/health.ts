@@ -1,24 +1,8 @@
-import type { WharfEvent } from './events';
+import type { HealthConfig, HealthStatus, ProbeResult, WharfEvent } from './events';
 
-/** Docker's Config.Healthcheck; durations in nanoseconds, 0 meaning "the default". */
-export interface HealthConfig {
-  Test?: string[] | null;
-  Interval?: number;
-  Timeout?: number;
-  StartPeriod?: number;
-  StartInterval?: number;
-  Retries?: number;
-}
+export type { HealthConfig, HealthStatus, ProbeResult } from './events';
 
-export type HealthStatus = 'starting' | 'healthy' | 'unhealthy';
-
-export interface ProbeResult {
-  Start: string;
-  End: string;
-  ExitCode: number;
-  Output: string;
-}
-
+/** A container's health: its status, the failing streak and the last probes. */
 export interface HealthState {
   status: HealthStatus;
   failingStreak: number;

@@ -4,7 +4,11 @@ import type { ContainerView } from '../domain/container';
 import { logConfigOf, logPolicyOf, type LogPolicy } from '../domain/log-driver';
 import { LogFiles } from '../runtime/log-files';
 import type { EngineContext } from './context';
-import { logPath } from './start-container';
+
+/** The file conmon writes a container's output to (k8s-file), the one inspect's LogPath names. */
+export function logPath(ctx: EngineContext, id: string): string {
+  return path.join(ctx.containersDir, id, 'container.log');
+}
 
 type Rotation = Extract<LogPolicy, { kind: 'rotate' }>;
 

@@ -3,7 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { filter, from, mergeMap, firstValueFrom, race, timer } from 'rxjs';
 import type { EngineContext } from './context';
-import { logPath } from './start-container';
+import { logPath } from './log-rotation';
 import { followLog, listLogFiles, readLogFile, type LogFile } from '../runtime/log-files';
 
 export interface LogEntry {

@@ -17,15 +17,12 @@ import { crashPoint } from './crash-point';
 import { namespacesAtStart } from './container-namespaces';
 import { claimCgroupParents, releaseRun } from './container-release';
 import { resolveGroupAdd } from '../runtime/user';
-import { conmonLogCap, logPolicyOfContainer, prepareLog } from './log-rotation';
+import { conmonLogCap, logPath, logPolicyOfContainer, prepareLog } from './log-rotation';
 
 /** The container's cgroup: under HostConfig.CgroupParent (absolute in each hierarchy, as dockerd's cgroupfs driver), else /wharf. */
 export const cgroupsPathOf = (c: Pick<ContainerView, 'id' | 'hostConfig'>): string =>
   c.hostConfig.CgroupParent ? path.posix.join('/', String(c.hostConfig.CgroupParent), c.id) : `/wharf/${c.id}`;
 
-export function logPath(ctx: EngineContext, id: string): string {
-  return path.join(ctx.containersDir, id, 'container.log');
-}
 
 /** start: record the intent, mount the root, run under conmon, record the outcome. */
 export async function startContainer(ctx: EngineContext, ref: string, o: { restart?: boolean } = {}): Promise<void> {

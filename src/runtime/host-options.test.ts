@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ALL_CAPS, hostOptions, parseBoundingCaps, parseHostHardLimits } from './host-options';
-import { DEFAULT_CAPS } from './oci-spec';
+import { ALL_CAPS, DEFAULT_CAPS, hostOptions, parseBoundingCaps, parseHostHardLimits } from './host-options';
 
 const host = { hard: { RLIMIT_NOFILE: 20000, RLIMIT_NPROC: 96365 }, caps: ALL_CAPS.filter((c) => c !== 'CAP_SYS_RESOURCE') };
 

@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import type { ResourceLimits } from '../domain/resources';
 import { isVolumeBind } from '../volumes/mount-points';
-import { DEFAULT_CAPS } from './oci-spec';
 
 /** What Docker's HostConfig asks of the OCI spec: limits, privileges, mounts. Pure but for bind sources. */
 export interface HostOptionsInput extends ResourceLimits {
@@ -86,6 +85,12 @@ export interface HostOptions {
   /** process.oomScoreAdj (the range is checked at the edge). */
   oomScoreAdj: number;
 }
+
+/** Docker's default capabilities of a container. */
+export const DEFAULT_CAPS = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID',
+  'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
+];
 
 /** Every capability, in kernel number order (CAP_CHOWN = 0 ...). */
 export const ALL_CAPS = [

@@ -51,11 +51,6 @@ export interface Namespaces {
 /** Docker's default /dev/shm size (HostConfig.ShmSize 0). */
 export const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
 
-export const DEFAULT_CAPS = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID',
-  'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
-];
-
 
 export function buildSpec(i: SpecInput): Record<string, unknown> {
   const h = i.host;
