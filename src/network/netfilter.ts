@@ -31,15 +31,30 @@ export function natRuleset(n: NatInput): string {
   const dnat = n.internal ? [] : n.endpoints.flatMap((e) =>
     e.ports.filter((p) => !isV6Host(p.hostIp)).map((p) => `    ${p.hostIp ? `ip daddr ${p.hostIp} ` : ''}${p.proto} dport ${p.hostPort} dnat to ${e.ip}:${p.containerPort}`),
   );
-  const forward = [
+  const postrouting = [
+    ...(n.internal ? [] : [`    ip saddr ${n.subnet} oifname != ${q(n.bridge)} masquerade`]),
+    // The host talking to a published port through 127.0.0.1, and a container reaching a
+    // published port of its own bridge (hairpin): answer through the bridge's address.
+    `    oifname ${q(n.bridge)} ip saddr 127.0.0.0/8 masquerade`,
+    `    oifname ${q(n.bridge)} ip saddr ${n.subnet} ct status dnat masquerade`,
+  ];
+  return `table ip ${n.table} {}\ndelete table ip ${n.table}\n${natTable('ip', n, dnat, postrouting)}${natRuleset6(n)}`;
+}
+
+/** The forward chain's rules, the same in both families: other bridges, --internal, --icc=false. */
+function forwardRules(n: NatInput): string[] {
+  const q = (s: string) => JSON.stringify(s);
+  return [
     ...(n.others.length ? [`    iifname ${q(n.bridge)} oifname { ${n.others.map(q).join(', ')} } drop`] : []),
     ...(n.internal ? [`    iifname ${q(n.bridge)} oifname != ${q(n.bridge)} drop`, `    oifname ${q(n.bridge)} iifname != ${q(n.bridge)} drop`] : []),
     ...(n.icc === false ? [`    iifname ${q(n.bridge)} oifname ${q(n.bridge)} ct status dnat accept`, `    iifname ${q(n.bridge)} oifname ${q(n.bridge)} drop`] : []),
   ];
+}
+
+/** One family's table: published ports DNATed from the host's own addresses, the forward rules, the masquerading. */
+function natTable(family: 'ip' | 'ip6', n: NatInput, dnat: string[], postrouting: string[]): string {
   return [
-    `table ip ${n.table} {}`,
-    `delete table ip ${n.table}`,
-    `table ip ${n.table} {`,
+    `table ${family} ${n.table} {`,
     `  chain published {`,
     ...dnat,
     `  }`,
@@ -53,19 +68,15 @@ export function natRuleset(n: NatInput): string {
     `  }`,
     `  chain forward {`,
     `    type filter hook forward priority -1; policy accept;`,
-    ...forward,
+    ...forwardRules(n),
     `  }`,
     `  chain postrouting {`,
     `    type nat hook postrouting priority 100; policy accept;`,
-    ...(n.internal ? [] : [`    ip saddr ${n.subnet} oifname != ${q(n.bridge)} masquerade`]),
-    // The host talking to a published port through 127.0.0.1, and a container reaching a
-    // published port of its own bridge (hairpin): answer through the bridge's address.
-    `    oifname ${q(n.bridge)} ip saddr 127.0.0.0/8 masquerade`,
-    `    oifname ${q(n.bridge)} ip saddr ${n.subnet} ct status dnat masquerade`,
+    ...postrouting,
     `  }`,
     `}`,
     '',
-  ].join('\n') + natRuleset6(n);
+  ].join('\n');
 }
 
 /** A host address of IPv6 ("::", "::1", "fd00::2"): served by the ip6 table, not the ip one. */
@@ -88,37 +99,11 @@ function natRuleset6(n: NatInput): string {
       return `    ${daddr}${p.proto} dport ${p.hostPort} dnat to [${e.ip6}]:${p.containerPort}`;
     }) : [],
   );
-  const forward = [
-    ...(n.others.length ? [`    iifname ${q(n.bridge)} oifname { ${n.others.map(q).join(', ')} } drop`] : []),
-    ...(n.internal ? [`    iifname ${q(n.bridge)} oifname != ${q(n.bridge)} drop`, `    oifname ${q(n.bridge)} iifname != ${q(n.bridge)} drop`] : []),
-    ...(n.icc === false ? [`    iifname ${q(n.bridge)} oifname ${q(n.bridge)} ct status dnat accept`, `    iifname ${q(n.bridge)} oifname ${q(n.bridge)} drop`] : []),
-  ];
-  return [
-    drop.trimEnd(),
-    `table ip6 ${n.table} {`,
-    `  chain published {`,
-    ...dnat,
-    `  }`,
-    `  chain prerouting {`,
-    `    type nat hook prerouting priority -100; policy accept;`,
-    `    fib daddr type local jump published`,
-    `  }`,
-    `  chain output {`,
-    `    type nat hook output priority -100; policy accept;`,
-    `    fib daddr type local jump published`,
-    `  }`,
-    `  chain forward {`,
-    `    type filter hook forward priority -1; policy accept;`,
-    ...forward,
-    `  }`,
-    `  chain postrouting {`,
-    `    type nat hook postrouting priority 100; policy accept;`,
+  const postrouting = [
     ...(n.internal ? [] : [`    ip6 saddr ${n.subnet6} oifname != ${q(n.bridge)} masquerade`]),
     `    oifname ${q(n.bridge)} ip6 saddr ${n.subnet6} ct status dnat masquerade`,
-    `  }`,
-    `}`,
-    '',
-  ].join('\n');
+  ];
+  return drop + natTable('ip6', n, dnat, postrouting);
 }
 
 /** Both of a bridge's tables (ip, and ip6 where it has one) go. */
