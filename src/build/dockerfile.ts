@@ -6,10 +6,10 @@
  * dockerd 20.10 with DOCKER_BUILDKIT=0).
  */
 import { DockerfileParser } from 'dockerfile-ast';
-import { parseGoDuration } from '../cli/go-duration';
+import { parseGoDuration } from '../domain/go-duration';
 import { invalidArgument } from '../domain/errors';
-import { splitWords } from '../engine/image-changes';
-import type { HealthConfig } from '../domain/health';
+import { splitWords } from '../domain/shell-words';
+import type { HealthConfig } from '../domain/events';
 
 export interface Instruction {
   keyword: string;

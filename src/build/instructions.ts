@@ -5,7 +5,7 @@
  */
 import { invalidArgument } from '../domain/errors';
 import type { ImageConfig } from '../domain/events';
-import { expandWord } from '../engine/image-changes';
+import { expandWord } from '../domain/shell-words';
 import { healthConfig, nameValuePairs, splitQuoted, type Instruction } from './dockerfile';
 import { goDuration, goQuoteRune, goQuoteSlice } from './go-format';
 

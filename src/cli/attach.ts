@@ -1,6 +1,6 @@
 /** Pump an attached (hijacked) connection to this process's stdout/stderr, and stdin to it. */
 import type { Hijacked } from '../client/client';
-import { deframe } from '../api/stream';
+import { deframe } from '../wire/stream';
 import type { IO } from './command';
 
 export interface AttachSession {

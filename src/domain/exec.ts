@@ -1,7 +1,5 @@
 import { conflict, invalidArgument } from './errors';
 import type { ExecConfig, WharfEvent } from './events';
-
-export type { ExecConfig } from './events';
 import type { ContainerView } from './container';
 
 /** What `docker exec` asked for (the API's ExecConfig). */

@@ -1,7 +1,5 @@
 import type { HealthConfig, HealthStatus, ProbeResult, WharfEvent } from './events';
 
-export type { HealthConfig, HealthStatus, ProbeResult } from './events';
-
 /** A container's health: its status, the failing streak and the last probes. */
 export interface HealthState {
   status: HealthStatus;

@@ -1,4 +1,5 @@
 import { conflict, invalidArgument } from './errors';
+import type { Cidr6 } from './ipv6';
 
 /** IPv4 helpers, IPAM and port bindings: pure. */
 
@@ -147,3 +148,34 @@ export function chooseSubnet(inUse: Cidr[]): Cidr | undefined {
 
 /** The first address of a subnet: Docker's default gateway. */
 export const firstHost = (c: Cidr): string => intToIp(c.base + 1);
+
+/** A bridge network a container can have an address on: the daemon's default bridge or a user-defined one. */
+export interface BridgeNetwork {
+  name: string;
+  id: string;
+  bridge: string;
+  cidr: Cidr;
+  gateway: string;
+  mtu: number;
+  /** Wharf's own nftables table for this bridge. */
+  table: string;
+  /** --ip: the host address published ports bind to by default ("" for all). */
+  defaultHostIp: string;
+  internal: boolean;
+  /** --icc=false (the default bridge only, as dockerd's flag). */
+  icc?: boolean;
+  /** User-defined: the embedded DNS answers names on it. */
+  userDefined: boolean;
+  /** --ipv6 with an IPv6 subnet: containers get an address there, and a route via its gateway. */
+  v6?: { cidr: Cidr6; gateway: string };
+  /** --ip-range: where addresses are taken from when none is asked for. */
+  range?: Cidr;
+  /** --aux-address: addresses never given to a container. */
+  reserved?: string[];
+}
+
+/** The daemon-wide settings every bridge network shares (dockerd's --mtu and --ip). */
+export interface NetworkDefaults {
+  mtu: number;
+  defaultHostIp: string;
+}

@@ -6,7 +6,7 @@ import { newId, shortId } from '../domain/ids';
 import { nowRfc3339 } from '../domain/time';
 import { checkTaggable, familiarString, parseReference } from '../domain/reference';
 import type { Credentials } from '../registry/auth';
-import type { ProgressWriter } from '../api/wire/progress';
+import type { ProgressSink } from './progress';
 import { findCachedStep } from '../build/build-cache';
 import type { BuildContext } from '../build/context';
 import { copyInto, releaseSources, resolveSources, sourcesChecksum, type CopySpec } from '../build/copy';
@@ -82,7 +82,7 @@ export function buildTags(tags: string[]): string[] {
 interface Run {
   ctx: EngineContext;
   req: BuildRequest;
-  out: ProgressWriter;
+  out: ProgressSink;
   id: string;
   df: Dockerfile;
   scratch: BuildScratch;
@@ -108,7 +108,7 @@ interface Run {
  * root, metadata steps as config), each reused from the cache when it can be. Facts: the
  * build's start, each step's image (image.built for a new one) and outcome, its end.
  */
-export async function buildImage(ctx: EngineContext, req: BuildRequest, out: ProgressWriter): Promise<string> {
+export async function buildImage(ctx: EngineContext, req: BuildRequest, out: ProgressSink): Promise<string> {
   const df = parseDockerfile(req.context.dockerfileText, req.context.dockerfileName);
   checkStageNames(df);
   const labelInstructions = labelSteps(req.labels);

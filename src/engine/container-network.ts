@@ -6,7 +6,7 @@ import type { ContainerView, EndpointConfig } from '../domain/container';
 import { isRunning } from '../domain/container';
 import { conflict, notFound, WharfError } from '../domain/errors';
 import type { NetworkAttachment, WharfEvent } from '../domain/events';
-import { allocateIp, macFor, parseCidr, portClash, resolvePorts, subnetOf, type Cidr, type PublishedPort } from '../domain/network';
+import { allocateIp, macFor, parseCidr, portClash, resolvePorts, subnetOf, type BridgeNetwork, type Cidr, type PublishedPort } from '../domain/network';
 import { gateway6Of, type NetworkView } from '../domain/user-network';
 import { allocateIp6, parseCidr6, subnet6Of, type Cidr6 } from '../domain/ipv6';
 import { connectEndpoint } from '../network/bridge';
@@ -18,39 +18,10 @@ import { networkDonorOf } from './container-namespaces';
 import { donorOf } from '../domain/namespace-modes';
 import { linkHosts } from './container-links';
 
-/** A bridge network a container can have an address on: the daemon's default bridge or a user-defined one. */
-export interface BridgeNetwork {
-  name: string;
-  id: string;
-  bridge: string;
-  cidr: Cidr;
-  gateway: string;
-  mtu: number;
-  /** Wharf's own nftables table for this bridge. */
-  table: string;
-  /** --ip: the host address published ports bind to by default ("" for all). */
-  defaultHostIp: string;
-  internal: boolean;
-  /** --icc=false (the default bridge only, as dockerd's flag). */
-  icc?: boolean;
-  /** User-defined: the embedded DNS answers names on it. */
-  userDefined: boolean;
-  /** --ipv6 with an IPv6 subnet: containers get an address there, and a route via its gateway. */
-  v6?: { cidr: Cidr6; gateway: string };
-  /** --ip-range: where addresses are taken from when none is asked for. */
-  range?: Cidr;
-  /** --aux-address: addresses never given to a container. */
-  reserved?: string[];
-}
 
 export const networkIdOf = (bridge: string): string => createHash('sha256').update(`wharf-network:${bridge}`).digest('hex');
 export const tableOf = (bridge: string): string => `wharf_${bridge.replace(/[^A-Za-z0-9_]/g, '_')}`;
 
-/** The daemon-wide settings every bridge network shares (dockerd's --mtu and --ip). */
-export interface NetworkDefaults {
-  mtu: number;
-  defaultHostIp: string;
-}
 
 export function userNetwork(ctx: EngineContext, v: NetworkView): BridgeNetwork {
   const cidr = parseCidr(v.subnet);

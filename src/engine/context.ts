@@ -17,11 +17,16 @@ import type { LocalVolumes } from '../volumes/local-volumes';
 import type { HealthLogs } from './health-log';
 import type { LogConfig } from '../domain/log-driver';
 import { KeyedLock } from './keyed-lock';
-import type { RestartTimers } from './restart-policy';
-import type { BridgeNetwork, NetworkDefaults } from './container-network';
-import type { EmbeddedDns } from './network-dns';
+import type { RestartTimers } from './restart-timers';
+import type { BridgeNetwork, NetworkDefaults } from '../domain/network';
 import type { LiveEvents } from './live-events';
 import type { PortProxy } from '../network/port-proxy';
+
+/** The embedded DNS of user networks (network-dns.ts), as the engine uses it: one resolver a network, on its gateway. */
+export interface NetworkResolver {
+  bind(networkId: string, gateway: string): Promise<void>;
+  unbind(networkId: string): Promise<void>;
+}
 
 export interface EngineContext {
   journal: Journal;
@@ -46,7 +51,7 @@ export interface EngineContext {
   /** When the daemon started (RFC3339Nano): the predefined networks' Created. */
   bootTime: string;
   /** The resolver of user-defined networks (set once the daemon has bound it). */
-  dns?: EmbeddedDns;
+  dns?: NetworkResolver;
   /** The relay of published ports' [::1] on IPv6 networks (no DNAT from IPv6 loopback). */
   portProxy?: PortProxy;
   /** Containers waiting out their restart policy's back-off. */

@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { decideExecCreate, decideExecStart, type ExecConfig, type ExecView } from '../domain/exec';
+import { decideExecCreate, decideExecStart, type ExecView } from '../domain/exec';
+import type { ExecConfig } from '../domain/events';
 import { conflict, invalidArgument, notFound, WharfError } from '../domain/errors';
 import type { WharfEvent } from '../domain/events';
 import { newId } from '../domain/ids';

@@ -1,7 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { ContainerView } from '../domain/container';
-import { KEPT_PROBES, type ProbeLog, type ProbeResult } from '../domain/health';
+import { KEPT_PROBES, type ProbeLog } from '../domain/health';
+import type { ProbeResult } from '../domain/events';
 
 /** What a container's health.json holds: the probes of one run (the run is named by its start). */
 interface ProbeFile extends ProbeLog {

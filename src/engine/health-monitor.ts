@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
-import { decideProbe, healthTiming, MAX_PROBE_OUTPUT, probeCommand, type ProbeResult } from '../domain/health';
+import { decideProbe, healthTiming, MAX_PROBE_OUTPUT, probeCommand } from '../domain/health';
+import type { ProbeResult } from '../domain/events';
 import { newId } from '../domain/ids';
 import { nowRfc3339 } from '../domain/time';
 import { appendFor, type EngineContext } from './context';

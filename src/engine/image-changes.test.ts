@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyChanges, expandWord } from './image-changes';
+import { applyChanges } from './image-changes';
+import { expandWord } from '../domain/shell-words';
 
 // What Docker 20.10's commit made of the same changes (container env FOO=bar PORT=81 PATH=/bin).
 test('--change expands variables as Docker does: ENV, LABEL, WORKDIR, USER, EXPOSE, VOLUME; not CMD, ENTRYPOINT, ONBUILD', () => {

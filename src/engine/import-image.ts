@@ -1,5 +1,5 @@
 import { Transform, type Readable } from 'node:stream';
-import type { ProgressWriter } from '../api/wire/progress';
+import type { ProgressSink } from './progress';
 import { openUrl } from '../registry/http';
 import { internal, invalidArgument } from '../domain/errors';
 import type { ImageConfig, WharfEvent } from '../domain/events';
@@ -79,7 +79,7 @@ export function importUrl(source: string): URL {
 }
 
 /** import from a URL: the daemon downloads the archive (redirects followed), with progress. */
-export async function importFromUrl(ctx: EngineContext, url: URL, o: ImportOptions, out: ProgressWriter): Promise<string> {
+export async function importFromUrl(ctx: EngineContext, url: URL, o: ImportOptions, out: ProgressSink): Promise<string> {
   const res = await openUrl(url, ctx.registry.timeoutMs);
   out.send({ status: `Downloading from ${url.href}` });
   const total = Number(res.headers['content-length'] ?? -1);

@@ -4,7 +4,7 @@ import { invalidArgument, WharfError } from '../domain/errors';
 import type { ImageConfig, WharfEvent } from '../domain/events';
 import { shortId } from '../domain/ids';
 import { familiarName, familiarString, parseReference, type ImageReference } from '../domain/reference';
-import type { ProgressWriter } from '../api/wire/progress';
+import type { ProgressSink } from './progress';
 import { chainIds } from '../images/store';
 import type { Credentials } from '../registry/auth';
 import { RegistrySession } from '../registry/client';
@@ -141,7 +141,7 @@ function pullError(ref: ImageReference, familiar: string, e: unknown): Error {
  * its tag. A layer already unpacked under its chain id is not fetched again, so a pull that
  * was cut short (a kill -9) resumes from the layers it had.
  */
-export async function runPull(ctx: EngineContext, plan: PullPlan, out: ProgressWriter, o: { status?: boolean } = {}): Promise<{ id: string; upToDate: boolean }> {
+export async function runPull(ctx: EngineContext, plan: PullPlan, out: ProgressSink, o: { status?: boolean } = {}): Promise<{ id: string; upToDate: boolean }> {
   while (releasing) await releasing;
   pulling++;
   try {
@@ -171,7 +171,7 @@ export async function whileNoPull<T>(fn: () => Promise<T>): Promise<T | undefine
   }
 }
 
-async function pullLayersAndImage(ctx: EngineContext, plan: PullPlan, out: ProgressWriter, o: { status?: boolean }): Promise<{ id: string; upToDate: boolean }> {
+async function pullLayersAndImage(ctx: EngineContext, plan: PullPlan, out: ProgressSink, o: { status?: boolean }): Promise<{ id: string; upToDate: boolean }> {
   const { ref, manifest, diffIds, session } = plan;
   const chains = chainIds(diffIds);
   // Docker sends this line without a progressDetail.
@@ -243,7 +243,7 @@ async function pullLayersAndImage(ctx: EngineContext, plan: PullPlan, out: Progr
  * docker pull -a (fromImage without a tag): every tag of the repository, one after the
  * other, then one status line for the repository.
  */
-export async function pullAllTags(ctx: EngineContext, r: PullRequest, out: ProgressWriter): Promise<void> {
+export async function pullAllTags(ctx: EngineContext, r: PullRequest, out: ProgressSink): Promise<void> {
   const ref = parseReference(r.image);
   const session = new RegistrySession(ref.domain, ref.path, ['pull'], r.creds, ctx.registry);
   let tags: string[];

@@ -4,7 +4,7 @@ import { WharfError } from '../domain/errors';
 import type { ImageView } from '../domain/image';
 import { shortId } from '../domain/ids';
 import { familiarName, familiarString, parseReference, type ImageReference } from '../domain/reference';
-import type { ProgressWriter } from '../api/wire/progress';
+import type { ProgressSink } from './progress';
 import type { Credentials } from '../registry/auth';
 import { RegistrySession } from '../registry/client';
 import { dockerManifest, MEDIA } from '../registry/manifest';
@@ -39,7 +39,7 @@ export function pushTargets(ctx: EngineContext, name: string, tag?: string): Pus
  * another repository of the registry holds is mounted, the rest is compressed and
  * uploaded (--max-concurrent-uploads at once); then the config and the manifest.
  */
-export async function runPush(ctx: EngineContext, name: string, tag: string | undefined, creds: Credentials | undefined, out: ProgressWriter): Promise<void> {
+export async function runPush(ctx: EngineContext, name: string, tag: string | undefined, creds: Credentials | undefined, out: ProgressSink): Promise<void> {
   const targets = pushTargets(ctx, name, tag);
   const { ref } = targets[0];
   out.status(`The push refers to repository [${familiarName(ref)}]`);
@@ -48,7 +48,7 @@ export async function runPush(ctx: EngineContext, name: string, tag: string | un
   for (const t of targets) await pushOne(ctx, session, t, out);
 }
 
-async function pushOne(ctx: EngineContext, session: RegistrySession, { ref, image }: PushTarget, out: ProgressWriter): Promise<void> {
+async function pushOne(ctx: EngineContext, session: RegistrySession, { ref, image }: PushTarget, out: ProgressSink): Promise<void> {
   const ids = image.layers.map((d) => shortId(d));
   const order = [...image.layers.keys()].reverse(); // Docker lists the top layer first
   for (const i of order) out.status('Preparing', ids[i]);
@@ -73,7 +73,7 @@ async function pushOne(ctx: EngineContext, session: RegistrySession, { ref, imag
   out.send({ progressDetail: {}, aux: { Tag: tag, Digest: digest, Size: manifest.length } });
 }
 
-async function pushLayer(ctx: EngineContext, session: RegistrySession, diffId: string, id: string, out: ProgressWriter): Promise<{ diffId: string; digest: string; size: number }> {
+async function pushLayer(ctx: EngineContext, session: RegistrySession, diffId: string, id: string, out: ProgressSink): Promise<{ diffId: string; digest: string; size: number }> {
   const sources = ctx.views.layers.sources.get(diffId) ?? [];
   // Known to be in this repository, or anywhere in this registry: ask before sending anything.
   for (const s of sources) {
@@ -97,7 +97,7 @@ async function pushLayer(ctx: EngineContext, session: RegistrySession, diffId: s
   return upload(ctx, session, diffId, id, up.location, out);
 }
 
-async function upload(ctx: EngineContext, session: RegistrySession, diffId: string, id: string, location: string, out: ProgressWriter) {
+async function upload(ctx: EngineContext, session: RegistrySession, diffId: string, id: string, location: string, out: ProgressSink) {
   const file = ctx.images.blobPath(diffId);
   const total = (await fsp.stat(file)).size;
   let read = 0;

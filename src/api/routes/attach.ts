@@ -8,7 +8,7 @@ import { findContainer, type EngineContext } from '../../engine/context';
 import { readLogs } from '../../engine/read-logs';
 import { connectStdin, DetachScanner, parseDetachKeys, type StdinSink } from '../../runtime/attach-socket';
 import { truthy, type Query as Q } from '../query';
-import { frame, STDERR, STDOUT } from '../stream';
+import { frame, STDERR, STDOUT } from '../../wire/stream';
 import { WebSocket } from '../websocket';
 
 

@@ -5,7 +5,7 @@ import { logAttributes } from '../../domain/log-attributes';
 import { getContainer, type EngineContext } from '../../engine/context';
 import { readLogs } from '../../engine/read-logs';
 import { timeQuery, truthy, type Query } from '../query';
-import { frame, STDERR, STDOUT } from '../stream';
+import { frame, STDERR, STDOUT } from '../../wire/stream';
 import * as S from '../schemas/containers';
 
 /** GET /containers/{id}/logs: the log as frames (raw with a tty), optionally followed. */

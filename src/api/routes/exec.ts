@@ -9,7 +9,7 @@ import { getContainer } from '../../engine/context';
 import { decideExecStart } from '../../domain/exec';
 import { rawErrorResponse } from '../errors';
 import { connectStdin, parseDetachKeys } from '../../runtime/attach-socket';
-import { frame, STDERR, STDOUT } from '../stream';
+import { frame, STDERR, STDOUT } from '../../wire/stream';
 import { toDockerExec } from '../wire/exec';
 import { StdinForwarder } from './attach';
 import * as S from '../schemas/exec';

@@ -1,16 +1,8 @@
 import type { Writable } from 'node:stream';
+import type { ProgressMessage, ProgressSink } from '../../engine/progress';
 
-/** One message of Docker's JSON progress stream (pull, push, load, import). */
-export interface JsonMessage {
-  status?: string;
-  id?: string;
-  progressDetail?: { current?: number; total?: number };
-  progress?: string;
-  stream?: string;
-  error?: string;
-  errorDetail?: { code?: number; message: string };
-  aux?: Record<string, unknown>;
-}
+/** One message of Docker's JSON progress stream (pull, push, load, import): the engine's shape. */
+export type JsonMessage = ProgressMessage;
 
 /** JSON as Go's encoder writes it: <, > and & escaped (\u003c...), as Docker's streams carry them. */
 export function goJson(v: unknown): string {
@@ -41,7 +33,7 @@ export function progressBar(current: number, total: number, width = 50): string 
  * Writes a JSON message stream; progress updates of one id are throttled (100 ms, as
  * Docker does) but a finishing update always goes out.
  */
-export class ProgressWriter {
+export class ProgressWriter implements ProgressSink {
   private last = new Map<string, number>();
   private closed = false;
 

@@ -11,7 +11,7 @@ import { validateReference, withDefaultTag } from '../reference';
 import { parseMountFlag, splitVolumeFlags } from '../mount-flag';
 import { memSwapBytes, parseCpus, ramInBytes } from '../byte-size';
 import { readEnvFile } from '../env-file';
-import { parseGoDuration } from '../go-duration';
+import { parseGoDuration } from '../../domain/go-duration';
 import { endpointSettings, isValidMac, validateDNSSearch, validateExtraHost, validateIPAddress, validateLink } from '../network-flags';
 import { parsePortSpecs } from '../port-spec';
 import { parseUlimit, ulimitList } from '../ulimit';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Client } from '../../client/client';
-import { deframe } from '../../api/stream';
+import { deframe } from '../../wire/stream';
 import { UsageError, type CommandSpec, type IO } from '../command';
 import { toApiTimestamp } from '../timestamp';
 
