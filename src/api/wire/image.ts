@@ -1,4 +1,18 @@
 import type { ImageView } from '../../domain/image';
+import { parseReference } from '../../domain/reference';
+
+/** RepoTags as dockerd lists them: sorted by the full reference (docker.io/library/busybox:latest), whatever order they were tagged in. */
+export function repoTags(tags: readonly string[]): string[] {
+  const full = (t: string) => {
+    try {
+      const r = parseReference(t);
+      return `${r.domain}/${r.path}:${r.tag ?? ''}`;
+    } catch {
+      return t;
+    }
+  };
+  return tags.map((t) => [full(t), t] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => t);
+}
 
 const secs = (t: string) => Math.floor(Date.parse(t) / 1000);
 
@@ -11,7 +25,7 @@ export function toImageSummary(img: ImageView, containers = -1, o: ImageWireOpti
   return {
     Id: img.id,
     ParentId: '',
-    RepoTags: img.tags,
+    RepoTags: repoTags(img.tags),
     RepoDigests: img.repoDigests ?? [],
     Created: secs(img.created),
     Size: img.size,
@@ -26,7 +40,7 @@ export function toImageInspect(img: ImageView, lowerDirs: string[], o: ImageWire
   const c = img.config;
   return {
     Id: img.id,
-    RepoTags: img.tags,
+    RepoTags: repoTags(img.tags),
     RepoDigests: img.repoDigests ?? [],
     Parent: img.parent ?? '',
     Comment: img.comment,
