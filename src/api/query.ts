@@ -11,7 +11,8 @@ export const one = (v: string | string[] | undefined): string | undefined => (Ar
 export const many = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 /** Docker's boolean query values: 1, true, True. */
-export const truthy = (v: string | undefined): boolean => v === '1' || v === 'true' || v === 'True';
+/** A boolean query value as dockerd's httputils.BoolValue reads it: anything but "", 0, no, false or none is true. */
+export const truthy = (v: string | undefined): boolean => !['', '0', 'no', 'false', 'none'].includes((v ?? '').trim().toLowerCase());
 
 /** A time in a query (since, until): what dockerd says of one it cannot read. */
 export function timeQuery(s: string): bigint {

@@ -60,7 +60,7 @@ export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstan
     try {
       return JSON.parse(t);
     } catch (e) {
-      throw invalidArgument(jsonSyntaxMessage(e as Error));
+      throw invalidArgument(jsonSyntaxMessage(e as Error, t));
     }
   };
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: JSON_BODY_LIMIT }, (_req, body, done) => {
@@ -138,8 +138,10 @@ export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstan
     if (status === 304) return reply.code(304).send();
     return reply.code(status).send({ message });
   });
+  // dockerd's words for a route it does not have (the debug log names the request).
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send({ message: `page not found: ${req.method} ${req.url}` });
+    req.log.debug({ method: req.method, url: req.url }, 'no such route');
+    reply.code(404).send({ message: 'page not found' });
   });
 
   systemRoutes(app, ctx, info);
@@ -224,5 +226,5 @@ async function handleUpgrade(ctx: EngineContext, req: IncomingMessage, socket: S
     return;
   }
   if (req.method === 'POST' && url.pathname === '/session') throw sessionRefusal(req.headers.upgrade);
-  throw new WharfError('not-found', `page not found: ${req.method} ${url.pathname}`);
+  throw new WharfError('not-found', 'page not found');
 }

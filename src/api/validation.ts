@@ -221,11 +221,23 @@ function bodyMessage(root: Schema, data: unknown, validate: ValidateFunction): s
 }
 
 /** A body that is not JSON, in Go's words where they can be told (a cut-off body is "unexpected EOF"). */
-export function jsonSyntaxMessage(e: Error): string {
-  if (/end of JSON input|Unterminated string/.test(e.message)) return 'unexpected EOF';
-  const m = /Unexpected token '?(.)'?|Unexpected non-whitespace character/.exec(e.message);
-  if (m?.[1]) return `invalid character '${m[1]}' looking for beginning of value`;
-  return `invalid JSON: ${e.message}`;
+export function jsonSyntaxMessage(e: Error, text = ''): string {
+  const msg = e.message;
+  const at = /at position (\d+)/.exec(msg);
+  const pos = at ? Number(at[1]) : -1;
+  // Past the end (or V8's own words for it): Go's decoder ran out of input.
+  if (/end of JSON input|Unterminated string/.test(msg) || (pos >= 0 && pos >= text.trimEnd().length)) return 'unexpected EOF';
+  const ch = pos >= 0 ? text[pos] : /Unexpected token '?(.)'?/.exec(msg)?.[1];
+  if (ch === undefined) return `invalid JSON: ${msg}`;
+  const c = ch === '\n' ? '\\n' : ch === '\t' ? '\\t' : ch;
+  // encoding/json's scanner, by what it was looking for.
+  if (/double-quoted property name|property name or '\}'/.test(msg)) return `invalid character '${c}' looking for beginning of object key string`;
+  if (/':' after property name/.test(msg)) return `invalid character '${c}' after object key`;
+  if (/',' or '\}' after property value/.test(msg)) return `invalid character '${c}' after object key:value pair`;
+  if (/',' or '\]' after array element/.test(msg)) return `invalid character '${c}' after array element`;
+  if (/Bad control character in string literal/.test(msg)) return `invalid character '${c}' in string literal`;
+  if (/non-whitespace character after JSON/.test(msg)) return `invalid character '${c}' after top-level value`;
+  return `invalid character '${c}' looking for beginning of value`;
 }
 
 // ---- query strings: strconv and dockerd's messages ----

@@ -72,7 +72,7 @@ export async function execStartUpgraded(ctx: EngineContext, id: string, req: Inc
     // An empty body is Go's EOF, which the schema refuses.
     raw = text ? JSON.parse(text) : EMPTY_BODY;
   } catch (e) {
-    throw invalidArgument(jsonSyntaxMessage(e as Error));
+    throw invalidArgument(jsonSyntaxMessage(e as Error, text));
   }
   const parsed = checkBody<ExecStartBody>(S.execStartBody, raw) ?? {};
   checkExecStart(ctx, id);

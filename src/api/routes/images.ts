@@ -74,7 +74,7 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
     let list = [...ctx.views.images.images.values()].sort((a, b) => (a.created < b.created ? 1 : -1));
     // Without all, intermediate images (untagged, with a child: a build's steps) are left out, as Docker does.
     const parents = new Set(list.map((i) => i.parent).filter(Boolean));
-    if (!(one(q.all) === '1' || one(q.all) === 'true')) list = list.filter((i) => i.tags.length > 0 || !parents.has(i.id));
+    if (!truthy(one(q.all))) list = list.filter((i) => i.tags.length > 0 || !parents.has(i.id));
     if (filters.dangling?.length) {
       // Dangling: untagged and nothing built on it.
       const want = filters.dangling[0] === 'true' || filters.dangling[0] === '1';
@@ -157,7 +157,7 @@ export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
   // Image names may contain slashes (localhost:5000/team/app), so these routes take the rest of the path.
   app.get('/distribution/*', async (req) => {
     const rest = (req.params as { '*': string })['*'];
-    if (!rest.endsWith('/json')) throw new WharfError('not-found', `page not found: GET /distribution/${rest}`);
+    if (!rest.endsWith('/json')) throw new WharfError('not-found', 'page not found');
     const d = await inspectDistribution(ctx, decodeURIComponent(rest.slice(0, -5)), credentialsFromHeader(req.headers['x-registry-auth']));
     return { Descriptor: d.descriptor, Platforms: d.platforms };
   });

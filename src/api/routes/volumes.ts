@@ -9,9 +9,9 @@ import { parseFilters } from '../wire/event';
 import { toVolume } from '../wire/volume';
 import * as S from '../schemas/volumes';
 import { apiBefore } from '../api-version';
+import { truthy } from '../query';
 
 type Q = Record<string, string | undefined>;
-const truthy = (v: string | undefined) => v === '1' || v === 'true' || v === 'True';
 
 function filtersOf(q: Q): Record<string, string[]> {
   try {
