@@ -216,7 +216,7 @@ describe('bad input', () => {
   test('Docker\'s status codes and messages; the daemon keeps serving', async () => {
     const bad = await api(d.sock, 'POST', '/v1.50/containers/create', '{"Image": "busybox", ', { 'Content-Type': 'application/json' });
     assert.equal(bad.status, 400);
-    assert.match(JSON.parse(bad.body).message, /invalid JSON/);
+    assert.equal(JSON.parse(bad.body).message, 'unexpected EOF'); // Go's decoder, as dockerd answers it
     const noimg = d.docker(['create', 'nosuchimage:1']);
     assert.notEqual(noimg.code, 0);
     assert.match(noimg.stderr, /No such image|Unable to find image/);
