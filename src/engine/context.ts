@@ -14,12 +14,12 @@ import type { RuncConmonRuntime } from '../runtime/runc-conmon';
 import type { OverlayStorage } from '../storage/overlay';
 import type { Quarantine } from '../storage/quarantine';
 import type { LocalVolumes } from '../volumes/local-volumes';
-import type { HealthLogs } from './health-log';
+import type { HealthLogs } from './supervisors/health-log';
 import type { LogConfig } from '../domain/log-driver';
-import { KeyedLock } from './keyed-lock';
-import type { RestartTimers } from './restart-timers';
+import { KeyedLock } from './lib/keyed-lock';
+import type { RestartTimers } from './supervisors/restart-timers';
 import type { BridgeNetwork, NetworkDefaults } from '../domain/network';
-import type { LiveEvents } from './live-events';
+import type { LiveEvents } from './lib/live-events';
 import type { PortProxy } from '../network/port-proxy';
 
 /** The embedded DNS of user networks (network-dns.ts), as the engine uses it: one resolver a network, on its gateway. */

@@ -239,7 +239,7 @@ export function hostOptions(h: HostOptionsInput, host: HostLimits, opts: { creat
 
   const mounts: OciMount[] = [];
   for (const b of h.Binds ?? []) {
-    if (isVolumeBind(b)) continue; // a named or anonymous volume: engine/container-volumes.ts mounts it
+    if (isVolumeBind(b)) continue; // a named or anonymous volume: engine/containers/container-volumes.ts mounts it
     const parts = b.split(':');
     if (parts.length < 2 || parts.length > 3 || !parts[1].startsWith('/')) throw new HostOptionError(`invalid volume specification: '${b}'`);
     const [src, dst, mode = ''] = parts;

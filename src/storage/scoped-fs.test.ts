@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writ
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { containerAbsPath, goFileMode } from '../engine/container-archive';
+import { containerAbsPath, goFileMode } from '../engine/containers/container-archive';
 import { openDir, PathError, realPathInRoot, resolveInRoot, statAt } from './scoped-fs';
 
 // A container root full of symlinks that point out of it: every resolution must stay inside.

@@ -5,7 +5,7 @@ import { isRunning } from '../../domain/container';
 import { conflict, noSuchContainer } from '../../domain/errors';
 import { toHttpError } from '../errors';
 import { findContainer, type EngineContext } from '../../engine/context';
-import { readLogs } from '../../engine/read-logs';
+import { readLogs } from '../../engine/containers/read-logs';
 import { connectStdin, DetachScanner, parseDetachKeys, type StdinSink } from '../../runtime/attach-socket';
 import { truthy, type Query as Q } from '../query';
 import { frame, STDERR, STDOUT } from '../../wire/stream';

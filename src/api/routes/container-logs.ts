@@ -3,7 +3,7 @@ import { logConfigOf } from '../../domain/container-defaults';
 import { invalidArgument, WharfError } from '../../domain/errors';
 import { logAttributes } from '../../domain/log-attributes';
 import { getContainer, type EngineContext } from '../../engine/context';
-import { readLogs } from '../../engine/read-logs';
+import { readLogs } from '../../engine/containers/read-logs';
 import { timeQuery, truthy, type Query } from '../query';
 import { frame, STDERR, STDOUT } from '../../wire/stream';
 import * as S from '../schemas/containers';

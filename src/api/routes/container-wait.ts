@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { EngineContext } from '../../engine/context';
-import { waitContainer } from '../../engine/wait-container';
+import { waitContainer } from '../../engine/containers/wait-container';
 import { toHttpError } from '../errors';
 import type { Query } from '../query';
 import * as S from '../schemas/containers';

@@ -1,26 +1,26 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { etcDirOf } from '../../engine/container-network';
+import { etcDirOf } from '../../engine/networks/container-network';
 import { isRunning } from '../../domain/container';
 import { invalidArgument, noSuchContainer } from '../../domain/errors';
 import { getContainer, type EngineContext } from '../../engine/context';
-import { createContainer, type CreateRequest } from '../../engine/create-container';
-import { killContainer, stopContainer } from '../../engine/kill-container';
-import { pauseContainer, unpauseContainer } from '../../engine/pause-container';
-import { renameContainer } from '../../engine/rename-container';
-import { removeContainer } from '../../engine/remove-container';
-import { linkNameIndex, removeLink } from '../../engine/container-links';
-import { startContainer } from '../../engine/start-container';
-import { logPath } from '../../engine/log-rotation';
+import { createContainer, type CreateRequest } from '../../engine/containers/create-container';
+import { killContainer, stopContainer } from '../../engine/containers/kill-container';
+import { pauseContainer, unpauseContainer } from '../../engine/containers/pause-container';
+import { renameContainer } from '../../engine/containers/rename-container';
+import { removeContainer } from '../../engine/containers/remove-container';
+import { linkNameIndex, removeLink } from '../../engine/containers/container-links';
+import { startContainer } from '../../engine/containers/start-container';
+import { logPath } from '../../engine/containers/log-rotation';
 import { logConfigOf } from '../../domain/log-driver';
 import { parseFilters } from '../wire/event';
 import { toInspect, toSummary } from '../wire/container';
 import { listContainers } from '../container-list';
-import { containerSize } from '../../engine/container-size';
+import { containerSize } from '../../engine/containers/container-size';
 import { attach, rawPeer } from './attach';
 import { truthy, type Query as Q } from '../query';
-import { resizeContainer } from '../../engine/resize-container';
+import { resizeContainer } from '../../engine/containers/resize-container';
 import * as S from '../schemas/containers';
 
 

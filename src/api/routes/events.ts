@@ -4,7 +4,7 @@ import { one, unixTimeQuery } from '../query';
 import type { EngineContext } from '../../engine/context';
 import { follow } from '../../journal/tail';
 import { eventJson, matchesFilters, parseFilters, storedRecordFilter, toDockerEvent, toLiveDockerEvent } from '../wire/event';
-import type { LiveEvent } from '../../engine/live-events';
+import type { LiveEvent } from '../../engine/lib/live-events';
 import * as S from '../schemas/system';
 
 const LAST_TIME = 2n ** 64n - 1n;

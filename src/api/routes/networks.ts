@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { invalidArgument } from '../../domain/errors';
 import type { CreateNetworkRequest } from '../../domain/user-network';
-import { attachmentsOf } from '../../engine/container-network';
-import { connectNetwork, disconnectNetwork, type ConnectRequest } from '../../engine/connect-network';
+import { attachmentsOf } from '../../engine/networks/container-network';
+import { connectNetwork, disconnectNetwork, type ConnectRequest } from '../../engine/networks/connect-network';
 import type { EngineContext } from '../../engine/context';
-import { createNetwork } from '../../engine/create-network';
-import { getNetwork, networkEntries, type NetworkEntry } from '../../engine/networks';
-import { labelsMatch, pruneNetworks, removeNetwork } from '../../engine/remove-network';
+import { createNetwork } from '../../engine/networks/create-network';
+import { getNetwork, networkEntries, type NetworkEntry } from '../../engine/networks/networks';
+import { labelsMatch, pruneNetworks, removeNetwork } from '../../engine/networks/remove-network';
 import type { Query } from '../query';
 import { parseFilters } from '../wire/event';
 import { toNetwork } from '../wire/network';

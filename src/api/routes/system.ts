@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { EngineContext } from '../../engine/context';
-import { registryLogin } from '../../engine/registry-login';
+import { registryLogin } from '../../engine/images/registry-login';
 import type { Credentials } from '../../registry/auth';
 import { invalidArgument } from '../../domain/errors';
-import { diskUsage } from '../../engine/disk-usage';
+import { diskUsage } from '../../engine/system/disk-usage';
 import { toSummary } from '../wire/container';
 import { apiBefore } from '../api-version';
 import { toImageSummary } from '../wire/image';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { EngineContext } from '../../engine/context';
 import { Readable } from 'node:stream';
-import { rebuildAgainstLive, verifyJournal } from '../../engine/verify-journal';
+import { rebuildAgainstLive, verifyJournal } from '../../engine/system/verify-journal';
 import { auditFilters, exportRecords, listBuilds, objectHistory, stateAt } from '../../journal/audit';
 import { parseTimestamp } from '../../domain/time';
 import { invalidArgument } from '../../domain/errors';

@@ -3,7 +3,7 @@ import { isRestarting, isRunning, type ContainerView, type EndpointConfig } from
 import { logConfigOf, pathDefaults } from '../../domain/container-defaults';
 import type { ProbeLog } from '../../domain/health';
 import { humanDuration } from '../../domain/time';
-import type { ContainerSize } from '../../engine/container-size';
+import type { ContainerSize } from '../../engine/containers/container-size';
 
 /** Docker's State.Status for a view status. */
 export function dockerState(c: ContainerView): string {

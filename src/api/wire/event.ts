@@ -1,4 +1,4 @@
-import type { LiveEvent } from '../../engine/live-events';
+import type { LiveEvent } from '../../engine/lib/live-events';
 import type { Envelope } from '../../domain/envelope';
 import type { StoredEnvelope } from '../../journal/codec';
 import { EVENT_VERSION } from '../../domain/events';
@@ -58,7 +58,7 @@ const ACTIONS: Partial<Record<Envelope['type'], string>> = {
   'volume.unmounted': 'unmount',
 };
 
-/** A live-only event (engine/live-events.ts) in Docker's shape. */
+/** A live-only event (engine/lib/live-events.ts) in Docker's shape. */
 export function toLiveDockerEvent(e: LiveEvent): DockerEvent {
   return { status: e.action, id: e.id, from: e.image, Type: e.type, Action: e.action, Actor: { ID: e.id, Attributes: e.attributes }, scope: 'local', time: Number(e.time / 1_000_000_000n), timeNano: e.time };
 }

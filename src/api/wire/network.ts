@@ -1,5 +1,5 @@
 import type { ContainerView } from '../../domain/container';
-import type { NetworkEntry } from '../../engine/networks';
+import type { NetworkEntry } from '../../engine/networks/networks';
 
 /** Docker's network JSON (GET /networks, GET /networks/{id}); Containers only where asked for. */
 export function toNetwork(n: NetworkEntry, containers?: ContainerView[]): Record<string, unknown> {

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { ProgressMessage, ProgressSink } from '../../engine/progress';
+import type { ProgressMessage, ProgressSink } from '../../engine/lib/progress';
 
 /** One message of Docker's JSON progress stream (pull, push, load, import): the engine's shape. */
 export type JsonMessage = ProgressMessage;

@@ -1,0 +1,24 @@
+import { isRunning } from '../../domain/container';
+import { nowRfc3339 } from '../../domain/time';
+import { readNetDev, type NetDevCounters } from '../../runtime/net-dev';
+import { sampleCgroup, systemCpuNanos, type CgroupSample } from '../../runtime/cgroup-stats';
+import type { EngineContext } from '../context';
+import { cgroupsPathOf } from './start-container';
+
+export interface Reading {
+  sample: CgroupSample;
+  systemCpu: number;
+  read: string;
+  /** Per interface of its own network namespace (none with --network host or container:<x>). */
+  networks?: Record<string, NetDevCounters>;
+}
+
+/** One reading of a running container's cgroup counters, or undefined if it is not running. */
+export async function takeReading(ctx: EngineContext, id: string): Promise<Reading | undefined> {
+  const c = ctx.views.containers.get(id);
+  if (!c || !isRunning(c)) return undefined;
+  const mode = c.hostConfig.NetworkMode || 'default';
+  const ownNetns = mode !== 'host' && !mode.startsWith('container:');
+  const [sample, systemCpu, networks] = await Promise.all([sampleCgroup(cgroupsPathOf(c)), systemCpuNanos(), ownNetns ? readNetDev(c.pid) : undefined]);
+  return { sample, systemCpu, read: nowRfc3339(), ...(networks && Object.keys(networks).length ? { networks } : {}) };
+}

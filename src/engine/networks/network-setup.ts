@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { bridgesOwnedBy, ensureBridge, linkExists, removeBridge } from '../../network/bridge';
+import { applyNft, deleteTableRuleset } from '../../network/netfilter';
+import type { NetworkView } from '../../domain/user-network';
+import { tableOf, userNetwork, syncNat } from './container-network';
+import type { EngineContext } from '../context';
+
+/**
+ * A user-defined network on the host: its bridge with the gateway address, every table
+ * rewritten (with this network's, even before the journal knows it), its resolver bound. Idempotent.
+ */
+export async function setUpNetwork(ctx: EngineContext, v: NetworkView, o: { syncTables?: boolean } = {}): Promise<void> {
+  const n = userNetwork(ctx, v);
+  await ensureBridge({ name: n.bridge, gatewayCidr: `${n.gateway}/${n.cidr.prefix}`, mtu: n.mtu, owner: ownerMark(ctx), ...(n.v6 ? { gateway6Cidr: `${n.v6.gateway}/${n.v6.cidr.prefix}` } : {}) });
+  if (o.syncTables !== false) await syncNat(ctx, [n]);
+  // A resolver that cannot bind (port 53 of the gateway taken) costs names, not the network.
+  await ctx.dns?.bind(v.id, v.gateway).catch((e: Error) => ctx.log.warn({ network: v.name, err: e.message }, 'embedded DNS not available on this network'));
+}
+
+/**
+ * Undo setUpNetwork: resolver closed, table deleted, bridge (and its forwarding exceptions)
+ * removed, unless keepBridge (an interface that was there before the network).
+ */
+export async function tearDownNetwork(ctx: EngineContext, v: Pick<NetworkView, 'id' | 'bridge'>, o: { keepBridge?: boolean } = {}): Promise<void> {
+  await ctx.dns?.unbind(v.id);
+  await applyNft(deleteTableRuleset(tableOf(v.bridge))).catch(() => undefined);
+  if (!o.keepBridge) await removeBridge(v.bridge);
+  await syncNat(ctx).catch((e: Error) => ctx.log.warn({ err: e.message }, 'nftables update failed'));
+}
+
+/**
+ * At boot: every network of the journal is set up again (bridges re-ensured, resolvers
+ * rebound; the caller rewrites every table once after), and bridges of removed networks a
+ * crash left behind go.
+ */
+export async function restoreNetworks(ctx: EngineContext): Promise<void> {
+  const retired = [...ctx.views.retiredBridges].filter((b) => ![...ctx.views.networks.values()].some((v) => v.bridge === b));
+  if (retired.length) await applyNft(retired.map((b) => deleteTableRuleset(tableOf(b))).join('')).catch(() => undefined);
+  for (const b of retired) {
+    if (await linkExists(b)) await removeBridge(b).catch((e: Error) => ctx.log.warn({ bridge: b, err: e.message }, 'cannot remove the bridge of a removed network'));
+  }
+  // Network create sets up, then records: a crash in between leaves a bridge of this daemon's that no fact knows.
+  const known = new Set([...ctx.views.networks.values()].map((v) => v.bridge));
+  for (const b of (await bridgesOwnedBy(ownerMark(ctx))).filter((x) => !known.has(x))) {
+    ctx.log.info({ bridge: b }, 'removing a bridge a network create cut by a crash left');
+    await applyNft(deleteTableRuleset(tableOf(b))).catch(() => undefined);
+    await removeBridge(b).catch((e: Error) => ctx.log.warn({ bridge: b, err: e.message }, 'cannot remove the bridge of a network never recorded'));
+  }
+  for (const v of ctx.views.networks.values()) {
+    await setUpNetwork(ctx, v, { syncTables: false }).catch((e: Error) => ctx.log.warn({ network: v.name, err: e.message }, 'cannot set up network'));
+  }
+}
+
+/** The mark on the bridges this daemon makes (its data root's): another daemon's are never touched. */
+function ownerMark(ctx: EngineContext): string {
+  return `wharf-${createHash('sha256').update(path.dirname(ctx.containersDir)).digest('hex').slice(0, 12)}`;
+}

@@ -1,0 +1,57 @@
+import { conflict, WharfError } from '../../domain/errors';
+import type { NetworkView } from '../../domain/user-network';
+import { attachmentsOf } from './container-network';
+import type { EngineContext } from '../context';
+import { networkMeta } from './create-network';
+import { getNetwork } from './networks';
+import { tearDownNetwork } from './network-setup';
+
+/** Running containers with an address on the network: its active endpoints. */
+const activeEndpoints = (ctx: EngineContext, id: string) =>
+  [...ctx.views.containers.values()].filter((c) => attachmentsOf(c).some((a) => a.networkId === id));
+
+/** docker network rm: refused for predefined networks and networks with active endpoints. */
+export function removeNetwork(ctx: EngineContext, ref: string): Promise<void> {
+  return ctx.locks.run('networks:', async () => {
+    const n = getNetwork(ctx, ref);
+    if (n.predefined) throw new WharfError('forbidden', `${n.name} is a pre-defined network and cannot be removed`);
+    if (activeEndpoints(ctx, n.id).length) throw conflict(`error while removing network: network ${n.name} id ${n.id} has active endpoints`);
+    await removeLocked(ctx, ctx.views.networks.get(n.id)!);
+  });
+}
+
+async function removeLocked(ctx: EngineContext, v: NetworkView): Promise<void> {
+  await ctx.journal.append([{ type: 'network.removed', data: { id: v.id, name: v.name } }], networkMeta(v));
+  await tearDownNetwork(ctx, v);
+}
+
+/** docker network prune: every user-defined network without active endpoints (filters: label, label!, until). */
+export function pruneNetworks(ctx: EngineContext, filters: Record<string, string[]>): Promise<string[]> {
+  return ctx.locks.run('networks:', async () => {
+    const removed: string[] = [];
+    for (const v of [...ctx.views.networks.values()]) {
+      if (activeEndpoints(ctx, v.id).length) continue;
+      if (!labelsMatch(v.labels, filters.label ?? [], filters['label!'] ?? [])) continue;
+      if (filters.until?.length && !(Date.parse(v.created) < untilMs(filters.until[0]))) continue;
+      await removeLocked(ctx, v);
+      removed.push(v.name);
+    }
+    return removed;
+  });
+}
+
+/** Docker's label filters: "key" or "key=value" must match (label), or must not (label!). */
+export function labelsMatch(labels: Record<string, string>, want: string[], notWant: string[] = []): boolean {
+  const has = (f: string) => {
+    const i = f.indexOf('=');
+    return i < 0 ? f in labels : labels[f.slice(0, i)] === f.slice(i + 1);
+  };
+  return want.every(has) && !notWant.some(has);
+}
+
+function untilMs(v: string): number {
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
+  const m = /^(\d+)(s|m|h)$/.exec(v);
+  if (m) return Date.now() - Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'];
+  return Date.parse(v);
+}

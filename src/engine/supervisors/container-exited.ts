@@ -1,0 +1,70 @@
+import { isRunning } from '../../domain/container';
+import type { WharfEvent } from '../../domain/events';
+import { appendFor, findContainer, type EngineContext } from '../context';
+import { releaseInBackground } from '../containers/remove-container';
+import { disconnectEvents, portsOf, syncNat } from '../networks/container-network';
+import { restartAfterDeath, restartWhenDue } from './restart-policy';
+import { crashPoint } from '../lib/crash-point';
+import { removeAnonymousVolumes, volumeUnmountEvents } from '../containers/container-volumes';
+import { cgroupsPathOf } from '../containers/start-container';
+import { releaseRun } from '../containers/container-release';
+import { asDaemon } from '../../journal/actor';
+
+export interface ExitFacts {
+  exitCode: number;
+  finishedAt: string;
+  reconciled?: boolean;
+  error?: string;
+}
+
+/**
+ * Record a container's death (from conmon's exit file, or found at boot), release its
+ * runtime state and root mount, then apply --rm.
+ */
+export async function recordExit(ctx: EngineContext, id: string, facts: ExitFacts): Promise<void> {
+  await ctx.locks.run(id, async () => {
+    const c = findContainer(ctx.views, id);
+    if (!c || (!isRunning(c) && c.status !== 'starting')) return;
+    // Read before runc deletes the cgroup.
+    const oom = facts.exitCode === 137 && (await ctx.runtime.oomKilled(cgroupsPathOf(c)));
+    const events: WharfEvent[] = [
+      ...(oom ? [{ type: 'container.oom-killed', data: { id } } as WharfEvent] : []),
+      { type: 'container.died', data: { id, exitCode: facts.exitCode, finishedAt: facts.finishedAt, ...(facts.reconciled ? { reconciled: true } : {}), ...(facts.error ? { error: facts.error } : {}), ...(oom ? { oomKilled: true } : {}) } },
+    ];
+    events.push(...disconnectEvents(c));
+    events.push(...volumeUnmountEvents(c));
+    if (c.stopRequested) events.push({ type: 'container.stopped', data: { id } });
+    if (c.hostConfig.AutoRemove) {
+      // --rm: the process is dead, so the record goes now and the leftovers after it.
+      events.push({ type: 'container.remove-requested', data: { id } });
+      await appendFor(ctx, c, events);
+      await appendFor(ctx, c, [{ type: 'container.destroyed', data: { id } }]);
+      await removeAnonymousVolumes(ctx, c); // --rm takes the anonymous volumes too, as Docker's does
+      releaseInBackground(ctx, id, true);
+      if (portsOf(c).length) await syncNat(ctx).catch((e: Error) => ctx.log.warn({ err: e.message }, 'NAT update failed'));
+      return;
+    }
+    // The policy's restart is recorded with the death (an intent the boot settles), so the
+    // container shows "restarting", never "exited", between its runs, as Docker's does.
+    const restart = restartAfterDeath(c, facts.exitCode, facts.finishedAt);
+    await appendFor(ctx, c, [...events, ...restart]);
+    crashPoint('exit.after-event');
+    if (restart.length) crashPoint('restart.after-scheduled');
+    await ctx.runtime.delete(id, true).catch((e: Error) => ctx.log.warn({ id, err: e.message }, 'runc delete failed'));
+    await ctx.storage.unmount(id).catch((e: Error) => ctx.log.warn({ id, err: e.message }, 'unmount failed'));
+    await releaseRun(ctx, c);
+    if (portsOf(c).length) await syncNat(ctx).catch((e: Error) => ctx.log.warn({ err: e.message }, 'NAT update failed'));
+    if (restart.length) restartWhenDue(ctx, id);
+  });
+}
+
+/** conmon wrote an exit file for this container. */
+export function onExitFile(ctx: EngineContext, id: string): Promise<void> {
+  return asDaemon('exit-monitor', () => exitFromFile(ctx, id));
+}
+
+async function exitFromFile(ctx: EngineContext, id: string): Promise<void> {
+  const exit = await ctx.runtime.readExit(id);
+  if (!exit) return;
+  await recordExit(ctx, id, { exitCode: exit.exitCode, finishedAt: exit.finishedAt.toISOString() });
+}
