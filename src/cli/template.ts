@@ -1,3 +1,4 @@
+import { table } from './format';
 /**
  * The part of Go's text/template that --format strings use in practice: text, and actions
  * made of a field path (`.`, `.Name`, `.Config.Cmd`) optionally behind a function: json,
@@ -181,6 +182,12 @@ export function renderList(
   const headerPieces = pieces.map((p) => (typeof p === 'string' ? p : headerOf(p, headers)));
   const rows = [headerPieces.join(''), ...items.map((v) => execTemplate(pieces, v))];
   return { table: rows.map((r) => r.split('\t')) };
+}
+
+/** renderList, written out: the aligned table, or the text. */
+export function printList(out: { write(s: string): unknown }, format: string, items: Value[], headers: Record<string, string>, toJsonItem?: (v: Value) => Value): void {
+  const r = renderList(format, items, headers, toJsonItem);
+  out.write(r.table ? table(r.table) : r.text ?? '');
 }
 
 /** A table column's header: the field's, or for {{.Label "a.b-c"}} the key's last part ("b c"), as docker's SubHeaderContext. */

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { Client, HistoryItem } from '../../client/client';
 import { PROG, UsageError, type CommandSpec, type IO } from '../command';
-import { ellipsis, humanDuration, humanSize, shortId, table } from '../format';
-import { renderList } from '../template';
+import { ellipsis, humanDuration, humanSize, shortId } from '../format';
+import { printList } from '../template';
 
 export interface HistoryOptions {
   image: string;
@@ -55,8 +55,7 @@ export async function runHistory(o: HistoryOptions, client: Client, io: IO): Pro
   if (format === 'table') {
     format = o.quiet ? '{{.ID}}' : o.human ? 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}' : 'table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
   }
-  const r = renderList(format, items.map((h) => historyRow(h, !o.noTrunc, o.human)), HEADERS);
-  io.stdout.write(r.table ? table(r.table) : r.text ?? '');
+  printList(io.stdout, format, items.map((h) => historyRow(h, !o.noTrunc, o.human)), HEADERS);
   return 0;
 }
 

@@ -3,7 +3,7 @@ import type { Client, ImageSummary } from '../../client/client';
 import { collect, type CommandSpec, type IO } from '../command';
 import { ago, humanSize, shortId, table } from '../format';
 import { splitRepoTag } from '../reference';
-import { renderList } from '../template';
+import { printList } from '../template';
 
 export interface ImagesOptions {
   reference?: string;
@@ -112,8 +112,7 @@ export async function runImages(opts: ImagesOptions, client: Client, io: IO): Pr
   }
   const rows = imageRows(images, opts.noTrunc, Date.now(), opts.digests);
   if (opts.format) {
-    const r = renderList(opts.format, rows, HEADERS);
-    io.stdout.write(r.table ? table(r.table) : r.text ?? '');
+    printList(io.stdout, opts.format, rows, HEADERS);
     return 0;
   }
   const header = opts.digests ? ['REPOSITORY', 'TAG', 'DIGEST', 'IMAGE ID', 'CREATED', 'SIZE'] : ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'];

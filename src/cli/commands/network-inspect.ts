@@ -1,26 +1,15 @@
 import type { Command } from 'commander';
 import type { Client } from '../../client/client';
-import { printError, UsageError, type CommandSpec, type IO } from '../command';
-import { printInspect } from './image-inspect';
+import { UsageError, type CommandSpec, type IO } from '../command';
+import { inspectEach } from './image-inspect';
 
 export interface NetworkInspectOptions {
   networks: string[];
   format?: string;
 }
 
-export async function runNetworkInspect(o: NetworkInspectOptions, client: Client, io: IO): Promise<number> {
-  const raws: string[] = [];
-  const errors: unknown[] = [];
-  for (const name of o.networks) {
-    try {
-      raws.push(await client.networkInspectRaw(name));
-    } catch (e) {
-      errors.push(e);
-    }
-  }
-  printInspect(io, raws, o.format);
-  for (const e of errors) printError(io, e);
-  return errors.length ? 1 : 0;
+export function runNetworkInspect(o: NetworkInspectOptions, client: Client, io: IO): Promise<number> {
+  return inspectEach(io, o.networks, o.format, (name) => client.networkInspectRaw(name));
 }
 
 export const networkInspect: CommandSpec<NetworkInspectOptions> = {

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import type { Client, NetworkSummary } from '../../client/client';
 import { collect, type CommandSpec, type IO } from '../command';
-import { table } from '../format';
-import { renderList } from '../template';
+import { printList } from '../template';
 import { parseFilterFlags } from './volume-ls';
 
 export interface NetworkLsOptions {
@@ -50,8 +49,7 @@ export async function runNetworkLs(o: NetworkLsOptions, client: Client, io: IO):
     for (const n of list) io.stdout.write(`${o.noTrunc ? n.Id : n.Id.slice(0, 12)}\n`);
     return 0;
   }
-  const r = renderList(o.format ?? 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}', list.map((n) => networkRow(n, o.noTrunc)), HEADERS);
-  io.stdout.write(r.table ? table(r.table) : r.text ?? '');
+  printList(io.stdout, o.format ?? 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}', list.map((n) => networkRow(n, o.noTrunc)), HEADERS);
   return 0;
 }
 

@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { Client, ContainerPort, ContainerSummary } from '../../client/client';
 import { collect, int, UsageError, type CommandSpec, type IO } from '../command';
 import { ago, ellipsis, goQuote, humanSize, shortId, table } from '../format';
-import { renderList } from '../template';
+import { printList } from '../template';
 
 export interface PsOptions {
   all: boolean;
@@ -130,8 +130,7 @@ export async function runPs(o: PsOptions, client: Client, io: IO): Promise<numbe
     return 0;
   }
   if (o.format) {
-    const r = renderList(o.format, rows, HEADERS);
-    io.stdout.write(r.table ? table(r.table) : r.text ?? '');
+    printList(io.stdout, o.format, rows, HEADERS);
     return 0;
   }
   const header = ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES', ...(o.size ? ['SIZE'] : [])];

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import type { Client, SearchResult } from '../../client/client';
 import { collect, int, PROG, UsageError, type CommandSpec, type IO } from '../command';
 import { configDir, registryAuthFor } from '../docker-config';
-import { ellipsis, table } from '../format';
-import { renderList } from '../template';
+import { ellipsis } from '../format';
+import { printList } from '../template';
 import { parseFilterFlags } from './volume-ls';
 
 export interface SearchOptions {
@@ -46,8 +46,7 @@ export async function runSearch(o: SearchOptions, client: Client, io: IO): Promi
   const trunc = !o.noTrunc;
   const format = !o.format || o.format === 'table' ? 'table {{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}' : o.format;
   const json = format === 'json' || /\{\{\s*json\s+\.\s*\}\}/.test(format);
-  const r = renderList(format, (results ?? []).map((x) => searchRow(x, trunc, json)), HEADERS);
-  io.stdout.write(r.table ? table(r.table) : r.text ?? '');
+  printList(io.stdout, format, (results ?? []).map((x) => searchRow(x, trunc, json)), HEADERS);
   return 0;
 }
 

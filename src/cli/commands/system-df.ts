@@ -2,7 +2,7 @@ import type { Client, ContainerSummary, DiskUsage, ImageSummary } from '../../cl
 import { type CommandSpec, type IO } from '../command';
 import { table } from '../format';
 import { humanSize4 } from '../json-progress';
-import { execTemplate, parseTemplate, renderList, sortKeys } from '../template';
+import { execTemplate, parseTemplate, printList, renderList, sortKeys } from '../template';
 import { imageRows } from './images';
 import { containerRow } from './ps';
 import { volumeRow } from './volume-ls';
@@ -95,8 +95,7 @@ export async function runSystemDf(o: { verbose: boolean; format?: string }, clie
   const du = await client.systemDf();
   const format = o.format || 'table';
   if (!o.verbose) {
-    const r = renderList(format === 'table' ? 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}' : format, dfSummary(du), SUMMARY_HEADERS);
-    io.stdout.write(r.table ? table(r.table) : r.text ?? '');
+    printList(io.stdout, format === 'table' ? 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}' : format, dfSummary(du), SUMMARY_HEADERS);
     return 0;
   }
   if (format === 'table') {

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import type { Client, VolumeSummary } from '../../client/client';
 import { collect, type CommandSpec, type IO } from '../command';
-import { table } from '../format';
-import { renderList } from '../template';
+import { printList } from '../template';
 
 export interface VolumeLsOptions {
   quiet: boolean;
@@ -58,8 +57,7 @@ export async function runVolumeLs(o: VolumeLsOptions, client: Client, io: IO): P
     for (const v of list) io.stdout.write(`${v.Name}\n`);
     return 0;
   }
-  const r = renderList(o.format ?? 'table {{.Driver}}\t{{.Name}}', list.map(volumeRow), HEADERS);
-  io.stdout.write(r.table ? table(r.table) : r.text ?? '');
+  printList(io.stdout, o.format ?? 'table {{.Driver}}\t{{.Name}}', list.map(volumeRow), HEADERS);
   return 0;
 }
 

@@ -12,27 +12,12 @@ import type { EngineContext } from '../context';
  * The networks `docker network ls` shows: the predefined ones (bridge if the daemon has
  * its default bridge, host, none) and the user-defined ones of the journal.
  */
-export interface NetworkEntry {
-  id: string;
-  name: string;
-  driver: 'bridge' | 'host' | 'null';
-  created: string;
-  subnet?: string;
-  gateway?: string;
-  bridge?: string;
-  internal: boolean;
-  attachable: boolean;
-  labels: Record<string, string>;
-  options: Record<string, string>;
-  ipamOptions?: Record<string, string>;
-  enableIPv6?: boolean;
-  /** The IPv6 subnet as given, and the gateway when one was given. */
-  subnet6?: string;
-  gateway6?: string;
-  ipRange?: string;
-  auxAddresses?: Record<string, string>;
-  predefined: boolean;
-}
+export type NetworkEntry = Omit<NetworkView, 'driver' | 'subnet' | 'gateway' | 'bridge'> &
+  Partial<Pick<NetworkView, 'subnet' | 'gateway' | 'bridge'>> & {
+    /** host and none have no bridge; a user network's driver is always bridge. */
+    driver: 'bridge' | 'host' | 'null';
+    predefined: boolean;
+  };
 
 const predefinedId = (name: string): string => createHash('sha256').update(`wharf-predefined-network:${name}`).digest('hex');
 
