@@ -129,7 +129,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
     restarts: new RestartTimers(),
     netDefaults: { mtu: cfg.mtu, defaultHostIp: cfg.ip === '0.0.0.0' ? '' : cfg.ip },
     bootTime: nowRfc3339(),
-    live: new LiveEvents(),
+    live: new LiveEvents(() => journal.lastSeq),
     quarantine,
     registry: {
       insecureRegistries: cfg.insecureRegistries,

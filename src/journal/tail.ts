@@ -6,9 +6,9 @@ import type { Journal, ReadRange } from './journal';
  * Follow the journal from a cursor: history first, then live, with no gap and no duplicate.
  * The consumer pulls: events are read from the journal at the consumer's pace, so a slow
  * consumer is never dropped and nothing is buffered for it beyond one page. `onCaughtUp` is
- * called each time the history is read to its end (then the follow waits for new records).
+ * called with the cursor each time the records are read to their end (then the follow waits).
  */
-export async function* follow(journal: Journal, range: ReadRange, signal?: AbortSignal, onCaughtUp?: () => void): AsyncIterable<Envelope> {
+export async function* follow(journal: Journal, range: ReadRange, signal?: AbortSignal, onCaughtUp?: (seq: bigint) => void): AsyncIterable<Envelope> {
   let cursor = range.afterSeq ?? 0n;
   let first = true;
   const PAGE = 512;
@@ -39,8 +39,8 @@ export async function* follow(journal: Journal, range: ReadRange, signal?: Abort
       cursor = before;
       first = false;
     }
-    // Everything written so far was read: what follows is live.
-    onCaughtUp?.();
+    // Everything written up to the cursor was read: what follows is live.
+    onCaughtUp?.(cursor);
     const stop = await woken;
     woken = undefined;
     if (stop) return;

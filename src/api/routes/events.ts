@@ -41,28 +41,34 @@ export function eventRoutes(app: FastifyInstance, ctx: EngineContext): void {
     res.flushHeaders();
     const ac = new AbortController();
     res.on('close', () => ac.abort());
-    // Live-only events (attach, archive, health probe execs: never journal records) are held
-    // until the history is read to its end, then written as they come, within the bounds.
+    // Live-only events (attach, archive, health probe execs: never journal records) take their
+    // place among the records: each is held until the records committed before it (up to its
+    // afterSeq) were read, so a stream shows them in the order they happened.
     const held: LiveEvent[] = [];
-    let caughtUp = false;
+    let readTo = -1n;
     const sendLive = (e: LiveEvent) => {
       if ((sinceTime !== undefined && e.time < sinceTime) || (untilTime !== undefined && e.time > untilTime) || res.writableEnded) return;
       const ev = toLiveDockerEvent(e);
       if (matchesFilters(ev, filters)) res.write(`${eventJson(ev)}\n`);
     };
-    const live = ctx.live.events$.subscribe((e) => (caughtUp ? sendLive(e) : held.push(e)));
-    const onCaughtUp = () => {
-      if (caughtUp) return;
-      caughtUp = true;
-      for (const e of held.splice(0)) sendLive(e);
+    const flushTo = (seq: bigint) => {
+      if (seq > readTo) readTo = seq;
+      while (held.length && held[0].afterSeq <= readTo) sendLive(held.shift()!);
     };
+    const live = ctx.live.events$.subscribe((e) => {
+      if (readTo >= e.afterSeq && !held.length) sendLive(e);
+      else held.push(e);
+    });
     try {
       // Records that cannot make an event passing the filters are skipped before they are decoded.
       const accept = storedRecordFilter(filters);
-      for await (const e of follow(ctx.journal, { afterSeq, sinceTime, untilTime, accept }, ac.signal, onCaughtUp)) {
+      for await (const e of follow(ctx.journal, { afterSeq, sinceTime, untilTime, accept }, ac.signal, flushTo)) {
+        flushTo(e.seq - 1n);
         const ev = toDockerEvent(e);
-        if (!ev || !matchesFilters(ev, filters)) continue;
-        if (!res.write(`${eventJson(ev)}\n`)) {
+        const pass = !!ev && matchesFilters(ev, filters);
+        const more = pass ? res.write(`${eventJson(ev)}\n`) : true;
+        flushTo(e.seq);
+        if (!more) {
           await new Promise<void>((r) => {
             res.once('drain', r);
             res.once('close', r);

@@ -18,14 +18,19 @@ export interface LiveEvent {
   attributes: Record<string, string>;
   /** Nanoseconds since the epoch. */
   time: bigint;
+  /** The journal's last sequence number when it happened: a stream sends it after the records up to there. */
+  afterSeq: bigint;
 }
 
 export class LiveEvents {
   readonly events$ = new Subject<LiveEvent>();
 
+  /** lastSeq: the journal's last sequence number (the order of a live event among the records). */
+  constructor(private readonly lastSeq: () => bigint = () => 0n) {}
+
   /** An event of a container, with the attributes Docker gives every container event (labels, image, name). */
   container(c: ContainerView, action: string, extra: Record<string, string> = {}): void {
     if (!this.events$.observed) return;
-    this.events$.next({ type: 'container', action, id: c.id, image: c.config.Image, attributes: { ...(c.config.Labels ?? {}), image: c.config.Image, name: c.name, ...extra }, time: nowNanos() });
+    this.events$.next({ type: 'container', action, id: c.id, image: c.config.Image, attributes: { ...(c.config.Labels ?? {}), image: c.config.Image, name: c.name, ...extra }, time: nowNanos(), afterSeq: this.lastSeq() });
   }
 }
