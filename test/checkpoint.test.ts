@@ -23,7 +23,8 @@ after(async () => {
 function observed(): string {
   return [
     d.dockerOk(['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Names}} {{.Image}} {{.State}} {{.Labels}} {{.Mounts}}']),
-    d.dockerOk(['images', '-a', '--no-trunc', '--format', '{{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}']),
+    // Sorted: the docker CLI groups one image's tags by repository in a Go map, so their rows come in any order.
+    d.dockerOk(['images', '-a', '--no-trunc', '--format', '{{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}']).split('\n').sort().join('\n'),
     d.dockerOk(['volume', 'ls', '--format', '{{.Name}} {{.Labels}}']),
     JSON.stringify(JSON.parse(d.dockerOk(['inspect', 'one', 'two', 'gone-soon-renamed']))),
   ].join('\n---\n');

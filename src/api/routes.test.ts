@@ -127,6 +127,8 @@ const CASES: Record<string, Case[]> = {
     ['POST', '/containers/create', { Image: 'busybox', Labels: { a: {} } }, 400, /cannot unmarshal object into Go struct field .*Labels of type string/],
     ['POST', '/containers/create', { Image: 'busybox', HostConfig: { Memory: 'abc' } }, 400, /cannot unmarshal string into Go struct field .*Memory of type int64/],
     ['POST', '/containers/create', { Image: 'busybox', HostConfig: { OomScoreAdj: 2000 } }, 400, 'Invalid value 2000, range for oom score adj is [-1000, 1000]'],
+    ['POST', '/containers/create', { Image: 'busybox', HostConfig: { DeviceRequests: 0 } }, 400, /cannot unmarshal number into Go struct field .*DeviceRequests of type \[\]container\.DeviceRequest/],
+    ['POST', '/containers/create', { Image: 'busybox', HostConfig: { DeviceRequests: [{ Capabilities: 'gpu' }] } }, 400, /cannot unmarshal string into Go struct field .*Capabilities of type \[\]\[\]string/],
     ['GET', '/containers/json?filters=%7Bbad', undefined, 400, /invalid filter|invalid character/],
     ['GET', '/events?since=abc', undefined, 500, 'strconv.ParseInt: parsing "abc": invalid syntax'],
     ['POST', '/networks/create', { Name: '' }, 400, 'invalid name: '],

@@ -82,7 +82,10 @@ const resourceFields: Record<string, TSchema> = {
   CpusetMems: str(),
   Devices: arrayOf('[]container.DeviceMapping', goStruct('DeviceMapping', 'container.DeviceMapping', { PathOnHost: str(), PathInContainer: str(), CgroupPermissions: str() })),
   DeviceCgroupRules: strings(),
-  DeviceRequests: any(),
+  DeviceRequests: arrayOf(
+    '[]container.DeviceRequest',
+    goStruct('DeviceRequest', 'container.DeviceRequest', { Driver: str(), Count: int(), DeviceIDs: strings(), Capabilities: arrayOf('[][]string', strings()), Options: strMap() }),
+  ),
   KernelMemory: int64(),
   KernelMemoryTCP: int64(),
   MemoryReservation: int64(),
