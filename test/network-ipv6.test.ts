@@ -15,16 +15,8 @@ const port = 24000 + (process.pid % 15000);
 const d = new TestDaemon();
 const sh = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'utf8', timeout: 15_000 });
 
-const ok = (args: string[]) => {
-  const r = d.docker(args);
-  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-};
-const fails = (args: string[]) => {
-  const r = d.docker(args);
-  assert.notEqual(r.code, 0, `docker ${args.join(' ')} should fail: ${r.stdout}`);
-  return r.stderr;
-};
+const ok = (args: string[]) => d.dockerOk(args);
+const fails = (args: string[]) => d.dockerFails(args);
 /** One HTTP GET with curl (bounded): the body, or "" when nothing answers. */
 const get = (url: string) => sh('curl', ['-s', '-g', '-m', '3', url]).stdout;
 /** The host's own global IPv6 address (fd00::2 on this machine kind), if it has one. */

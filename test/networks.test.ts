@@ -24,16 +24,8 @@ after(async () => {
   await d.cleanup();
 });
 
-const ok = (args: string[]) => {
-  const r = d.docker(args);
-  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-};
-const fails = (args: string[]) => {
-  const r = d.docker(args);
-  assert.notEqual(r.code, 0, `docker ${args.join(' ')} should fail: ${r.stdout}`);
-  return r.stderr;
-};
+const ok = (args: string[]) => d.dockerOk(args);
+const fails = (args: string[]) => d.dockerFails(args);
 const bridgeOf = (name: string) => `br-${ok(['network', 'inspect', '-f', '{{.Id}}', name]).trim().slice(0, 12)}`;
 const linkExists = (name: string) => sh('ip', ['link', 'show', name]).status === 0;
 const tableExists = (bridge: string) => sh('nft', ['list', 'table', 'ip', `wharf_${bridge.replace(/-/g, '_')}`]).status === 0;

@@ -117,6 +117,13 @@ export class TestDaemon {
     return r.stdout;
   }
 
+  /** docker that must fail: its stderr. */
+  dockerFails(args: string[]): string {
+    const r = this.docker(args);
+    assert.notEqual(r.code, 0, `docker ${args.join(' ')} should fail: ${r.stdout}`);
+    return r.stderr;
+  }
+
   /** wharf that must succeed: its stdout. */
   wharfOk(args: string[]): string {
     const r = this.wharf(args);
