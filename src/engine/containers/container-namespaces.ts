@@ -15,7 +15,7 @@ import { findContainer, type EngineContext } from '../context';
  * (a missing one is refused now, as dockerd does; a stopped one at start) and recorded by
  * full id as Docker records them; the sysctls checked against the modes.
  */
-export function namespaceModesAtCreate(ctx: EngineContext, req: ModeConflictInput, h: Partial<HostConfig>): Pick<HostConfig, 'IpcMode' | 'PidMode' | 'UTSMode' | 'CgroupnsMode'> {
+export function namespaceModesAtCreate(ctx: EngineContext, req: ModeConflictInput, h: Partial<HostConfig>): Pick<HostConfig, 'IpcMode' | 'PidMode' | 'UTSMode' | 'CgroupnsMode'> & Partial<Pick<HostConfig, 'NetworkMode'>> {
   checkModeConflicts(req);
   const byId = (mode: string): string => {
     const ref = donorOf(mode);
@@ -29,6 +29,8 @@ export function namespaceModesAtCreate(ctx: EngineContext, req: ModeConflictInpu
     PidMode: byId(checkPidMode(h.PidMode)),
     UTSMode: checkUtsMode(h.UTSMode),
     CgroupnsMode: checkCgroupnsMode(h.CgroupnsMode),
+    // container:<name> is recorded by the donor's id, as dockerd records all three.
+    ...(donorOf(h.NetworkMode) !== undefined ? { NetworkMode: byId(h.NetworkMode as string) } : {}),
   };
   checkSysctls(h.Sysctls as Record<string, string> | null | undefined, { NetworkMode: h.NetworkMode as string | undefined, IpcMode: modes.IpcMode, UTSMode: modes.UTSMode });
   return modes;
