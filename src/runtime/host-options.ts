@@ -160,7 +160,8 @@ export interface HostLimits {
 /** Where --init's binary is mounted, as Docker does. */
 export const INIT_IN_CONTAINER = '/sbin/docker-init';
 
-export function hostOptions(h: HostOptionsInput, host: HostLimits, opts: { createBindSources: boolean } = { createBindSources: true }): HostOptions {
+export function hostOptions(h0: HostOptionsInput, host: HostLimits, opts: { createBindSources: boolean } = { createBindSources: true }): HostOptions {
+  const h = withZeroStructs(h0);
   const hostHard = host.hard;
   const privileged = !!h.Privileged;
   // Capabilities: the default set, plus --cap-add, minus --cap-drop ("ALL" in either).
@@ -228,7 +229,7 @@ export function hostOptions(h: HostOptionsInput, host: HostLimits, opts: { creat
   rlimits.set('RLIMIT_NOFILE', { type: 'RLIMIT_NOFILE', hard: Math.min(1048576, nofileHard), soft: Math.min(1048576, nofileHard) });
   for (const u of h.Ulimits ?? []) {
     const type = RLIMITS[u.Name];
-    if (!type) throw new HostOptionError(`invalid ulimit type: ${u.Name}`);
+    if (!type) throw new HostOptionError(`invalid ulimit type: ${u.Name ?? ''}`);
     if (u.Soft > u.Hard) throw new HostOptionError(`ulimit soft limit must be less than or equal to hard limit: ${u.Soft} > ${u.Hard}`);
     const max = hostHard[type] ?? Infinity;
     if (u.Hard > max) {
@@ -307,7 +308,7 @@ function deviceNode(dev: { PathOnHost: string; PathInContainer?: string; CgroupP
   try {
     st = statSync(dev.PathOnHost);
   } catch (e) {
-    throw new HostOptionError(`error gathering device information while adding custom device "${dev.PathOnHost}": no such file or directory`);
+    throw new HostOptionError(`error gathering device information while adding custom device "${dev.PathOnHost ?? ''}": no such file or directory`);
   }
   const type = st.isCharacterDevice() ? 'c' : st.isBlockDevice() ? 'b' : undefined;
   if (!type) throw new HostOptionError(`error gathering device information while adding custom device "${dev.PathOnHost}": not a device node`);
@@ -356,7 +357,7 @@ function blockDevice(p: string): { major: number; minor: number } {
   try {
     st = statSync(p);
   } catch {
-    throw new HostOptionError(`error gathering device information: ${p}: no such file or directory`);
+    throw new HostOptionError(`error gathering device information: ${p ?? ''}: no such file or directory`);
   }
   if (!st.isBlockDevice()) throw new HostOptionError(`${p} is not a block device`);
   return devNumbers(st.rdev);
@@ -390,4 +391,23 @@ function refuseUnsupported(h: HostOptionsInput): void {
   if (h.UsernsMode && h.UsernsMode !== 'host') throw new HostOptionError(`invalid USER mode: ${h.UsernsMode} (user namespace remapping is not enabled in wharfd)`);
   if (h.Runtime && h.Runtime !== 'runc') throw new HostOptionError(`Unknown runtime specified ${h.Runtime}`);
   if (h.Isolation && h.Isolation !== 'default') throw new HostOptionError(`Invalid isolation: ${JSON.stringify(h.Isolation)} - linux only supports 'default'`);
+}
+
+/**
+ * A null element of a list of structs decodes, in Go, to the struct's zero value (or a nil
+ * pointer, which dockerd refuses): read as an empty struct here, so it is refused or applied
+ * like one, never a JavaScript error.
+ */
+function withZeroStructs(h: HostOptionsInput): HostOptionsInput {
+  const lists = ['Ulimits', 'Mounts', 'Devices', 'DeviceRequests', 'BlkioWeightDevice', 'BlkioDeviceReadBps', 'BlkioDeviceWriteBps', 'BlkioDeviceReadIOps', 'BlkioDeviceWriteIOps'] as const;
+  const out: Record<string, unknown> = { ...h };
+  for (const k of lists) {
+    const v = h[k];
+    if (Array.isArray(v)) out[k] = (v as unknown[]).map((x) => x ?? {});
+  }
+  for (const k of ['Binds', 'CapAdd', 'CapDrop', 'SecurityOpt', 'DeviceCgroupRules'] as const) {
+    const v = h[k];
+    if (Array.isArray(v)) out[k] = v.map((x) => x ?? '');
+  }
+  return out as HostOptionsInput;
 }

@@ -128,7 +128,8 @@ export function systemRoutes(app: FastifyInstance, ctx: EngineContext, info: Sys
       ContainerdCommit: { ID: '' },
       RuncCommit: { ID: '' },
       InitCommit: { ID: '' },
-      SecurityOptions: [],
+      // Every container gets the default seccomp filter unless it opts out (as dockerd 28 reports it).
+      SecurityOptions: ['name=seccomp,profile=builtin'],
       CDISpecDirs: [],
       Warnings: await daemonWarnings(ctx),
     };
