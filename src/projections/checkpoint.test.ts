@@ -243,18 +243,31 @@ describe('boot with a checkpoint (LevelJournal)', () => {
 });
 
 describe('the checkpointer', () => {
-  test('writes every N records, off the commit, and at close; appends never wait for it', async () => {
+  /** A journal in memory, the views following it, and a checkpointer writing to a temp dir; removed after. */
+  async function withCheckpointer(opts: { everyRecords: number; afterMs: number }, fn: (x: { j: MemoryJournal; views: Views; c: Checkpointer; file: string }) => Promise<void>): Promise<void> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-ckpt-unit-'));
     try {
       const j = new MemoryJournal();
       const views = new Views();
       views.follow(j);
       const file = path.join(dir, CHECKPOINT_FILE);
-      const c = new Checkpointer(views, j, file, { everyRecords: 500, afterMs: 60_000, log: quiet });
+      const c = new Checkpointer(views, j, file, { ...opts, log: quiet });
       c.start();
+      await fn({ j, views, c, file });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** The checkpoint is written off the commit: wait (bounded; a loaded machine takes longer) until it is at least at `seq`. */
+  async function checkpointAt(file: string, seq: bigint): Promise<void> {
+    for (let i = 0; i < 200 && (readCheckpoint(file)?.at.seq ?? 0n) < seq; i++) await new Promise((r) => setTimeout(r, 25));
+  }
+
+  test('writes every N records, off the commit, and at close; appends never wait for it', () =>
+    withCheckpointer({ everyRecords: 500, afterMs: 60_000 }, async ({ j, views, c, file }) => {
       await fill(j, 1200);
-      // The write is off the commit: wait for it (bounded; a loaded machine takes longer than an idle one).
-      for (let i = 0; i < 200 && !(readCheckpoint(file)?.at.seq ?? 0n); i++) await new Promise((r) => setTimeout(r, 25));
+      await checkpointAt(file, 1n);
       const mid = readCheckpoint(file);
       assert.ok(mid && mid.at.seq >= 500n, 'a checkpoint after 500 records');
       assert.equal(mid.at.hash, j.stored[Number(mid.at.seq) - 1].h);
@@ -264,31 +277,18 @@ describe('the checkpointer', () => {
       assert.equal(last?.views.snapshot(), views.snapshot());
       assert.equal(codeFingerprint(), JSON.parse(fs.readFileSync(file, 'utf8').split('\n')[0]).code);
       assert.ok(!fs.existsSync(`${file}.tmp`));
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  test('after activity, within afterMs; nothing when nothing changed or the journal refuses writes', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-ckpt-unit-'));
-    try {
-      const j = new MemoryJournal();
-      const views = new Views();
-      views.follow(j);
-      const file = path.join(dir, CHECKPOINT_FILE);
-      const c = new Checkpointer(views, j, file, { everyRecords: 10_000, afterMs: 100, log: quiet });
-      c.start();
+  test('after activity, within afterMs; nothing when nothing changed or the journal refuses writes', () =>
+    withCheckpointer({ everyRecords: 10_000, afterMs: 100 }, async ({ j, c, file }) => {
       await fill(j, 30);
-      await new Promise((r) => setTimeout(r, 300));
+      await checkpointAt(file, 30n);
       assert.equal(readCheckpoint(file)?.at.seq, 30n);
       assert.equal(await c.checkpoint(), false, 'nothing new');
       j.setReadOnly('test');
       assert.equal(await c.checkpoint(), false);
       await c.close();
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
   test('the file is replaced atomically (a temp file renamed over it)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-ckpt-unit-'));
