@@ -33,6 +33,17 @@ async function create(config: Record<string, unknown>, host: Record<string, unkn
   return { status: r.status, body: JSON.parse(r.body) };
 }
 
+/** Create a container (it must be created), run fn on its id, remove it whatever happens. */
+async function withCreated(config: Record<string, unknown>, host: Record<string, unknown>, fn: (id: string) => Promise<void> | void): Promise<void> {
+  const r = await create(config, host);
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  try {
+    await fn(r.body.Id);
+  } finally {
+    d.docker(['rm', '-f', r.body.Id]);
+  }
+}
+
 async function probe(p: Probe): Promise<void> {
   if ('custom' in p) return p.custom();
   if ('client' in p) return;
@@ -108,14 +119,11 @@ const HOST: Record<string, Probe> = {
   BlkioWeightDevice: hostHas('blkio/blkio.weight_device') ? { elsewhere: 'field-walk.test.ts', test: 'BlkioWeight' } : { refuse: /does not support Block I\/O weight_device/, host: () => ({ BlkioWeightDevice: [{ Path: blockDev().path, Weight: 300 }] }) },
   CpuRealtimePeriod: hostHas('cpu/cpu.rt_period_us') ? { run: ['cat', '/sys/fs/cgroup/cpu/cpu.rt_period_us'], host: { CpuRealtimePeriod: 500000 }, expect: /^500000$/m } : { refuse: /does not support CPU real-time/, host: { CpuRealtimePeriod: 500000 } },
   // A real-time budget needs one in the parent cgroup (dockerd's --cpu-rt-runtime); none here, so the kernel refuses it at start, as for dockerd.
-  CpuRealtimeRuntime: { custom: async () => {
-    const r = await create({ Cmd: ['true'] }, { CpuRealtimeRuntime: 100 });
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-    const start = d.docker(['start', r.body.Id]);
-    d.docker(['rm', '-f', r.body.Id]);
+  CpuRealtimeRuntime: { custom: () => withCreated({ Cmd: ['true'] }, { CpuRealtimeRuntime: 100 }, (id) => {
+    const start = d.docker(['start', id]);
     assert.notEqual(start.code, 0);
     assert.match(start.stderr, /cpu\.rt_runtime_us/);
-  } },
+  }) },
   DeviceCgroupRules: { run: ['cat', '/sys/fs/cgroup/devices/devices.list'], host: { DeviceCgroupRules: ['c 42:7 rw'] }, expect: /^c 42:7 rw$/m },
   Devices: { run: ['ls', '-l', '/dev/walknull'], host: { Devices: [{ PathOnHost: '/dev/null', PathInContainer: '/dev/walknull', CgroupPermissions: 'rwm' }] }, expect: /^c.* 1,\s+3 .*\/dev\/walknull$/m },
   DeviceRequests: { refuse: /could not select device driver "" with capabilities: \[\[gpu\]\]/, host: { DeviceRequests: [{ Count: -1, Capabilities: [['gpu']] }] } },
@@ -154,48 +162,31 @@ const CONFIG: Record<string, Probe> = {
   Volumes: { run: ['sh', '-c', 'grep -c " /walkvol " /proc/mounts'], config: { Volumes: { '/walkvol': {} } }, expect: /^1$/m },
   NetworkDisabled: { run: ['ls', '/sys/class/net'], config: { NetworkDisabled: true }, host: { NetworkMode: '' }, expect: /^lo\n?$/ },
   ArgsEscaped: { refuse: /linux does not support escaped command lines/, config: { ArgsEscaped: true } },
-  Labels: { custom: async () => {
-    const r = await create({ Cmd: ['true'], Labels: { walk: 'labelled' } }, {});
-    try {
-      assert.equal(d.dockerOk(['ps', '-aq', '--no-trunc', '--filter', 'label=walk=labelled']).trim(), r.body.Id);
-    } finally {
-      d.docker(['rm', '-f', r.body.Id]);
-    }
-  } },
-  StopSignal: { custom: async () => {
-    const r = await create({ Cmd: ['sh', '-c', 'trap "echo got-usr1; exit 3" USR1; while true; do sleep 0.1; done'], StopSignal: 'SIGUSR1' }, {});
-    try {
-      d.dockerOk(['start', r.body.Id]);
-      await eventually(() => d.dockerOk(['top', r.body.Id]).includes('sleep'), 5000, 'trap set');
-      d.dockerOk(['stop', '-t', '10', r.body.Id]);
-      assert.equal(d.dockerOk(['inspect', '-f', '{{.State.ExitCode}}', r.body.Id]).trim(), '3');
-      assert.match(d.dockerOk(['logs', r.body.Id]), /got-usr1/);
-    } finally {
-      d.docker(['rm', '-f', r.body.Id]);
-    }
-  } },
+  Labels: { custom: () => withCreated({ Cmd: ['true'], Labels: { walk: 'labelled' } }, {}, (id) => {
+    assert.equal(d.dockerOk(['ps', '-aq', '--no-trunc', '--filter', 'label=walk=labelled']).trim(), id);
+  }) },
+  StopSignal: { custom: () => withCreated({ Cmd: ['sh', '-c', 'trap "echo got-usr1; exit 3" USR1; while true; do sleep 0.1; done'], StopSignal: 'SIGUSR1' }, {}, async (id) => {
+    d.dockerOk(['start', id]);
+    await eventually(() => d.dockerOk(['top', id]).includes('sleep'), 5000, 'trap set');
+    d.dockerOk(['stop', '-t', '10', id]);
+    assert.equal(d.dockerOk(['inspect', '-f', '{{.State.ExitCode}}', id]).trim(), '3');
+    assert.match(d.dockerOk(['logs', id]), /got-usr1/);
+  }) },
   StopTimeout: { elsewhere: 'fidelity.test.ts', test: 'StopTimeout -1 wait' },
-  OnBuild: { custom: async () => {
-    const r = await create({ Cmd: ['true'], OnBuild: ['RUN echo walked'] }, {});
+  OnBuild: { custom: () => withCreated({ Cmd: ['true'], OnBuild: ['RUN echo walked'] }, {}, (id) => {
     try {
-      const img = d.dockerOk(['commit', r.body.Id, 'walk-onbuild:1']).trim();
+      const img = d.dockerOk(['commit', id, 'walk-onbuild:1']).trim();
       assert.equal(d.dockerOk(['image', 'inspect', '-f', '{{json .Config.OnBuild}}', img]).trim(), '["RUN echo walked"]');
     } finally {
-      d.docker(['rm', '-f', r.body.Id]);
       d.docker(['rmi', 'walk-onbuild:1']);
     }
-  } },
+  }) },
   Healthcheck: { elsewhere: 'health.test.ts', test: 'a failing check turns unhealthy' },
   // CMD-SHELL checks run under the container's shell, as dockerd's (measured: "via-shell hello").
-  Shell: { custom: async () => {
-    const r = await create({ Cmd: ['sleep', '30'], Shell: ['/bin/echo', 'via-shell'], Healthcheck: { Test: ['CMD-SHELL', 'hello'], Interval: 200_000_000 } }, {});
-    try {
-      d.dockerOk(['start', r.body.Id]);
-      await eventually(() => /via-shell hello/.test(d.dockerOk(['inspect', '-f', '{{json .State.Health.Log}}', r.body.Id])), 10_000, 'a probe ran under the shell');
-    } finally {
-      d.docker(['rm', '-f', r.body.Id]);
-    }
-  } },
+  Shell: { custom: () => withCreated({ Cmd: ['sleep', '30'], Shell: ['/bin/echo', 'via-shell'], Healthcheck: { Test: ['CMD-SHELL', 'hello'], Interval: 200_000_000 } }, {}, async (id) => {
+    d.dockerOk(['start', id]);
+    await eventually(() => /via-shell hello/.test(d.dockerOk(['inspect', '-f', '{{json .State.Health.Log}}', id])), 10_000, 'a probe ran under the shell');
+  }) },
   ExposedPorts: { elsewhere: 'cli-flags.test.ts', test: '--expose' },
   MacAddress: { elsewhere: 'fidelity-shapes.test.ts', test: '--mac-address: the interface has it' },
   AttachStdin: { elsewhere: 'interactive.test.ts', test: 'echo hi | docker run -i busybox cat' },
@@ -242,22 +233,19 @@ describe('fields of an update', () => {
   test('every field is applied or refused', async () => {
     const fields = Object.keys((updateBody as any).properties);
     assert.deepEqual(fields.filter((f) => !APPLIED.includes(f) && !(f in SAMPLE)), [], 'fields of the update body nobody classified');
-    const c = await create({ Cmd: ['true'] }, {});
-    try {
+    await withCreated({ Cmd: ['true'] }, {}, async (id) => {
       for (const [f, v] of Object.entries(SAMPLE)) {
-        const r = await api(d.sock, 'POST', `/v1.50/containers/${c.body.Id}/update`, JSON.stringify({ [f]: v }), { 'content-type': 'application/json' });
+        const r = await api(d.sock, 'POST', `/v1.50/containers/${id}/update`, JSON.stringify({ [f]: v }), { 'content-type': 'application/json' });
         assert.equal(r.status, 400, `${f}: ${r.status} ${r.body}`);
         assert.match(JSON.parse(r.body).message, new RegExp(`^${f} cannot be updated by wharfd`));
       }
       // What the docker CLI sends (every field, zero when not asked for) is no refusal.
       const STRINGS = ['CpusetCpus', 'CpusetMems', 'CgroupParent'];
       const zero = Object.fromEntries(fields.map((f) => [f, f === 'RestartPolicy' ? { Name: '', MaximumRetryCount: 0 } : STRINGS.includes(f) ? '' : Array.isArray(SAMPLE[f]) || typeof SAMPLE[f] === 'boolean' || f === 'MemorySwappiness' ? null : 0]));
-      const ok = await api(d.sock, 'POST', `/v1.50/containers/${c.body.Id}/update`, JSON.stringify({ ...zero, CpuShares: 512 }), { 'content-type': 'application/json' });
+      const ok = await api(d.sock, 'POST', `/v1.50/containers/${id}/update`, JSON.stringify({ ...zero, CpuShares: 512 }), { 'content-type': 'application/json' });
       assert.equal(ok.status, 200, ok.body);
-      assert.equal(d.dockerOk(['inspect', '-f', '{{.HostConfig.CpuShares}}', c.body.Id]).trim(), '512');
-    } finally {
-      d.docker(['rm', '-f', c.body.Id]);
-    }
+      assert.equal(d.dockerOk(['inspect', '-f', '{{.HostConfig.CpuShares}}', id]).trim(), '512');
+    });
   });
   test('the applied ones are proven elsewhere', () => probe({ elsewhere: 'cli-commands.test.ts', test: 'sets limits and the restart policy as docker update does' }));
 });
