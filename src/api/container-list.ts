@@ -1,9 +1,13 @@
 import { isRestarting, isRunning, ZERO_TIME, type ContainerView } from '../domain/container';
 import { invalidArgument } from '../domain/errors';
 import { labelMatches } from '../domain/labels';
-import { findImage, getContainer, type EngineContext } from '../engine/context';
+import { findImage, getContainer } from '../engine/lookup';
 import { dockerState } from './wire/container';
 
+import type { EngineDeps } from '../engine/ports';
+
+/** What container-list uses of the engine. */
+export type ContainerListDeps = Pick<EngineDeps, 'views'>;
 /** GET /containers/json's options: all, limit and the filters as parsed from the query. */
 export interface ListOptions {
   all: boolean;
@@ -31,7 +35,7 @@ function matches(values: string[] | undefined, ...sources: string[]): boolean {
 }
 
 /** An image and every image committed on top of it, by id (the ancestor filter). */
-function withDescendants(ctx: EngineContext, id: string, into: Set<string>): void {
+function withDescendants(ctx: ContainerListDeps, id: string, into: Set<string>): void {
   if (into.has(id)) return;
   into.add(id);
   for (const img of ctx.views.images.images.values()) if (img.parent === id) withDescendants(ctx, img.id, into);
@@ -68,7 +72,7 @@ function mountPoints(c: ContainerView): string[] {
  * order; name, id and status as values or regular expressions; exited only for containers
  * that ran; ancestor as an image and every image built on it.
  */
-export function listContainers(ctx: EngineContext, o: ListOptions): ContainerView[] {
+export function listContainers(ctx: ContainerListDeps, o: ListOptions): ContainerView[] {
   const f = o.filters;
   for (const k of Object.keys(f)) if (!ACCEPTED.has(k)) throw invalidArgument(`invalid filter '${k}'`);
   const exited = (f.exited ?? []).map((v) => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
-import type { EngineContext } from '../engine/context';
+import type { EngineDeps } from '../engine/ports';
 import { KeyedLock } from '../engine/lib/keyed-lock';
 import { LiveEvents } from '../engine/lib/live-events';
 import { RestartTimers } from '../engine/supervisors/restart-timers';
@@ -59,7 +59,7 @@ before(async () => {
   const views = new Views();
   views.follow(journal);
   await seed(journal);
-  const ctx: EngineContext = {
+  const ctx: EngineDeps = {
     journal,
     views,
     runtime: untouchable('runtime'),

@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { invalidArgument, WharfError } from '../domain/errors';
-import type { EngineContext } from '../engine/context';
+
 import { rawErrorResponse, toHttpError } from './errors';
 import { attach, rawPeer, websocketPeer } from './routes/attach';
 import { handshakeError } from './websocket';
@@ -26,6 +26,10 @@ import { apiVersionOf, VERSION_PREFIX } from './api-version';
 import { peerCredentials } from './peer-credentials';
 import { runAsClient, type RequestActor } from '../journal/actor';
 
+import type { EngineDeps } from '../engine/ports';
+
+/** What server uses of the engine. */
+export type ServerDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'storage' | 'images' | 'volumes' | 'containersDir' | 'buildsDir' | 'hostLimits' | 'log' | 'locks' | 'network' | 'netDefaults' | 'bootTime' | 'dns' | 'portProxy' | 'restarts' | 'quarantine' | 'healthLogs' | 'logDefaults' | 'registry' | 'live'>;
 /** Who sent a request: its socket's peer credentials and its User-Agent (for the journal's meta.by). */
 async function requestActor(socket: Socket, userAgent: string | string[] | undefined): Promise<RequestActor> {
   const cred = await peerCredentials(socket);
@@ -35,7 +39,7 @@ async function requestActor(socket: Socket, userAgent: string | string[] | undef
 
 
 /** Build the Docker Engine API on fastify. Something else calls listen() (tests use inject). */
-export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstance {
+export function buildServer(ctx: ServerDeps, info: SystemInfo): FastifyInstance {
   const app = Fastify({
     // Requests are logged at debug level: -D shows them.
     loggerInstance: ctx.log.child({ component: 'api' }, { level: info.debug ? 'debug' : 'warn' }) as unknown as FastifyBaseLogger,
@@ -198,7 +202,7 @@ function readLimited(payload: NodeJS.ReadableStream, limit: number): Promise<str
   });
 }
 
-async function handleUpgrade(ctx: EngineContext, req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+async function handleUpgrade(ctx: ServerDeps, req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
   const url = new URL((req.url ?? '/').replace(VERSION_PREFIX, ''), 'http://wharf');
   const m = /^\/containers\/([^/]+)\/attach$/.exec(url.pathname);
   if (req.method === 'POST' && m) {

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildServer } from '../api/server';
 import type { SystemInfo } from '../api/system-info';
-import type { EngineContext } from '../engine/context';
+import type { EngineDeps } from '../engine/ports';
 import { onExitFile } from '../engine/supervisors/container-exited';
 import { KeyedLock } from '../engine/lib/keyed-lock';
 import { recoverContainers, sweepImageFiles, watchMonitors } from '../engine/supervisors/recover';
@@ -48,7 +48,7 @@ export const API_VERSION = '1.50';
 export const MIN_API_VERSION = '1.24';
 
 export interface RunningDaemon {
-  ctx: EngineContext;
+  ctx: EngineDeps;
   app: FastifyInstance;
   close(): Promise<void>;
 }
@@ -106,7 +106,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
   await healthLogs.load(views.containers.values());
   await fsp.mkdir(path.join(cfg.dataRoot, 'builds'), { recursive: true });
 
-  const ctx: EngineContext = {
+  const ctx: EngineDeps = {
     journal,
     views,
     runtime,

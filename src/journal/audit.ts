@@ -4,7 +4,7 @@ import { invalidArgument, notFound } from '../domain/errors';
 import { nanosToRfc3339, parseTimestamp } from '../domain/time';
 import type { StoredEnvelope } from './codec';
 import { Views } from '../projections/views';
-import type { Journal } from './journal';
+import type { JournalReader } from './journal';
 
 /**
  * Audit replay (`wharf journal export|at|history|rebuild`): questions asked of the journal
@@ -95,7 +95,7 @@ export interface ExportQuery {
 }
 
 /** The records of a time range that pass the filters, one at a time (never the whole journal in memory). */
-export async function* exportRecords(journal: Journal, q: ExportQuery): AsyncIterable<ExportedRecord> {
+export async function* exportRecords(journal: JournalReader, q: ExportQuery): AsyncIterable<ExportedRecord> {
   for await (const e of journal.read({ sinceTime: q.sinceTime, untilTime: q.untilTime })) {
     if (matchesFilters(e, q.filters)) yield exported(e);
   }
@@ -113,13 +113,13 @@ export interface StateAt {
 }
 
 /** Views built from scratch from every record with time <= untilTime. */
-export async function viewsAt(journal: Journal, untilTime: bigint): Promise<Views> {
+export async function viewsAt(journal: JournalReader, untilTime: bigint): Promise<Views> {
   const v = new Views();
   for await (const e of journal.read({ untilTime })) v.apply(e);
   return v;
 }
 
-export async function stateAt(journal: Journal, untilTime: bigint): Promise<StateAt> {
+export async function stateAt(journal: JournalReader, untilTime: bigint): Promise<StateAt> {
   const v = await viewsAt(journal, untilTime);
   const byName = <T extends { Name: string }>(a: T, b: T) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0);
   return {
@@ -229,7 +229,7 @@ function concerns(e: Envelope, k: Known): boolean {
 }
 
 /** Every record about one object, in order: two passes (names, then records), nothing held but its records. */
-export async function objectHistory(journal: Journal, object: string): Promise<ObjectHistory> {
+export async function objectHistory(journal: JournalReader, object: string): Promise<ObjectHistory> {
   if (!object) throw invalidArgument('no object given');
   const known = new Map<string, Known>();
   for await (const e of journal.read()) noteNames(known, e);
@@ -291,7 +291,7 @@ export interface RebuildReport {
 }
 
 /** Offline: replay the whole journal twice into fresh views and compare (replay is a function of the journal). */
-export async function rebuildTwice(journal: Journal): Promise<RebuildReport> {
+export async function rebuildTwice(journal: JournalReader): Promise<RebuildReport> {
   const a = await Views.replay(journal, journal.lastSeq);
   const b = await Views.replay(journal, journal.lastSeq);
   const differences = snapshotDifferences(JSON.parse(a.snapshot()) as Record<string, unknown>, JSON.parse(b.snapshot()) as Record<string, unknown>, ['first', 'second']);
@@ -310,7 +310,7 @@ export type BuildRecord = Omit<BuildStarted['data'], 'id' | 'steps'> & {
 };
 
 /** The builds, oldest first: read from the journal itself (not the views), so it is the audit trail across restarts. */
-export async function listBuilds(journal: Journal): Promise<BuildRecord[]> {
+export async function listBuilds(journal: JournalReader): Promise<BuildRecord[]> {
   const builds = new Map<string, BuildRecord>();
   for await (const e of journal.read({ accept: (r) => r.type.startsWith('build.') })) {
     if (e.type === 'build.started') {

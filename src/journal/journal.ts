@@ -58,6 +58,9 @@ export interface VerifyReport {
  * fsync. After a failed write nothing more is acknowledged: every append is refused until the
  * storage is reopened and its tail checked against what was acknowledged (reopen()).
  */
+/** What readers of the journal use: ranges of records, and word of each commit. */
+export type JournalReader = Pick<Journal, 'read' | 'lastSeq' | 'committed$'>;
+
 export abstract class Journal {
   /** Every committed batch, in order, synchronously after it is durable (projections hang here). */
   readonly committed$ = new Subject<Envelope[]>();

@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
 import type { Envelope } from '../domain/envelope';
-import type { Journal, ReadRange } from './journal';
+import type { JournalReader, ReadRange } from './journal';
 
 /**
  * Follow the journal from a cursor: history first, then live, with no gap and no duplicate.
@@ -8,7 +8,7 @@ import type { Journal, ReadRange } from './journal';
  * consumer is never dropped and nothing is buffered for it beyond one page. `onCaughtUp` is
  * called with the cursor each time the records are read to their end (then the follow waits).
  */
-export async function* follow(journal: Journal, range: ReadRange, signal?: AbortSignal, onCaughtUp?: (seq: bigint) => void): AsyncIterable<Envelope> {
+export async function* follow(journal: JournalReader, range: ReadRange, signal?: AbortSignal, onCaughtUp?: (seq: bigint) => void): AsyncIterable<Envelope> {
   let cursor = range.afterSeq ?? 0n;
   let first = true;
   const PAGE = 512;
@@ -48,7 +48,7 @@ export async function* follow(journal: Journal, range: ReadRange, signal?: Abort
 }
 
 /** Resolves false on the next commit; true when aborted, the journal closes or `until` passes. */
-function nextCommit(journal: Journal, untilTime: bigint | undefined, signal?: AbortSignal): Promise<boolean> {
+function nextCommit(journal: JournalReader, untilTime: bigint | undefined, signal?: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     const sub = journal.committed$.subscribe({ next: () => done(false), complete: () => done(true) });
     const onAbort = () => done(true);
@@ -70,7 +70,7 @@ function nextCommit(journal: Journal, untilTime: bigint | undefined, signal?: Ab
 }
 
 /** The same cursor as an rxjs Observable. */
-export function tail$(journal: Journal, range: ReadRange): Observable<Envelope> {
+export function tail$(journal: JournalReader, range: ReadRange): Observable<Envelope> {
   return new Observable<Envelope>((sub) => {
     const ac = new AbortController();
     void (async () => {

@@ -4,7 +4,7 @@ import { evolveExec, KEPT_EXITED_EXECS, type ExecView } from '../domain/exec';
 import { chainIds } from '../domain/layer-chain';
 import { emptyLayerState, evolveImages, evolveLayers, type ImageState, type LayerState } from '../domain/image';
 import { evolveVolume, type VolumeView } from '../domain/volume';
-import type { Journal } from '../journal/journal';
+import type { JournalReader } from '../journal/journal';
 import { nanosToRfc3339 } from '../domain/time';
 import { evolveNetworks, type NetworkView } from '../domain/user-network';
 
@@ -175,12 +175,12 @@ export class Views {
   }
 
   /** Keep the views current with every commit from now on. */
-  follow(journal: Journal): void {
+  follow(journal: JournalReader): void {
     journal.committed$.subscribe((batch) => batch.forEach((e) => this.apply(e)));
   }
 
   /** Replay the whole journal, then follow its commits. */
-  static async rebuild(journal: Journal): Promise<Views> {
+  static async rebuild(journal: JournalReader): Promise<Views> {
     const v = new Views();
     for await (const e of journal.read()) v.apply(e);
     v.follow(journal);
@@ -188,7 +188,7 @@ export class Views {
   }
 
   /** Views built from scratch from the records up to `untilSeq`, not following anything. */
-  static async replay(journal: Journal, untilSeq: bigint): Promise<Views> {
+  static async replay(journal: JournalReader, untilSeq: bigint): Promise<Views> {
     const v = new Views();
     for await (const e of journal.read()) {
       if (e.seq > untilSeq) break;

@@ -4,7 +4,7 @@ import { filter, firstValueFrom, from, mergeMap } from 'rxjs';
 import { isRunning } from '../../domain/container';
 import { conflict, noSuchContainer } from '../../domain/errors';
 import { toHttpError } from '../errors';
-import { findContainer, type EngineContext } from '../../engine/context';
+import { findContainer } from '../../engine/lookup';
 import { readLogs } from '../../engine/containers/read-logs';
 import { connectStdin, DetachScanner, parseDetachKeys, type StdinSink } from '../../runtime/attach-socket';
 import { truthy, type Query as Q } from '../query';
@@ -12,6 +12,10 @@ import { frame, STDERR, STDOUT } from '../../wire/stream';
 import { WebSocket } from '../websocket';
 
 
+import type { EngineDeps } from '../../engine/ports';
+
+/** What attach uses of the engine. */
+export type AttachRouteDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'containersDir' | 'log' | 'locks' | 'live'>;
 /** How an attach talks to its client: a hijacked HTTP connection, or a websocket. */
 export interface AttachPeer {
   /** Turn the request down with an HTTP status and Docker's JSON message. */
@@ -105,7 +109,7 @@ export function websocketPeer(req: IncomingMessage, socket: Socket, head: Buffer
  * next one, if it has not started yet) ends. Input goes to conmon's attach socket once the
  * container runs; the detach keys (ctrl-p ctrl-q by default) leave the container running.
  */
-export async function attach(ctx: EngineContext, ref: string, q: Q, peer: AttachPeer): Promise<void> {
+export async function attach(ctx: AttachRouteDeps, ref: string, q: Q, peer: AttachPeer): Promise<void> {
   let c;
   try {
     c = findContainer(ctx.views, ref);
@@ -164,7 +168,7 @@ export async function attach(ctx: EngineContext, ref: string, q: Q, peer: Attach
 }
 
 /** The container's stdin once it runs (undefined if this run ends first). */
-async function containerStdin(ctx: EngineContext, id: string): Promise<StdinSink | undefined> {
+async function containerStdin(ctx: AttachRouteDeps, id: string): Promise<StdinSink | undefined> {
   const c = ctx.views.containers.get(id);
   if (!c || !isRunning(c)) {
     const started = await firstValueFrom(

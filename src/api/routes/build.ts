@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { many, one, truthy } from '../query';
 import { invalidArgument } from '../../domain/errors';
 import { parseReference } from '../../domain/reference';
-import type { EngineContext } from '../../engine/context';
+
 import { buildImage, BuildStepError, buildTags, type BuildRequest } from '../../engine/images/build-image';
 import { pruneBuildCache } from '../../engine/images/prune-build-cache';
 import { receiveContext } from '../../build/context';
@@ -13,10 +13,14 @@ import { toHttpError } from '../errors';
 import { ProgressWriter, type JsonMessage } from '../wire/progress';
 import * as S from '../schemas/build';
 
+import type { EngineDeps } from '../../engine/ports';
+
+/** What build uses of the engine. */
+export type BuildRouteDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'storage' | 'images' | 'volumes' | 'containersDir' | 'buildsDir' | 'hostLimits' | 'log' | 'locks' | 'network' | 'netDefaults' | 'bootTime' | 'portProxy' | 'restarts' | 'quarantine' | 'logDefaults' | 'registry'>;
 type Q = Record<string, string | string[] | undefined>;
 const flag = (v: string | undefined, dflt = false) => (v === undefined || v === '' ? dflt : truthy(v));
 
-export function buildRoutes(app: FastifyInstance, ctx: EngineContext): void {
+export function buildRoutes(app: FastifyInstance, ctx: BuildRouteDeps): void {
   // docker build (the classic builder's API): the context is the body, a tar (or nothing with remote=).
   app.post('/build', { schema: { querystring: S.buildQuery } }, async (req, reply) => {
     // -t repeats (a tag each); the shared query parser keeps a key's first value, as Go's r.Form.Get.

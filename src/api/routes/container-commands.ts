@@ -11,7 +11,7 @@ import { archiveContainerPath, extractToContainer, statContainerPath, type PathS
 import { containerChanges } from '../../engine/containers/container-changes';
 import { takeReading, type Reading } from '../../engine/containers/container-stats';
 import { commitContainer } from '../../engine/containers/commit-container';
-import { getContainer, type EngineContext } from '../../engine/context';
+import { getContainer } from '../../engine/lookup';
 import { exportContainer } from '../../engine/containers/export-container';
 import { pruneContainers } from '../../engine/containers/prune-containers';
 import { topContainer } from '../../engine/containers/top-container';
@@ -21,6 +21,10 @@ import { parseFilters } from '../wire/event';
 import { emptyDockerStats, toDockerStats } from '../wire/stats';
 import * as S from '../schemas/containers';
 
+import type { EngineDeps } from '../../engine/ports';
+
+/** What container-commands uses of the engine. */
+export type ContainerCommandsRouteDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'storage' | 'images' | 'volumes' | 'containersDir' | 'hostLimits' | 'log' | 'locks' | 'quarantine' | 'live'>;
 type Q = Record<string, string | string[] | undefined>;
 const truthy = (v: string | string[] | undefined) => ['1', 'true', 'True'].includes(one(v) ?? '');
 const idOf = (req: { params: unknown }) => (req.params as { id: string }).id;
@@ -42,7 +46,7 @@ async function sendTar(reply: FastifyReply, tar: Readable, headers: Record<strin
 }
 
 /** top, diff, export, cp (archive), stats, update, prune, commit. */
-export function containerCommandRoutes(app: FastifyInstance, ctx: EngineContext): void {
+export function containerCommandRoutes(app: FastifyInstance, ctx: ContainerCommandsRouteDeps): void {
   app.get('/containers/:id/top', { schema: { querystring: S.topQuery } }, async (req) => topContainer(ctx, idOf(req), one((req.query as Q).ps_args)));
 
   app.get('/containers/:id/changes', async (req) => containerChanges(ctx, idOf(req)));

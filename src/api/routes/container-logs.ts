@@ -2,14 +2,18 @@ import type { FastifyInstance } from 'fastify';
 import { logConfigOf } from '../../domain/container-defaults';
 import { invalidArgument, WharfError } from '../../domain/errors';
 import { logAttributes } from '../../domain/log-attributes';
-import { getContainer, type EngineContext } from '../../engine/context';
+import { getContainer } from '../../engine/lookup';
 import { readLogs } from '../../engine/containers/read-logs';
 import { timeQuery, truthy, type Query } from '../query';
 import { frame, STDERR, STDOUT } from '../../wire/stream';
 import * as S from '../schemas/containers';
 
+import type { EngineDeps } from '../../engine/ports';
+
+/** What container-logs uses of the engine. */
+export type ContainerLogsRouteDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'containersDir' | 'log' | 'locks'>;
 /** GET /containers/{id}/logs: the log as frames (raw with a tty), optionally followed. */
-export function containerLogRoutes(app: FastifyInstance, ctx: EngineContext): void {
+export function containerLogRoutes(app: FastifyInstance, ctx: ContainerLogsRouteDeps): void {
   app.get('/containers/:id/logs', { schema: { querystring: S.logsQuery } }, async (req, reply) => {
     const q = req.query as Query;
     const c = getContainer(ctx.views, (req.params as { id: string }).id);

@@ -1,12 +1,16 @@
 import type { FastifyInstance } from 'fastify';
-import type { EngineContext } from '../../engine/context';
+
 import { waitContainer } from '../../engine/containers/wait-container';
 import { toHttpError } from '../errors';
 import type { Query } from '../query';
 import * as S from '../schemas/containers';
 
+import type { EngineDeps } from '../../engine/ports';
+
+/** What container-wait uses of the engine. */
+export type ContainerWaitRouteDeps = Pick<EngineDeps, 'journal' | 'views'>;
 /** POST /containers/{id}/wait: headers at once, the exit status when the condition is met. */
-export function containerWaitRoutes(app: FastifyInstance, ctx: EngineContext): void {
+export function containerWaitRoutes(app: FastifyInstance, ctx: ContainerWaitRouteDeps): void {
   app.post('/containers/:id/wait', { schema: { querystring: S.waitQuery } }, async (req, reply) => {
     const q = req.query as Query;
     // Register the waiter, then send the headers at once: the client starts the container

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { etcDirOf } from '../../engine/networks/container-network';
 import { isRunning } from '../../domain/container';
 import { invalidArgument, noSuchContainer } from '../../domain/errors';
-import { getContainer, type EngineContext } from '../../engine/context';
+import { getContainer } from '../../engine/lookup';
 import { createContainer, type CreateRequest } from '../../engine/containers/create-container';
 import { killContainer, stopContainer } from '../../engine/containers/kill-container';
 import { pauseContainer, unpauseContainer } from '../../engine/containers/pause-container';
@@ -24,7 +24,11 @@ import { resizeContainer } from '../../engine/containers/resize-container';
 import * as S from '../schemas/containers';
 
 
-export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void {
+import type { EngineDeps } from '../../engine/ports';
+
+/** What containers uses of the engine. */
+export type ContainersRouteDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'storage' | 'images' | 'volumes' | 'containersDir' | 'hostLimits' | 'log' | 'locks' | 'network' | 'netDefaults' | 'bootTime' | 'portProxy' | 'restarts' | 'quarantine' | 'healthLogs' | 'logDefaults' | 'live'>;
+export function containerRoutes(app: FastifyInstance, ctx: ContainersRouteDeps): void {
   app.post('/containers/create', { schema: { body: S.containerCreateBody, querystring: S.containerCreateQuery } }, async (req, reply) => {
     const q = req.query as Q;
     const body = (req.body ?? {}) as CreateRequest;

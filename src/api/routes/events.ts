@@ -1,16 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { invalidArgument } from '../../domain/errors';
 import { one, unixTimeQuery } from '../query';
-import type { EngineContext } from '../../engine/context';
+
 import { follow } from '../../journal/tail';
 import { eventJson, matchesFilters, parseFilters, storedRecordFilter, toDockerEvent, toLiveDockerEvent } from '../wire/event';
 import type { LiveEvent } from '../../engine/lib/live-events';
 import * as S from '../schemas/system';
 
+import type { EngineDeps } from '../../engine/ports';
+
+/** What events uses of the engine. */
+export type EventsRouteDeps = Pick<EngineDeps, 'journal' | 'log' | 'live'>;
 const LAST_TIME = 2n ** 64n - 1n;
 
 /** GET /events: history from the journal (--since), then live, as JSON lines, until --until. */
-export function eventRoutes(app: FastifyInstance, ctx: EngineContext): void {
+export function eventRoutes(app: FastifyInstance, ctx: EventsRouteDeps): void {
   app.get('/events', { schema: { querystring: S.eventsQuery } }, async (req, reply) => {
     const q = req.query as Record<string, string | undefined>;
     const since = unixTimeQuery(one(q.since));

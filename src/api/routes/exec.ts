@@ -2,10 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { invalidArgument } from '../../domain/errors';
-import type { EngineContext } from '../../engine/context';
+
 import { createExec, getExec, resizeExec, startExec, type ExecCreateBody, type ExecSession } from '../../engine/containers/exec-container';
 import { readLogs } from '../../engine/containers/read-logs';
-import { getContainer } from '../../engine/context';
+import { getContainer } from '../../engine/lookup';
 import { decideExecStart } from '../../domain/exec';
 import { rawErrorResponse } from '../errors';
 import { connectStdin, parseDetachKeys } from '../../runtime/attach-socket';
@@ -16,6 +16,10 @@ import * as S from '../schemas/exec';
 import { checkBody, EMPTY_BODY, jsonSyntaxMessage, tooDeep } from '../validation';
 import { JSON_BODY_LIMIT } from '../limits';
 
+import type { EngineDeps } from '../../engine/ports';
+
+/** What exec uses of the engine. */
+export type ExecRouteDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'containersDir' | 'hostLimits' | 'log' | 'locks'>;
 interface ExecStartBody {
   Detach?: boolean;
   Tty?: boolean;
@@ -26,7 +30,7 @@ type Q = Record<string, string | undefined>;
 const idOf = (req: { params: unknown }) => (req.params as { id: string }).id;
 
 /** docker exec: create a session, start it (attached through a hijacked connection, or detached), inspect, resize. */
-export function execRoutes(app: FastifyInstance, ctx: EngineContext): void {
+export function execRoutes(app: FastifyInstance, ctx: ExecRouteDeps): void {
   app.post('/containers/:id/exec', { schema: { body: S.execCreateBody } }, async (req, reply) => {
     const body = (req.body ?? {}) as ExecCreateBody;
     if (typeof body !== 'object' || Array.isArray(body)) throw invalidArgument('invalid JSON: expected an object');
@@ -62,7 +66,7 @@ export function execRoutes(app: FastifyInstance, ctx: EngineContext): void {
 }
 
 /** POST /exec/{id}/start with "Upgrade: tcp": its JSON body comes first, then the client's stdin. */
-export async function execStartUpgraded(ctx: EngineContext, id: string, req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+export async function execStartUpgraded(ctx: ExecRouteDeps, id: string, req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
   const { body, rest } = await readBody(req, socket, head);
   const text = body.toString().trim();
   const deep = tooDeep(text);
@@ -89,7 +93,7 @@ export async function execStartUpgraded(ctx: EngineContext, id: string, req: Inc
  * per stream unless it has a tty); the client's input goes to its stdin. A process that
  * cannot start is reported on the stream, as Docker does, and its exit code set (126/127).
  */
-async function execAttach(ctx: EngineContext, id: string, body: ExecStartBody, socket: Socket, head: Buffer, upgraded: boolean): Promise<void> {
+async function execAttach(ctx: ExecRouteDeps, id: string, body: ExecStartBody, socket: Socket, head: Buffer, upgraded: boolean): Promise<void> {
   const x = getExec(ctx, id);
   const detachKeys = parseDetachKeys(x.config.DetachKeys || 'ctrl-p,ctrl-q');
   // The stream's framing follows the start request's Tty, not the session's, as Docker's does:
@@ -145,7 +149,7 @@ async function execAttach(ctx: EngineContext, id: string, body: ExecStartBody, s
 }
 
 /** What startExec would refuse (unknown session, already run, container not running or paused), checked up front. */
-function checkExecStart(ctx: EngineContext, id: string): void {
+function checkExecStart(ctx: ExecRouteDeps, id: string): void {
   const x = getExec(ctx, id);
   decideExecStart(x, getContainer(ctx.views, x.containerId));
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { many, one, truthy } from '../query';
 import { invalidArgument, WharfError } from '../../domain/errors';
-import { getImage, type EngineContext } from '../../engine/context';
+import { getImage } from '../../engine/lookup';
 import { importFromUrl, importImage, importUrl } from '../../engine/images/import-image';
 import { pruneImages } from '../../engine/images/prune-images';
 import { removeImage } from '../../engine/images/remove-image';
@@ -21,9 +21,13 @@ import { credentialsFromHeader } from '../../registry/auth';
 import { ProgressWriter } from '../wire/progress';
 import * as S from '../schemas/images';
 
+import type { EngineDeps } from '../../engine/ports';
+
+/** What images uses of the engine. */
+export type ImagesRouteDeps = Pick<EngineDeps, 'journal' | 'views' | 'images' | 'registry'>;
 type Q = Record<string, string | string[] | undefined>;
 
-export function imageRoutes(app: FastifyInstance, ctx: EngineContext): void {
+export function imageRoutes(app: FastifyInstance, ctx: ImagesRouteDeps): void {
   app.post('/images/create', { schema: { querystring: S.imageCreateQuery } }, async (req, reply) => {
     const q = req.query as Q;
     const fromSrc = one(q.fromSrc);

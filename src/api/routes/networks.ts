@@ -3,7 +3,7 @@ import { invalidArgument } from '../../domain/errors';
 import type { CreateNetworkRequest } from '../../domain/user-network';
 import { attachmentsOf } from '../../engine/networks/container-network';
 import { connectNetwork, disconnectNetwork, type ConnectRequest } from '../../engine/networks/connect-network';
-import type { EngineContext } from '../../engine/context';
+
 import { createNetwork } from '../../engine/networks/create-network';
 import { getNetwork, networkEntries, type NetworkEntry } from '../../engine/networks/networks';
 import { labelsMatch, pruneNetworks, removeNetwork } from '../../engine/networks/remove-network';
@@ -12,6 +12,10 @@ import { parseFilters } from '../wire/event';
 import { toNetwork } from '../wire/network';
 import * as S from '../schemas/networks';
 
+import type { EngineDeps } from '../../engine/ports';
+
+/** What networks uses of the engine. */
+export type NetworksRouteDeps = Pick<EngineDeps, 'journal' | 'views' | 'containersDir' | 'log' | 'locks' | 'network' | 'netDefaults' | 'bootTime' | 'dns' | 'portProxy'>;
 const FILTERS = new Set(['dangling', 'driver', 'id', 'label', 'name', 'scope', 'type']);
 
 function filtersOf(q: Query): Record<string, string[]> {
@@ -23,7 +27,7 @@ function filtersOf(q: Query): Record<string, string[]> {
 }
 
 /** /networks: list, inspect, create, remove, prune, connect, disconnect. */
-export function networkRoutes(app: FastifyInstance, ctx: EngineContext): void {
+export function networkRoutes(app: FastifyInstance, ctx: NetworksRouteDeps): void {
   const inUse = (n: NetworkEntry) => [...ctx.views.containers.values()].some((c) => attachmentsOf(c).some((a) => a.networkId === n.id));
 
   app.get('/networks', { schema: { querystring: S.networkListQuery } }, async (req) => {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { EngineContext } from '../../engine/context';
+
 import { registryLogin } from '../../engine/images/registry-login';
 import type { Credentials } from '../../registry/auth';
 import { invalidArgument } from '../../domain/errors';
@@ -11,7 +11,11 @@ import { toVolume } from '../wire/volume';
 import type { SystemInfo } from '../system-info';
 import * as S from '../schemas/system';
 
-export function systemRoutes(app: FastifyInstance, ctx: EngineContext, info: SystemInfo): void {
+import type { EngineDeps } from '../../engine/ports';
+
+/** What system uses of the engine. */
+export type SystemRouteDeps = Pick<EngineDeps, 'journal' | 'views' | 'storage' | 'volumes' | 'quarantine' | 'registry'>;
+export function systemRoutes(app: FastifyInstance, ctx: SystemRouteDeps, info: SystemInfo): void {
   const ping = (_req: unknown, reply: { header(k: string, v: string): unknown; type(t: string): unknown; send(b?: string): unknown }) => {
     reply.header('Cache-Control', 'no-cache, no-store, must-revalidate');
     reply.header('Pragma', 'no-cache');
@@ -137,7 +141,7 @@ export function systemRoutes(app: FastifyInstance, ctx: EngineContext, info: Sys
 }
 
 /** `docker info` warnings: a journal that refuses writes, files waiting in the quarantine. */
-async function daemonWarnings(ctx: EngineContext): Promise<string[] | null> {
+async function daemonWarnings(ctx: SystemRouteDeps): Promise<string[] | null> {
   const out: string[] = [];
   const block = ctx.journal.writeBlock;
   if (block?.kind === 'damaged') out.push(`WARNING: the journal is damaged (${block.cause}): the daemon is read-only; see wharf journal verify and wharf journal repair`);

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { invalidArgument } from '../../domain/errors';
 import { listFilter, noSuchVolume, volumeUsers } from '../../domain/volume';
-import type { EngineContext } from '../../engine/context';
+
 import { createVolume } from '../../engine/volumes/create-volume';
 import { pruneVolumes } from '../../engine/volumes/prune-volumes';
 import { removeVolume } from '../../engine/volumes/remove-volume';
@@ -11,6 +11,10 @@ import * as S from '../schemas/volumes';
 import { apiBefore } from '../api-version';
 import { truthy } from '../query';
 
+import type { EngineDeps } from '../../engine/ports';
+
+/** What volumes uses of the engine. */
+export type VolumesRouteDeps = Pick<EngineDeps, 'journal' | 'views' | 'volumes' | 'log' | 'locks'>;
 type Q = Record<string, string | undefined>;
 
 function filtersOf(q: Q): Record<string, string[]> {
@@ -21,7 +25,7 @@ function filtersOf(q: Q): Record<string, string[]> {
   }
 }
 
-export function volumeRoutes(app: FastifyInstance, ctx: EngineContext): void {
+export function volumeRoutes(app: FastifyInstance, ctx: VolumesRouteDeps): void {
   const wire = (name: string) => {
     const v = ctx.views.volumes.get(name);
     if (!v || v.status !== 'ready') throw noSuchVolume(name);

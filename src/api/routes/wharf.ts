@@ -1,16 +1,20 @@
 import type { FastifyInstance } from 'fastify';
-import type { EngineContext } from '../../engine/context';
+
 import { Readable } from 'node:stream';
 import { rebuildAgainstLive, verifyJournal } from '../../engine/system/verify-journal';
 import { auditFilters, exportRecords, listBuilds, objectHistory, stateAt } from '../../journal/audit';
 import { parseTimestamp } from '../../domain/time';
 import { invalidArgument } from '../../domain/errors';
 
+import type { EngineDeps } from '../../engine/ports';
+
+/** What wharf uses of the engine. */
+export type WharfRouteDeps = Pick<EngineDeps, 'journal' | 'views' | 'quarantine'>;
 /**
  * Wharf's own API extension, under /wharf/v1 (never a Docker path): the journal's integrity
  * check and the quarantine of files the journal does not know.
  */
-export function wharfRoutes(app: FastifyInstance, ctx: EngineContext): void {
+export function wharfRoutes(app: FastifyInstance, ctx: WharfRouteDeps): void {
   app.get('/wharf/v1/journal/verify', async () => {
     const c = await verifyJournal(ctx);
     return {

@@ -9,11 +9,15 @@ import { chainIds } from '../../images/store';
 import { openDir } from '../../storage/scoped-fs';
 import { packContents } from '../../storage/tar-pack';
 import { opaqueDirs } from '../../storage/whiteouts';
-import { getContainer, type EngineContext } from '../context';
+import { getContainer } from '../lookup';
 import { applyChanges } from '../images/image-changes';
 import { pauseContainer, unpauseContainer } from './pause-container';
 import { crashPoint } from '../lib/crash-point';
 
+import type { EngineDeps } from '../ports';
+
+/** What commit-container uses of the engine. */
+export type CommitContainerDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'storage' | 'images' | 'log' | 'locks'>;
 export interface CommitOptions {
   repo?: string;
   tag?: string;
@@ -84,14 +88,14 @@ function referenceOf(repo?: string, tag?: string): string | undefined {
 }
 
 /** Tar the upper dir as a layer (overlay whiteouts as ".wh." entries) and store it on the parent's chain. */
-async function layerFromUpper(ctx: EngineContext, c: ContainerView, parent: ImageView): Promise<{ diffId: string; size: number }> {
+async function layerFromUpper(ctx: CommitContainerDeps, c: ContainerView, parent: ImageView): Promise<{ diffId: string; size: number }> {
   const upper = ctx.storage.upperDir(c.id);
   await fsp.mkdir(upper, { recursive: true }); // a container never started has changed nothing
   return layerFromDir(ctx, upper, parent.layers);
 }
 
 /** An overlay upper dir as a layer on top of parentLayers (diff ids, bottom first). */
-export async function layerFromDir(ctx: EngineContext, upper: string, parentLayers: string[]): Promise<{ diffId: string; size: number }> {
+export async function layerFromDir(ctx: CommitContainerDeps, upper: string, parentLayers: string[]): Promise<{ diffId: string; size: number }> {
   const opaque = await opaqueDirs(upper);
   const root = await openDir(upper);
   try {
@@ -109,7 +113,7 @@ export async function layerFromDir(ctx: EngineContext, upper: string, parentLaye
  * config is the container's (with --change), history gets one entry. Then the reference is
  * tagged, if one was given. A running container is paused meanwhile unless pause is false.
  */
-export async function commitContainer(ctx: EngineContext, ref: string, o: CommitOptions): Promise<string> {
+export async function commitContainer(ctx: CommitContainerDeps, ref: string, o: CommitOptions): Promise<string> {
   const c0 = getContainer(ctx.views, ref);
   const tagRef = referenceOf(o.repo, o.tag);
   const parent = ctx.views.images.images.get(c0.imageId);

@@ -11,8 +11,12 @@ import { extractInto, ExtractError } from '../../storage/tar-extract';
 import type { ContainerView } from '../../domain/container';
 import { openDir } from '../../storage/scoped-fs';
 import { withRootfs } from './container-rootfs';
-import { getContainer, type EngineContext } from '../context';
+import { getContainer } from '../lookup';
 
+import type { EngineDeps } from '../ports';
+
+/** What container-archive uses of the engine. */
+export type ContainerArchiveDeps = Pick<EngineDeps, 'views' | 'storage' | 'images' | 'log' | 'locks' | 'live'>;
 /** Docker's ContainerPathStat, sent base64-encoded in X-Docker-Container-Path-Stat. */
 export interface PathStat {
   name: string;
@@ -117,7 +121,7 @@ function mountOf(c: ContainerView, p: string): { source: string; type: string; d
  * tmpfs mounts included); a stopped one through its root filesystem, or the source of the
  * volume or bind mount the path lies under.
  */
-async function withPathRoot<T>(ctx: EngineContext, ref: string, p: string, fn: (x: PathRoot) => Promise<T>): Promise<T> {
+async function withPathRoot<T>(ctx: ContainerArchiveDeps, ref: string, p: string, fn: (x: PathRoot) => Promise<T>): Promise<T> {
   const c = getContainer(ctx.views, ref);
   if ((c.status === 'running' || c.status === 'paused') && c.pid) {
     // /proc/PID/root is a (magic) link: open it following the link, as a directory.
@@ -145,7 +149,7 @@ async function withPathRoot<T>(ctx: EngineContext, ref: string, p: string, fn: (
 }
 
 /** HEAD /containers/{id}/archive: what is at a path. */
-export async function statContainerPath(ctx: EngineContext, ref: string, p0: string): Promise<PathStat> {
+export async function statContainerPath(ctx: ContainerArchiveDeps, ref: string, p0: string): Promise<PathStat> {
   return withPathRoot(ctx, ref, p0, async ({ root, path: p, mountName }) => {
     const { r, stat } = await locate(root, p, ref);
     await r.release();
@@ -159,7 +163,7 @@ export async function statContainerPath(ctx: EngineContext, ref: string, p0: str
  * the header) and the stream, and resolves when the stream has been sent.
  */
 export async function archiveContainerPath(
-  ctx: EngineContext,
+  ctx: ContainerArchiveDeps,
   ref: string,
   p0: string,
   send: (stat: PathStat, tar: Readable) => Promise<void>,
@@ -188,7 +192,7 @@ export interface ExtractRequest {
 }
 
 /** PUT /containers/{id}/archive: extract a tar into a directory of the container. */
-export async function extractToContainer(ctx: EngineContext, ref: string, p0: string, body: Readable, o: ExtractRequest): Promise<void> {
+export async function extractToContainer(ctx: ContainerArchiveDeps, ref: string, p0: string, body: Readable, o: ExtractRequest): Promise<void> {
   await withPathRoot(ctx, ref, p0, async ({ root, sysRoot, container, path: p, onMount }) => {
     const { abs } = containerAbsPath(p);
     let r: Resolution;

@@ -1,16 +1,20 @@
 import type { ContainerView } from '../../domain/container';
 import { isRunning } from '../../domain/container';
 import { conflict, internal, invalidArgument, noSuchContainer } from '../../domain/errors';
-import type { EngineContext } from '../context';
-import { appendFor, findContainer, getContainer } from '../context';
 
+import { appendFor, findContainer, getContainer } from '../lookup';
+
+import type { EngineDeps } from '../ports';
+
+/** What container-links uses of the engine. */
+export type ContainerLinksDeps = Pick<EngineDeps, 'journal' | 'views' | 'locks'>;
 /** --link name:alias, as HostConfig.Links holds it ("name:alias" or Docker's "/name:/parent/alias"). */
 export interface Link {
   child: ContainerView;
   alias: string;
 }
 
-export function linksOf(ctx: EngineContext, c: ContainerView): Link[] {
+export function linksOf(ctx: ContainerLinksDeps, c: ContainerView): Link[] {
   const links = (c.hostConfig.Links as string[] | null | undefined) ?? [];
   return links.flatMap((l) => {
     const [name, aliasPath] = l.split(':');
@@ -22,7 +26,7 @@ export function linksOf(ctx: EngineContext, c: ContainerView): Link[] {
 }
 
 /** At create: every linked container exists (Docker's check and words). */
-export function checkLinkTargets(ctx: EngineContext, links: unknown): void {
+export function checkLinkTargets(ctx: ContainerLinksDeps, links: unknown): void {
   for (const l of (links as string[] | null | undefined) ?? []) {
     const name = l.split(':')[0].replace(/^\//, '');
     if (!findContainer(ctx.views, name)) throw invalidArgument(`could not get container for ${name}: No such container: ${name}`);
@@ -30,7 +34,7 @@ export function checkLinkTargets(ctx: EngineContext, links: unknown): void {
 }
 
 /** HostConfig.Links as Docker records them: "/<child>:/<parent>/<alias>" (from "name" or "name:alias"). */
-export function normalizeLinks(ctx: EngineContext, links: string[], parent: string): string[] {
+export function normalizeLinks(ctx: ContainerLinksDeps, links: string[], parent: string): string[] {
   return links.map((l) => {
     const [name, aliasPath] = l.split(':');
     const child = getContainer(ctx.views, name.replace(/^\//, ''));
@@ -40,7 +44,7 @@ export function normalizeLinks(ctx: EngineContext, links: string[], parent: stri
 }
 
 /** Every linked container must exist and run when the container starts (Docker's rule). */
-export function checkLinks(ctx: EngineContext, c: ContainerView): void {
+export function checkLinks(ctx: ContainerLinksDeps, c: ContainerView): void {
   for (const l of (c.hostConfig.Links as string[] | null | undefined) ?? []) {
     const [name, aliasPath] = l.split(':');
     const child = getContainer(ctx.views, name.replace(/^\//, ''));
@@ -50,7 +54,7 @@ export function checkLinks(ctx: EngineContext, c: ContainerView): void {
 }
 
 /** The linked containers' addresses for /etc/hosts: "ip alias hostname name". */
-export function linkHosts(ctx: EngineContext, c: ContainerView): { ip: string; names: string[] }[] {
+export function linkHosts(ctx: ContainerLinksDeps, c: ContainerView): { ip: string; names: string[] }[] {
   return linksOf(ctx, c).flatMap(({ child, alias }) => {
     const ip = Object.values(child.networks ?? {})[0]?.ip;
     if (!ip) return [];
@@ -65,7 +69,7 @@ export function linkHosts(ctx: EngineContext, c: ContainerView): { ip: string; n
  * exposed port), ALIAS_PORT_<p>_<PROTO> with _PROTO, _ADDR and _PORT, and the child's own
  * environment as ALIAS_ENV_<VAR> (but HOME and PATH). ALIAS is the alias uppercased.
  */
-export function linkEnv(ctx: EngineContext, c: ContainerView): string[] {
+export function linkEnv(ctx: ContainerLinksDeps, c: ContainerView): string[] {
   const env: string[] = [];
   for (const { child, alias } of linksOf(ctx, c)) {
     const A = alias.toUpperCase();
@@ -95,7 +99,7 @@ export function linkEnv(ctx: EngineContext, c: ContainerView): string[] {
 }
 
 /** The names links give containers (Docker's "/<parent>/<alias>"), by the linked container's id: ps shows them. */
-export function linkNameIndex(ctx: EngineContext): Map<string, string[]> {
+export function linkNameIndex(ctx: ContainerLinksDeps): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const parent of ctx.views.containers.values()) {
     for (const { child, alias } of linksOf(ctx, parent)) {
@@ -111,7 +115,7 @@ export function linkNameIndex(ctx: EngineContext): Map<string, string[]> {
  * docker rm --link <parent>/<alias>: the parent's link goes (Docker's words when the name is
  * a container's own, or no such link).
  */
-export async function removeLink(ctx: EngineContext, ref: string): Promise<void> {
+export async function removeLink(ctx: ContainerLinksDeps, ref: string): Promise<void> {
   const name = ref.replace(/^\/+/, '');
   const i = name.lastIndexOf('/');
   if (i < 0) {

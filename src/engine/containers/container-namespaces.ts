@@ -8,14 +8,18 @@ import type { HostConfig } from '../../domain/events';
 import { DEFAULT_SHM_SIZE, type Namespaces, type SpecInput } from '../../runtime/oci-spec';
 import { run } from '../../runtime/exec';
 import { isMountPoint } from '../../storage/overlay';
-import { findContainer, type EngineContext } from '../context';
+import { findContainer } from '../lookup';
 
+import type { EngineDeps } from '../ports';
+
+/** What container-namespaces uses of the engine. */
+export type ContainerNamespacesDeps = Pick<EngineDeps, 'views' | 'containersDir'>;
 /**
  * Create: the namespace modes checked (Docker's messages), donors of IPC and PID looked up
  * (a missing one is refused now, as dockerd does; a stopped one at start) and recorded by
  * full id as Docker records them; the sysctls checked against the modes.
  */
-export function namespaceModesAtCreate(ctx: EngineContext, req: ModeConflictInput, h: Partial<HostConfig>): Pick<HostConfig, 'IpcMode' | 'PidMode' | 'UTSMode' | 'CgroupnsMode'> & Partial<Pick<HostConfig, 'NetworkMode'>> {
+export function namespaceModesAtCreate(ctx: ContainerNamespacesDeps, req: ModeConflictInput, h: Partial<HostConfig>): Pick<HostConfig, 'IpcMode' | 'PidMode' | 'UTSMode' | 'CgroupnsMode'> & Partial<Pick<HostConfig, 'NetworkMode'>> {
   checkModeConflicts(req);
   const byId = (mode: string): string => {
     const ref = donorOf(mode);
@@ -37,7 +41,7 @@ export function namespaceModesAtCreate(ctx: EngineContext, req: ModeConflictInpu
 }
 
 /** A running donor's namespace file, or Docker's start error. */
-function donorNs(ctx: EngineContext, mode: string, kind: 'ipc' | 'pid' | 'net'): { donor: ContainerView; path: string } {
+function donorNs(ctx: ContainerNamespacesDeps, mode: string, kind: 'ipc' | 'pid' | 'net'): { donor: ContainerView; path: string } {
   const ref = donorOf(mode)!;
   const donor = findContainer(ctx.views, ref);
   if (kind === 'net') {
@@ -57,18 +61,18 @@ function donorNs(ctx: EngineContext, mode: string, kind: 'ipc' | 'pid' | 'net'):
 }
 
 /** The network namespace's donor (NetworkMode container:<x>), when running. */
-export function networkDonorOf(ctx: EngineContext, c: ContainerView): ContainerView | undefined {
+export function networkDonorOf(ctx: ContainerNamespacesDeps, c: ContainerView): ContainerView | undefined {
   const mode = c.hostConfig.NetworkMode;
   return donorOf(mode) === undefined ? undefined : donorNs(ctx, mode, 'net').donor;
 }
 
 /** A shareable container's /dev/shm: a tmpfs on the host its IPC joiners bind too (as Docker's containers/<id>/mounts/shm). */
-export const shmDirOf = (ctx: EngineContext, id: string): string => path.join(ctx.containersDir, id, 'mounts', 'shm');
+export const shmDirOf = (ctx: ContainerNamespacesDeps, id: string): string => path.join(ctx.containersDir, id, 'mounts', 'shm');
 
 const shmSizeOf = (c: ContainerView): number => Number(c.hostConfig.ShmSize) || DEFAULT_SHM_SIZE;
 
 /** Start: each namespace the container's own, the host's or a running donor's, and its /dev/shm. */
-export async function namespacesAtStart(ctx: EngineContext, c: ContainerView): Promise<{ namespaces: Namespaces; shm: SpecInput['shm'] }> {
+export async function namespacesAtStart(ctx: ContainerNamespacesDeps, c: ContainerView): Promise<{ namespaces: Namespaces; shm: SpecInput['shm'] }> {
   const h = c.hostConfig;
   const ns: Namespaces = {};
   const net = (h.NetworkMode as string | undefined) || 'default';
@@ -96,7 +100,7 @@ export async function namespacesAtStart(ctx: EngineContext, c: ContainerView): P
   return { namespaces: ns, shm };
 }
 
-async function mountShm(ctx: EngineContext, id: string, size: number): Promise<string> {
+async function mountShm(ctx: ContainerNamespacesDeps, id: string, size: number): Promise<string> {
   const dir = shmDirOf(ctx, id);
   await fsp.mkdir(dir, { recursive: true });
   if (!(await isMountPoint(dir))) await run('mount', ['-t', 'tmpfs', '-o', `nosuid,nodev,noexec,mode=1777,size=${size}`, 'shm', dir]);
@@ -104,7 +108,7 @@ async function mountShm(ctx: EngineContext, id: string, size: number): Promise<s
 }
 
 /** Whatever the container's run mounted on the host (a shareable /dev/shm): released when it stops or goes. Idempotent. */
-export async function releaseShm(ctx: EngineContext, id: string): Promise<void> {
+export async function releaseShm(ctx: ContainerNamespacesDeps, id: string): Promise<void> {
   const dir = shmDirOf(ctx, id);
   if (!(await isMountPoint(dir))) return;
   await run('umount', [dir]).catch(() => run('umount', ['-l', dir]));

@@ -1,9 +1,13 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { ContainerView } from '../../domain/container';
-import type { EngineContext } from '../context';
+
 import { releaseShm } from './container-namespaces';
 
+import type { EngineDeps } from '../ports';
+
+/** What container-release uses of the engine. */
+export type ContainerReleaseDeps = Pick<EngineDeps, 'views' | 'containersDir' | 'log'>;
 /**
  * What a run holds on the host beside its root mount and runc's state: a shareable /dev/shm,
  * and the cgroup parents (HostConfig.CgroupParent) Wharf made for it. Wharf makes only the
@@ -11,7 +15,7 @@ import { releaseShm } from './container-namespaces';
  * made (the kubelet's pod cgroup) stays. A parent made for one container and used by others
  * is theirs too, so the last one to go removes it.
  */
-const recordOf = (ctx: EngineContext, id: string): string => path.join(ctx.containersDir, id, 'cgroup-parents.json');
+const recordOf = (ctx: ContainerReleaseDeps, id: string): string => path.join(ctx.containersDir, id, 'cgroup-parents.json');
 
 async function cgroupHierarchies(): Promise<string[]> {
   const mounts = await fsp.readFile('/proc/self/mounts', 'utf8');
@@ -22,7 +26,7 @@ async function cgroupHierarchies(): Promise<string[]> {
 const readRecord = (file: string): Promise<string[]> => fsp.readFile(file, 'utf8').then((t) => JSON.parse(t) as string[], () => []);
 
 /** Before runc create: make the missing parents of cgroupsPath in each hierarchy and record them. Returns cgroupsPath. */
-export async function claimCgroupParents(ctx: EngineContext, c: ContainerView, cgroupsPath: string): Promise<string> {
+export async function claimCgroupParents(ctx: ContainerReleaseDeps, c: ContainerView, cgroupsPath: string): Promise<string> {
   if (!c.hostConfig.CgroupParent) return cgroupsPath;
   const parts = path.posix.dirname(cgroupsPath).split('/').filter(Boolean);
   const components = parts.map((_, i) => `/${parts.slice(0, i + 1).join('/')}`);
@@ -45,7 +49,7 @@ export async function claimCgroupParents(ctx: EngineContext, c: ContainerView, c
 }
 
 /** After runc delete (exit, failed start, removal, boot): idempotent. */
-export async function releaseRun(ctx: EngineContext, c: { id: string } | undefined): Promise<void> {
+export async function releaseRun(ctx: ContainerReleaseDeps, c: { id: string } | undefined): Promise<void> {
   if (!c) return;
   await releaseShm(ctx, c.id).catch((e: Error) => ctx.log.warn({ id: c.id, err: e.message }, 'shm unmount failed'));
   const file = recordOf(ctx, c.id);

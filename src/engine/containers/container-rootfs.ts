@@ -3,8 +3,12 @@ import { isRunning, type ContainerView } from '../../domain/container';
 import { conflict, invalidArgument } from '../../domain/errors';
 import { isMountPoint } from '../../storage/overlay';
 import { openDir } from '../../storage/scoped-fs';
-import { getContainer, type EngineContext } from '../context';
+import { getContainer } from '../lookup';
 
+import type { EngineDeps } from '../ports';
+
+/** What container-rootfs uses of the engine. */
+export type ContainerRootfsDeps = Pick<EngineDeps, 'views' | 'storage' | 'images' | 'log' | 'locks'>;
 /**
  * Borrow a container's merged root filesystem for an operation that reads or writes it from
  * the host (cp, export, commit, diff of a stopped container). A stopped container's root is
@@ -17,9 +21,9 @@ interface Lease {
   mountedHere: boolean;
 }
 
-const leases = new WeakMap<EngineContext, Map<string, Lease>>();
+const leases = new WeakMap<object, Map<string, Lease>>();
 
-function leasesOf(ctx: EngineContext): Map<string, Lease> {
+function leasesOf(ctx: ContainerRootfsDeps): Map<string, Lease> {
   let m = leases.get(ctx);
   if (!m) leases.set(ctx, (m = new Map()));
   return m;
@@ -33,7 +37,7 @@ export interface Rootfs {
   root: FileHandle;
 }
 
-export async function withRootfs<T>(ctx: EngineContext, ref: string, fn: (r: Rootfs) => Promise<T>): Promise<T> {
+export async function withRootfs<T>(ctx: ContainerRootfsDeps, ref: string, fn: (r: Rootfs) => Promise<T>): Promise<T> {
   const { id } = getContainer(ctx.views, ref);
   const all = leasesOf(ctx);
   const merged = await ctx.locks.run(id, async () => {

@@ -2,9 +2,13 @@ import { isRunning } from '../../domain/container';
 import { nowRfc3339 } from '../../domain/time';
 import { readNetDev, type NetDevCounters } from '../../runtime/net-dev';
 import { sampleCgroup, systemCpuNanos, type CgroupSample } from '../../runtime/cgroup-stats';
-import type { EngineContext } from '../context';
+
 import { cgroupsPathOf } from './start-container';
 
+import type { EngineDeps } from '../ports';
+
+/** What container-stats uses of the engine. */
+export type ContainerStatsDeps = Pick<EngineDeps, 'views'>;
 export interface Reading {
   sample: CgroupSample;
   systemCpu: number;
@@ -14,7 +18,7 @@ export interface Reading {
 }
 
 /** One reading of a running container's cgroup counters, or undefined if it is not running. */
-export async function takeReading(ctx: EngineContext, id: string): Promise<Reading | undefined> {
+export async function takeReading(ctx: ContainerStatsDeps, id: string): Promise<Reading | undefined> {
   const c = ctx.views.containers.get(id);
   if (!c || !isRunning(c)) return undefined;
   const mode = c.hostConfig.NetworkMode || 'default';

@@ -7,16 +7,20 @@ import { ANONYMOUS_LABEL } from '../../domain/volume';
 import type { OciMount } from '../../runtime/host-options';
 import { openDir, openDirAt, PathError, resolveInRoot, statAt } from '../../storage/scoped-fs';
 import { MountSpecError, parseVolumesFrom, resolveMountPoints, type MountRequest } from '../../volumes/mount-points';
-import { getContainer, type EngineContext } from '../context';
+import { getContainer } from '../lookup';
 import { checkVolumeRequest, createVolume } from '../volumes/create-volume';
 import { removeVolume } from '../volumes/remove-volume';
 
+import type { EngineDeps } from '../ports';
+
+/** What container-volumes uses of the engine. */
+export type ContainerVolumesDeps = Pick<EngineDeps, 'journal' | 'views' | 'volumes' | 'log' | 'locks'>;
 /**
  * create: resolve a container's mounts from its options (volumes-from, binds, mounts, the
  * image's volumes) and make the volumes it needs: named ones on first use, anonymous ones
  * always. The result is recorded in container.created and answers inspect's Mounts.
  */
-export async function resolveContainerMounts(ctx: EngineContext, config: ContainerConfig, hostConfig: HostConfig): Promise<MountPoint[]> {
+export async function resolveContainerMounts(ctx: ContainerVolumesDeps, config: ContainerConfig, hostConfig: HostConfig): Promise<MountPoint[]> {
   let resolved;
   try {
     const volumesFrom = ((hostConfig.VolumesFrom as string[] | null | undefined) ?? []).map((raw) => {
@@ -63,7 +67,7 @@ export async function resolveContainerMounts(ctx: EngineContext, config: Contain
  * its own binds and tmpfs come from host-options), each empty volume first filled with the
  * image's content at its path (Docker's copy-up), and a volume.mounted fact per volume.
  */
-export async function prepareVolumeMounts(ctx: EngineContext, c: ContainerView, rootfs: string): Promise<{ mounts: OciMount[]; events: WharfEvent[] }> {
+export async function prepareVolumeMounts(ctx: ContainerVolumesDeps, c: ContainerView, rootfs: string): Promise<{ mounts: OciMount[]; events: WharfEvent[] }> {
   const mounts: OciMount[] = [];
   const events: WharfEvent[] = [];
   for (const m of c.mounts ?? []) {
@@ -82,7 +86,7 @@ export async function prepareVolumeMounts(ctx: EngineContext, c: ContainerView, 
 }
 
 /** Copy the image's directory at `dest` (resolved inside the root, symlinks in scope) into the volume. */
-async function copyUp(ctx: EngineContext, rootfs: string, dest: string, volume: string): Promise<void> {
+async function copyUp(ctx: ContainerVolumesDeps, rootfs: string, dest: string, volume: string): Promise<void> {
   const root = await openDir(rootfs);
   try {
     let r;
@@ -118,7 +122,7 @@ export function volumeUnmountEvents(c: ContainerView): WharfEvent[] {
 }
 
 /** rm -v and --rm: the container's anonymous volumes go with it, unless another container uses one. */
-export async function removeAnonymousVolumes(ctx: EngineContext, c: ContainerView): Promise<void> {
+export async function removeAnonymousVolumes(ctx: ContainerVolumesDeps, c: ContainerView): Promise<void> {
   for (const m of c.mounts ?? []) {
     if (m.Type !== 'volume' || !m.Anonymous || !m.Name) continue;
     await removeVolume(ctx, m.Name).catch((e: unknown) => {

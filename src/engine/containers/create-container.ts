@@ -8,7 +8,7 @@ import { generateName, newId, validContainerName } from '../../domain/ids';
 import type { ImageView } from '../../domain/image';
 import { nowRfc3339 } from '../../domain/time';
 import { hostOptions } from '../../runtime/host-options';
-import { appendFor, findContainer, getImage, type EngineContext } from '../context';
+import { appendFor, findContainer, getImage } from '../lookup';
 import { crashPoint } from '../lib/crash-point';
 import { resolveContainerMounts } from './container-volumes';
 import { joinsAtCreate, type NetworkingConfig } from '../networks/networks';
@@ -17,6 +17,10 @@ import { checkLogConfig, pathDefaults, type LogConfig } from '../../domain/conta
 import { donorOf } from '../../domain/namespace-modes';
 import { namespaceModesAtCreate } from './container-namespaces';
 
+import type { EngineDeps } from '../ports';
+
+/** What create-container uses of the engine. */
+export type CreateContainerDeps = Pick<EngineDeps, 'journal' | 'views' | 'volumes' | 'containersDir' | 'hostLimits' | 'log' | 'locks' | 'network' | 'bootTime' | 'logDefaults'>;
 /** What a client asks for: Docker's create body (Config plus HostConfig). */
 export type CreateRequest = Partial<ContainerConfig> & { HostConfig?: Partial<HostConfig> } & Record<string, unknown>;
 
@@ -30,7 +34,7 @@ function checkImagePlatform(ref: string, image: ImageView, want: Platform): void
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** platform: a ?platform= specifier (checked at the edge); the image must be of that platform. */
-export async function createContainer(ctx: EngineContext, req: CreateRequest, name?: string, platform?: string): Promise<{ id: string; warnings: string[] }> {
+export async function createContainer(ctx: CreateContainerDeps, req: CreateRequest, name?: string, platform?: string): Promise<{ id: string; warnings: string[] }> {
   if (!req.Image) throw invalidArgument('Config cannot be empty in order to create a container');
   const image = getImage(ctx.views, req.Image);
   if (platform) checkImagePlatform(req.Image, image, parsePlatform(platform));
@@ -113,7 +117,7 @@ function nameInUse(name: string, by: string) {
 }
 
 /** The host name a shared namespace gives: the host's (UTS or network host), a network donor's. */
-function sharedHostname(ctx: EngineContext, h: HostConfig): string | undefined {
+function sharedHostname(ctx: CreateContainerDeps, h: HostConfig): string | undefined {
   if (h.UTSMode === 'host' || h.NetworkMode === 'host') return os.hostname();
   const donor = donorOf(h.NetworkMode);
   return donor === undefined ? undefined : findContainer(ctx.views, donor)?.config.Hostname;

@@ -7,10 +7,14 @@ import type { WharfEvent } from '../../domain/events';
 import { newId } from '../../domain/ids';
 import { isAlive, StartError } from '../../runtime/runc-conmon';
 import { resolveUser } from '../../runtime/user';
-import { appendFor, getContainer, type EngineContext } from '../context';
+import { appendFor, getContainer } from '../lookup';
 import { mergeEnv } from './create-container';
 import { crashPoint } from '../lib/crash-point';
 
+import type { EngineDeps } from '../ports';
+
+/** What exec-container uses of the engine. */
+export type ExecContainerDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'hostLimits' | 'log' | 'locks'>;
 /** The body of POST /containers/{id}/exec, as clients send it. */
 export interface ExecCreateBody {
   Cmd?: string[] | string | null;
@@ -27,13 +31,13 @@ export interface ExecCreateBody {
 
 export const noSuchExec = (id: string) => notFound(`No such exec instance: ${id}`);
 
-export function getExec(ctx: EngineContext, id: string): ExecView {
+export function getExec(ctx: ExecContainerDeps, id: string): ExecView {
   const x = ctx.views.execs.get(id);
   if (!x) throw noSuchExec(id);
   return x;
 }
 
-export async function createExec(ctx: EngineContext, ref: string, body: ExecCreateBody): Promise<string> {
+export async function createExec(ctx: ExecContainerDeps, ref: string, body: ExecCreateBody): Promise<string> {
   const c = getContainer(ctx.views, ref);
   const config: ExecConfig = {
     Cmd: typeof body.Cmd === 'string' ? [body.Cmd] : body.Cmd ?? [],
@@ -62,7 +66,7 @@ export interface ExecSession {
 }
 
 /** Start a created exec session under its own conmon; exec.started, then exec.died when it ends. */
-export function startExec(ctx: EngineContext, execId: string, consoleSize?: [number, number]): Promise<ExecSession> {
+export function startExec(ctx: ExecContainerDeps, execId: string, consoleSize?: [number, number]): Promise<ExecSession> {
   return ctx.locks.run(`exec:${execId}`, async () => {
     const x = getExec(ctx, execId);
     const c = getContainer(ctx.views, x.containerId);
@@ -94,7 +98,7 @@ export function startExec(ctx: EngineContext, execId: string, consoleSize?: [num
  * The exec'd process: the container's own (capabilities, rlimits, env, no-new-privileges)
  * with the command, user, env, working dir and terminal of the session.
  */
-export async function execProcess(ctx: EngineContext, id: string, config: ExecConfig, consoleSize?: [number, number]): Promise<Record<string, unknown>> {
+export async function execProcess(ctx: ExecContainerDeps, id: string, config: ExecConfig, consoleSize?: [number, number]): Promise<Record<string, unknown>> {
   const spec = JSON.parse(await fsp.readFile(path.join(ctx.runtime.bundleDir(id), 'config.json'), 'utf8')) as {
     process: Record<string, unknown> & { env: string[]; cwd: string; user: unknown; capabilities: Record<string, string[]> };
     root: { path: string };
@@ -135,7 +139,7 @@ function execErrorMessage(e: unknown): string {
 class UserNotFound extends Error {}
 
 /** Window size of an exec session with a tty (docker exec -t follows the terminal). */
-export async function resizeExec(ctx: EngineContext, execId: string, rows: number, cols: number): Promise<void> {
+export async function resizeExec(ctx: ExecContainerDeps, execId: string, rows: number, cols: number): Promise<void> {
   const x = getExec(ctx, execId);
   if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) throw invalidArgument('invalid terminal size');
   if (x.status !== 'running') throw conflict(`Exec ${execId} is not running`);
@@ -150,7 +154,7 @@ export async function resizeExec(ctx: EngineContext, execId: string, rows: numbe
  * settle them from the exit file their conmon writes (or as unknown once conmon is gone).
  * Returns a stop function for the poll that watches those still running.
  */
-export function adoptExecs(ctx: EngineContext, everyMs = 1000): () => void {
+export function adoptExecs(ctx: ExecContainerDeps, everyMs = 1000): () => void {
   const adopted = new Set([...ctx.views.execs.values()].filter((x) => x.status === 'running').map((x) => x.id));
   const check = async () => {
     for (const id of adopted) {

@@ -2,11 +2,15 @@ import { constants } from 'node:os';
 import { decideKill, decideStop, isRunning } from '../../domain/container';
 import { unpauseContainer } from './pause-container';
 import { conflict, internal } from '../../domain/errors';
-import { appendFor, getContainer, type EngineContext } from '../context';
+import { appendFor, getContainer } from '../lookup';
 import { parseSignal } from './signals';
 import { waitForExit } from './wait-container';
 import { crashPoint } from '../lib/crash-point';
 
+import type { EngineDeps } from '../ports';
+
+/** What kill-container uses of the engine. */
+export type KillContainerDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'log' | 'locks' | 'restarts'>;
 /** How long kill with SIGKILL waits for the death, then again after killing the process directly (Docker: 2 s each). */
 const KILL_WAIT_MS = 2000;
 
@@ -14,7 +18,7 @@ const KILL_WAIT_MS = 2000;
  * kill: record the signal, deliver it. With SIGKILL, as Docker's does, it returns once the
  * death is recorded (so inspect says not running and rm works), bounded in time.
  */
-export async function killContainer(ctx: EngineContext, ref: string, signal?: string): Promise<void> {
+export async function killContainer(ctx: KillContainerDeps, ref: string, signal?: string): Promise<void> {
   const c = getContainer(ctx.views, ref);
   const sig = parseSignal(signal, 'SIGKILL');
   await appendFor(ctx, c, decideKill(c, ref, String(sig)));
@@ -48,7 +52,7 @@ const within = (p: Promise<boolean>, ms: number): Promise<boolean> => {
 };
 
 /** stop: the stop signal, then SIGKILL after the timeout; resolves once the container is dead. */
-export async function stopContainer(ctx: EngineContext, ref: string, timeoutSec?: number, signal?: string): Promise<void> {
+export async function stopContainer(ctx: KillContainerDeps, ref: string, timeoutSec?: number, signal?: string): Promise<void> {
   let c = getContainer(ctx.views, ref);
   // A start in flight holds the container's lock: stop what it started.
   if (c.status === 'starting') {

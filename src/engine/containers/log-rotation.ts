@@ -3,10 +3,14 @@ import path from 'node:path';
 import type { ContainerView } from '../../domain/container';
 import { logConfigOf, logPolicyOf, type LogPolicy } from '../../domain/log-driver';
 import { LogFiles } from '../../runtime/log-files';
-import type { EngineContext } from '../context';
 
+
+import type { EngineDeps } from '../ports';
+
+/** What log-rotation uses of the engine. */
+export type LogRotationDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'containersDir' | 'log' | 'locks'>;
 /** The file conmon writes a container's output to (k8s-file), the one inspect's LogPath names. */
-export function logPath(ctx: EngineContext, id: string): string {
+export function logPath(ctx: LogRotationDeps, id: string): string {
   return path.join(ctx.containersDir, id, 'container.log');
 }
 
@@ -39,7 +43,7 @@ export function conmonLogCap(p: LogPolicy): number | undefined {
 }
 
 /** Before conmon starts: a numbered current file and an armed next one. */
-export async function prepareLog(ctx: EngineContext, c: ContainerView): Promise<void> {
+export async function prepareLog(ctx: LogRotationDeps, c: ContainerView): Promise<void> {
   if (logPolicyOfContainer(c).kind === 'rotate') await new LogFiles(logPath(ctx, c.id)).prepare();
 }
 
@@ -49,7 +53,7 @@ export async function prepareLog(ctx: EngineContext, c: ContainerView): Promise<
  * the rotated files are then trimmed to (max-file - 1) × max-size and gzip'd when asked.
  * A container that stops with a full current file has it rotated by wharfd itself.
  */
-export function watchLogRotation(ctx: EngineContext): () => void {
+export function watchLogRotation(ctx: LogRotationDeps): () => void {
   const rotators = new Map<string, Rotator>();
   const stop = (id: string) => {
     rotators.get(id)?.close();
@@ -111,7 +115,7 @@ class Rotator {
   private retainedFor?: number;
 
   constructor(
-    private readonly ctx: EngineContext,
+    private readonly ctx: LogRotationDeps,
     private readonly id: string,
     private readonly p: Rotation,
   ) {

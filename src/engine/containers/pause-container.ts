@@ -1,13 +1,17 @@
 import { decidePause, decideUnpause } from '../../domain/container';
-import { appendFor, getContainer, type EngineContext } from '../context';
+import { appendFor, getContainer } from '../lookup';
 import { crashPoint } from '../lib/crash-point';
 
+import type { EngineDeps } from '../ports';
+
+/** What pause-container uses of the engine. */
+export type PauseContainerDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'log' | 'locks'>;
 /**
  * pause/unpause: freeze or thaw every process of the container (cgroup freezer, via runc).
  * A commit's pause is recorded before the freeze (marked as the commit's), so a crash while
  * the commit reads leaves a fact that boot settles by thawing it, not a user's pause.
  */
-export async function pauseContainer(ctx: EngineContext, ref: string, o: { forCommit?: boolean } = {}): Promise<void> {
+export async function pauseContainer(ctx: PauseContainerDeps, ref: string, o: { forCommit?: boolean } = {}): Promise<void> {
   const { id } = getContainer(ctx.views, ref);
   await ctx.locks.run(id, async () => {
     const c = getContainer(ctx.views, id);
@@ -30,7 +34,7 @@ export async function pauseContainer(ctx: EngineContext, ref: string, o: { forCo
   });
 }
 
-export async function unpauseContainer(ctx: EngineContext, ref: string): Promise<void> {
+export async function unpauseContainer(ctx: PauseContainerDeps, ref: string): Promise<void> {
   const { id } = getContainer(ctx.views, ref);
   await ctx.locks.run(id, async () => {
     const c = getContainer(ctx.views, id);

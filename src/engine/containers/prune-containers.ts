@@ -3,9 +3,13 @@ import { invalidArgument } from '../../domain/errors';
 import { labelMatches } from '../../domain/labels';
 import { parseTimestamp } from '../../domain/time';
 import { dirSize } from '../../storage/dir-size';
-import type { EngineContext } from '../context';
+
 import { removeContainer } from './remove-container';
 
+import type { EngineDeps } from '../ports';
+
+/** What prune-containers uses of the engine. */
+export type PruneContainersDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'storage' | 'volumes' | 'containersDir' | 'log' | 'locks' | 'quarantine'>;
 export interface PruneResult {
   ContainersDeleted: string[];
   SpaceReclaimed: number;
@@ -34,7 +38,7 @@ export function pruneFilter(filters: Record<string, string[]>, now = Date.now())
 }
 
 /** container prune: remove every container that is not running (created or exited) and passes the filters. */
-export async function pruneContainers(ctx: EngineContext, filters: Record<string, string[]>): Promise<PruneResult> {
+export async function pruneContainers(ctx: PruneContainersDeps, filters: Record<string, string[]>): Promise<PruneResult> {
   const keep = pruneFilter(filters);
   const victims = [...ctx.views.containers.values()].filter((c) => !isRunning(c) && c.status !== 'starting' && c.status !== 'removing' && keep(c));
   const out: PruneResult = { ContainersDeleted: [], SpaceReclaimed: 0 };

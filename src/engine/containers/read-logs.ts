@@ -2,10 +2,14 @@ import { promises as fsp, watch } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { filter, from, mergeMap, firstValueFrom, race, timer } from 'rxjs';
-import type { EngineContext } from '../context';
+
 import { logPath } from './log-rotation';
 import { followLog, listLogFiles, readLogFile, type LogFile } from '../../runtime/log-files';
 
+import type { EngineDeps } from '../ports';
+
+/** What read-logs uses of the engine. */
+export type ReadLogsDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'containersDir' | 'log' | 'locks'>;
 export interface LogEntry {
   stream: 'stdout' | 'stderr';
   /** RFC3339 with nanoseconds, UTC ("...Z"). */
@@ -37,7 +41,7 @@ export interface LogOptions {
  * driver stores them: a line longer than 16 KiB in 16 KiB records, and a last line without
  * a newline as a record of its own once the container has stopped.
  */
-export async function* readLogs(ctx: EngineContext, id: string, o: LogOptions = {}): AsyncIterable<LogEntry> {
+export async function* readLogs(ctx: ReadLogsDeps, id: string, o: LogOptions = {}): AsyncIterable<LogEntry> {
   const file = o.file ?? logPath(ctx, id);
   // A container's own log rotates (numbered files beside it); an exec session's never does.
   const src = new LogSource(file, !o.file);
@@ -52,7 +56,7 @@ export async function* readLogs(ctx: EngineContext, id: string, o: LogOptions = 
   }
 }
 
-async function* readFrom(ctx: EngineContext, id: string, o: LogOptions, file: string, src: LogSource): AsyncIterable<LogEntry> {
+async function* readFrom(ctx: ReadLogsDeps, id: string, o: LogOptions, file: string, src: LogSource): AsyncIterable<LogEntry> {
   let rest: Buffer = Buffer.alloc(0);
   const lines = new LogAssembler(o.partial);
   // What is there when the read begins (read to its end, in bounded chunks) is what --tail counts.
@@ -307,7 +311,7 @@ export class LogAssembler {
 
 const NEWLINE = Buffer.from('\n');
 
-function isLive(ctx: EngineContext, id: string): boolean {
+function isLive(ctx: ReadLogsDeps, id: string): boolean {
   const s = ctx.views.containers.get(id)?.status;
   return s === 'running' || s === 'starting' || s === 'created';
 }
@@ -364,7 +368,7 @@ function normaliseTime(raw: string): { time: string; nanos: bigint } {
 }
 
 /** Wait until the log dir changes, the container's state changes, or a short while passes. */
-async function changed(ctx: EngineContext, id: string, dir: string, signal?: AbortSignal, moved?: () => Promise<boolean>): Promise<void> {
+async function changed(ctx: ReadLogsDeps, id: string, dir: string, signal?: AbortSignal, moved?: () => Promise<boolean>): Promise<void> {
   const ac = new AbortController();
   const onAbort = () => ac.abort();
   signal?.addEventListener('abort', onAbort, { once: true });

@@ -4,14 +4,18 @@ import { disposeUnknown } from '../system/dispose-unknown';
 import { decideRemove, isRunning } from '../../domain/container';
 import { unpauseContainer } from './pause-container';
 import { noSuchContainer } from '../../domain/errors';
-import { appendFor, findContainer, getContainer, type EngineContext } from '../context';
+import { appendFor, findContainer, getContainer } from '../lookup';
 import { waitForExit } from './wait-container';
 import { crashPoint } from '../lib/crash-point';
 import { removeAnonymousVolumes } from './container-volumes';
 import { releaseRun } from './container-release';
 
+import type { EngineDeps } from '../ports';
+
+/** What remove-container uses of the engine. */
+export type RemoveContainerDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'storage' | 'volumes' | 'containersDir' | 'log' | 'locks' | 'quarantine'>;
 /** rm: (kill if forced) → remove-requested → release runtime, mounts, files → destroyed. */
-export async function removeContainer(ctx: EngineContext, ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+export async function removeContainer(ctx: RemoveContainerDeps, ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
   const c0 = getContainer(ctx.views, ref);
   if (isRunning(c0) && opts.force) {
     if (c0.status === 'paused') await unpauseContainer(ctx, c0.id);
@@ -45,7 +49,7 @@ export async function removeContainer(ctx: EngineContext, ref: string, opts: { f
  * files) is garbage: collected off the hot path. A crash meanwhile leaves only what
  * sweepOrphans() collects at the next boot.
  */
-export function releaseInBackground(ctx: EngineContext, id: string, runtimeState: boolean): void {
+export function releaseInBackground(ctx: RemoveContainerDeps, id: string, runtimeState: boolean): void {
   void finishRemove(ctx, id, runtimeState)
     .then(() => removeFiles(ctx, id))
     .catch((e: Error) => ctx.log.warn({ id, err: e.message }, 'releasing container resources failed'));
@@ -56,13 +60,13 @@ export function releaseInBackground(ctx: EngineContext, id: string, runtimeState
  * recovery calls it too. Its files go after the destroyed event, off the hot path; a crash in
  * between leaves only garbage that sweepOrphans() collects at boot.
  */
-export async function finishRemove(ctx: EngineContext, id: string, runtimeState = true): Promise<void> {
+export async function finishRemove(ctx: RemoveContainerDeps, id: string, runtimeState = true): Promise<void> {
   if (runtimeState) await ctx.runtime.delete(id, true).catch(() => undefined);
   await ctx.storage.unmount(id);
   await releaseRun(ctx, { id });
 }
 
-async function removeFiles(ctx: EngineContext, id: string): Promise<void> {
+async function removeFiles(ctx: RemoveContainerDeps, id: string): Promise<void> {
   await Promise.all([
     ctx.storage.remove(id),
     ctx.runtime.cleanup(id),
@@ -75,7 +79,7 @@ async function removeFiles(ctx: EngineContext, id: string): Promise<void> {
  * never recorded (a crash before container.created, or a journal that lost records) keep their
  * files: their root filesystem and logs go to the quarantine, their runtime state is removed.
  */
-export async function sweepOrphans(ctx: EngineContext): Promise<number> {
+export async function sweepOrphans(ctx: RemoveContainerDeps): Promise<number> {
   const dirs = await Promise.all(
     [ctx.storage.root, ctx.containersDir, ctx.runtime.paths.bundles, ctx.runtime.paths.runcRoot].map((d) => fsp.readdir(d).catch(() => [] as string[])),
   );

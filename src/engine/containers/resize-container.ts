@@ -1,9 +1,13 @@
 import { conflict, invalidArgument } from '../../domain/errors';
 import { isRunning } from '../../domain/container';
-import { getContainer, type EngineContext } from '../context';
+import { getContainer } from '../lookup';
 
+import type { EngineDeps } from '../ports';
+
+/** What resize-container uses of the engine. */
+export type ResizeContainerDeps = Pick<EngineDeps, 'views' | 'runtime'>;
 /** Set a tty container's window size (docker run -t sets it at start, then follows the terminal). */
-export async function resizeContainer(ctx: EngineContext, ref: string, rows: number, cols: number): Promise<void> {
+export async function resizeContainer(ctx: ResizeContainerDeps, ref: string, rows: number, cols: number): Promise<void> {
   const c = getContainer(ctx.views, ref);
   if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) throw invalidArgument('invalid terminal size');
   if (!isRunning(c)) throw conflict(`Container ${c.id} is not running`);

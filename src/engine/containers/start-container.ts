@@ -10,7 +10,7 @@ import { DEFAULT_NET_SYSCTLS } from '../../domain/container-defaults';
 import { buildSpec } from '../../runtime/oci-spec';
 import { StartError } from '../../runtime/runc-conmon';
 import { resolveUser } from '../../runtime/user';
-import { appendFor, getContainer, type EngineContext } from '../context';
+import { appendFor, getContainer } from '../lookup';
 import { prepareVolumeMounts } from './container-volumes';
 import { removeContainer } from './remove-container';
 import { crashPoint } from '../lib/crash-point';
@@ -19,13 +19,17 @@ import { claimCgroupParents, releaseRun } from './container-release';
 import { resolveGroupAdd } from '../../runtime/user';
 import { conmonLogCap, logPath, logPolicyOfContainer, prepareLog } from './log-rotation';
 
+import type { EngineDeps } from '../ports';
+
+/** What start-container uses of the engine. */
+export type StartContainerDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'storage' | 'images' | 'volumes' | 'containersDir' | 'hostLimits' | 'log' | 'locks' | 'network' | 'netDefaults' | 'portProxy' | 'restarts' | 'quarantine'>;
 /** The container's cgroup: under HostConfig.CgroupParent (absolute in each hierarchy, as dockerd's cgroupfs driver), else /wharf. */
 export const cgroupsPathOf = (c: Pick<ContainerView, 'id' | 'hostConfig'>): string =>
   c.hostConfig.CgroupParent ? path.posix.join('/', String(c.hostConfig.CgroupParent), c.id) : `/wharf/${c.id}`;
 
 
 /** start: record the intent, mount the root, run under conmon, record the outcome. */
-export async function startContainer(ctx: EngineContext, ref: string, o: { restart?: boolean } = {}): Promise<void> {
+export async function startContainer(ctx: StartContainerDeps, ref: string, o: { restart?: boolean } = {}): Promise<void> {
   const { id } = getContainer(ctx.views, ref);
   if (!o.restart) ctx.restarts.cancel(id);
   try {
@@ -38,7 +42,7 @@ export async function startContainer(ctx: EngineContext, ref: string, o: { resta
   }
 }
 
-function startLocked(ctx: EngineContext, id: string, restart: boolean): Promise<void> {
+function startLocked(ctx: StartContainerDeps, id: string, restart: boolean): Promise<void> {
   return ctx.locks.run(id, async () => {
     const c = getContainer(ctx.views, id);
     await appendFor(ctx, c, decideStart(c, restart));
@@ -61,7 +65,7 @@ function startLocked(ctx: EngineContext, id: string, restart: boolean): Promise<
   });
 }
 
-async function launch(ctx: EngineContext, c: ContainerView): Promise<{ pid: number; conmonPid: number }> {
+async function launch(ctx: StartContainerDeps, c: ContainerView): Promise<{ pid: number; conmonPid: number }> {
   const image = ctx.views.images.images.get(c.imageId);
   if (!image) throw invalidArgument(`image ${c.imageId} of container ${c.id} is gone`);
   await ctx.storage.prepare(c.id);

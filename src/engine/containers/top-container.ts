@@ -3,11 +3,15 @@ import { conflict, internal, invalidArgument } from '../../domain/errors';
 import { cgroupPids } from '../../runtime/cgroup-stats';
 import { run } from '../../runtime/exec';
 import { parsePsOutput, validatePsArgs, type TopResult } from '../../runtime/top';
-import { getContainer, type EngineContext } from '../context';
+import { getContainer } from '../lookup';
 import { cgroupsPathOf } from './start-container';
 
+import type { EngineDeps } from '../ports';
+
+/** What top-container uses of the engine. */
+export type TopContainerDeps = Pick<EngineDeps, 'views'>;
 /** top: the host's ps, limited to the processes in the container's cgroup. */
-export async function topContainer(ctx: EngineContext, ref: string, psArgs?: string): Promise<TopResult> {
+export async function topContainer(ctx: TopContainerDeps, ref: string, psArgs?: string): Promise<TopResult> {
   const c = getContainer(ctx.views, ref);
   const args = (psArgs || '-ef').split(/\s+/).filter(Boolean);
   try {

@@ -4,14 +4,18 @@ import { internal, invalidArgument } from '../../domain/errors';
 import type { HostConfigUpdate } from '../../domain/events';
 import { hostOptions } from '../../runtime/host-options';
 import { runcUpdate } from '../../runtime/runc-update';
-import { appendFor, getContainer, type EngineContext } from '../context';
+import { appendFor, getContainer } from '../lookup';
 import { crashPoint } from '../lib/crash-point';
 
+import type { EngineDeps } from '../ports';
+
+/** What update-container uses of the engine. */
+export type UpdateContainerDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'hostLimits' | 'locks'>;
 /**
  * update: check the new limits on the merged HostConfig, apply them to a running container
  * (runc update), then record them; the next start uses them too.
  */
-export async function updateContainer(ctx: EngineContext, ref: string, req: UpdateRequest): Promise<string[]> {
+export async function updateContainer(ctx: UpdateContainerDeps, ref: string, req: UpdateRequest): Promise<string[]> {
   const { id } = getContainer(ctx.views, ref);
   return ctx.locks.run(id, async () => {
     const c = getContainer(ctx.views, id);

@@ -1,18 +1,22 @@
 import { filter, firstValueFrom, map, mergeMap, from, defaultIfEmpty } from 'rxjs';
 import { isRunning } from '../../domain/container';
 import { invalidArgument } from '../../domain/errors';
-import { getContainer, type EngineContext } from '../context';
+import { getContainer } from '../lookup';
 
+import type { EngineDeps } from '../ports';
+
+/** What wait-container uses of the engine. */
+export type WaitContainerDeps = Pick<EngineDeps, 'journal' | 'views'>;
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
 /** Resolves with the exit code of the next death of this container (or now, if not running). */
-export function waitForExit(ctx: EngineContext, id: string): Promise<number> {
+export function waitForExit(ctx: WaitContainerDeps, id: string): Promise<number> {
   const c = ctx.views.containers.get(id);
   if (!c || (!isRunning(c) && c.status !== 'starting')) return Promise.resolve(c?.exitCode ?? 0);
   return nextDeath(ctx, id);
 }
 
-function nextDeath(ctx: EngineContext, id: string): Promise<number> {
+function nextDeath(ctx: WaitContainerDeps, id: string): Promise<number> {
   return firstValueFrom(
     ctx.journal.committed$.pipe(
       mergeMap((batch) => from(batch)),
@@ -27,7 +31,7 @@ function nextDeath(ctx: EngineContext, id: string): Promise<number> {
  * Docker's wait. Registers its interest at once (so the caller can send the response
  * headers before starting the container) and returns the promise of the status code.
  */
-export function waitContainer(ctx: EngineContext, ref: string, condition: string = 'not-running'): Promise<number> {
+export function waitContainer(ctx: WaitContainerDeps, ref: string, condition: string = 'not-running'): Promise<number> {
   if (!['not-running', 'next-exit', 'removed', ''].includes(condition)) {
     throw invalidArgument(`invalid condition: "${condition}"`);
   }

@@ -25,7 +25,7 @@ import {
 } from '../../build/instructions';
 import { BuildScratch } from '../../build/step-rootfs';
 import { dirSize } from '../../storage/dir-size';
-import { findImage, type EngineContext } from '../context';
+import { findImage } from '../lookup';
 import { layerFromDir } from '../containers/commit-container';
 import { createContainer, type CreateRequest } from '../containers/create-container';
 import { planPull, runPull } from './pull-image';
@@ -37,6 +37,10 @@ import { startContainer } from '../containers/start-container';
 import { waitContainer } from '../containers/wait-container';
 import { asDaemon } from '../../journal/actor';
 
+import type { EngineDeps } from '../ports';
+
+/** What build-image uses of the engine. */
+export type BuildImageDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'storage' | 'images' | 'volumes' | 'containersDir' | 'buildsDir' | 'hostLimits' | 'log' | 'locks' | 'network' | 'netDefaults' | 'bootTime' | 'portProxy' | 'restarts' | 'quarantine' | 'logDefaults' | 'registry'>;
 export interface BuildRequest {
   context: BuildContext;
   /** sha256 of the context as received. */
@@ -80,7 +84,7 @@ export function buildTags(tags: string[]): string[] {
 }
 
 interface Run {
-  ctx: EngineContext;
+  ctx: BuildImageDeps;
   req: BuildRequest;
   out: ProgressSink;
   id: string;
@@ -108,7 +112,7 @@ interface Run {
  * root, metadata steps as config), each reused from the cache when it can be. Facts: the
  * build's start, each step's image (image.built for a new one) and outcome, its end.
  */
-export async function buildImage(ctx: EngineContext, req: BuildRequest, out: ProgressSink): Promise<string> {
+export async function buildImage(ctx: BuildImageDeps, req: BuildRequest, out: ProgressSink): Promise<string> {
   const df = parseDockerfile(req.context.dockerfileText, req.context.dockerfileName);
   checkStageNames(df);
   const labelInstructions = labelSteps(req.labels);
@@ -335,7 +339,7 @@ function candidates(run: Run): Iterable<ImageView> {
   return out.values();
 }
 
-async function layersPresent(ctx: EngineContext, img: ImageView): Promise<boolean> {
+async function layersPresent(ctx: BuildImageDeps, img: ImageView): Promise<boolean> {
   if (!img.layers.length) return true;
   return fsp.access(ctx.images.lowerDirs(img.layers)[0]).then(() => true, () => false);
 }
@@ -489,11 +493,11 @@ function say(run: Run, text: string): void {
  * roots, the received context) is the daemon's own and goes; its step images stay (cache);
  * a RUN container it had started is an ordinary container now, for the user to remove.
  */
-export function settleBuilds(ctx: EngineContext): Promise<void> {
+export function settleBuilds(ctx: BuildImageDeps): Promise<void> {
   return asDaemon('recovery', () => settleOpenBuilds(ctx));
 }
 
-async function settleOpenBuilds(ctx: EngineContext): Promise<void> {
+async function settleOpenBuilds(ctx: BuildImageDeps): Promise<void> {
   const swept = await new BuildScratch(ctx.buildsDir).sweep();
   if (swept) ctx.log.info({ count: swept }, 'removed the scratch of builds cut short');
   const open = [...ctx.views.openBuilds];

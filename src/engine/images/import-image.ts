@@ -5,10 +5,14 @@ import { internal, invalidArgument } from '../../domain/errors';
 import type { ImageConfig, WharfEvent } from '../../domain/events';
 import { checkTag, checkTaggable, familiarString, parseReference } from '../../domain/reference';
 import { nowRfc3339 } from '../../domain/time';
-import type { EngineContext } from '../context';
+
 import { applyChanges } from './image-changes';
 import { crashPoint } from '../lib/crash-point';
 
+import type { EngineDeps } from '../ports';
+
+/** What import-image uses of the engine. */
+export type ImportImageDeps = Pick<EngineDeps, 'journal' | 'images' | 'registry'>;
 export interface ImportOptions {
   repo?: string;
   tag?: string;
@@ -18,7 +22,7 @@ export interface ImportOptions {
 }
 
 /** import: a root filesystem tar (plain or gzip) becomes a one-layer image. */
-export async function importImage(ctx: EngineContext, body: Readable, o: ImportOptions): Promise<string> {
+export async function importImage(ctx: ImportImageDeps, body: Readable, o: ImportOptions): Promise<string> {
   let ref: string | undefined;
   if (o.repo) {
     const parsed = parseReference(o.repo);
@@ -79,7 +83,7 @@ export function importUrl(source: string): URL {
 }
 
 /** import from a URL: the daemon downloads the archive (redirects followed), with progress. */
-export async function importFromUrl(ctx: EngineContext, url: URL, o: ImportOptions, out: ProgressSink): Promise<string> {
+export async function importFromUrl(ctx: ImportImageDeps, url: URL, o: ImportOptions, out: ProgressSink): Promise<string> {
   const res = await openUrl(url, ctx.registry.timeoutMs);
   out.send({ status: `Downloading from ${url.href}` });
   const total = Number(res.headers['content-length'] ?? -1);

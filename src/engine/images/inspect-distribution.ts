@@ -3,9 +3,13 @@ import type { Credentials } from '../../registry/auth';
 import { RegistrySession } from '../../registry/client';
 import { fetchBlob, fetchManifest } from '../../registry/fetch';
 import type { Descriptor, Platform } from '../../registry/manifest';
-import type { EngineContext } from '../context';
+
 import { pullReference } from './pull-image';
 
+import type { EngineDeps } from '../ports';
+
+/** What inspect-distribution uses of the engine. */
+export type InspectDistributionDeps = Pick<EngineDeps, 'registry'>;
 export interface DistributionInfo {
   descriptor: Descriptor;
   platforms: Platform[];
@@ -16,7 +20,7 @@ export interface DistributionInfo {
  * the manifest's descriptor and the platforms it is for (a list's entries, or the image
  * config's own). cri-dockerd and `docker pull --platform` ask it.
  */
-export async function inspectDistribution(ctx: EngineContext, image: string, creds?: Credentials): Promise<DistributionInfo> {
+export async function inspectDistribution(ctx: InspectDistributionDeps, image: string, creds?: Credentials): Promise<DistributionInfo> {
   const ref = pullReference(image);
   const session = new RegistrySession(ref.domain, ref.path, ['pull'], creds, ctx.registry);
   const fetched = await fetchManifest(session, ref.digest ?? ref.tag!, ref.digest).catch((e: WharfError & { status?: number }) => {

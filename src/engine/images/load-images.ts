@@ -9,8 +9,12 @@ import { invalidArgument } from '../../domain/errors';
 import type { ImageConfig, WharfEvent } from '../../domain/events';
 import { normaliseTag } from '../../domain/reference';
 import type { PreRead } from '../../images/store';
-import type { EngineContext } from '../context';
 
+
+import type { EngineDeps } from '../ports';
+
+/** What load-images uses of the engine. */
+export type LoadImagesDeps = Pick<EngineDeps, 'journal' | 'images'>;
 /** What one image of an archive is made of: its config's bytes, its layers' files, its tags. */
 interface ArchivedImage {
   config: Buffer;
@@ -32,7 +36,7 @@ interface Descriptor {
  * anywhere else; layer digests are checked against the config's diff ids.
  * Returns the lines docker prints ("Loaded image: x:y", or "Loaded image ID: sha256:...").
  */
-export async function loadImages(ctx: EngineContext, body: Readable): Promise<string[]> {
+export async function loadImages(ctx: LoadImagesDeps, body: Readable): Promise<string[]> {
   const dir = ctx.images.tempPath('load');
   await fsp.mkdir(dir, { recursive: true });
   const pre = new Map<string, PreRead>();
@@ -58,7 +62,7 @@ const UNPACK_AHEAD = 1 << 20;
  * Each file is hashed as it is written (`pre`), and a big one that is not gzip is also
  * unpacked beside, into a temp dir that becomes a layer only if the file turns out to be one.
  */
-async function unpackFlat(ctx: EngineContext, body: Readable, dir: string, pre: Map<string, PreRead>): Promise<Map<string, string>> {
+async function unpackFlat(ctx: LoadImagesDeps, body: Readable, dir: string, pre: Map<string, PreRead>): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   const links = new Map<string, string>();
   const extract = tar.extract();
@@ -165,7 +169,7 @@ async function manifestFor(files: Map<string, string>, d: Descriptor): Promise<{
   return { config: doc.config, layers: doc.layers };
 }
 
-async function loadOne(ctx: EngineContext, a: ArchivedImage, pre: Map<string, PreRead>): Promise<string[]> {
+async function loadOne(ctx: LoadImagesDeps, a: ArchivedImage, pre: Map<string, PreRead>): Promise<string[]> {
   const cfg = JSON.parse(a.config.toString('utf8')) as {
     created?: string;
     author?: string;

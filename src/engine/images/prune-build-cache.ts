@@ -1,12 +1,16 @@
-import type { EngineContext } from '../context';
+
 import { removeImage } from './remove-image';
 
+import type { EngineDeps } from '../ports';
+
+/** What prune-build-cache uses of the engine. */
+export type PruneBuildCacheDeps = Pick<EngineDeps, 'journal' | 'views' | 'images'>;
 /**
  * docker builder prune: what only the build cache holds. The classic builder's cache is its
  * step images; those no tag, no container and no tagged image stands on go, children first
  * (each removal takes its untagged parents along).
  */
-export async function pruneBuildCache(ctx: EngineContext): Promise<{ CachesDeleted: string[] | null; SpaceReclaimed: number }> {
+export async function pruneBuildCache(ctx: PruneBuildCacheDeps): Promise<{ CachesDeleted: string[] | null; SpaceReclaimed: number }> {
   const all = ctx.views.images.images;
   const used = new Set([...ctx.views.containers.values()].map((c) => c.imageId));
   const kept = new Set<string>();

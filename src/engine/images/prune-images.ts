@@ -1,15 +1,19 @@
 import { promises as fsp } from 'node:fs';
 import { chainIds } from '../../images/store';
-import type { EngineContext } from '../context';
+
 import { whileNoPull } from './pull-image';
 import { removeImage, type RemoveImageResult } from './remove-image';
 
+import type { EngineDeps } from '../ports';
+
+/** What prune-images uses of the engine. */
+export type PruneImagesDeps = Pick<EngineDeps, 'journal' | 'views' | 'images'>;
 /**
  * docker image prune: images no container uses, only untagged ones (dangling) unless all;
  * label / label! filters. Children go before their parents, so a committed image and the one
  * it sits on can both go.
  */
-export async function pruneImages(ctx: EngineContext, filters: Record<string, string[]>): Promise<{ ImagesDeleted: RemoveImageResult | null; SpaceReclaimed: number }> {
+export async function pruneImages(ctx: PruneImagesDeps, filters: Record<string, string[]>): Promise<{ ImagesDeleted: RemoveImageResult | null; SpaceReclaimed: number }> {
   const danglingOnly = !(filters.dangling ?? ['true']).some((v) => v === 'false' || v === '0');
   const used = new Set([...ctx.views.containers.values()].map((c) => c.imageId));
   const labelsOk = (labels: Record<string, string> | null | undefined) =>
@@ -41,7 +45,7 @@ export async function pruneImages(ctx: EngineContext, filters: Record<string, st
  * and was not tried again): journaled as released, then their tars and chains removed.
  * Run only while no pull is under way. Returns the bytes freed (the tars).
  */
-async function releasePulledLayers(ctx: EngineContext): Promise<number> {
+async function releasePulledLayers(ctx: PruneImagesDeps): Promise<number> {
   const used = new Set([...ctx.views.images.images.values()].flatMap((i) => chainIds(i.layers)));
   const diffOf = new Map([...ctx.views.layers.byDigest.values()].map((l) => [l.chainId, l.diffId]));
   const idle = [...ctx.views.layers.pulledChains].filter((c) => !used.has(c) && diffOf.has(c));

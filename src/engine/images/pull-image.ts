@@ -10,10 +10,14 @@ import type { Credentials } from '../../registry/auth';
 import { RegistrySession } from '../../registry/client';
 import { fetchBlob, fetchManifest, listTags, openBlob, type FetchedManifest } from '../../registry/fetch';
 import { hostPlatform, layerCompression, parsePlatform, platformString, selectPlatform, type ImageManifest, type Platform } from '../../registry/manifest';
-import type { EngineContext } from '../context';
+
 import { crashPoint } from '../lib/crash-point';
 import { runLimited } from '../lib/run-limited';
 
+import type { EngineDeps } from '../ports';
+
+/** What pull-image uses of the engine. */
+export type PullImageDeps = Pick<EngineDeps, 'journal' | 'views' | 'images' | 'registry'>;
 interface ImageConfigJson {
   created?: string;
   author?: string;
@@ -76,7 +80,7 @@ export function isBareName(image: string): boolean {
 }
 
 /** Resolve the reference to one image manifest and its config (manifest lists: the platform's entry). */
-export async function planPull(ctx: EngineContext, r: PullRequest): Promise<PullPlan> {
+export async function planPull(ctx: PullImageDeps, r: PullRequest): Promise<PullPlan> {
   const ref = pullReference(r.image, r.tag);
   let platform: Platform | undefined;
   if (r.platform) {
@@ -141,7 +145,7 @@ function pullError(ref: ImageReference, familiar: string, e: unknown): Error {
  * its tag. A layer already unpacked under its chain id is not fetched again, so a pull that
  * was cut short (a kill -9) resumes from the layers it had.
  */
-export async function runPull(ctx: EngineContext, plan: PullPlan, out: ProgressSink, o: { status?: boolean } = {}): Promise<{ id: string; upToDate: boolean }> {
+export async function runPull(ctx: PullImageDeps, plan: PullPlan, out: ProgressSink, o: { status?: boolean } = {}): Promise<{ id: string; upToDate: boolean }> {
   while (releasing) await releasing;
   pulling++;
   try {
@@ -171,7 +175,7 @@ export async function whileNoPull<T>(fn: () => Promise<T>): Promise<T | undefine
   }
 }
 
-async function pullLayersAndImage(ctx: EngineContext, plan: PullPlan, out: ProgressSink, o: { status?: boolean }): Promise<{ id: string; upToDate: boolean }> {
+async function pullLayersAndImage(ctx: PullImageDeps, plan: PullPlan, out: ProgressSink, o: { status?: boolean }): Promise<{ id: string; upToDate: boolean }> {
   const { ref, manifest, diffIds, session } = plan;
   const chains = chainIds(diffIds);
   // Docker sends this line without a progressDetail.
@@ -243,7 +247,7 @@ async function pullLayersAndImage(ctx: EngineContext, plan: PullPlan, out: Progr
  * docker pull -a (fromImage without a tag): every tag of the repository, one after the
  * other, then one status line for the repository.
  */
-export async function pullAllTags(ctx: EngineContext, r: PullRequest, out: ProgressSink): Promise<void> {
+export async function pullAllTags(ctx: PullImageDeps, r: PullRequest, out: ProgressSink): Promise<void> {
   const ref = parseReference(r.image);
   const session = new RegistrySession(ref.domain, ref.path, ['pull'], r.creds, ctx.registry);
   let tags: string[];

@@ -9,9 +9,13 @@ import type { Credentials } from '../../registry/auth';
 import { RegistrySession } from '../../registry/client';
 import { dockerManifest, MEDIA } from '../../registry/manifest';
 import { blobExists, putManifest, startUpload, uploadMonolithic, uploadStream } from '../../registry/upload';
-import type { EngineContext } from '../context';
+
 import { runLimited } from '../lib/run-limited';
 
+import type { EngineDeps } from '../ports';
+
+/** What push-image uses of the engine. */
+export type PushImageDeps = Pick<EngineDeps, 'journal' | 'views' | 'images' | 'registry'>;
 export interface PushTarget {
   ref: ImageReference;
   image: ImageView;
@@ -21,7 +25,7 @@ export interface PushTarget {
  * The tags a push names: NAME:TAG, or with no tag every local tag of the repository.
  * An unknown one is Docker's "An image does not exist locally with the tag".
  */
-export function pushTargets(ctx: EngineContext, name: string, tag?: string): PushTarget[] {
+export function pushTargets(ctx: PushImageDeps, name: string, tag?: string): PushTarget[] {
   const ref = parseReference(tag ? `${name}:${tag}` : name);
   const repo = familiarName(ref);
   const tags = ref.tag ? [familiarString(ref)] : [...ctx.views.images.tags.keys()].filter((t) => t.slice(0, t.lastIndexOf(':')) === repo).sort();
@@ -39,7 +43,7 @@ export function pushTargets(ctx: EngineContext, name: string, tag?: string): Pus
  * another repository of the registry holds is mounted, the rest is compressed and
  * uploaded (--max-concurrent-uploads at once); then the config and the manifest.
  */
-export async function runPush(ctx: EngineContext, name: string, tag: string | undefined, creds: Credentials | undefined, out: ProgressSink): Promise<void> {
+export async function runPush(ctx: PushImageDeps, name: string, tag: string | undefined, creds: Credentials | undefined, out: ProgressSink): Promise<void> {
   const targets = pushTargets(ctx, name, tag);
   const { ref } = targets[0];
   out.status(`The push refers to repository [${familiarName(ref)}]`);
@@ -48,7 +52,7 @@ export async function runPush(ctx: EngineContext, name: string, tag: string | un
   for (const t of targets) await pushOne(ctx, session, t, out);
 }
 
-async function pushOne(ctx: EngineContext, session: RegistrySession, { ref, image }: PushTarget, out: ProgressSink): Promise<void> {
+async function pushOne(ctx: PushImageDeps, session: RegistrySession, { ref, image }: PushTarget, out: ProgressSink): Promise<void> {
   const ids = image.layers.map((d) => shortId(d));
   const order = [...image.layers.keys()].reverse(); // Docker lists the top layer first
   for (const i of order) out.status('Preparing', ids[i]);
@@ -73,7 +77,7 @@ async function pushOne(ctx: EngineContext, session: RegistrySession, { ref, imag
   out.send({ progressDetail: {}, aux: { Tag: tag, Digest: digest, Size: manifest.length } });
 }
 
-async function pushLayer(ctx: EngineContext, session: RegistrySession, diffId: string, id: string, out: ProgressSink): Promise<{ diffId: string; digest: string; size: number }> {
+async function pushLayer(ctx: PushImageDeps, session: RegistrySession, diffId: string, id: string, out: ProgressSink): Promise<{ diffId: string; digest: string; size: number }> {
   const sources = ctx.views.layers.sources.get(diffId) ?? [];
   // Known to be in this repository, or anywhere in this registry: ask before sending anything.
   for (const s of sources) {
@@ -97,7 +101,7 @@ async function pushLayer(ctx: EngineContext, session: RegistrySession, diffId: s
   return upload(ctx, session, diffId, id, up.location, out);
 }
 
-async function upload(ctx: EngineContext, session: RegistrySession, diffId: string, id: string, location: string, out: ProgressSink) {
+async function upload(ctx: PushImageDeps, session: RegistrySession, diffId: string, id: string, location: string, out: ProgressSink) {
   const file = ctx.images.blobPath(diffId);
   const total = (await fsp.stat(file)).size;
   let read = 0;

@@ -1,13 +1,17 @@
 import { WharfError } from '../../domain/errors';
 import { registryHostOf, type Credentials } from '../../registry/auth';
 import { RegistryError, RegistrySession } from '../../registry/client';
-import type { EngineContext } from '../context';
 
+
+import type { EngineDeps } from '../ports';
+
+/** What registry-login uses of the engine. */
+export type RegistryLoginDeps = Pick<EngineDeps, 'registry'>;
 /**
  * docker login: check the credentials against the registry (basic, or the bearer-token
  * flow its challenge asks for). The daemon keeps nothing: the client stores them.
  */
-export async function registryLogin(ctx: EngineContext, creds: Credentials): Promise<{ Status: string; IdentityToken: string }> {
+export async function registryLogin(ctx: RegistryLoginDeps, creds: Credentials): Promise<{ Status: string; IdentityToken: string }> {
   const host = registryHostOf(creds.serveraddress);
   const session = new RegistrySession(host, '', [], creds, ctx.registry);
   try {

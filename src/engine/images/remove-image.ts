@@ -5,13 +5,17 @@ import type { ImageView } from '../../domain/image';
 import { normaliseTag } from '../../domain/reference';
 import { shortId } from '../../domain/ids';
 import { chainIds } from '../../images/store';
-import { getImage, type EngineContext } from '../context';
+import { getImage } from '../lookup';
 import { crashPoint } from '../lib/crash-point';
 
+import type { EngineDeps } from '../ports';
+
+/** What remove-image uses of the engine. */
+export type RemoveImageDeps = Pick<EngineDeps, 'journal' | 'views' | 'images'>;
 export type RemoveImageResult = ({ Untagged: string } | { Deleted: string })[];
 
 /** rmi: untag the reference; delete the image when no tag and no container is left on it. */
-export async function removeImage(ctx: EngineContext, ref: string, force = false, noPrune = false): Promise<RemoveImageResult> {
+export async function removeImage(ctx: RemoveImageDeps, ref: string, force = false, noPrune = false): Promise<RemoveImageResult> {
   const img = getImage(ctx.views, ref);
   let byTag: string | undefined;
   try {
@@ -76,7 +80,7 @@ export async function removeImage(ctx: EngineContext, ref: string, force = false
  * intermediate images of a build): up the parent line while an image has no tag, no
  * container and no other child.
  */
-function untaggedParents(ctx: EngineContext, img: ImageView): string[] {
+function untaggedParents(ctx: RemoveImageDeps, img: ImageView): string[] {
   const all = ctx.views.images.images;
   const used = new Set([...ctx.views.containers.values()].map((c) => c.imageId));
   const out: string[] = [];

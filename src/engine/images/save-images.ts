@@ -4,8 +4,12 @@ import type { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import type { ImageView } from '../../domain/image';
 import { normaliseTag } from '../../domain/reference';
-import { getImage, type EngineContext } from '../context';
+import { getImage } from '../lookup';
 
+import type { EngineDeps } from '../ports';
+
+/** What save-images uses of the engine. */
+export type SaveImagesDeps = Pick<EngineDeps, 'journal' | 'views' | 'images'>;
 const MEDIA = {
   manifest: 'application/vnd.oci.image.manifest.v1+json',
   config: 'application/vnd.oci.image.config.v1+json',
@@ -20,7 +24,7 @@ const hex = (digest: string) => digest.replace(/^sha256:/, '');
  * writes: an OCI image layout (oci-layout, index.json, blobs/sha256/...) that also carries
  * Docker's manifest.json and repositories, so docker, skopeo and containerd all read it.
  */
-export async function saveImages(ctx: EngineContext, names: string[]): Promise<Readable> {
+export async function saveImages(ctx: SaveImagesDeps, names: string[]): Promise<Readable> {
   const wanted = new Map<string, { img: ImageView; tags: Set<string> }>();
   for (const name of names) {
     const img = getImage(ctx.views, name);

@@ -2,8 +2,12 @@ import { WharfError } from '../../domain/errors';
 import type { Credentials } from '../../registry/auth';
 import { RegistrySession } from '../../registry/client';
 import { catalog } from '../../registry/upload';
-import type { EngineContext } from '../context';
 
+
+import type { EngineDeps } from '../ports';
+
+/** What search-images uses of the engine. */
+export type SearchImagesDeps = Pick<EngineDeps, 'registry'>;
 export interface SearchResult {
   name: string;
   description: string;
@@ -16,7 +20,7 @@ export interface SearchResult {
  * docker search TERM: on a registry named in the term (localhost:5000/app), the repositories
  * of its catalog whose name contains the rest of the term.
  */
-export async function searchImages(ctx: EngineContext, term: string, limit: number, creds?: Credentials): Promise<SearchResult[]> {
+export async function searchImages(ctx: SearchImagesDeps, term: string, limit: number, creds?: Credentials): Promise<SearchResult[]> {
   const slash = term.indexOf('/');
   const first = slash > 0 ? term.slice(0, slash) : '';
   const onRegistry = first.includes('.') || first.includes(':') || first === 'localhost';

@@ -1,8 +1,12 @@
 import { checkTag, checkTaggable, familiarString, parseReference } from '../../domain/reference';
 import { invalidArgument } from '../../domain/errors';
-import { getImage, type EngineContext } from '../context';
+import { getImage } from '../lookup';
 
-export async function tagImage(ctx: EngineContext, source: string, repo: string, tag?: string): Promise<void> {
+import type { EngineDeps } from '../ports';
+
+/** What tag-image uses of the engine. */
+export type TagImageDeps = Pick<EngineDeps, 'journal' | 'views'>;
+export async function tagImage(ctx: TagImageDeps, source: string, repo: string, tag?: string): Promise<void> {
   const img = getImage(ctx.views, source);
   const parsed = parseReference(repo);
   if (tag) {

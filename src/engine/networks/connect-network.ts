@@ -3,10 +3,14 @@ import { WharfError } from '../../domain/errors';
 import type { WharfEvent } from '../../domain/events';
 import { connectEndpoint, disconnectEndpoint } from '../../network/bridge';
 import { allocate, attachmentsOf, bridgeNetworkById, IPAM_LOCK, syncNat, v6Of } from './container-network';
-import { appendFor, getContainer, type EngineContext } from '../context';
+import { appendFor, getContainer } from '../lookup';
 import { endpointExtras, getNetwork, type EndpointSettings } from './networks';
 import { crashPoint } from '../lib/crash-point';
 
+import type { EngineDeps } from '../ports';
+
+/** What connect-network uses of the engine. */
+export type ConnectNetworkDeps = Pick<EngineDeps, 'journal' | 'views' | 'containersDir' | 'log' | 'locks' | 'network' | 'netDefaults' | 'bootTime' | 'portProxy'>;
 const forbidden = (msg: string) => new WharfError('forbidden', msg);
 
 export interface ConnectRequest {
@@ -18,7 +22,7 @@ export interface ConnectRequest {
  * docker network connect: the container becomes a member of the network; a running one
  * gets its address and interface (ethN) there at once.
  */
-export async function connectNetwork(ctx: EngineContext, ref: string, req: ConnectRequest): Promise<void> {
+export async function connectNetwork(ctx: ConnectNetworkDeps, ref: string, req: ConnectRequest): Promise<void> {
   const n = getNetwork(ctx, ref);
   const { id } = getContainer(ctx.views, req.Container);
   await ctx.locks.run(id, async () => {
@@ -64,7 +68,7 @@ export async function connectNetwork(ctx: EngineContext, ref: string, req: Conne
 }
 
 /** docker network disconnect: a running container loses its interface there; the membership ends. */
-export async function disconnectNetwork(ctx: EngineContext, ref: string, req: { Container: string; Force?: boolean }): Promise<void> {
+export async function disconnectNetwork(ctx: ConnectNetworkDeps, ref: string, req: { Container: string; Force?: boolean }): Promise<void> {
   const n = getNetwork(ctx, ref);
   const { id } = getContainer(ctx.views, req.Container);
   await ctx.locks.run(id, async () => {

@@ -13,17 +13,21 @@ import { connectEndpoint } from '../../network/bridge';
 import { hostsFile, resolvConf } from '../../network/etc-files';
 import { applyNft, natRuleset } from '../../network/netfilter';
 import type { OciMount } from '../../runtime/host-options';
-import { appendFor, findContainer, type EngineContext } from '../context';
+import { appendFor, findContainer } from '../lookup';
 import { networkDonorOf } from '../containers/container-namespaces';
 import { donorOf } from '../../domain/namespace-modes';
 import { linkHosts } from '../containers/container-links';
 
 
+import type { EngineDeps } from '../ports';
+
+/** What container-network uses of the engine. */
+export type ContainerNetworkDeps = Pick<EngineDeps, 'journal' | 'views' | 'containersDir' | 'locks' | 'network' | 'netDefaults' | 'portProxy'>;
 export const networkIdOf = (bridge: string): string => createHash('sha256').update(`wharf-network:${bridge}`).digest('hex');
 export const tableOf = (bridge: string): string => `wharf_${bridge.replace(/[^A-Za-z0-9_]/g, '_')}`;
 
 
-export function userNetwork(ctx: EngineContext, v: NetworkView): BridgeNetwork {
+export function userNetwork(ctx: ContainerNetworkDeps, v: NetworkView): BridgeNetwork {
   const cidr = parseCidr(v.subnet);
   return {
     name: v.name,
@@ -43,18 +47,18 @@ export function userNetwork(ctx: EngineContext, v: NetworkView): BridgeNetwork {
 }
 
 /** Every bridge network: the default one (unless disabled), then the user-defined ones. */
-export function bridgeNetworks(ctx: EngineContext): BridgeNetwork[] {
+export function bridgeNetworks(ctx: ContainerNetworkDeps): BridgeNetwork[] {
   return [...(ctx.network ? [ctx.network] : []), ...[...ctx.views.networks.values()].map((v) => userNetwork(ctx, v))];
 }
 
-export function bridgeNetworkById(ctx: EngineContext, id: string): BridgeNetwork | undefined {
+export function bridgeNetworkById(ctx: ContainerNetworkDeps, id: string): BridgeNetwork | undefined {
   if (ctx.network?.id === id) return ctx.network;
   const v = ctx.views.networks.get(id);
   return v && userNetwork(ctx, v);
 }
 
 /** The networks a container is a member of, primary first: its NetworkMode's, then those joined. */
-export function membershipOf(ctx: EngineContext, c: ContainerView): EndpointConfig[] {
+export function membershipOf(ctx: ContainerNetworkDeps, c: ContainerView): EndpointConfig[] {
   const mode = c.hostConfig.NetworkMode || 'default';
   const isDefault = mode === 'default' || mode === 'bridge';
   // A container of a journal from before network-joined facts: its NetworkMode says.
@@ -79,7 +83,7 @@ const hostIfOf = (containerId: string, networkId: string): string =>
  * An address on the network for the container (the one asked for, else the lowest free),
  * with its published ports when it is the primary one: the network-connected fact.
  */
-export function allocate(ctx: EngineContext, c: ContainerView, m: EndpointConfig, n: BridgeNetwork, index: number, withPorts: boolean): NetworkAttachment {
+export function allocate(ctx: ContainerNetworkDeps, c: ContainerView, m: EndpointConfig, n: BridgeNetwork, index: number, withPorts: boolean): NetworkAttachment {
   const others = [...ctx.views.containers.values()].filter((o) => o.id !== c.id);
   const used = new Set(others.flatMap((o) => attachmentsOf(o).filter((a) => a.networkId === n.id).map((a) => a.ip)));
   for (const r of n.reserved ?? []) used.add(r);
@@ -133,7 +137,7 @@ export function networkNotFound(ref: string, atStart = false): WharfError {
  * /etc/resolv.conf, and an address on each of its networks with its published ports,
  * recorded in the journal so that no other container can take them.
  */
-export async function prepareNetwork(ctx: EngineContext, c: ContainerView): Promise<{ mounts: OciMount[]; attachments: NetworkAttachment[] }> {
+export async function prepareNetwork(ctx: ContainerNetworkDeps, c: ContainerView): Promise<{ mounts: OciMount[]; attachments: NetworkAttachment[] }> {
   // container:<x>: its network namespace, so its files (a rewrite of its resolv.conf, as cri-dockerd does, is seen by both).
   const donor = networkDonorOf(ctx, c);
   if (donor) return { mounts: etcMounts(etcDirOf(ctx, donor)), attachments: [] };
@@ -177,14 +181,14 @@ function etcMounts(dir: string): OciMount[] {
 }
 
 /** Where a container's /etc/hosts, hostname and resolv.conf are: its own dir, or its network donor's (as Docker's inspect shows). */
-export function etcDirOf(ctx: EngineContext, c: ContainerView): string {
+export function etcDirOf(ctx: ContainerNetworkDeps, c: ContainerView): string {
   const ref = donorOf(c.hostConfig.NetworkMode);
   const donor = ref === undefined ? undefined : findContainer(ctx.views, ref);
   return path.join(ctx.containersDir, (donor ?? c).id);
 }
 
 /** Once the process exists (runc create done, not yet started): a veth per network, and the NAT tables with its ports. */
-export async function attachNetwork(ctx: EngineContext, attachments: NetworkAttachment[], pid: number): Promise<void> {
+export async function attachNetwork(ctx: ContainerNetworkDeps, attachments: NetworkAttachment[], pid: number): Promise<void> {
   let routed = false;
   for (const a of attachments) {
     const n = bridgeNetworkById(ctx, a.networkId);
@@ -202,7 +206,7 @@ export async function attachNetwork(ctx: EngineContext, attachments: NetworkAtta
  * Serialised, so that the last write reflects the latest views. `extra`: a network being
  * created, set up before its fact is recorded.
  */
-export function syncNat(ctx: EngineContext, extra: BridgeNetwork[] = []): Promise<void> {
+export function syncNat(ctx: ContainerNetworkDeps, extra: BridgeNetwork[] = []): Promise<void> {
   return ctx.locks.run('netfilter:', async () => {
     const nets = [...bridgeNetworks(ctx), ...extra.filter((x) => !ctx.views.networks.has(x.id))];
     if (!nets.length) return;

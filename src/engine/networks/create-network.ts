@@ -6,10 +6,14 @@ import { decideCreateNetwork, type CreateNetworkRequest, type NetworkView } from
 import { linkExists } from '../../network/bridge';
 import { run } from '../../runtime/exec';
 import { crashPoint } from '../lib/crash-point';
-import type { EngineContext } from '../context';
+
 import { networkEntries } from './networks';
 import { setUpNetwork, tearDownNetwork } from './network-setup';
 
+import type { EngineDeps } from '../ports';
+
+/** What create-network uses of the engine. */
+export type CreateNetworkDeps = Pick<EngineDeps, 'journal' | 'views' | 'containersDir' | 'log' | 'locks' | 'network' | 'netDefaults' | 'bootTime' | 'dns' | 'portProxy'>;
 /** Journal meta of a network's events: Docker's attributes name and type. */
 export const networkMeta = (v: Pick<NetworkView, 'name'>) => ({ name: v.name, type: 'bridge' });
 
@@ -20,7 +24,7 @@ export const networkMeta = (v: Pick<NetworkView, 'name'>) => ({ name: v.name, ty
  * interface that was there before is never removed. A crash in between leaves a bridge the
  * journal does not know, as a crash of Docker's does.
  */
-export function createNetwork(ctx: EngineContext, req: CreateNetworkRequest): Promise<{ Id: string; Warning: string }> {
+export function createNetwork(ctx: CreateNetworkDeps, req: CreateNetworkRequest): Promise<{ Id: string; Warning: string }> {
   return ctx.locks.run('networks:', async () => {
     const existing = networkEntries(ctx);
     const ours = new Set(existing.map((n) => n.bridge).filter(Boolean));

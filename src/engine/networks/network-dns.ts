@@ -3,8 +3,12 @@ import type { ContainerView } from '../../domain/container';
 import { DnsServer, nameservers, type Resolution } from '../../network/dns-server';
 import { TYPE_A, TYPE_AAAA } from '../../network/dns-message';
 import { attachmentsOf } from './container-network';
-import type { EngineContext } from '../context';
 
+
+import type { EngineDeps } from '../ports';
+
+/** What network-dns uses of the engine. */
+export type NetworkDnsDeps = Pick<EngineDeps, 'views'>;
 /**
  * The embedded DNS of user-defined networks: one UDP server on each network's gateway
  * (port 53; Docker uses 127.0.0.11 inside the container instead). A container resolves
@@ -16,7 +20,7 @@ export class EmbeddedDns {
   private readonly servers = new Map<string, { address: string; server: DnsServer }>();
   private upstreams: string[] = [];
 
-  constructor(private readonly ctx: EngineContext) {}
+  constructor(private readonly ctx: NetworkDnsDeps) {}
 
   async init(): Promise<void> {
     this.upstreams = nameservers(await fsp.readFile('/etc/resolv.conf', 'utf8').catch(() => ''));

@@ -4,13 +4,17 @@ import { bridgesOwnedBy, ensureBridge, linkExists, removeBridge } from '../../ne
 import { applyNft, deleteTableRuleset } from '../../network/netfilter';
 import type { NetworkView } from '../../domain/user-network';
 import { tableOf, userNetwork, syncNat } from './container-network';
-import type { EngineContext } from '../context';
 
+
+import type { EngineDeps } from '../ports';
+
+/** What network-setup uses of the engine. */
+export type NetworkSetupDeps = Pick<EngineDeps, 'journal' | 'views' | 'containersDir' | 'log' | 'locks' | 'network' | 'netDefaults' | 'dns' | 'portProxy'>;
 /**
  * A user-defined network on the host: its bridge with the gateway address, every table
  * rewritten (with this network's, even before the journal knows it), its resolver bound. Idempotent.
  */
-export async function setUpNetwork(ctx: EngineContext, v: NetworkView, o: { syncTables?: boolean } = {}): Promise<void> {
+export async function setUpNetwork(ctx: NetworkSetupDeps, v: NetworkView, o: { syncTables?: boolean } = {}): Promise<void> {
   const n = userNetwork(ctx, v);
   await ensureBridge({ name: n.bridge, gatewayCidr: `${n.gateway}/${n.cidr.prefix}`, mtu: n.mtu, owner: ownerMark(ctx), ...(n.v6 ? { gateway6Cidr: `${n.v6.gateway}/${n.v6.cidr.prefix}` } : {}) });
   if (o.syncTables !== false) await syncNat(ctx, [n]);
@@ -22,7 +26,7 @@ export async function setUpNetwork(ctx: EngineContext, v: NetworkView, o: { sync
  * Undo setUpNetwork: resolver closed, table deleted, bridge (and its forwarding exceptions)
  * removed, unless keepBridge (an interface that was there before the network).
  */
-export async function tearDownNetwork(ctx: EngineContext, v: Pick<NetworkView, 'id' | 'bridge'>, o: { keepBridge?: boolean } = {}): Promise<void> {
+export async function tearDownNetwork(ctx: NetworkSetupDeps, v: Pick<NetworkView, 'id' | 'bridge'>, o: { keepBridge?: boolean } = {}): Promise<void> {
   await ctx.dns?.unbind(v.id);
   await applyNft(deleteTableRuleset(tableOf(v.bridge))).catch(() => undefined);
   if (!o.keepBridge) await removeBridge(v.bridge);
@@ -34,7 +38,7 @@ export async function tearDownNetwork(ctx: EngineContext, v: Pick<NetworkView, '
  * rebound; the caller rewrites every table once after), and bridges of removed networks a
  * crash left behind go.
  */
-export async function restoreNetworks(ctx: EngineContext): Promise<void> {
+export async function restoreNetworks(ctx: NetworkSetupDeps): Promise<void> {
   const retired = [...ctx.views.retiredBridges].filter((b) => ![...ctx.views.networks.values()].some((v) => v.bridge === b));
   if (retired.length) await applyNft(retired.map((b) => deleteTableRuleset(tableOf(b))).join('')).catch(() => undefined);
   for (const b of retired) {
@@ -53,6 +57,6 @@ export async function restoreNetworks(ctx: EngineContext): Promise<void> {
 }
 
 /** The mark on the bridges this daemon makes (its data root's): another daemon's are never touched. */
-function ownerMark(ctx: EngineContext): string {
+function ownerMark(ctx: NetworkSetupDeps): string {
   return `wharf-${createHash('sha256').update(path.dirname(ctx.containersDir)).digest('hex').slice(0, 12)}`;
 }

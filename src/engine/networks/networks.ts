@@ -6,8 +6,12 @@ import { isIp6 } from '../../domain/ipv6';
 import type { EndpointConfig } from '../../domain/container';
 import type { NetworkView } from '../../domain/user-network';
 import { networkNotFound } from './container-network';
-import type { EngineContext } from '../context';
 
+
+import type { EngineDeps } from '../ports';
+
+/** What networks uses of the engine. */
+export type NetworksDeps = Pick<EngineDeps, 'views' | 'network' | 'bootTime'>;
 /**
  * The networks `docker network ls` shows: the predefined ones (bridge if the daemon has
  * its default bridge, host, none) and the user-defined ones of the journal.
@@ -21,7 +25,7 @@ export type NetworkEntry = Omit<NetworkView, 'driver' | 'subnet' | 'gateway' | '
 
 const predefinedId = (name: string): string => createHash('sha256').update(`wharf-predefined-network:${name}`).digest('hex');
 
-export function networkEntries(ctx: EngineContext): NetworkEntry[] {
+export function networkEntries(ctx: NetworksDeps): NetworkEntry[] {
   const out: NetworkEntry[] = [];
   const base = { internal: false, attachable: false, labels: {}, predefined: true, created: ctx.bootTime };
   const b = ctx.network;
@@ -55,7 +59,7 @@ export function userEntry(v: NetworkView): NetworkEntry {
 }
 
 /** A network by full id, name, or unique id prefix (Docker's order), or undefined. */
-export function findNetwork(ctx: EngineContext, ref: string): NetworkEntry | undefined {
+export function findNetwork(ctx: NetworksDeps, ref: string): NetworkEntry | undefined {
   const all = networkEntries(ctx);
   const byId = all.find((n) => n.id === ref);
   if (byId) return byId;
@@ -67,7 +71,7 @@ export function findNetwork(ctx: EngineContext, ref: string): NetworkEntry | und
   return matches[0];
 }
 
-export function getNetwork(ctx: EngineContext, ref: string): NetworkEntry {
+export function getNetwork(ctx: NetworksDeps, ref: string): NetworkEntry {
   const n = findNetwork(ctx, ref);
   if (!n) throw networkNotFound(ref);
   return n;
@@ -109,7 +113,7 @@ export function endpointExtras(s: EndpointSettings | null | undefined, fallbackM
  * endpoint settings (Config.MacAddress goes to the NetworkMode's network).
  * Refuses what Docker refuses: an unknown network, aliases or --ip on the default bridge.
  */
-export function joinsAtCreate(ctx: EngineContext, id: string, hostConfig: HostConfig, nc: NetworkingConfig, configMac?: string): ContainerNetworkJoined[] {
+export function joinsAtCreate(ctx: NetworksDeps, id: string, hostConfig: HostConfig, nc: NetworkingConfig, configMac?: string): ContainerNetworkJoined[] {
   const mode = hostConfig.NetworkMode || 'default';
   const endpoints = { ...(nc?.EndpointsConfig ?? {}) };
   const joins: ContainerNetworkJoined[] = [];

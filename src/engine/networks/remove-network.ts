@@ -1,17 +1,21 @@
 import { conflict, WharfError } from '../../domain/errors';
 import type { NetworkView } from '../../domain/user-network';
 import { attachmentsOf } from './container-network';
-import type { EngineContext } from '../context';
+
 import { networkMeta } from './create-network';
 import { getNetwork } from './networks';
 import { tearDownNetwork } from './network-setup';
 
+import type { EngineDeps } from '../ports';
+
+/** What remove-network uses of the engine. */
+export type RemoveNetworkDeps = Pick<EngineDeps, 'journal' | 'views' | 'containersDir' | 'log' | 'locks' | 'network' | 'netDefaults' | 'bootTime' | 'dns' | 'portProxy'>;
 /** Running containers with an address on the network: its active endpoints. */
-const activeEndpoints = (ctx: EngineContext, id: string) =>
+const activeEndpoints = (ctx: RemoveNetworkDeps, id: string) =>
   [...ctx.views.containers.values()].filter((c) => attachmentsOf(c).some((a) => a.networkId === id));
 
 /** docker network rm: refused for predefined networks and networks with active endpoints. */
-export function removeNetwork(ctx: EngineContext, ref: string): Promise<void> {
+export function removeNetwork(ctx: RemoveNetworkDeps, ref: string): Promise<void> {
   return ctx.locks.run('networks:', async () => {
     const n = getNetwork(ctx, ref);
     if (n.predefined) throw new WharfError('forbidden', `${n.name} is a pre-defined network and cannot be removed`);
@@ -20,13 +24,13 @@ export function removeNetwork(ctx: EngineContext, ref: string): Promise<void> {
   });
 }
 
-async function removeLocked(ctx: EngineContext, v: NetworkView): Promise<void> {
+async function removeLocked(ctx: RemoveNetworkDeps, v: NetworkView): Promise<void> {
   await ctx.journal.append([{ type: 'network.removed', data: { id: v.id, name: v.name } }], networkMeta(v));
   await tearDownNetwork(ctx, v);
 }
 
 /** docker network prune: every user-defined network without active endpoints (filters: label, label!, until). */
-export function pruneNetworks(ctx: EngineContext, filters: Record<string, string[]>): Promise<string[]> {
+export function pruneNetworks(ctx: RemoveNetworkDeps, filters: Record<string, string[]>): Promise<string[]> {
   return ctx.locks.run('networks:', async () => {
     const removed: string[] = [];
     for (const v of [...ctx.views.networks.values()]) {

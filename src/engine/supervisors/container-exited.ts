@@ -1,6 +1,6 @@
 import { isRunning } from '../../domain/container';
 import type { WharfEvent } from '../../domain/events';
-import { appendFor, findContainer, type EngineContext } from '../context';
+import { appendFor, findContainer } from '../lookup';
 import { releaseInBackground } from '../containers/remove-container';
 import { disconnectEvents, portsOf, syncNat } from '../networks/container-network';
 import { restartAfterDeath, restartWhenDue } from './restart-policy';
@@ -10,6 +10,10 @@ import { cgroupsPathOf } from '../containers/start-container';
 import { releaseRun } from '../containers/container-release';
 import { asDaemon } from '../../journal/actor';
 
+import type { EngineDeps } from '../ports';
+
+/** What container-exited uses of the engine. */
+export type ContainerExitedDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'storage' | 'images' | 'volumes' | 'containersDir' | 'hostLimits' | 'log' | 'locks' | 'network' | 'netDefaults' | 'portProxy' | 'restarts' | 'quarantine'>;
 export interface ExitFacts {
   exitCode: number;
   finishedAt: string;
@@ -21,7 +25,7 @@ export interface ExitFacts {
  * Record a container's death (from conmon's exit file, or found at boot), release its
  * runtime state and root mount, then apply --rm.
  */
-export async function recordExit(ctx: EngineContext, id: string, facts: ExitFacts): Promise<void> {
+export async function recordExit(ctx: ContainerExitedDeps, id: string, facts: ExitFacts): Promise<void> {
   await ctx.locks.run(id, async () => {
     const c = findContainer(ctx.views, id);
     if (!c || (!isRunning(c) && c.status !== 'starting')) return;
@@ -59,11 +63,11 @@ export async function recordExit(ctx: EngineContext, id: string, facts: ExitFact
 }
 
 /** conmon wrote an exit file for this container. */
-export function onExitFile(ctx: EngineContext, id: string): Promise<void> {
+export function onExitFile(ctx: ContainerExitedDeps, id: string): Promise<void> {
   return asDaemon('exit-monitor', () => exitFromFile(ctx, id));
 }
 
-async function exitFromFile(ctx: EngineContext, id: string): Promise<void> {
+async function exitFromFile(ctx: ContainerExitedDeps, id: string): Promise<void> {
   const exit = await ctx.runtime.readExit(id);
   if (!exit) return;
   await recordExit(ctx, id, { exitCode: exit.exitCode, finishedAt: exit.finishedAt.toISOString() });

@@ -3,17 +3,21 @@ import { decideProbe, healthTiming, MAX_PROBE_OUTPUT, probeCommand } from '../..
 import type { ProbeResult } from '../../domain/events';
 import { newId } from '../../domain/ids';
 import { nowRfc3339 } from '../../domain/time';
-import { appendFor, type EngineContext } from '../context';
+import { appendFor } from '../lookup';
 import { execProcess } from '../containers/exec-container';
 import { readLogs } from '../containers/read-logs';
 
+import type { EngineDeps } from '../ports';
+
+/** What health-monitor uses of the engine. */
+export type HealthMonitorDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'containersDir' | 'hostLimits' | 'log' | 'locks' | 'healthLogs' | 'live'>;
 /**
  * Health checks (docker run --health-cmd): while a container with a check runs, probe it
  * every interval (start interval during the start period) by running the command in it.
  * A change of status is a journal event (`container.health-status`); the probes themselves
  * are not: the last five live in ctx.healthLogs (memory and health.json).
  */
-export function watchHealth(ctx: EngineContext): () => void {
+export function watchHealth(ctx: HealthMonitorDeps): () => void {
   const timers = new Map<string, NodeJS.Timeout>();
   const stop = (id: string) => {
     clearTimeout(timers.get(id));
@@ -48,7 +52,7 @@ export function watchHealth(ctx: EngineContext): () => void {
 }
 
 /** Run the check once in the container and keep the result (unless the run it probed ended); record a change of status. */
-async function probe(ctx: EngineContext, id: string, startedAt: string): Promise<void> {
+async function probe(ctx: HealthMonitorDeps, id: string, startedAt: string): Promise<void> {
   const c = ctx.views.containers.get(id);
   const cmd = probeCommand(c?.config.Healthcheck, c?.config.Shell);
   if (!c || !cmd || c.status !== 'running') return; // a paused container is not probed

@@ -7,7 +7,7 @@ import { limitsDrifted, parseCgroupLimit, planRecovery, type RecoveryAction } fr
 import { runcUpdate } from '../../runtime/runc-update';
 import { isAlive } from '../../runtime/runc-conmon';
 import { chainIds } from '../../images/store';
-import { appendFor, type EngineContext } from '../context';
+import { appendFor } from '../lookup';
 import { recordExit } from './container-exited';
 import { disposeUnknown } from '../system/dispose-unknown';
 import { finishRemove, removeContainer, sweepOrphans } from '../containers/remove-container';
@@ -15,15 +15,19 @@ import { cgroupsPathOf } from '../containers/start-container';
 import { releaseRun } from '../containers/container-release';
 import { asDaemon } from '../../journal/actor';
 
+import type { EngineDeps } from '../ports';
+
+/** What recover uses of the engine. */
+export type RecoverDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'storage' | 'images' | 'volumes' | 'containersDir' | 'hostLimits' | 'log' | 'locks' | 'network' | 'netDefaults' | 'portProxy' | 'restarts' | 'quarantine'>;
 /**
  * Boot: settle every container the journal left mid-flight, from what conmon, runc and the
  * disk say. Containers that kept running while the daemon was away are simply adopted.
  */
-export function recoverContainers(ctx: EngineContext): Promise<RecoveryAction[]> {
+export function recoverContainers(ctx: RecoverDeps): Promise<RecoveryAction[]> {
   return asDaemon('recovery', () => recover(ctx));
 }
 
-async function recover(ctx: EngineContext): Promise<RecoveryAction[]> {
+async function recover(ctx: RecoverDeps): Promise<RecoveryAction[]> {
   const actions: RecoveryAction[] = [];
   await settleInFlightStarts(ctx, [...ctx.views.containers.values()].filter((c) => c.status === 'starting').map((c) => c.id));
   for (const c of [...ctx.views.containers.values()]) {
@@ -48,7 +52,7 @@ async function recover(ctx: EngineContext): Promise<RecoveryAction[]> {
 }
 
 /** One container the journal left running, starting or removing: planned from what the host shows, then settled. */
-async function settleContainer(ctx: EngineContext, c: ContainerView, actions: RecoveryAction[]): Promise<void> {
+async function settleContainer(ctx: RecoverDeps, c: ContainerView, actions: RecoveryAction[]): Promise<void> {
   const exit = await ctx.runtime.readExit(c.id);
   const conmonPid = c.conmonPid || Number(await fsp.readFile(path.join(ctx.runtime.bundleDir(c.id), 'conmon.pid'), 'utf8').catch(() => '0'));
   const state = await ctx.runtime.state(c.id);
@@ -101,7 +105,7 @@ async function settleContainer(ctx: EngineContext, c: ContainerView, actions: Re
 }
 
 /** A start the crash cut short and boot cannot finish: recorded as failed, whatever runc made of it removed. */
-async function abandonStart(ctx: EngineContext, id: string): Promise<void> {
+async function abandonStart(ctx: RecoverDeps, id: string): Promise<void> {
   const c = ctx.views.containers.get(id);
   if (!c) return;
   await appendFor(ctx, c, [{ type: 'container.start-failed', data: { id, error: 'daemon stopped while the container was starting', exitCode: 128 } }]);
@@ -115,7 +119,7 @@ async function abandonStart(ctx: EngineContext, id: string): Promise<void> {
  * died (or start-failed) and the release after it leaves runc's state (the next start would
  * fail: "container with given ID already exists") and its root mount: released here.
  */
-async function releaseStopped(ctx: EngineContext): Promise<void> {
+async function releaseStopped(ctx: RecoverDeps): Promise<void> {
   const mounts = new Set((await fsp.readFile('/proc/self/mounts', 'utf8')).split('\n').map((l) => l.split(' ')[1]));
   const runcState = new Set(await fsp.readdir(ctx.runtime.paths.runcRoot).catch(() => [] as string[]));
   for (const c of ctx.views.containers.values()) {
@@ -140,7 +144,7 @@ async function releaseStopped(ctx: EngineContext): Promise<void> {
  * moment, so the plan is made from facts that no longer move (else a container that runc
  * creates just after is left behind). All of them at once: one scan of /proc per look.
  */
-async function settleInFlightStarts(ctx: EngineContext, ids: string[], timeoutMs = 10_000): Promise<void> {
+async function settleInFlightStarts(ctx: RecoverDeps, ids: string[], timeoutMs = 10_000): Promise<void> {
   if (!ids.length) return;
   const deadline = Date.now() + timeoutMs;
   let last = '';
@@ -161,7 +165,7 @@ async function settleInFlightStarts(ctx: EngineContext, ids: string[], timeoutMs
  * A crash between `runc update` and container.updated leaves the cgroup with limits the
  * journal does not know: apply the recorded ones again (the user's update can be retried).
  */
-async function reapplyLimits(ctx: EngineContext, id: string): Promise<void> {
+async function reapplyLimits(ctx: RecoverDeps, id: string): Promise<void> {
   const c = ctx.views.containers.get(id);
   if (!c) return;
   const read = (controller: string, file: string) =>
@@ -180,7 +184,7 @@ async function reapplyLimits(ctx: EngineContext, id: string): Promise<void> {
  * conmon is the only witness of a container's exit. If it dies (killed), the exit code is
  * lost: record the death as unknown rather than showing a ghost as running forever.
  */
-export function watchMonitors(ctx: EngineContext, everyMs = 2000): () => void {
+export function watchMonitors(ctx: RecoverDeps, everyMs = 2000): () => void {
   const timer = setInterval(() => asDaemon('exit-monitor', () => {
     for (const c of ctx.views.containers.values()) {
       if (!isRunning(c) || !c.conmonPid || isAlive(c.conmonPid)) continue;
@@ -203,7 +207,7 @@ export function watchMonitors(ctx: EngineContext, everyMs = 2000): () => void {
  * (written before its event, or not yet removed after it). Those of deleted images and
  * released layers are removed; anything the journal never mentioned goes to the quarantine.
  */
-export async function sweepImageFiles(ctx: EngineContext): Promise<number> {
+export async function sweepImageFiles(ctx: RecoverDeps): Promise<number> {
   const images = [...ctx.views.images.images.values()];
   // Layers a pull fetched stay even before an image names them: an interrupted pull resumes from them.
   const pulled = [...ctx.views.layers.byDigest.values()];

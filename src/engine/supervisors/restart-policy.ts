@@ -1,16 +1,20 @@
 import { decideRestartPolicy, shouldStartAtBoot, type ContainerView } from '../../domain/container';
 import type { WharfEvent } from '../../domain/events';
-import { appendFor, type EngineContext } from '../context';
+import { appendFor } from '../lookup';
 import { startContainer } from '../containers/start-container';
 import { crashPoint } from '../lib/crash-point';
 import { asDaemon } from '../../journal/actor';
 
 
+import type { EngineDeps } from '../ports';
+
+/** What restart-policy uses of the engine. */
+export type RestartPolicyDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'storage' | 'images' | 'volumes' | 'containersDir' | 'hostLimits' | 'log' | 'locks' | 'network' | 'netDefaults' | 'portProxy' | 'restarts' | 'quarantine'>;
 /**
  * After a death (or a failed policy start): if the restart policy wants the container back,
  * record that it is restarting and start it after the back-off.
  */
-export async function applyRestartPolicy(ctx: EngineContext, id: string, exitCode: number): Promise<void> {
+export async function applyRestartPolicy(ctx: RestartPolicyDeps, id: string, exitCode: number): Promise<void> {
   const c = ctx.views.containers.get(id);
   if (!c) return;
   const events = decideRestartPolicy(c, exitCode);
@@ -29,12 +33,12 @@ export function restartAfterDeath(c: ContainerView, exitCode: number, finishedAt
 }
 
 /** The restart recorded with a death: start it after its back-off. */
-export function restartWhenDue(ctx: EngineContext, id: string): void {
+export function restartWhenDue(ctx: RestartPolicyDeps, id: string): void {
   const c = ctx.views.containers.get(id);
   if (c?.status === 'restarting') scheduleRestart(ctx, id, c.restartDelayMs || 100);
 }
 
-function scheduleRestart(ctx: EngineContext, id: string, delayMs: number): void {
+function scheduleRestart(ctx: RestartPolicyDeps, id: string, delayMs: number): void {
   ctx.restarts.set(id, delayMs, () => {
     // Started or removed by a user in the meantime: nothing to do; stopped: stays down.
     const c = ctx.views.containers.get(id);
@@ -52,11 +56,11 @@ function scheduleRestart(ctx: EngineContext, id: string, delayMs: number): void 
 }
 
 /** Boot: bring back what the restart policies say should run (in the background). */
-export function startByPolicyAtBoot(ctx: EngineContext): void {
+export function startByPolicyAtBoot(ctx: RestartPolicyDeps): void {
   asDaemon('restart-policy', () => startAtBoot(ctx));
 }
 
-function startAtBoot(ctx: EngineContext): void {
+function startAtBoot(ctx: RestartPolicyDeps): void {
   for (const c of ctx.views.containers.values()) {
     if (!shouldStartAtBoot(c)) continue;
     ctx.log.info({ id: c.id.slice(0, 12), policy: c.hostConfig.RestartPolicy?.Name }, 'starting by restart policy');

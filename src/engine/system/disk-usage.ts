@@ -1,7 +1,11 @@
 import { dirSize } from '../../storage/dir-size';
 import { containerSize, type ContainerSize } from '../containers/container-size';
-import type { EngineContext } from '../context';
 
+
+import type { EngineDeps } from '../ports';
+
+/** What disk-usage uses of the engine. */
+export type DiskUsageDeps = Pick<EngineDeps, 'views' | 'storage' | 'volumes'>;
 export interface DiskUsage {
   layersSize: number;
   containers: { id: string; size: ContainerSize }[];
@@ -14,7 +18,7 @@ export interface DiskUsage {
 }
 
 /** docker system df: the bytes images, containers and volumes take, and who uses them. */
-export async function diskUsage(ctx: EngineContext): Promise<DiskUsage> {
+export async function diskUsage(ctx: DiskUsageDeps): Promise<DiskUsage> {
   const all = [...ctx.views.containers.values()];
   const imageUsers = new Map<string, number>();
   for (const c of all) imageUsers.set(c.imageId, (imageUsers.get(c.imageId) ?? 0) + 1);

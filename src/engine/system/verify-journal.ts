@@ -1,7 +1,11 @@
 import { Views } from '../../projections/views';
-import type { EngineContext } from '../context';
+
 import { snapshotDifferences, viewCounts, type RebuildReport } from '../../journal/audit';
 
+import type { EngineDeps } from '../ports';
+
+/** What verify-journal uses of the engine. */
+export type VerifyJournalDeps = Pick<EngineDeps, 'journal' | 'views'>;
 /** What `wharf journal verify` reports of the running daemon's journal and views. */
 export interface JournalCheck {
   intact: boolean;
@@ -23,7 +27,7 @@ export interface JournalCheck {
  * Read the whole journal through its hash chain, hold it against what the daemon acknowledged,
  * and rebuild the views from scratch to compare them with the live ones (at the same seq).
  */
-export async function verifyJournal(ctx: EngineContext): Promise<JournalCheck> {
+export async function verifyJournal(ctx: VerifyJournalDeps): Promise<JournalCheck> {
   const atSeq = ctx.views.appliedSeq;
   const live = JSON.parse(ctx.views.snapshot()) as Record<string, unknown>;
   const acknowledged = ctx.journal.headOf;
@@ -54,7 +58,7 @@ export async function verifyJournal(ctx: EngineContext): Promise<JournalCheck> {
  * `wharf journal rebuild` on the running daemon: every projection rebuilt from the journal alone
  * (fresh views, the records up to the live views' seq) and compared with the live views.
  */
-export async function rebuildAgainstLive(ctx: EngineContext): Promise<RebuildReport> {
+export async function rebuildAgainstLive(ctx: VerifyJournalDeps): Promise<RebuildReport> {
   const atSeq = ctx.views.appliedSeq;
   const live = JSON.parse(ctx.views.snapshot()) as Record<string, unknown>;
   const rebuilt = await Views.replay(ctx.journal, atSeq);

@@ -3,10 +3,14 @@ import path from 'node:path';
 import { conflict, internal, invalidArgument, notFound, WharfError } from '../../domain/errors';
 import { newId } from '../../domain/ids';
 import { invalidVolumeName, validVolumeName, type VolumeView } from '../../domain/volume';
-import type { EngineContext } from '../context';
+
 import { crashPoint } from '../lib/crash-point';
 import { pathErrorText } from '../lib/fs-error';
 
+import type { EngineDeps } from '../ports';
+
+/** What create-volume uses of the engine. */
+export type CreateVolumeDeps = Pick<EngineDeps, 'journal' | 'views' | 'volumes' | 'log' | 'locks'>;
 export interface VolumeCreateRequest {
   /** Absent or '': a 64-hex name is made up. */
   name?: string;
@@ -37,7 +41,7 @@ export function checkVolumeRequest(r: VolumeCreateRequest): void {
  * again when this create made it; a crash in between leaves a directory the journal does not
  * know, which the boot sweep takes away. Creating a volume that exists returns it, as Docker does.
  */
-export async function createVolume(ctx: EngineContext, r: VolumeCreateRequest): Promise<VolumeView> {
+export async function createVolume(ctx: CreateVolumeDeps, r: VolumeCreateRequest): Promise<VolumeView> {
   checkVolumeRequest(r);
   const name = r.name || newId();
   return ctx.locks.run(`volume:${name}`, async () => {

@@ -1,14 +1,18 @@
 import { pruneFilter, volumeUsers } from '../../domain/volume';
-import type { EngineContext } from '../context';
+
 import { removeVolume } from './remove-volume';
 
+import type { EngineDeps } from '../ports';
+
+/** What prune-volumes uses of the engine. */
+export type PruneVolumesDeps = Pick<EngineDeps, 'journal' | 'views' | 'volumes' | 'log' | 'locks'>;
 export interface VolumePruneResult {
   VolumesDeleted: string[];
   SpaceReclaimed: number;
 }
 
 /** volume prune: unused volumes (only anonymous ones unless all=true) that pass the filters. */
-export async function pruneVolumes(ctx: EngineContext, filters: Record<string, string[]>): Promise<VolumePruneResult> {
+export async function pruneVolumes(ctx: PruneVolumesDeps, filters: Record<string, string[]>): Promise<VolumePruneResult> {
   const keep = pruneFilter(filters);
   const out: VolumePruneResult = { VolumesDeleted: [], SpaceReclaimed: 0 };
   for (const v of [...ctx.views.volumes.values()]) {
