@@ -30,7 +30,6 @@ import { LiveEvents } from '../engine/lib/live-events';
 import { Quarantine } from '../storage/quarantine';
 import { watchJournal } from './journal-watch';
 import { HealthLogs } from '../engine/supervisors/health-log';
-import { Views } from '../projections/views';
 import { CHECKPOINT_FILE, bootViews } from '../projections/checkpoint';
 import { Checkpointer, checkpointSchedule } from '../projections/checkpointer';
 import { parseBoundingCaps, parseHostHardLimits } from '../runtime/host-options';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WharfError } from './errors';
 import { chooseSubnet, parseCidr, subnetOf } from './network';
-import { decideCreateNetwork } from './user-network';
+import { decideCreateNetwork, decideRemoveNetwork } from './user-network';
 
 const id = 'a'.repeat(64);
 const at = '2026-01-01T00:00:00Z';
@@ -57,4 +57,10 @@ test('create with IPv6: dual-stack, v6-only (v4 from the pool), a v6 subnet with
   refuse(v6([{ Subnet: 'fd00:5::/64', Gateway: 'zz' }]), 'invalid-argument', 'invalid gateway address zz in Ipam configuration');
   refuse(v6([{ Subnet: 'fd00:5::/64', Gateway: 'fd00:7::1' }]), 'invalid-argument', 'failed to allocate gateway (fd00:7::1): Requested address is out of range');
   refuse(v6([{ Subnet: 'fd00:5::/64', Gateway: '10.8.0.1' }]), 'invalid-argument', 'failed to allocate gateway (10.8.0.1): Requested address is out of range');
+});
+
+test('network rm: predefined networks are forbidden, active endpoints a conflict, else network.removed', () => {
+  assert.throws(() => decideRemoveNetwork({ id: 'x', name: 'bridge', predefined: true }, 0), (e) => e instanceof WharfError && e.kind === 'forbidden' && e.message === 'bridge is a pre-defined network and cannot be removed');
+  assert.throws(() => decideRemoveNetwork({ id: 'x', name: 'net' }, 1), (e) => e instanceof WharfError && e.kind === 'conflict' && e.message === 'error while removing network: network net id x has active endpoints');
+  assert.deepEqual(decideRemoveNetwork({ id: 'x', name: 'net' }, 0), [{ type: 'network.removed', data: { id: 'x', name: 'net' } }]);
 });

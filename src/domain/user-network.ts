@@ -169,3 +169,10 @@ const forbidden = (msg: string) => new WharfError('forbidden', msg);
 function notFoundPlugin(driver: string): WharfError {
   return new WharfError('not-found', `plugin "${driver}" not found`);
 }
+
+/** docker network rm: refused for the predefined networks and a network with active endpoints; else network.removed. */
+export function decideRemoveNetwork(n: { id: string; name: string; predefined?: boolean }, activeEndpoints: number): WharfEvent[] {
+  if (n.predefined) throw new WharfError('forbidden', `${n.name} is a pre-defined network and cannot be removed`);
+  if (activeEndpoints) throw conflict(`error while removing network: network ${n.name} id ${n.id} has active endpoints`);
+  return [{ type: 'network.removed', data: { id: n.id, name: n.name } }];
+}

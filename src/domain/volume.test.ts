@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ContainerView } from './container';
-import { ANONYMOUS_LABEL, decideRemoveVolume, evolveVolume, listFilter, pruneFilter, volumeUsers, type VolumeView } from './volume';
+import { ANONYMOUS_LABEL, decideCreateVolume, decideRemoveVolume, evolveVolume, listFilter, pruneFilter, volumeUsers, type VolumeView } from './volume';
 
 const vol = (name: string, labels: Record<string, string> | null = null): VolumeView => ({ name, driver: 'local', createdAt: '2025-01-01T00:00:00Z', labels, options: null, status: 'ready' });
 
@@ -37,4 +37,11 @@ test('prune: anonymous only by default, all=true for named too', () => {
   assert.deepEqual(vs.filter(pruneFilter({})).map((v) => v.name), ['anon']);
   assert.deepEqual(vs.filter(pruneFilter({ all: ['true'] })).map((v) => v.name), ['named', 'anon']);
   assert.deepEqual(vs.filter(pruneFilter({ all: ['true'], 'label!': [ANONYMOUS_LABEL] })).map((v) => v.name), ['named']);
+});
+
+test('volume create: an existing volume is the answer, one being removed a conflict, else the fact', () => {
+  const v = { name: 'data', status: 'active' } as never;
+  assert.deepEqual(decideCreateVolume(v, 'data', {}, 'T'), { existing: v });
+  assert.throws(() => decideCreateVolume({ name: 'data', status: 'removing' } as never, 'data', {}, 'T'), /volume data is being removed/);
+  assert.deepEqual(decideCreateVolume(undefined, 'data', { labels: { a: 'b' } }, 'T'), { events: [{ type: 'volume.created', data: { id: 'data', driver: 'local', createdAt: 'T', labels: { a: 'b' }, options: null } }] });
 });

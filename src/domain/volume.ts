@@ -102,3 +102,18 @@ export function pruneFilter(filters: Record<string, string[]>): (v: VolumeView) 
     return true;
   };
 }
+
+/**
+ * volume create: an existing volume is the answer (Docker returns it), one being removed is
+ * refused; otherwise the volume.created fact, appended once its directory exists.
+ */
+export function decideCreateVolume(
+  existing: VolumeView | undefined,
+  name: string,
+  r: { labels?: Record<string, string> | null; options?: Record<string, string> | null },
+  createdAt: string,
+): { existing: VolumeView } | { events: WharfEvent[] } {
+  if (existing?.status === 'removing') throw conflict(`volume ${name} is being removed`);
+  if (existing) return { existing };
+  return { events: [{ type: 'volume.created', data: { id: name, driver: 'local', createdAt, labels: r.labels ?? null, options: r.options ?? null } }] };
+}

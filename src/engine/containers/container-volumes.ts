@@ -62,27 +62,37 @@ export async function resolveContainerMounts(ctx: ContainerVolumesDeps, config: 
   return resolved.mounts;
 }
 
+/** start, before its intent: a volume removed since create (it was not in use then) is made again, as a first use does. */
+export async function recreateMissingVolumes(ctx: ContainerVolumesDeps, c: ContainerView): Promise<void> {
+  for (const m of c.mounts ?? []) {
+    if (m.Type === 'volume' && m.Name && !ctx.views.volumes.has(m.Name)) await createVolume(ctx, { name: m.Name, labels: m.Anonymous ? { [ANONYMOUS_LABEL]: '' } : null });
+  }
+}
+
+/** start's intent: a volume.mounted fact per volume (Docker's "mount" events, before "start"). */
+export function volumeMountEvents(c: ContainerView): WharfEvent[] {
+  return (c.mounts ?? [])
+    .filter((m) => m.Type === 'volume' && m.Name)
+    .map((m): WharfEvent => ({ type: 'volume.mounted', data: { id: m.Name!, container: c.id, destination: m.Destination, rw: m.RW, propagation: m.Propagation } }));
+}
+
 /**
  * start: the OCI mounts of the container's volumes (and binds copied with --volumes-from;
  * its own binds and tmpfs come from host-options), each empty volume first filled with the
- * image's content at its path (Docker's copy-up), and a volume.mounted fact per volume.
+ * image's content at its path (Docker's copy-up).
  */
-export async function prepareVolumeMounts(ctx: ContainerVolumesDeps, c: ContainerView, rootfs: string): Promise<{ mounts: OciMount[]; events: WharfEvent[] }> {
+export async function prepareVolumeMounts(ctx: ContainerVolumesDeps, c: ContainerView, rootfs: string): Promise<OciMount[]> {
   const mounts: OciMount[] = [];
-  const events: WharfEvent[] = [];
   for (const m of c.mounts ?? []) {
     if (m.Type === 'volume' && m.Name) {
-      // Removed since create (it was not in use then): made again, as a first use does.
-      if (!ctx.views.volumes.has(m.Name)) await createVolume(ctx, { name: m.Name, labels: m.Anonymous ? { [ANONYMOUS_LABEL]: '' } : null });
       await ctx.volumes.create(m.Name);
       if (m.CopyData && (await ctx.volumes.isEmpty(m.Name))) await copyUp(ctx, rootfs, m.Destination, m.Name);
       mounts.push({ destination: m.Destination, type: 'bind', source: ctx.volumes.dataDir(m.Name), options: ['rbind', m.RW ? 'rw' : 'ro'] });
-      events.push({ type: 'volume.mounted', data: { id: m.Name, container: c.id, destination: m.Destination, rw: m.RW, propagation: m.Propagation } });
     } else if (m.Type === 'bind' && m.From) {
       mounts.push({ destination: m.Destination, type: 'bind', source: m.Source, options: ['rbind', m.RW ? 'rw' : 'ro'] });
     }
   }
-  return { mounts, events };
+  return mounts;
 }
 
 /** Copy the image's directory at `dest` (resolved inside the root, symlinks in scope) into the volume. */

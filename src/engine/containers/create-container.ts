@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { checkRestartPolicy } from '../../domain/container';
 import { checkHealthcheck, mergeHealthcheck } from '../../domain/health';
-import { conflict, invalidArgument, notFound } from '../../domain/errors';
+import { invalidArgument, notFound } from '../../domain/errors';
 import { parsePlatform, platformMatches, platformString, type Platform } from '../../registry/manifest';
 import type { ContainerConfig, HostConfig } from '../../domain/events';
 import { generateName, newId, validContainerName } from '../../domain/ids';
@@ -18,6 +18,7 @@ import { donorOf } from '../../domain/namespace-modes';
 import { namespaceModesAtCreate } from './container-namespaces';
 
 import type { EngineDeps } from '../ports';
+import { commandLine, decideCreate, nameInUse } from '../../domain/container-create';
 
 /** What create-container uses of the engine. */
 export type CreateContainerDeps = Pick<EngineDeps, 'journal' | 'views' | 'volumes' | 'containersDir' | 'hostLimits' | 'log' | 'locks' | 'network' | 'bootTime' | 'logDefaults'>;
@@ -58,8 +59,7 @@ export async function createContainer(ctx: CreateContainerDeps, req: CreateReque
   }
   Object.assign(hostConfig, namespaceModesAtCreate(ctx, { ...req, HostConfig: hostConfig } as never, hostConfig));
   const config = mergeConfig(id, req, image, sharedHostname(ctx, hostConfig));
-  const cmdline = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
-  if (cmdline.length === 0) throw invalidArgument('No command specified');
+  if (commandLine(config).length === 0) throw invalidArgument('No command specified');
   checkRestartPolicy(hostConfig.RestartPolicy, hostConfig.AutoRemove);
   checkLinkTargets(ctx, hostConfig.Links);
   const joins = joinsAtCreate(ctx, id, hostConfig, req.NetworkingConfig as NetworkingConfig, config.MacAddress);
@@ -78,42 +78,17 @@ export async function createContainer(ctx: CreateContainerDeps, req: CreateReque
     const tryName = generated ? generateName((n) => ctx.views.names.has(n)) : name!;
     const claimed = await ctx.locks.run(`name:${tryName}`, async () => {
       const again = ctx.views.names.get(tryName);
-      if (again) {
-        if (generated && attempt < 10) return false;
-        throw nameInUse(tryName, again);
-      }
+      if (again && generated && attempt < 10) return false;
       // Links as Docker records them: "/<child>:/<parent>/<alias>".
       if (Array.isArray(hostConfig.Links)) hostConfig.Links = normalizeLinks(ctx, hostConfig.Links as string[], tryName);
+      const events = decideCreate({ id, name: tryName, image: req.Image!, imageId: image.id, created: nowRfc3339(), config, hostConfig, mounts }, again, joins);
       crashPoint('create.before-event');
-      await appendFor(ctx, { name: tryName, image: req.Image!, config }, [
-        {
-          type: 'container.created',
-          data: {
-            id,
-            name: tryName,
-            image: req.Image!,
-            imageId: image.id,
-            created: nowRfc3339(),
-            path: cmdline[0],
-            args: cmdline.slice(1),
-            config,
-            hostConfig,
-            mounts,
-          },
-        },
-        ...joins,
-      ]);
+      await appendFor(ctx, { name: tryName, image: req.Image!, config }, events);
       return true;
     });
     if (claimed) crashPoint('create.after-event');
     if (claimed) return { id, warnings: [] };
   }
-}
-
-function nameInUse(name: string, by: string) {
-  return conflict(
-    `Conflict. The container name "/${name}" is already in use by container "${by}". You have to remove (or rename) that container to be able to reuse that name.`,
-  );
 }
 
 /** The host name a shared namespace gives: the host's (UTS or network host), a network donor's. */

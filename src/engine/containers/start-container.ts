@@ -2,7 +2,8 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { decideStart, isRunning, type ContainerView } from '../../domain/container';
 import { invalidArgument, WharfError } from '../../domain/errors';
-import { attachNetwork, disconnectEvents, portsOf, prepareNetwork, syncNat } from '../networks/container-network';
+import { attachNetwork, disconnectEvents, IPAM_LOCK, portsOf, reserveNetwork, syncNat, writeNetworkFiles, type NetworkReservation } from '../networks/container-network';
+import type { NetworkAttachment } from '../../domain/events';
 import { checkLinks, linkEnv } from './container-links';
 import { nowRfc3339 } from '../../domain/time';
 import { hostOptions } from '../../runtime/host-options';
@@ -11,7 +12,7 @@ import { buildSpec } from '../../runtime/oci-spec';
 import { StartError } from '../../runtime/runc-conmon';
 import { resolveUser } from '../../runtime/user';
 import { appendFor, getContainer } from '../lookup';
-import { prepareVolumeMounts } from './container-volumes';
+import { prepareVolumeMounts, recreateMissingVolumes, volumeMountEvents, volumeUnmountEvents } from './container-volumes';
 import { removeContainer } from './remove-container';
 import { crashPoint } from '../lib/crash-point';
 import { namespacesAtStart } from './container-namespaces';
@@ -42,30 +43,65 @@ export async function startContainer(ctx: StartContainerDeps, ref: string, o: { 
   }
 }
 
+/**
+ * One intent, the work, one outcome. The intent (start-requested, with the addresses reserved
+ * on the container's networks and the volumes it mounts) is appended under the IPAM lock, so no
+ * other start takes those addresses; the outcome is started, or start-failed with what the
+ * intent held given back. Two appends, whatever the container has.
+ */
 function startLocked(ctx: StartContainerDeps, id: string, restart: boolean): Promise<void> {
   return ctx.locks.run(id, async () => {
     const c = getContainer(ctx.views, id);
-    await appendFor(ctx, c, decideStart(c, restart));
+    const requested = decideStart(c, restart);
+    await recreateMissingVolumes(ctx, c);
+    let reservation: NetworkReservation;
+    try {
+      reservation = await ctx.locks.run(IPAM_LOCK, async () => {
+        const r = await reserveNetwork(ctx, c);
+        await appendFor(ctx, c, [...requested, ...r.events, ...volumeMountEvents(c)]);
+        return r;
+      });
+    } catch (e) {
+      // Refused before anything was held (a network gone, a port taken): requested and failed, in one record.
+      if (ctx.views.containers.get(id)?.status === 'starting') throw await failStart(ctx, id, e);
+      const { message, exitCode } = failureOf(e);
+      await appendFor(ctx, c, [...requested, { type: 'container.start-failed', data: { id, error: message, exitCode } }]);
+      throw asWharfError(e, message, exitCode);
+    }
     crashPoint('start.after-intent');
     try {
-      const started = await launch(ctx, c);
+      const started = await launch(ctx, getContainer(ctx.views, id), reservation.attachments);
       crashPoint('start.after-conmon');
       await appendFor(ctx, c, [{ type: 'container.started', data: { id, ...started, startedAt: nowRfc3339() } }]);
     } catch (e) {
-      const message = startErrorMessage(e);
-      const exitCode = /executable file not found|no such file or directory/.test(message) ? 127 : /permission denied/.test(message) ? 126 : 128;
-      const now = getContainer(ctx.views, id);
-      await appendFor(ctx, c, [{ type: 'container.start-failed', data: { id, error: message, exitCode } }, ...disconnectEvents(now)]);
-      if (portsOf(now).length) await syncNat(ctx).catch(() => undefined);
-      await ctx.runtime.abandon(id).catch(() => undefined);
-      await ctx.storage.unmount(id).catch(() => undefined);
-      await releaseRun(ctx, getContainer(ctx.views, id));
-      throw e instanceof WharfError ? e : new WharfError(exitCode === 128 ? 'internal' : 'invalid-argument', message);
+      throw await failStart(ctx, id, e);
     }
   });
 }
 
-async function launch(ctx: StartContainerDeps, c: ContainerView): Promise<{ pid: number; conmonPid: number }> {
+function failureOf(e: unknown): { message: string; exitCode: number } {
+  const message = startErrorMessage(e);
+  const exitCode = /executable file not found|no such file or directory/.test(message) ? 127 : /permission denied/.test(message) ? 126 : 128;
+  return { message, exitCode };
+}
+
+function asWharfError(e: unknown, message: string, exitCode: number): WharfError {
+  return e instanceof WharfError ? e : new WharfError(exitCode === 128 ? 'internal' : 'invalid-argument', message);
+}
+
+/** The outcome of a start that failed after its intent: recorded, and what it held released. Returns the error to throw. */
+async function failStart(ctx: StartContainerDeps, id: string, e: unknown): Promise<WharfError> {
+  const { message, exitCode } = failureOf(e);
+  const now = getContainer(ctx.views, id);
+  await appendFor(ctx, now, [{ type: 'container.start-failed', data: { id, error: message, exitCode } }, ...disconnectEvents(now), ...volumeUnmountEvents(now)]);
+  if (portsOf(now).length) await syncNat(ctx).catch(() => undefined);
+  await ctx.runtime.abandon(id).catch(() => undefined);
+  await ctx.storage.unmount(id).catch(() => undefined);
+  await releaseRun(ctx, getContainer(ctx.views, id));
+  return asWharfError(e, message, exitCode);
+}
+
+async function launch(ctx: StartContainerDeps, c: ContainerView, attachments: NetworkAttachment[]): Promise<{ pid: number; conmonPid: number }> {
   const image = ctx.views.images.images.get(c.imageId);
   if (!image) throw invalidArgument(`image ${c.imageId} of container ${c.id} is gone`);
   await ctx.storage.prepare(c.id);
@@ -92,12 +128,8 @@ async function launch(ctx: StartContainerDeps, c: ContainerView): Promise<{ pid:
     throw invalidArgument((e as Error).message);
   }
   const { namespaces, shm } = await namespacesAtStart(ctx, c);
-  const t0 = performance.now();
-  const net = await prepareNetwork(ctx, c);
-  const prepared = performance.now() - t0;
-  host.mounts.push(...net.mounts);
-  const volumes = await prepareVolumeMounts(ctx, c, rootfs);
-  host.mounts.push(...volumes.mounts);
+  host.mounts.push(...(await writeNetworkFiles(ctx, c, attachments)));
+  host.mounts.push(...(await prepareVolumeMounts(ctx, c, rootfs)));
   const spec = buildSpec({
     args: [c.path, ...c.args],
     env,
@@ -123,7 +155,6 @@ async function launch(ctx: StartContainerDeps, c: ContainerView): Promise<{ pid:
       ...((c.hostConfig.Sysctls as Record<string, string> | null | undefined) ?? {}),
     },
   });
-  await ctx.journal.append(volumes.events);
   if (c.config.WorkingDir) await fsp.mkdir(path.join(rootfs, c.config.WorkingDir), { recursive: true }).catch(() => undefined);
   await prepareLog(ctx, c);
   return ctx.runtime.start({
@@ -137,11 +168,11 @@ async function launch(ctx: StartContainerDeps, c: ContainerView): Promise<{ pid:
     leaveStdinOpen: c.config.Tty || !c.config.StdinOnce,
     onSpawned: () => crashPoint('start.after-spawn'),
     onResume: (spawned) => crashPoint(spawned ? 'start.during-runc-start' : 'start.before-runc-start'),
-    beforeStart: net.attachments.length
+    beforeStart: attachments.length
       ? async (pid) => {
           const t1 = performance.now();
-          await attachNetwork(ctx, net.attachments, pid);
-          ctx.log.debug({ id: c.id.slice(0, 12), prepareMs: +prepared.toFixed(1), attachMs: +(performance.now() - t1).toFixed(1) }, 'network set up');
+          await attachNetwork(ctx, attachments, pid);
+          ctx.log.debug({ id: c.id.slice(0, 12), attachMs: +(performance.now() - t1).toFixed(1) }, 'network set up');
         }
       : undefined,
   });

@@ -1,4 +1,4 @@
-import { platformOf } from '../../domain/image';
+import { decideLoad } from '../../domain/image-decisions';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -6,7 +6,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { invalidArgument } from '../../domain/errors';
-import type { ImageConfig, WharfEvent } from '../../domain/events';
+import type { ImageConfig } from '../../domain/events';
 import { normaliseTag } from '../../domain/reference';
 import type { PreRead } from '../../images/store';
 
@@ -197,24 +197,7 @@ async function loadOne(ctx: LoadImagesDeps, a: ArchivedImage, pre: Map<string, P
   const id = await ctx.images.putBlob(a.config);
   if (id !== `sha256:${createHash('sha256').update(a.config).digest('hex')}`) throw invalidArgument('config digest mismatch');
   const tags = a.tags.map((t) => normaliseTag(t));
-  const events: WharfEvent[] = [
-    {
-      type: 'image.loaded',
-      data: {
-        id,
-        created: cfg.created ?? new Date(0).toISOString(),
-        layers: diffIds,
-        layerSizes: sizes,
-        size: sizes.reduce((x, y) => x + y, 0),
-        config: cfg.config ?? {},
-        comment: cfg.comment ?? '',
-        history: cfg.history ?? [],
-        author: cfg.author ?? '',
-        ...platformOf(cfg),
-      },
-    },
-    ...tags.map((ref) => ({ type: 'image.tagged' as const, data: { id, ref } })),
-  ];
+  const events = decideLoad(id, cfg, diffIds, sizes, tags);
   await ctx.journal.append(events, tags.length ? { name: tags[0] } : undefined);
   return tags.length ? tags.map((t) => `Loaded image: ${t}`) : [`Loaded image ID: ${id}`];
 }

@@ -1,7 +1,7 @@
-import { platformOf } from '../../domain/image';
+import { decidePull } from '../../domain/image-decisions';
 import { promises as fsp } from 'node:fs';
 import { invalidArgument, WharfError } from '../../domain/errors';
-import type { ImageConfig, WharfEvent } from '../../domain/events';
+import type { ImageConfig } from '../../domain/events';
 import { shortId } from '../../domain/ids';
 import { familiarName, familiarString, parseReference, type ImageReference } from '../../domain/reference';
 import type { ProgressSink } from '../lib/progress';
@@ -212,32 +212,8 @@ async function pullLayersAndImage(ctx: PullImageDeps, plan: PullPlan, out: Progr
   if (id !== plan.configDigest) throw new WharfError('internal', `config digest mismatch: ${id} for ${plan.configDigest}`);
   const repoDigest = `${familiarName(ref)}@${plan.manifestDigest}`;
   const tagRef = ref.tag ? familiarString({ ...ref, digest: undefined }) : undefined;
-  const known = (ctx.views.images.images.get(id)?.repoDigests ?? []).includes(repoDigest);
-  const upToDate = known && (tagRef === undefined || ctx.views.images.tags.get(tagRef) === id);
-  if (!upToDate) {
-    const c = plan.config;
-    const events: WharfEvent[] = [
-      {
-        type: 'image.pulled',
-        data: {
-          id,
-          created: c.created ?? new Date(0).toISOString(),
-          layers: diffIds,
-          layerSizes: sizes,
-          size: sizes.reduce((a, b) => a + b, 0),
-          config: c.config ?? {},
-          comment: c.comment ?? '',
-          history: c.history ?? [],
-          author: c.author ?? '',
-          ref: plan.familiar,
-          repoDigest,
-          ...platformOf(c),
-        },
-      },
-    ];
-    if (tagRef) events.push({ type: 'image.tagged', data: { id, ref: tagRef } });
-    await ctx.journal.append(events, { name: plan.familiar });
-  }
+  const { events, upToDate } = decidePull(ctx.views.images, { id, cfg: plan.config, diffIds, sizes, familiar: plan.familiar, repoDigest, tagRef });
+  if (events.length) await ctx.journal.append(events, { name: plan.familiar });
   out.status(`Digest: ${plan.manifestDigest}`);
   if (o.status !== false) out.status(`Status: ${upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${plan.familiar}`);
   return { id, upToDate };

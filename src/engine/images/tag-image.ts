@@ -1,21 +1,12 @@
-import { checkTag, checkTaggable, familiarString, parseReference } from '../../domain/reference';
-import { invalidArgument } from '../../domain/errors';
+import { decideTag } from '../../domain/image-decisions';
 import { getImage } from '../lookup';
 
 import type { EngineDeps } from '../ports';
 
 /** What tag-image uses of the engine. */
 export type TagImageDeps = Pick<EngineDeps, 'journal' | 'views'>;
+/** docker tag: decided on the image and the reference (domain/image-decisions), then recorded. */
 export async function tagImage(ctx: TagImageDeps, source: string, repo: string, tag?: string): Promise<void> {
-  const img = getImage(ctx.views, source);
-  const parsed = parseReference(repo);
-  if (tag) {
-    checkTag(tag);
-    if (parsed.tag) throw invalidArgument('invalid reference format');
-    parsed.tag = tag;
-  }
-  if (parsed.digest) throw invalidArgument('refusing to create a tag with a digest reference');
-  checkTaggable(parsed);
-  const ref = familiarString(parsed);
-  await ctx.journal.append([{ type: 'image.tagged', data: { id: img.id, ref } }], { name: ref });
+  const events = decideTag(getImage(ctx.views, source), repo, tag);
+  await ctx.journal.append(events, { name: events[0].type === 'image.tagged' ? events[0].data.ref : undefined });
 }

@@ -13,7 +13,7 @@ import { connectEndpoint } from '../../network/bridge';
 import { hostsFile, resolvConf } from '../../network/etc-files';
 import { applyNft, natRuleset } from '../../network/netfilter';
 import type { OciMount } from '../../runtime/host-options';
-import { appendFor, findContainer } from '../lookup';
+import { findContainer } from '../lookup';
 import { networkDonorOf } from '../containers/container-namespaces';
 import { donorOf } from '../../domain/namespace-modes';
 import { linkHosts } from '../containers/container-links';
@@ -132,29 +132,41 @@ export function networkNotFound(ref: string, atStart = false): WharfError {
   return notFound(`${atStart ? 'failed to set up container networking: ' : ''}network ${ref} not found`);
 }
 
+/** The addresses a start reserves on the container's networks, with the facts that record them. */
+export interface NetworkReservation {
+  attachments: NetworkAttachment[];
+  events: WharfEvent[];
+}
+
 /**
- * Before the container's process exists: its /etc/hosts, /etc/hostname and
- * /etc/resolv.conf, and an address on each of its networks with its published ports,
- * recorded in the journal so that no other container can take them.
+ * Decide the start's addresses: one on each of the container's networks, with its published
+ * ports (free on the host). Called under IPAM_LOCK, and the caller appends the events before it
+ * lets the lock go, so that no other container can take them. Nothing on the host changes.
  */
-export async function prepareNetwork(ctx: ContainerNetworkDeps, c: ContainerView): Promise<{ mounts: OciMount[]; attachments: NetworkAttachment[] }> {
+export async function reserveNetwork(ctx: ContainerNetworkDeps, c: ContainerView): Promise<NetworkReservation> {
+  // container:<x>: its network namespace, so no address of its own.
+  if (networkDonorOf(ctx, c)) return { attachments: [], events: [] };
+  const out: NetworkAttachment[] = [];
+  for (const m of membershipOf(ctx, c)) {
+    const n = bridgeNetworkById(ctx, m.networkId) ?? (m.networkId ? undefined : bridgeNetworks(ctx).find((x) => x.name === m.network));
+    // The default bridge of a daemon now running with --bridge none: no network, as then.
+    if (!n && m.network === 'bridge') continue;
+    if (!n) throw networkNotFound(m.network, true);
+    out.push(allocate(ctx, c, m, n, out.length, out.length === 0));
+  }
+  for (const p of out[0]?.ports ?? []) await checkHostPortFree(p);
+  return { attachments: out, events: out.map((a) => ({ type: 'container.network-connected' as const, data: { id: c.id, ...a } })) };
+}
+
+/**
+ * Before the container's process exists: its /etc/hosts, /etc/hostname and /etc/resolv.conf
+ * (for its first address, if any), as the bind mounts of its spec.
+ */
+export async function writeNetworkFiles(ctx: ContainerNetworkDeps, c: ContainerView, attachments: NetworkAttachment[]): Promise<OciMount[]> {
   // container:<x>: its network namespace, so its files (a rewrite of its resolv.conf, as cri-dockerd does, is seen by both).
   const donor = networkDonorOf(ctx, c);
-  if (donor) return { mounts: etcMounts(etcDirOf(ctx, donor)), attachments: [] };
+  if (donor) return etcMounts(etcDirOf(ctx, donor));
   const dir = path.join(ctx.containersDir, c.id);
-  const attachments = await ctx.locks.run(IPAM_LOCK, async () => {
-    const out: NetworkAttachment[] = [];
-    for (const m of membershipOf(ctx, c)) {
-      const n = bridgeNetworkById(ctx, m.networkId) ?? (m.networkId ? undefined : bridgeNetworks(ctx).find((x) => x.name === m.network));
-      // The default bridge of a daemon now running with --bridge none: no network, as then.
-      if (!n && m.network === 'bridge') continue;
-      if (!n) throw networkNotFound(m.network, true);
-      out.push(allocate(ctx, c, m, n, out.length, out.length === 0));
-    }
-    for (const p of out[0]?.ports ?? []) await checkHostPortFree(p);
-    if (out.length) await appendFor(ctx, c, out.map((a) => ({ type: 'container.network-connected' as const, data: { id: c.id, ...a } })));
-    return out;
-  });
   const primary = attachments[0];
   const primaryNet = primary && bridgeNetworkById(ctx, primary.networkId);
   const hostResolv = await fsp.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
@@ -171,7 +183,7 @@ export async function prepareNetwork(ctx: ContainerNetworkDeps, c: ContainerView
   ];
   await fsp.mkdir(dir, { recursive: true });
   for (const [name, text] of files) await fsp.writeFile(path.join(dir, name), text);
-  return { mounts: etcMounts(dir), attachments };
+  return etcMounts(dir);
 }
 
 const ETC_FILES = ['hosts', 'hostname', 'resolv.conf'];

@@ -1,5 +1,5 @@
-import { conflict, WharfError } from '../../domain/errors';
-import type { NetworkView } from '../../domain/user-network';
+import type { WharfEvent } from '../../domain/events';
+import { decideRemoveNetwork, type NetworkView } from '../../domain/user-network';
 import { attachmentsOf } from './container-network';
 
 import { networkMeta } from './create-network';
@@ -18,14 +18,13 @@ const activeEndpoints = (ctx: RemoveNetworkDeps, id: string) =>
 export function removeNetwork(ctx: RemoveNetworkDeps, ref: string): Promise<void> {
   return ctx.locks.run('networks:', async () => {
     const n = getNetwork(ctx, ref);
-    if (n.predefined) throw new WharfError('forbidden', `${n.name} is a pre-defined network and cannot be removed`);
-    if (activeEndpoints(ctx, n.id).length) throw conflict(`error while removing network: network ${n.name} id ${n.id} has active endpoints`);
-    await removeLocked(ctx, ctx.views.networks.get(n.id)!);
+    const events = decideRemoveNetwork(n, activeEndpoints(ctx, n.id).length);
+    await removeLocked(ctx, ctx.views.networks.get(n.id)!, events);
   });
 }
 
-async function removeLocked(ctx: RemoveNetworkDeps, v: NetworkView): Promise<void> {
-  await ctx.journal.append([{ type: 'network.removed', data: { id: v.id, name: v.name } }], networkMeta(v));
+async function removeLocked(ctx: RemoveNetworkDeps, v: NetworkView, events: WharfEvent[]): Promise<void> {
+  await ctx.journal.append(events, networkMeta(v));
   await tearDownNetwork(ctx, v);
 }
 
@@ -37,7 +36,7 @@ export function pruneNetworks(ctx: RemoveNetworkDeps, filters: Record<string, st
       if (activeEndpoints(ctx, v.id).length) continue;
       if (!labelsMatch(v.labels, filters.label ?? [], filters['label!'] ?? [])) continue;
       if (filters.until?.length && !(Date.parse(v.created) < untilMs(filters.until[0]))) continue;
-      await removeLocked(ctx, v);
+      await removeLocked(ctx, v, decideRemoveNetwork(v, 0));
       removed.push(v.name);
     }
     return removed;

@@ -9,6 +9,8 @@ import { isAlive } from '../../runtime/runc-conmon';
 import { chainIds } from '../../images/store';
 import { appendFor } from '../lookup';
 import { recordExit } from './container-exited';
+import { disconnectEvents } from '../networks/container-network';
+import { volumeUnmountEvents } from '../containers/container-volumes';
 import { disposeUnknown } from '../system/dispose-unknown';
 import { finishRemove, removeContainer, sweepOrphans } from '../containers/remove-container';
 import { cgroupsPathOf } from '../containers/start-container';
@@ -108,7 +110,7 @@ async function settleContainer(ctx: RecoverDeps, c: ContainerView, actions: Reco
 async function abandonStart(ctx: RecoverDeps, id: string): Promise<void> {
   const c = ctx.views.containers.get(id);
   if (!c) return;
-  await appendFor(ctx, c, [{ type: 'container.start-failed', data: { id, error: 'daemon stopped while the container was starting', exitCode: 128 } }]);
+  await appendFor(ctx, c, [{ type: 'container.start-failed', data: { id, error: 'daemon stopped while the container was starting', exitCode: 128 } }, ...disconnectEvents(c), ...volumeUnmountEvents(c)]);
   await ctx.runtime.abandon(id).catch(() => undefined);
   await ctx.storage.unmount(id).catch(() => undefined);
   await releaseRun(ctx, c);

@@ -1,8 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { conflict, internal, invalidArgument, notFound, WharfError } from '../../domain/errors';
+import { internal, invalidArgument, notFound, WharfError } from '../../domain/errors';
 import { newId } from '../../domain/ids';
-import { invalidVolumeName, validVolumeName, type VolumeView } from '../../domain/volume';
+import { decideCreateVolume, invalidVolumeName, validVolumeName, type VolumeView } from '../../domain/volume';
 
 import { crashPoint } from '../lib/crash-point';
 import { pathErrorText } from '../lib/fs-error';
@@ -45,9 +45,8 @@ export async function createVolume(ctx: CreateVolumeDeps, r: VolumeCreateRequest
   checkVolumeRequest(r);
   const name = r.name || newId();
   return ctx.locks.run(`volume:${name}`, async () => {
-    const existing = ctx.views.volumes.get(name);
-    if (existing?.status === 'removing') throw conflict(`volume ${name} is being removed`);
-    if (existing) return existing;
+    const decided = decideCreateVolume(ctx.views.volumes.get(name), name, r, new Date().toISOString().replace(/\.\d+Z$/, 'Z'));
+    if ('existing' in decided) return decided.existing;
     const root = path.join(ctx.volumes.root, name);
     const leftOver = await fsp.lstat(root).then(() => true, () => false);
     try {
@@ -58,18 +57,7 @@ export async function createVolume(ctx: CreateVolumeDeps, r: VolumeCreateRequest
     }
     crashPoint('volume.after-mkdir');
     try {
-      await ctx.journal.append([
-        {
-          type: 'volume.created',
-          data: {
-            id: name,
-            driver: 'local',
-            createdAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-            labels: r.labels ?? null,
-            options: r.options ?? null,
-          },
-        },
-      ]);
+      await ctx.journal.append(decided.events);
     } catch (e) {
       if (!leftOver) await ctx.volumes.remove(name).catch((err: Error) => ctx.log.warn({ volume: name, err: err.message }, 'cannot remove the directory of a volume the journal refused'));
       throw e;
