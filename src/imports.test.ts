@@ -103,3 +103,15 @@ test('imports point one way: domain and wire below everything, the engine never 
   }
   assert.deepEqual(wrong, []);
 });
+
+test('the API reaches the host only through the engine: no value import from runtime/, storage/, images/, volumes/, network/, projections/ or journal/ (but the request actor)', () => {
+  const HOST = ['runtime', 'storage', 'images', 'volumes', 'network', 'projections', 'journal'];
+  const wrong: string[] = [];
+  for (const f of sources(path.join(SRC, 'api'))) {
+    for (const m of fs.readFileSync(f, 'utf8').matchAll(/^import\s+(?!type\s)[^'"]*?from\s+'(\.[^']+)'/gm)) {
+      const target = path.relative(SRC, path.resolve(path.dirname(f), m[1]));
+      if (HOST.includes(target.split(path.sep)[0]) && target !== path.join('journal', 'actor')) wrong.push(`${path.relative(SRC, f)} → ${target}`);
+    }
+  }
+  assert.deepEqual(wrong, []);
+});

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { many, one } from '../query';
-import os from 'node:os';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isRunning } from '../../domain/container';
@@ -9,14 +8,13 @@ import { invalidArgument } from '../../domain/errors';
 import type { ContainerConfig } from '../../domain/events';
 import { archiveContainerPath, extractToContainer, statContainerPath, type PathStat } from '../../engine/containers/container-archive';
 import { containerChanges } from '../../engine/containers/container-changes';
-import { takeReading, type Reading } from '../../engine/containers/container-stats';
+import { hostForStats, takeReading, type Reading } from '../../engine/containers/container-stats';
 import { commitContainer } from '../../engine/containers/commit-container';
 import { getContainer } from '../../engine/lookup';
 import { exportContainer } from '../../engine/containers/export-container';
 import { pruneContainers } from '../../engine/containers/prune-containers';
 import { topContainer } from '../../engine/containers/top-container';
 import { updateContainer } from '../../engine/containers/update-container';
-import { onlineCpus } from '../../runtime/cgroup-stats';
 import { parseFilters } from '../wire/event';
 import { emptyDockerStats, toDockerStats } from '../wire/stats';
 import * as S from '../schemas/containers';
@@ -81,7 +79,7 @@ export function containerCommandRoutes(app: FastifyInstance, ctx: ContainerComma
     const q = req.query as Q;
     const c = getContainer(ctx.views, idOf(req));
     const stream = one(q.stream) === undefined ? true : truthy(q.stream);
-    const host = { onlineCpus: onlineCpus(), memTotal: os.totalmem() };
+    const host = hostForStats();
     if (!stream) {
       if (truthy(q['one-shot'])) {
         const now = await takeReading(ctx, c.id);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { invalidArgument } from '../../domain/errors';
 import { one, unixTimeQuery } from '../query';
 
-import { follow } from '../../journal/tail';
+import { followRecords, lastSeq } from '../../engine/system/journal-reads';
 import { eventJson, matchesFilters, parseFilters, storedRecordFilter, toDockerEvent, toLiveDockerEvent } from '../wire/event';
 import type { LiveEvent } from '../../engine/lib/live-events';
 import * as S from '../schemas/system';
@@ -38,7 +38,7 @@ export function eventRoutes(app: FastifyInstance, ctx: EventsRouteDeps): void {
     } catch {
       throw invalidArgument('invalid filter');
     }
-    const afterSeq = sinceTime === undefined ? ctx.journal.lastSeq : undefined;
+    const afterSeq = sinceTime === undefined ? lastSeq(ctx) : undefined;
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -66,7 +66,7 @@ export function eventRoutes(app: FastifyInstance, ctx: EventsRouteDeps): void {
     try {
       // Records that cannot make an event passing the filters are skipped before they are decoded.
       const accept = storedRecordFilter(filters);
-      for await (const e of follow(ctx.journal, { afterSeq, sinceTime, untilTime, accept }, ac.signal, flushTo)) {
+      for await (const e of followRecords(ctx, { afterSeq, sinceTime, untilTime, accept }, ac.signal, flushTo)) {
         flushTo(e.seq - 1n);
         const ev = toDockerEvent(e);
         const pass = !!ev && matchesFilters(ev, filters);

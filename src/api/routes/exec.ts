@@ -8,10 +8,9 @@ import { readLogs } from '../../engine/containers/read-logs';
 import { getContainer } from '../../engine/lookup';
 import { decideExecStart } from '../../domain/exec';
 import { rawErrorResponse } from '../errors';
-import { connectStdin, parseDetachKeys } from '../../runtime/attach-socket';
 import { frame, STDERR, STDOUT } from '../../wire/stream';
 import { toDockerExec } from '../wire/exec';
-import { StdinForwarder } from './attach';
+import { execStdin, parseDetachKeys, StdinForwarder } from '../../engine/containers/attach-container';
 import * as S from '../schemas/exec';
 import { checkBody, EMPTY_BODY, jsonSyntaxMessage, tooDeep } from '../validation';
 import { JSON_BODY_LIMIT } from '../limits';
@@ -109,7 +108,7 @@ async function execAttach(ctx: ExecRouteDeps, id: string, body: ExecStartBody, s
   let started!: (ok: boolean) => void;
   const running = new Promise<boolean>((r) => (started = r));
   const input = x.config.AttachStdin
-    ? new StdinForwarder(detachKeys, () => ac.abort(), async () => ((await running) ? connectStdin(ctx.runtime.execAttachSocket(x.containerId, id)) : undefined))
+    ? new StdinForwarder(detachKeys, () => ac.abort(), async () => ((await running) ? execStdin(ctx, x.containerId, id) : undefined))
     : undefined;
   socket.on('data', (d: Buffer) => input?.push(d));
   socket.on('end', () => input?.end());

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 
 import { Readable } from 'node:stream';
 import { rebuildAgainstLive, verifyJournal } from '../../engine/system/verify-journal';
-import { auditFilters, exportRecords, listBuilds, objectHistory, stateAt } from '../../journal/audit';
+import { auditFilters } from '../../engine/system/journal-reads';
+import { buildHistory, exportJournal, journalAt, journalHistory } from '../../engine/system/journal-reads';
 import { parseTimestamp } from '../../domain/time';
 import { invalidArgument } from '../../domain/errors';
 
@@ -38,7 +39,7 @@ export function wharfRoutes(app: FastifyInstance, ctx: WharfRouteDeps): void {
     const filters = auditFilters(parseFilters(q.filters));
     const range = { sinceTime: q.since ? timeOf(q.since, 'since') : undefined, untilTime: q.until ? timeOf(q.until, 'until') : undefined };
     async function* lines(): AsyncIterable<string> {
-      for await (const r of exportRecords(ctx.journal, { ...range, filters })) yield `${JSON.stringify(r)}\n`;
+      for await (const r of exportJournal(ctx, { ...range, filters })) yield `${JSON.stringify(r)}\n`;
     }
     reply.header('content-type', 'application/x-ndjson');
     return reply.send(Readable.from(lines()));
@@ -47,15 +48,15 @@ export function wharfRoutes(app: FastifyInstance, ctx: WharfRouteDeps): void {
   app.get('/wharf/v1/journal/at', async (req) => {
     const q = req.query as { time?: string };
     if (!q.time) throw invalidArgument('time is required');
-    return stateAt(ctx.journal, timeOf(q.time, 'time'));
+    return journalAt(ctx, timeOf(q.time, 'time'));
   });
 
-  app.get('/wharf/v1/journal/history', async (req) => objectHistory(ctx.journal, (req.query as { object?: string }).object ?? ''));
+  app.get('/wharf/v1/journal/history', async (req) => journalHistory(ctx, (req.query as { object?: string }).object ?? ''));
 
   app.get('/wharf/v1/journal/rebuild', async () => rebuildAgainstLive(ctx));
 
   // The audit trail of Dockerfile builds: context, steps (cache hits), outcome, from the journal.
-  app.get('/wharf/v1/builds', async () => listBuilds(ctx.journal));
+  app.get('/wharf/v1/builds', async () => buildHistory(ctx));
 
   app.get('/wharf/v1/quarantine', async () => {
     const items = await ctx.quarantine.list();

@@ -1,7 +1,8 @@
 import { isRunning } from '../../domain/container';
 import { nowRfc3339 } from '../../domain/time';
 import { readNetDev, type NetDevCounters } from '../../runtime/net-dev';
-import { sampleCgroup, systemCpuNanos, type CgroupSample } from '../../runtime/cgroup-stats';
+import { onlineCpus, sampleCgroup, systemCpuNanos, type CgroupSample } from '../../runtime/cgroup-stats';
+import os from 'node:os';
 
 import { cgroupsPathOf } from './start-container';
 
@@ -25,4 +26,9 @@ export async function takeReading(ctx: ContainerStatsDeps, id: string): Promise<
   const ownNetns = mode !== 'host' && !mode.startsWith('container:');
   const [sample, systemCpu, networks] = await Promise.all([sampleCgroup(cgroupsPathOf(c)), systemCpuNanos(), ownNetns ? readNetDev(c.pid) : undefined]);
   return { sample, systemCpu, read: nowRfc3339(), ...(networks && Object.keys(networks).length ? { networks } : {}) };
+}
+
+/** What a stats answer says of the host: its online CPUs and memory. */
+export function hostForStats(): { onlineCpus: number; memTotal: number } {
+  return { onlineCpus: onlineCpus(), memTotal: os.totalmem() };
 }
