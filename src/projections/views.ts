@@ -6,7 +6,7 @@ import { emptyLayerState, evolveImages, evolveLayers, type ImageState, type Laye
 import { evolveVolume, type VolumeView } from '../domain/volume';
 import type { JournalReader } from '../journal/journal';
 import { nanosToRfc3339 } from '../domain/time';
-import { evolveNetworks, wharfMadeBridge, type NetworkView } from '../domain/user-network';
+import { evolveNetworks, type NetworkView } from '../domain/user-network';
 
 /** Exec ids by container, and each exec's place in the `execs` map (insertion order). */
 interface ExecIndex {
@@ -81,9 +81,8 @@ export class Views {
       if (e.type === 'exec.died') this.forgetOldExecs(e.data.container);
     } else if (e.type.startsWith('network.')) {
       if (e.type === 'network.removed') {
-        const n = this.networks.get(e.data.id);
-        // Only a bridge Wharf made is Wharf's to remove after a crash.
-        if (n && wharfMadeBridge(n)) this.retiredBridges.add(n.bridge);
+        const b = this.networks.get(e.data.id)?.bridge;
+        if (b) this.retiredBridges.add(b);
       }
       if (e.type === 'network.created') this.retiredBridges.delete(e.data.bridge);
       evolveNetworks(this.networks, e);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { bridgesOwnedBy, ensureBridge, linkExists, releaseBridge, removeBridge } from '../../network/bridge';
 import { applyNft, deleteTableRuleset } from '../../network/netfilter';
-import { wharfMadeBridge, wharfMadeTable, type NetworkView } from '../../domain/user-network';
+import { WHARF_BRIDGE_NAME, wharfMadeBridge, wharfMadeTable, type NetworkView } from '../../domain/user-network';
 import { tableOf, userNetwork, syncNat } from './container-network';
 
 
@@ -43,7 +43,9 @@ export async function tearDownNetwork(ctx: NetworkSetupDeps, v: Pick<NetworkView
  * crash left behind go.
  */
 export async function restoreNetworks(ctx: NetworkSetupDeps): Promise<void> {
-  const retired = [...ctx.views.retiredBridges].filter((b) => ![...ctx.views.networks.values()].some((v) => v.bridge === b));
+  // Only bridges Wharf made: marked with this daemon's owner mark, or named br-<12 hex> (before the mark).
+  const marked = new Set(await bridgesOwnedBy(ownerMark(ctx)));
+  const retired = [...ctx.views.retiredBridges].filter((b) => ![...ctx.views.networks.values()].some((v) => v.bridge === b) && (marked.has(b) || WHARF_BRIDGE_NAME.test(b)));
   if (retired.length) await applyNft(retired.map((b) => deleteTableRuleset(tableOf(b))).join('')).catch(() => undefined);
   for (const b of retired) {
     if (await linkExists(b)) await removeBridge(b).catch((e: Error) => ctx.log.warn({ bridge: b, err: e.message }, 'cannot remove the bridge of a removed network'));
