@@ -11,4 +11,10 @@ export interface SystemInfo {
   memTotal: number;
   debug: boolean;
   id: string;
+  /** -s/--storage-driver (docker info: Storage Driver); overlay2 when absent. */
+  storageDriver?: string;
+  /** --log-driver (docker info: Logging Driver); json-file when absent. */
+  loggingDriver?: string;
+  /** Warnings the daemon's settings call for (--iptables=false ...), shown first among docker info's. */
+  settingWarnings?: string[];
 }

@@ -24,6 +24,19 @@ export interface DaemonConfig {
   /** --log-driver and --log-opt: the LogConfig of a container that names no driver (merged as dockerd does). */
   logDriver: string;
   logOpts: Record<string, string>;
+  // --- issue 16, daemon flags (daemon-flags.ts): restart, dns, iptables, storage driver ---
+  /** -r/--restart: start containers at boot as their restart policies say (false: leave them to a process manager). */
+  restart?: boolean;
+  /** --dns, --dns-search, --dns-opt: what a container that sets none gets in its resolv.conf. */
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  /** --iptables: false makes Wharf add no firewall rules (nftables tables, FORWARD exceptions) at all. */
+  iptables?: boolean;
+  /** -s/--storage-driver: overlay2 (the default) or vfs (a full copy per container). */
+  storageDriver?: string;
+  /** --config-file: the daemon.json these settings were read from, if any. */
+  configFile?: string;
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -44,6 +57,12 @@ export const DEFAULTS: DaemonConfig = {
   registryTimeout: 30,
   logDriver: 'json-file',
   logOpts: {},
+  restart: true,
+  dns: [],
+  dnsSearch: [],
+  dnsOptions: [],
+  iptables: true,
+  storageDriver: 'overlay2',
 };
 
 /** unix:///path.sock, /path.sock, or fd:// (not supported) → a socket path. */

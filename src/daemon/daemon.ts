@@ -21,7 +21,7 @@ import { ensureBridge } from '../network/bridge';
 import { watchHealth } from '../engine/supervisors/health-monitor';
 import { watchLogRotation } from '../engine/containers/log-rotation';
 import { checkDaemonLogConfig } from '../domain/log-driver';
-import { startByPolicyAtBoot } from '../engine/supervisors/restart-policy';
+import { cancelRestartsAtBoot, startByPolicyAtBoot } from '../engine/supervisors/restart-policy';
 import { RestartTimers } from '../engine/supervisors/restart-timers';
 import { ImageStore } from '../images/store';
 import { JournalOpenError, LevelJournal } from '../journal/level-journal';
@@ -34,7 +34,7 @@ import { CHECKPOINT_FILE, bootViews } from '../projections/checkpoint';
 import { Checkpointer, checkpointSchedule } from '../projections/checkpointer';
 import { parseBoundingCaps, parseHostHardLimits } from '../runtime/host-options';
 import { RuncConmonRuntime } from '../runtime/runc-conmon';
-import { OverlayStorage } from '../storage/overlay';
+import { issue16Info, issue16NetDefaults, storageDriver } from './daemon-settings';
 import { settleBuilds } from '../engine/images/build-image';
 import { LocalVolumes } from '../volumes/local-volumes';
 import { recoverVolumes } from '../engine/volumes/recover-volumes';
@@ -93,7 +93,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
     persist: path.join(cfg.execRoot, 'persist'),
   });
   await runtime.init();
-  const storage = new OverlayStorage(path.join(cfg.dataRoot, 'overlay'));
+  const storage = storageDriver(cfg);
   await storage.init();
   const images = new ImageStore(path.join(cfg.dataRoot, 'image'));
   await images.init();
@@ -126,7 +126,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
     log: log.child({ component: 'engine' }),
     locks: new KeyedLock(),
     restarts: new RestartTimers(),
-    netDefaults: { mtu: cfg.mtu, defaultHostIp: cfg.ip === '0.0.0.0' ? '' : cfg.ip },
+    netDefaults: { mtu: cfg.mtu, defaultHostIp: cfg.ip === '0.0.0.0' ? '' : cfg.ip, ...issue16NetDefaults(cfg) },
     bootTime: nowRfc3339(),
     live: new LiveEvents(() => journal.lastSeq),
     quarantine,
@@ -140,7 +140,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
 
   if (cfg.bridge !== 'none') {
     const cidr = parseCidr(cfg.bip);
-    await ensureBridge({ name: cfg.bridge, gatewayCidr: cfg.bip, mtu: cfg.mtu });
+    await ensureBridge({ name: cfg.bridge, gatewayCidr: cfg.bip, mtu: cfg.mtu, firewall: cfg.iptables !== false });
     ctx.network = {
       name: 'bridge',
       id: networkIdOf(cfg.bridge),
@@ -164,7 +164,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
   ctx.portProxy = new PortProxy((r, err) => log.warn({ port: `[${r.host}]:${r.port}`, err: err.message }, 'cannot serve a published port on IPv6 loopback'));
   // Read-only (a damaged journal): no recovery, sweep, restart or probe; they would write facts
   // or remove files on the word of a journal that cannot be trusted.
-  if (!readOnly) await recoverContainers(ctx);
+  if (!readOnly) await recoverContainers(ctx, { restart: cfg.restart !== false });
   // User-defined networks as the journal says: bridges, resolvers. The NAT tables are a
   // function of the views: rewritten whole, so a crash leaves no stale or duplicate rule.
   await restoreNetworks(ctx);
@@ -177,7 +177,8 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
   }
   const stopMonitorWatch = watchMonitors(ctx);
   const stopExecWatch = adoptExecs(ctx);
-  if (!readOnly) startByPolicyAtBoot(ctx);
+  if (!readOnly && cfg.restart !== false) startByPolicyAtBoot(ctx);
+  else if (!readOnly) cancelRestartsAtBoot(ctx);
   const stopHealthChecks = readOnly ? () => undefined : watchHealth(ctx);
   const stopLogRotation = readOnly ? () => undefined : watchLogRotation(ctx);
   // After a failed write the journal refuses writes until it can be reopened and its tail
@@ -198,6 +199,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
     memTotal: os.totalmem(),
     debug: cfg.debug,
     id: await daemonId(cfg.dataRoot),
+    ...issue16Info(cfg),
   };
   const app = buildServer(ctx, info);
   await app.ready();

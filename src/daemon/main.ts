@@ -2,9 +2,19 @@ import { Command } from 'commander';
 import { DEFAULTS, type DaemonConfig } from './config';
 import { makeLogger } from './logger';
 import { startDaemon, WHARF_VERSION } from './daemon';
+import { addIssue16Flags, applyConfigFile, ConfigFileError, STORAGE_DRIVERS } from './daemon-flags';
 
 /** Flags as dockerd's: -H/--host (repeatable), --data-root, --exec-root, --pidfile, -D/--debug. */
 export function daemonCommand(cmd: Command): Command {
+  addIssue16Flags(cmd).hook('preAction', (c) => {
+    try {
+      applyConfigFile(c);
+    } catch (e) {
+      if (!(e instanceof ConfigFileError)) throw e;
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+  });
   return cmd
     .option('-H, --host <host>', 'daemon socket(s) to connect to', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--data-root <dir>', 'root directory of persistent state', DEFAULTS.dataRoot)
@@ -31,7 +41,7 @@ function positiveInt(v: string): number {
   return n;
 }
 
-export async function runDaemon(opts: { host: string[]; dataRoot: string; execRoot: string; pidfile: string; debug: boolean; logLevel: string; bridge: string; bip: string; mtu: number; ip: string; icc: boolean | string; insecureRegistry: string[]; maxConcurrentDownloads: number; maxConcurrentUploads: number; registryTimeout: number; logDriver?: string; logOpt?: string[] }): Promise<void> {
+export async function runDaemon(opts: { host: string[]; dataRoot: string; execRoot: string; pidfile: string; debug: boolean; logLevel: string; bridge: string; bip: string; mtu: number; ip: string; icc: boolean | string; insecureRegistry: string[]; maxConcurrentDownloads: number; maxConcurrentUploads: number; registryTimeout: number; logDriver?: string; logOpt?: string[] } & Issue16Opts): Promise<void> {
   const cfg: DaemonConfig = {
     hosts: opts.host.length ? opts.host : DEFAULTS.hosts,
     dataRoot: opts.dataRoot,
@@ -50,8 +60,14 @@ export async function runDaemon(opts: { host: string[]; dataRoot: string; execRo
     registryTimeout: opts.registryTimeout ?? DEFAULTS.registryTimeout,
     logDriver: opts.logDriver ?? DEFAULTS.logDriver,
     logOpts: Object.fromEntries((opts.logOpt ?? []).map((kv) => (kv.includes('=') ? [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] : [kv, '']))),
+    ...issue16Config(opts),
   };
   const log = makeLogger(cfg.logLevel);
+  if (!STORAGE_DRIVERS.includes(cfg.storageDriver ?? 'overlay2')) {
+    // dockerd's words for a driver it does not have.
+    process.stderr.write('failed to start daemon: error initializing graphdriver: driver not supported\n');
+    process.exit(1);
+  }
   let daemon;
   try {
     daemon = await startDaemon(cfg, log);
@@ -74,8 +90,34 @@ export async function runDaemon(opts: { host: string[]; dataRoot: string; execRo
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection (kept serving)'));
 }
 
+/** -r, --dns, --dns-search, --dns-opt, --iptables, -s, --config-file (issue 16); -g is folded into --data-root by applyConfigFile. */
+interface Issue16Opts {
+  restart?: boolean;
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOpt?: string[];
+  iptables?: boolean;
+  storageDriver?: string;
+  configFile?: string;
+}
+
+function issue16Config(opts: Issue16Opts): Partial<DaemonConfig> {
+  return {
+    restart: opts.restart !== false,
+    dns: opts.dns ?? [],
+    dnsSearch: opts.dnsSearch ?? [],
+    dnsOptions: opts.dnsOpt ?? [],
+    iptables: opts.iptables !== false,
+    storageDriver: opts.storageDriver ?? DEFAULTS.storageDriver,
+    ...(opts.configFile ? { configFile: opts.configFile } : {}),
+  };
+}
+
+/** wharfd -v/--version: as `dockerd --version` prints it, with Wharf's name (as `wharf --version`). */
+export const VERSION_LINE = `Wharf version ${WHARF_VERSION}, build wharf`;
+
 export function main(argv: string[]): void {
-  const cmd = daemonCommand(new Command('wharfd').version(WHARF_VERSION).description('Wharf container engine daemon'));
+  const cmd = daemonCommand(new Command('wharfd').version(VERSION_LINE, '-v, --version', 'print version information and quit').description('Wharf container engine daemon'));
   cmd.action((opts) => runDaemon(opts));
   cmd.parse(argv);
 }

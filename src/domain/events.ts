@@ -218,6 +218,11 @@ export interface NetworkCreated {
     ipRange?: string;
     /** --aux-address: addresses of the subnet never given to a container, by name. */
     auxAddresses?: Record<string, string>;
+    /**
+     * Whether Wharf made the bridge (false: an existing bridge named by com.docker.network.bridge.name,
+     * used as it is and never removed). Absent in older journals: see wharfMadeBridge.
+     */
+    createdBridge?: boolean;
   };
 }
 export interface NetworkRemoved { type: 'network.removed'; data: { id: string; name: string } }

@@ -178,4 +178,10 @@ export interface BridgeNetwork {
 export interface NetworkDefaults {
   mtu: number;
   defaultHostIp: string;
+  /** --iptables=false: no firewall rules at all (no nftables table, no FORWARD exception); absent means true. */
+  firewall?: boolean;
+  /** The daemon's --dns, --dns-search, --dns-opt: each for a container that sets none of its own. */
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
 }

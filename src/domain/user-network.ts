@@ -6,6 +6,26 @@ import { chooseSubnet, firstHost, inSubnet, ipToInt, overlaps, parseCidr, subnet
 /** A user-defined network, as the journal says (docker network create). */
 export type NetworkView = NetworkCreated['data'];
 
+/** The name Wharf gives the bridge of a network that names none: br-<12 hex of the id>. */
+export const WHARF_BRIDGE_NAME = /^br-[0-9a-f]{12}$/;
+
+/**
+ * Whether Wharf made the network's bridge (and may remove it): as recorded, or, in a journal
+ * written before that was recorded, only when the name is Wharf's own pattern.
+ */
+export function wharfMadeBridge(v: Pick<NetworkView, 'bridge' | 'createdBridge'>): boolean {
+  return v.createdBridge ?? WHARF_BRIDGE_NAME.test(v.bridge);
+}
+
+/**
+ * Whether the network's nftables table is Wharf's own to delete: always, since the fact records
+ * who made the bridge (a create refuses a bridge whose table exists); in older journals only
+ * for a bridge of Wharf's own pattern (another engine's table may carry the name).
+ */
+export function wharfMadeTable(v: Pick<NetworkView, 'bridge' | 'createdBridge'>): boolean {
+  return v.createdBridge !== undefined || WHARF_BRIDGE_NAME.test(v.bridge);
+}
+
 export function evolveNetworks(networks: Map<string, NetworkView>, e: WharfEvent): void {
   if (e.type === 'network.created') networks.set(e.data.id, e.data);
   else if (e.type === 'network.removed') networks.delete(e.data.id);

@@ -24,6 +24,13 @@ export interface BridgeSpec {
   owner?: string;
   /** The IPv6 gateway with its prefix ("fd00:77::1/64"), on a network with IPv6 enabled. */
   gateway6Cidr?: string;
+  /**
+   * An existing bridge Wharf did not make (com.docker.network.bridge.name): used as it is, its
+   * addresses, MTU, MAC and sysctls untouched; it must exist and be a bridge.
+   */
+  adopt?: boolean;
+  /** false (--iptables=false): no FORWARD exceptions of Wharf's. */
+  firewall?: boolean;
 }
 
 /**
@@ -34,6 +41,11 @@ export async function ensureBridge(b: BridgeSpec): Promise<void> {
   const exists = await linkExists(b.name);
   // An interface of that name that is not a bridge (a veth, the host's NIC) is never taken over.
   if (exists && !(await isBridge(b.name))) throw new Error(`existing interface ${b.name} is not a bridge`);
+  if (b.adopt) {
+    if (!exists) throw new Error(`bridge ${b.name} not found: it was there when the network was created, and Wharf does not make bridges it does not own`);
+    if (b.firewall !== false) await allowForwarding(b.name);
+    return;
+  }
   // A bridge without a MAC of its own takes the lowest of its ports' MACs, so it changes when a
   // container's veth comes or goes, and neighbours keep a stale ARP entry for the gateway (where
   // the embedded DNS answers) for half a minute. Set explicitly, as Docker does, it never changes:
@@ -55,7 +67,7 @@ export async function ensureBridge(b: BridgeSpec): Promise<void> {
   }
   await fsp.writeFile('/proc/sys/net/ipv4/ip_forward', '1');
   await fsp.writeFile(`/proc/sys/net/ipv4/conf/${b.name}/route_localnet`, '1');
-  await allowForwarding(b.name);
+  if (b.firewall !== false) await allowForwarding(b.name);
 }
 
 /**
@@ -94,10 +106,20 @@ export async function bridgesOwnedBy(owner: string): Promise<string[]> {
 
 /** Remove a bridge Wharf made (and its forwarding exceptions). */
 export async function removeBridge(name: string): Promise<void> {
+  await releaseBridge(name);
+  await run('ip', ['link', 'del', name]).catch(() => undefined);
+}
+
+/** Remove Wharf's forwarding exceptions of a bridge, and nothing else (a bridge Wharf did not make stays as it is). */
+export async function releaseBridge(name: string): Promise<void> {
   for (const dir of ['-i', '-o']) {
     await run('iptables', ['-D', 'FORWARD', dir, name, '-j', 'ACCEPT', '-m', 'comment', '--comment', 'wharf']).catch(() => undefined);
   }
-  await run('ip', ['link', 'del', name]).catch(() => undefined);
+}
+
+/** Whether an nftables table of this name exists (in the ip family): one Wharf must not take over. */
+export async function nftTableExists(table: string): Promise<boolean> {
+  return run('nft', ['list', 'table', 'ip', table]).then(() => true, () => false);
 }
 
 export interface Endpoint {

@@ -8,7 +8,11 @@ import { run } from '../runtime/exec';
  * a per-container upper dir on top, so containers never write into image layers.
  */
 export class OverlayStorage {
+  readonly driver = 'overlay2';
   constructor(readonly root: string) {}
+
+  /** The upper dir is the live writable layer: always up to date (the vfs driver writes its own on demand). */
+  async refreshUpper(_id: string): Promise<void> {}
 
   async init(): Promise<void> {
     await fsp.mkdir(this.root, { recursive: true });

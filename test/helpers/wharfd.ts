@@ -38,6 +38,9 @@ export class TestDaemon {
     return { ...process.env, DOCKER_HOST: this.host, DOCKER_CONFIG: path.join(this.dir, 'docker-config') };
   }
 
+  /** false: start() gives no --data-root (a test that sets it with -g or daemon.json). */
+  passDataRoot = true;
+
   /** The bridge this daemon was started with (tests that want networking pass -b and --bip). */
   bridge?: string;
   /** Bridges of user-defined networks this daemon made (seen before each stop): cleanup removes them. */
@@ -60,7 +63,7 @@ export class TestDaemon {
     const b = extra.findIndex((a) => a === '-b' || a === '--bridge');
     if (b < 0) extra = ['--bridge', 'none', ...extra];
     else if (extra[b + 1] !== 'none') this.bridge = extra[b + 1];
-    const args = ['-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--pidfile', path.join(this.dir, 'wharfd.pid'), ...extra];
+    const args = ['-H', this.host, ...(this.passDataRoot ? ['--data-root', this.dataRoot] : []), '--exec-root', this.execRoot, '--pidfile', path.join(this.dir, 'wharfd.pid'), ...extra];
     const proc = spawn(this.wharfdBin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     this.proc = proc;
     proc.stdout?.on('data', (d: Buffer) => (this.log += d.toString()));

@@ -82,8 +82,8 @@ export function systemRoutes(app: FastifyInstance, ctx: SystemRouteDeps, info: S
       ContainersPaused: paused,
       ContainersStopped: cs.length - running - paused,
       Images: ctx.views.images.images.size,
-      Driver: 'overlay2',
-      DriverStatus: [['Backing Filesystem', 'extfs'], ['Supports d_type', 'true']],
+      Driver: info.storageDriver ?? 'overlay2',
+      DriverStatus: info.storageDriver === 'vfs' ? [] : [['Backing Filesystem', 'extfs'], ['Supports d_type', 'true']],
       Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'none'], Authorization: null, Log: ['json-file', 'none'] },
       MemoryLimit: true,
       SwapLimit: true,
@@ -101,7 +101,7 @@ export function systemRoutes(app: FastifyInstance, ctx: SystemRouteDeps, info: S
       OomKillDisable: false,
       NGoroutines: 0,
       SystemTime: new Date().toISOString(),
-      LoggingDriver: 'json-file',
+      LoggingDriver: info.loggingDriver ?? 'json-file',
       CgroupDriver: 'cgroupfs',
       CgroupVersion: '1',
       NEventsListener: 0,
@@ -135,9 +135,15 @@ export function systemRoutes(app: FastifyInstance, ctx: SystemRouteDeps, info: S
       // Every container gets the default seccomp filter unless it opts out (as dockerd 28 reports it).
       SecurityOptions: ['name=seccomp,profile=builtin'],
       CDISpecDirs: [],
-      Warnings: await daemonWarnings(ctx),
+      Warnings: withSettingWarnings(info, await daemonWarnings(ctx)),
     };
   });
+}
+
+/** The warnings the daemon's flags call for (info.settingWarnings), before the others. */
+function withSettingWarnings(info: SystemInfo, rest: string[] | null): string[] | null {
+  const all = [...(info.settingWarnings ?? []), ...(rest ?? [])];
+  return all.length ? all : null;
 }
 
 /** `docker info` warnings: a journal that refuses writes, files waiting in the quarantine. */

@@ -89,6 +89,7 @@ function referenceOf(repo?: string, tag?: string): string | undefined {
 
 /** Tar the upper dir as a layer (overlay whiteouts as ".wh." entries) and store it on the parent's chain. */
 async function layerFromUpper(ctx: CommitContainerDeps, c: ContainerView, parent: ImageView): Promise<{ diffId: string; size: number }> {
+  await ctx.storage.refreshUpper(c.id);
   const upper = ctx.storage.upperDir(c.id);
   await fsp.mkdir(upper, { recursive: true }); // a container never started has changed nothing
   return layerFromDir(ctx, upper, parent.layers);

@@ -10,5 +10,6 @@ export async function containerChanges(ctx: ContainerChangesDeps, ref: string): 
   const c = getContainer(ctx.views, ref);
   const image = ctx.views.images.images.get(c.imageId);
   const lowers = image ? ctx.images.lowerDirs(image.layers) : [];
+  await ctx.storage.refreshUpper(c.id);
   return upperChanges(ctx.storage.upperDir(c.id), lowers);
 }

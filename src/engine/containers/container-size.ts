@@ -15,6 +15,7 @@ export interface ContainerSize {
 
 /** ps -s, inspect -s: the container's writable layer and its whole root filesystem. */
 export async function containerSize(ctx: ContainerSizeDeps, c: ContainerView): Promise<ContainerSize> {
+  await ctx.storage.refreshUpper(c.id);
   const sizeRw = await dirSize(ctx.storage.upperDir(c.id));
   const image = ctx.views.images.images.get(c.imageId)?.size ?? 0;
   return { sizeRw, sizeRootFs: image + sizeRw };

@@ -43,6 +43,7 @@ export async function pruneContainers(ctx: PruneContainersDeps, filters: Record<
   const victims = [...ctx.views.containers.values()].filter((c) => !isRunning(c) && c.status !== 'starting' && c.status !== 'removing' && keep(c));
   const out: PruneResult = { ContainersDeleted: [], SpaceReclaimed: 0 };
   for (const c of victims) {
+    await ctx.storage.refreshUpper(c.id).catch(() => undefined);
     const size = await dirSize(ctx.storage.upperDir(c.id));
     try {
       await removeContainer(ctx, c.id);

@@ -286,6 +286,7 @@ async function execute(run: Run, state: StageState, parent: ImageView | undefine
     const r = runStep(state, inst);
     return commitStep(run, state, parent, inst, { createdBy: r.createdBy, layer: true, kind }, async (make) => {
       const container = await runInContainer(run, state, parent, r);
+      await run.ctx.storage.refreshUpper(container);
       const image = await make(run.ctx.storage.upperDir(container));
       await dropContainer(run, container, true);
       return image;

@@ -171,7 +171,9 @@ export async function writeNetworkFiles(ctx: ContainerNetworkDeps, c: ContainerV
   const primaryNet = primary && bridgeNetworkById(ctx, primary.networkId);
   const hostResolv = await fsp.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
   const mode = c.hostConfig.NetworkMode || 'default';
-  const dns = { dns: c.hostConfig.Dns as string[], search: c.hostConfig.DnsSearch as string[], options: c.hostConfig.DnsOptions as string[] };
+  // The daemon's --dns, --dns-search, --dns-opt stand in for each that the container does not set (as dockerd).
+  const own = (v: unknown, dflt: string[] | undefined) => ((v as string[] | null)?.length ? (v as string[]) : dflt?.length ? dflt : (v as string[]));
+  const dns = { dns: own(c.hostConfig.Dns, ctx.netDefaults.dns), search: own(c.hostConfig.DnsSearch, ctx.netDefaults.dnsSearch), options: own(c.hostConfig.DnsOptions, ctx.netDefaults.dnsOptions) };
   // On a user-defined network the daemon's resolver on the gateway answers (Docker's 127.0.0.11).
   const resolv = primaryNet?.userDefined
     ? resolvConf(`nameserver ${primaryNet.gateway}\n${hostResolv.split('\n').filter((l) => /^(search|options)\s/.test(l.trim())).join('\n')}`, { ...dns, dns: dns.dns?.length ? dns.dns : [primaryNet.gateway] }, false)
@@ -220,6 +222,8 @@ export async function attachNetwork(ctx: ContainerNetworkDeps, attachments: Netw
  */
 export function syncNat(ctx: ContainerNetworkDeps, extra: BridgeNetwork[] = []): Promise<void> {
   return ctx.locks.run('netfilter:', async () => {
+    // --iptables=false: the operator's own rules, none of Wharf's.
+    if (ctx.netDefaults.firewall === false) return;
     const nets = [...bridgeNetworks(ctx), ...extra.filter((x) => !ctx.views.networks.has(x.id))];
     if (!nets.length) return;
     const live = [...ctx.views.containers.values()].filter((c) => isRunning(c) || c.status === 'starting');

@@ -1,9 +1,10 @@
-import { internal } from '../../domain/errors';
+import { conflict, internal } from '../../domain/errors';
 import { parseCidr, type Cidr } from '../../domain/network';
 import { nowRfc3339 } from '../../domain/time';
 import { newId } from '../../domain/ids';
 import { decideCreateNetwork, type CreateNetworkRequest, type NetworkView } from '../../domain/user-network';
-import { linkExists } from '../../network/bridge';
+import { isBridge, linkExists, nftTableExists } from '../../network/bridge';
+import { tableOf } from './container-network';
 import { run } from '../../runtime/exec';
 import { crashPoint } from '../lib/crash-point';
 
@@ -28,8 +29,16 @@ export function createNetwork(ctx: CreateNetworkDeps, req: CreateNetworkRequest)
   return ctx.locks.run('networks:', async () => {
     const existing = networkEntries(ctx);
     const ours = new Set(existing.map((n) => n.bridge).filter(Boolean));
-    const e = decideCreateNetwork(req, newId(), nowRfc3339(), existing, await hostRoutes(ours));
-    const hadLink = await linkExists(e.data.bridge);
+    const decided = decideCreateNetwork(req, newId(), nowRfc3339(), existing, await hostRoutes(ours));
+    const hadLink = await linkExists(decided.data.bridge);
+    // Never take over what is not Wharf's: an interface that is not a bridge is refused; an
+    // existing bridge is used as it is (recorded as not Wharf's, so never removed), unless a
+    // Wharf table already runs it (another Wharf daemon's bridge, or this one's default).
+    if (hadLink && !(await isBridge(decided.data.bridge))) throw internal(`existing interface ${decided.data.bridge} is not a bridge`);
+    if (hadLink && ctx.netDefaults.firewall !== false && (await nftTableExists(tableOf(decided.data.bridge)))) {
+      throw conflict(`bridge ${decided.data.bridge} is already used by another network (its nftables table ${tableOf(decided.data.bridge)} exists)`);
+    }
+    const e = { ...decided, data: { ...decided.data, createdBridge: !hadLink } };
     const undo = async () => {
       await tearDownNetwork(ctx, e.data, { keepBridge: hadLink }).catch((err: Error) => ctx.log.warn({ network: e.data.name, err: err.message }, 'cannot take a failed network down'));
     };

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { bridgesOwnedBy, ensureBridge, linkExists, removeBridge } from '../../network/bridge';
+import { bridgesOwnedBy, ensureBridge, linkExists, releaseBridge, removeBridge } from '../../network/bridge';
 import { applyNft, deleteTableRuleset } from '../../network/netfilter';
-import type { NetworkView } from '../../domain/user-network';
+import { WHARF_BRIDGE_NAME, wharfMadeBridge, wharfMadeTable, type NetworkView } from '../../domain/user-network';
 import { tableOf, userNetwork, syncNat } from './container-network';
 
 
@@ -16,7 +16,9 @@ export type NetworkSetupDeps = Pick<EngineDeps, 'journal' | 'views' | 'container
  */
 export async function setUpNetwork(ctx: NetworkSetupDeps, v: NetworkView, o: { syncTables?: boolean } = {}): Promise<void> {
   const n = userNetwork(ctx, v);
-  await ensureBridge({ name: n.bridge, gatewayCidr: `${n.gateway}/${n.cidr.prefix}`, mtu: n.mtu, owner: ownerMark(ctx), ...(n.v6 ? { gateway6Cidr: `${n.v6.gateway}/${n.v6.cidr.prefix}` } : {}) });
+  // A bridge Wharf did not make (com.docker.network.bridge.name of an existing one) is used as it is.
+  const adopt = !wharfMadeBridge(v);
+  await ensureBridge({ name: n.bridge, gatewayCidr: `${n.gateway}/${n.cidr.prefix}`, mtu: n.mtu, owner: ownerMark(ctx), adopt, firewall: ctx.netDefaults.firewall !== false, ...(n.v6 ? { gateway6Cidr: `${n.v6.gateway}/${n.v6.cidr.prefix}` } : {}) });
   if (o.syncTables !== false) await syncNat(ctx, [n]);
   // A resolver that cannot bind (port 53 of the gateway taken) costs names, not the network.
   await ctx.dns?.bind(v.id, v.gateway).catch((e: Error) => ctx.log.warn({ network: v.name, err: e.message }, 'embedded DNS not available on this network'));
@@ -26,10 +28,12 @@ export async function setUpNetwork(ctx: NetworkSetupDeps, v: NetworkView, o: { s
  * Undo setUpNetwork: resolver closed, table deleted, bridge (and its forwarding exceptions)
  * removed, unless keepBridge (an interface that was there before the network).
  */
-export async function tearDownNetwork(ctx: NetworkSetupDeps, v: Pick<NetworkView, 'id' | 'bridge'>, o: { keepBridge?: boolean } = {}): Promise<void> {
+export async function tearDownNetwork(ctx: NetworkSetupDeps, v: Pick<NetworkView, 'id' | 'bridge' | 'createdBridge'>, o: { keepBridge?: boolean } = {}): Promise<void> {
   await ctx.dns?.unbind(v.id);
-  await applyNft(deleteTableRuleset(tableOf(v.bridge))).catch(() => undefined);
-  if (!o.keepBridge) await removeBridge(v.bridge);
+  // Only what Wharf made goes: a bridge it found (or one an older journal cannot vouch for) stays, with its table.
+  if (wharfMadeTable(v)) await applyNft(deleteTableRuleset(tableOf(v.bridge))).catch(() => undefined);
+  if (!o.keepBridge && wharfMadeBridge(v)) await removeBridge(v.bridge);
+  else await releaseBridge(v.bridge);
   await syncNat(ctx).catch((e: Error) => ctx.log.warn({ err: e.message }, 'nftables update failed'));
 }
 
@@ -39,7 +43,9 @@ export async function tearDownNetwork(ctx: NetworkSetupDeps, v: Pick<NetworkView
  * crash left behind go.
  */
 export async function restoreNetworks(ctx: NetworkSetupDeps): Promise<void> {
-  const retired = [...ctx.views.retiredBridges].filter((b) => ![...ctx.views.networks.values()].some((v) => v.bridge === b));
+  // Only bridges Wharf made: marked with this daemon's owner mark, or named br-<12 hex> (before the mark).
+  const marked = new Set(await bridgesOwnedBy(ownerMark(ctx)));
+  const retired = [...ctx.views.retiredBridges].filter((b) => ![...ctx.views.networks.values()].some((v) => v.bridge === b) && (marked.has(b) || WHARF_BRIDGE_NAME.test(b)));
   if (retired.length) await applyNft(retired.map((b) => deleteTableRuleset(tableOf(b))).join('')).catch(() => undefined);
   for (const b of retired) {
     if (await linkExists(b)) await removeBridge(b).catch((e: Error) => ctx.log.warn({ bridge: b, err: e.message }, 'cannot remove the bridge of a removed network'));

@@ -19,6 +19,8 @@ export interface ExitFacts {
   finishedAt: string;
   reconciled?: boolean;
   error?: string;
+  /** Found at boot by a daemon run with -r=false: its restart policy does not bring it back. */
+  noRestart?: boolean;
 }
 
 /**
@@ -50,7 +52,7 @@ export async function recordExit(ctx: ContainerExitedDeps, id: string, facts: Ex
     }
     // The policy's restart is recorded with the death (an intent the boot settles), so the
     // container shows "restarting", never "exited", between its runs, as Docker's does.
-    const restart = restartAfterDeath(c, facts.exitCode, facts.finishedAt);
+    const restart = facts.noRestart ? [] : restartAfterDeath(c, facts.exitCode, facts.finishedAt);
     await appendFor(ctx, c, [...events, ...restart]);
     crashPoint('exit.after-event');
     if (restart.length) crashPoint('restart.after-scheduled');

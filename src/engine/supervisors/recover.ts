@@ -25,17 +25,22 @@ export type RecoverDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'st
  * Boot: settle every container the journal left mid-flight, from what conmon, runc and the
  * disk say. Containers that kept running while the daemon was away are simply adopted.
  */
-export function recoverContainers(ctx: RecoverDeps): Promise<RecoveryAction[]> {
-  return asDaemon('recovery', () => recover(ctx));
+export function recoverContainers(ctx: RecoverDeps, o: RecoverOptions = {}): Promise<RecoveryAction[]> {
+  return asDaemon('recovery', () => recover(ctx, o));
 }
 
-async function recover(ctx: RecoverDeps): Promise<RecoveryAction[]> {
+/** restart false (wharfd -r=false): deaths found at boot are recorded, never followed by a policy's restart. */
+export interface RecoverOptions {
+  restart?: boolean;
+}
+
+async function recover(ctx: RecoverDeps, o: RecoverOptions): Promise<RecoveryAction[]> {
   const actions: RecoveryAction[] = [];
   await settleInFlightStarts(ctx, [...ctx.views.containers.values()].filter((c) => c.status === 'starting').map((c) => c.id));
   for (const c of [...ctx.views.containers.values()]) {
     if (!isRunning(c) && c.status !== 'starting' && c.status !== 'removing') continue;
     // One container that cannot be settled is a warning: boot goes on with the others.
-    await settleContainer(ctx, c, actions).catch((e: Error) =>
+    await settleContainer(ctx, c, actions, o).catch((e: Error) =>
       ctx.log.warn({ id: c.id.slice(0, 12), err: e.message }, 'cannot settle a container at boot; it is left as the journal says'),
     );
     // A start is never left half-way (it would show as created and refuse a start as "already started").
@@ -54,7 +59,7 @@ async function recover(ctx: RecoverDeps): Promise<RecoveryAction[]> {
 }
 
 /** One container the journal left running, starting or removing: planned from what the host shows, then settled. */
-async function settleContainer(ctx: RecoverDeps, c: ContainerView, actions: RecoveryAction[]): Promise<void> {
+async function settleContainer(ctx: RecoverDeps, c: ContainerView, actions: RecoveryAction[], o: RecoverOptions = {}): Promise<void> {
   const exit = await ctx.runtime.readExit(c.id);
   const conmonPid = c.conmonPid || Number(await fsp.readFile(path.join(ctx.runtime.bundleDir(c.id), 'conmon.pid'), 'utf8').catch(() => '0'));
   const state = await ctx.runtime.state(c.id);
@@ -91,6 +96,7 @@ async function settleContainer(ctx: RecoverDeps, c: ContainerView, actions: Reco
         exitCode: action.exitCode,
         finishedAt: action.finishedAt,
         reconciled: true,
+        ...(o.restart === false ? { noRestart: true } : {}),
         ...(action.unknown ? { error: 'container monitor exited while the daemon was down; exit status unknown' } : {}),
       });
       break;

@@ -60,6 +60,19 @@ export function startByPolicyAtBoot(ctx: RestartPolicyDeps): void {
   asDaemon('restart-policy', () => startAtBoot(ctx));
 }
 
+/**
+ * Boot of a daemon run with -r=false (a process manager starts the containers, with start -a):
+ * nothing starts by policy, and a restart a crash left pending is cancelled, so the container shows exited.
+ */
+export function cancelRestartsAtBoot(ctx: RestartPolicyDeps): void {
+  asDaemon('restart-policy', () => {
+    for (const c of [...ctx.views.containers.values()]) {
+      if (c.status !== 'restarting') continue;
+      void appendFor(ctx, c, [{ type: 'container.restart-cancelled', data: { id: c.id } }]).catch((e: Error) => ctx.log.warn({ id: c.id.slice(0, 12), err: e.message }, 'cannot cancel a pending restart'));
+    }
+  });
+}
+
 function startAtBoot(ctx: RestartPolicyDeps): void {
   for (const c of ctx.views.containers.values()) {
     if (!shouldStartAtBoot(c)) continue;
