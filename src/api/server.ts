@@ -75,6 +75,9 @@ export function buildServer(ctx: EngineContext, info: SystemInfo): FastifyInstan
     // one it is refused (as dockerd's CheckForJSON does).
     if (!req.routeOptions.schema?.body) return done(null, undefined);
     const ct = req.headers['content-type'];
+    // start reads a body only past 7 bytes (dockerd's test: "a non-nil json object is at least 7 characters").
+    const len = req.headers['content-length'];
+    if ((req.routeOptions.config as { smallBodyIgnored?: boolean }).smallBodyIgnored && (len !== undefined ? Number(len) <= 7 : req.headers['transfer-encoding'] === undefined)) return done(null, undefined);
     // Docker 0.7's client marked a POST without a body "plain/text": an empty body is no body there.
     if (ct && apiBefore(req, 1, 12) && req.headers['content-length'] === '0') return done(null, undefined);
     if (ct) return done(invalidArgument(`Content-Type specified (${ct}) must be 'application/json'`), undefined);

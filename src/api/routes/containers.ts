@@ -77,6 +77,7 @@ export function containerRoutes(app: FastifyInstance, ctx: EngineContext): void 
   const hasStartBody = (h: Record<string, string | string[] | undefined>) => Number(h['content-length'] ?? 0) > 7 || (h['content-length'] === undefined && h['transfer-encoding'] !== undefined);
   app.post('/containers/:id/start', {
     schema: { body: S.startBody },
+    config: { smallBodyIgnored: true },
     onRequest: async (req) => {
       if (hasStartBody(req.headers) && !apiBefore(req, 1, 24)) throw invalidArgument('starting container with non-empty request body was deprecated since API v1.22 and removed in v1.24');
     },
