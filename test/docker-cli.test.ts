@@ -16,7 +16,7 @@ describe('system', () => {
   test('docker version and info talk to wharfd', () => {
     const v = d.docker(['version', '--format', '{{.Server.Version}} {{.Server.APIVersion}} {{.Server.MinAPIVersion}}']);
     assert.equal(v.code, 0, v.stderr);
-    assert.equal(v.stdout.trim(), '0.1.0 1.50 1.24');
+    assert.equal(v.stdout.trim(), '0.1.0 1.50 1.9');
     const i = d.docker(['info', '--format', '{{.Driver}} {{.OSType}} {{.DockerRootDir}}']);
     assert.equal(i.code, 0, i.stderr);
     assert.equal(i.stdout.trim(), `overlay2 linux ${d.dataRoot}`);
@@ -30,9 +30,11 @@ describe('system', () => {
     assert.equal((await api(d.sock, 'HEAD', '/_ping')).status, 200);
     assert.equal((await api(d.sock, 'GET', '/v1.24/version')).status, 200);
     assert.equal((await api(d.sock, 'GET', '/version')).status, 200);
-    const old = await api(d.sock, 'GET', '/v1.12/version');
+    assert.equal((await api(d.sock, 'GET', '/v1.9/version')).status, 200);
+    // Too old: dockerd's words, as plain text (the form of errors before API 1.24).
+    const old = await api(d.sock, 'GET', '/v1.8/version');
     assert.equal(old.status, 400);
-    assert.match(JSON.parse(old.body).message, /client version 1.12 is too old. Minimum supported API version is 1.24/);
+    assert.equal(old.body, 'client version 1.8 is too old. Minimum supported API version is 1.9, please upgrade your client to a newer version\n');
   });
 });
 

@@ -25,8 +25,10 @@ export function toHttpError(e: unknown): { status: number; message: string } {
 }
 
 /** An error as a whole HTTP response, for a connection the server no longer answers itself (hijacked or upgraded). */
-export function rawErrorResponse(e: unknown): string {
+export function rawErrorResponse(e: unknown, plainText = false): string {
   const { status, message } = toHttpError(e);
-  const body = JSON.stringify({ message });
-  return `HTTP/1.1 ${status} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+  // API < 1.24: dockerd's http.Error (the message and a newline, as text).
+  const body = plainText ? `${message}\n` : JSON.stringify({ message });
+  const type = plainText ? 'text/plain; charset=utf-8' : 'application/json';
+  return `HTTP/1.1 ${status} Error\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }

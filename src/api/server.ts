@@ -22,7 +22,7 @@ import { wharfRoutes } from './routes/wharf';
 import type { SystemInfo } from './system-info';
 import { EMPTY_BODY, jsonSyntaxMessage, parseQuery, tooDeep, validatorCompiler } from './validation';
 import { JSON_BODY_LIMIT } from './limits';
-import { apiVersionOf, VERSION_PREFIX } from './api-version';
+import { apiBefore, apiVersionOf, plainTextError, plainTextErrors, VERSION_PREFIX } from './api-version';
 import { peerCredentials } from './peer-credentials';
 import { runAsClient, type RequestActor } from '../journal/actor';
 
@@ -79,6 +79,11 @@ export function buildServer(ctx: ServerDeps, info: SystemInfo): FastifyInstance 
     // one it is refused (as dockerd's CheckForJSON does).
     if (!req.routeOptions.schema?.body) return done(null, undefined);
     const ct = req.headers['content-type'];
+    // start reads a body only past 7 bytes (dockerd's test: "a non-nil json object is at least 7 characters").
+    const len = req.headers['content-length'];
+    if ((req.routeOptions.config as { smallBodyIgnored?: boolean }).smallBodyIgnored && (len !== undefined ? Number(len) <= 7 : req.headers['transfer-encoding'] === undefined)) return done(null, undefined);
+    // Docker 0.7's client marked a POST without a body "plain/text": an empty body is no body there.
+    if (ct && apiBefore(req, 1, 12) && req.headers['content-length'] === '0') return done(null, undefined);
     if (ct) return done(invalidArgument(`Content-Type specified (${ct}) must be 'application/json'`), undefined);
     readLimited(payload, JSON_BODY_LIMIT).then(
       (text) => {
@@ -140,11 +145,13 @@ export function buildServer(ctx: ServerDeps, info: SystemInfo): FastifyInstance 
     if (status >= 500) req.log.error({ err, url: req.url }, 'request failed');
     else req.log.debug({ url: req.url, status, message }, 'request refused');
     if (status === 304) return reply.code(304).send();
+    if (plainTextErrors(req)) return plainTextError(reply, status, message);
     return reply.code(status).send({ message });
   });
   // dockerd's words for a route it does not have (the debug log names the request).
   app.setNotFoundHandler((req, reply) => {
     req.log.debug({ method: req.method, url: req.url }, 'no such route');
+    if (plainTextErrors(req)) return plainTextError(reply, 404, 'page not found');
     reply.code(404).send({ message: 'page not found' });
   });
 
@@ -177,7 +184,7 @@ export function buildServer(ctx: ServerDeps, info: SystemInfo): FastifyInstance 
     // as soon as they are read, before any record the exchange appends with the addon.
     const actor: RequestActor = {};
     void requestActor(socket, req.headers['user-agent']).then((a) => Object.assign(actor, a));
-    runAsClient(actor, () => handleUpgrade(ctx, req, socket, head)).catch((e) => socket.end(rawErrorResponse(e)));
+    runAsClient(actor, () => handleUpgrade(ctx, req, socket, head)).catch((e) => socket.end(rawErrorResponse(e, plainTextErrors({ url: req.url ?? '/' }))));
   });
   return app;
 }

@@ -10,6 +10,7 @@ import { events } from './commands/events';
 import { imageInspect } from './commands/image-inspect';
 import { images } from './commands/images';
 import { importCmd } from './commands/import';
+import { insert } from './commands/insert';
 import { info } from './commands/info';
 import { inspect } from './commands/inspect';
 import { kill } from './commands/kill';
@@ -182,7 +183,7 @@ export function buildProgram(w: Wiring): Command {
   });
 
   const containerCommands: AnySpec[] = [exec, attachCmd, restart, pause, unpause, rename, top, diff, exportCmd, cp, stats, commit, update];
-  const topLevel: AnySpec[] = [run, create, ps, images, build, importCmd, rmi, tag, logs, stop, kill, start, wait, rm, inspect, events, version, info, save, load, pull, push, login, logout, search, history, ...containerCommands];
+  const topLevel: AnySpec[] = [run, create, ps, images, build, importCmd, insert, rmi, tag, logs, stop, kill, start, wait, rm, inspect, events, version, info, save, load, pull, push, login, logout, search, history, ...containerCommands];
   for (const s of topLevel) register(program, s, w);
 
   const container = program

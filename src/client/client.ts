@@ -42,6 +42,8 @@ export interface RequestOptions {
   contentType?: string;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** The API version to ask for, when a route exists only in an old one (insert: before 1.12). */
+  apiVersion?: string;
 }
 
 /** Where to connect, from -H/--host, else DOCKER_HOST, else the default socket. */
@@ -261,13 +263,13 @@ export class Client {
     this.agent = new http.Agent({ keepAlive: false });
   }
 
-  private path(p: string, query?: Query): string {
-    return `/v${CLIENT_API_VERSION}${p}${encodeQuery(query)}`;
+  private path(p: string, query?: Query, apiVersion = CLIENT_API_VERSION): string {
+    return `/v${apiVersion}${p}${encodeQuery(query)}`;
   }
 
   private baseOptions(method: string, p: string, opts: RequestOptions): http.RequestOptions {
     const headers: Record<string, string> = { 'User-Agent': `Wharf-Client/${CLIENT_API_VERSION} (linux)`, ...(opts.headers ?? {}) };
-    const base: http.RequestOptions = { method, path: this.path(p, opts.query), headers, agent: this.agent, signal: opts.signal };
+    const base: http.RequestOptions = { method, path: this.path(p, opts.query, opts.apiVersion), headers, agent: this.agent, signal: opts.signal };
     if ('socketPath' in this.target) base.socketPath = this.target.socketPath;
     else {
       base.host = this.target.host;
@@ -393,6 +395,11 @@ export class Client {
   // ---- images ----
 
   /** POST /images/create?fromSrc=-: the archive is streamed as the body; resolves with the progress stream. */
+  /** docker insert (Remote API 1.9 to 1.11): the file at url put at path in a new image; a JSON progress stream. */
+  imageInsert(name: string, url: string, path: string): Promise<IncomingMessage> {
+    return this.stream('POST', `/images/${encodeRef(name)}/insert`, { query: { url, path }, apiVersion: '1.11' });
+  }
+
   imageImport(source: Readable | string, opts: { repo?: string; tag?: string; message?: string; changes?: string[] }): Promise<IncomingMessage> {
     const fromSrc = typeof source === 'string' ? source : '-';
     return this.stream('POST', '/images/create', {

@@ -44,7 +44,7 @@ import { removePidfile, writePidfile } from './pidfile';
 
 export const WHARF_VERSION = '0.1.0';
 export const API_VERSION = '1.50';
-export const MIN_API_VERSION = '1.24';
+export const MIN_API_VERSION = '1.9';
 
 export interface RunningDaemon {
   ctx: EngineDeps;

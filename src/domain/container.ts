@@ -81,6 +81,8 @@ export function evolveContainer(c: ContainerView | undefined, e: WharfEvent, seq
       // A removal that did not happen (it failed) is not finished by a later boot.
       const { removeRequested: _, ...rest } = c;
       c = 'removeRequested' in c ? rest : c;
+      // A host config given at start (API < 1.24) replaces the one of create.
+      if (e.data.hostConfig) c = { ...c, hostConfig: e.data.hostConfig, ...(e.data.mounts ? { mounts: e.data.mounts } : {}) };
       // A user's start clears the policy's count and the manual stop; a policy restart counts.
       return (e.data.restart
         ? { ...c, status: 'starting', error: '', restartCount: c.restartCount + 1 }
@@ -189,11 +191,11 @@ export const isRestarting = (c: ContainerView): boolean => c.status === 'restart
 
 // decide: pure checks that turn a command on the current view into events, or refuse it.
 
-export function decideStart(c: ContainerView, restart = false): WharfEvent[] {
+export function decideStart(c: ContainerView, restart = false, given?: { hostConfig: HostConfig; mounts?: MountPoint[] }): WharfEvent[] {
   if (c.status === 'running' || c.status === 'starting') throw notModified('Container already started');
   if (c.status === 'paused') throw conflict('cannot start a paused container, try unpause instead');
   if (c.status === 'removing') throw conflict(`container is marked for removal and cannot be started`);
-  return [{ type: 'container.start-requested', data: { id: c.id, ...(restart ? { restart: true } : {}) } }];
+  return [{ type: 'container.start-requested', data: { id: c.id, ...(restart ? { restart: true } : {}), ...(given ?? {}) } }];
 }
 
 export function decidePause(c: ContainerView, forCommit = false): WharfEvent[] {

@@ -131,8 +131,14 @@ export interface ContainerCreated {
     mounts?: MountPoint[];
   };
 }
-/** restart: the restart policy started it (counts in RestartCount), not a user. */
-export interface ContainerStartRequested { type: 'container.start-requested'; data: { id: string; restart?: boolean } }
+/**
+ * restart: the restart policy started it (counts in RestartCount), not a user. hostConfig and
+ * mounts: a client of API < 1.24 gave the host config at start (it replaces the one of create).
+ */
+export interface ContainerStartRequested {
+  type: 'container.start-requested';
+  data: { id: string; restart?: boolean; hostConfig?: HostConfig; mounts?: MountPoint[] };
+}
 /** The restart policy will start the container again after delayMs (status "restarting"). */
 export interface ContainerRestartScheduled { type: 'container.restart-scheduled'; data: { id: string; delayMs: number } }
 /** A health probe ran (docker run --health-cmd); failingStreak is the streak it leaves. */

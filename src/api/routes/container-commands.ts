@@ -18,6 +18,7 @@ import { updateContainer } from '../../engine/containers/update-container';
 import { parseFilters } from '../wire/event';
 import { emptyDockerStats, toDockerStats } from '../wire/stats';
 import * as S from '../schemas/containers';
+import { apiBefore } from '../api-version';
 
 import type { EngineDeps } from '../../engine/ports';
 
@@ -73,6 +74,19 @@ export function containerCommandRoutes(app: FastifyInstance, ctx: ContainerComma
     if (!p) throw invalidArgument('path is required');
     await extractToContainer(ctx, idOf(req), p, req.raw, { noOverwriteDirNonDir: truthy(q.noOverwriteDirNonDir), copyUIDGID: truthy(q.copyUIDGID) });
     reply.code(200).send();
+  });
+
+  // POST /containers/{id}/copy {"Resource": path}: the path as a tar (API < 1.24; dockerd
+  // answered later versions with a bare 404). Entries are named after the path's last element.
+  app.post('/containers/:id/copy', {
+    schema: { body: S.copyBody },
+    onRequest: async (req, reply) => {
+      if (!apiBefore(req, 1, 24)) return reply.code(404).send();
+    },
+  }, async (req, reply) => {
+    const resource = ((req.body ?? {}) as { Resource?: string | null }).Resource;
+    if (!resource) throw invalidArgument('Path cannot be empty');
+    await archiveContainerPath(ctx, idOf(req), resource, (_stat, tar) => sendTar(reply, tar));
   });
 
   app.get('/containers/:id/stats', { schema: { querystring: S.statsQuery } }, async (req, reply) => {

@@ -22,6 +22,9 @@ import { attach, rawPeer } from './attach';
 import { truthy, type Query as Q } from '../query';
 import { resizeContainer } from '../../engine/containers/resize-container';
 import * as S from '../schemas/containers';
+import type { HostConfig } from '../../domain/events';
+import { apiBefore, apiVersionOf } from '../api-version';
+import { before, legacyContainerInspect, liftLegacyCreate } from '../wire/legacy';
 
 
 import type { EngineDeps } from '../../engine/ports';
@@ -33,7 +36,7 @@ export function containerRoutes(app: FastifyInstance, ctx: ContainersRouteDeps):
     const q = req.query as Q;
     const body = (req.body ?? {}) as CreateRequest;
     if (typeof body !== 'object' || Array.isArray(body)) throw invalidArgument('invalid JSON: expected an object');
-    const { id, warnings } = await createContainer(ctx, body, q.name, q.platform || undefined);
+    const { id, warnings } = await createContainer(ctx, apiBefore(req, 1, 19) ? liftLegacyCreate(body, apiBefore(req, 1, 15)) : body, q.name, q.platform || undefined);
     reply.code(201);
     return { Id: id, Warnings: warnings };
   });
@@ -55,7 +58,9 @@ export function containerRoutes(app: FastifyInstance, ctx: ContainersRouteDeps):
   app.get('/containers/:id/json', async (req) => {
     const c = getContainer(ctx.views, (req.params as { id: string }).id);
     const img = ctx.views.images.images.get(c.imageId);
-    return toInspect(
+    const v = apiVersionOf(req.originalUrl ?? req.url);
+    const legacy = (today: Record<string, unknown>) => (v && before(v, 1, 20) ? legacyContainerInspect(today, v) : today);
+    return legacy(toInspect(
       c,
       {
         // Docker names a file only for json-file (local's is its own format; none keeps nothing),
@@ -68,11 +73,21 @@ export function containerRoutes(app: FastifyInstance, ctx: ContainersRouteDeps):
       },
       truthy((req.query as Q).size) ? await containerSize(ctx, c) : undefined,
       ctx.healthLogs.of(c),
-    );
+    ));
   });
 
-  app.post('/containers/:id/start', async (req, reply) => {
-    await startContainer(ctx, (req.params as { id: string }).id);
+  // A body of more than 7 bytes (or of unknown length) is a host config: applied before API
+  // 1.24 (Docker 0.7's clients sent -p, -v, --link, --privileged so), refused since, in dockerd's words.
+  const hasStartBody = (h: Record<string, string | string[] | undefined>) => Number(h['content-length'] ?? 0) > 7 || (h['content-length'] === undefined && h['transfer-encoding'] !== undefined);
+  app.post('/containers/:id/start', {
+    schema: { body: S.startBody },
+    config: { smallBodyIgnored: true },
+    onRequest: async (req) => {
+      if (hasStartBody(req.headers) && !apiBefore(req, 1, 24)) throw invalidArgument('starting container with non-empty request body was deprecated since API v1.22 and removed in v1.24');
+    },
+  }, async (req, reply) => {
+    const given = hasStartBody(req.headers) && req.body && typeof req.body === 'object' ? (req.body as Partial<HostConfig>) : undefined;
+    await startContainer(ctx, (req.params as { id: string }).id, given ? { hostConfig: given } : {});
     reply.code(204).send();
   });
 

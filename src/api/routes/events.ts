@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { invalidArgument } from '../../domain/errors';
 import { one, unixTimeQuery } from '../query';
-
 import { followRecords, lastSeq } from '../../engine/system/journal-reads';
-import { eventJson, matchesFilters, parseFilters, storedRecordFilter, toDockerEvent, toLiveDockerEvent } from '../wire/event';
+import { type DockerEvent, eventJson, matchesFilters, parseFilters, storedRecordFilter, toDockerEvent, toLiveDockerEvent } from '../wire/event';
 import type { LiveEvent } from '../../engine/lib/live-events';
 import * as S from '../schemas/system';
+import { apiVersionOf } from '../api-version';
+import { before, legacyEvent } from '../wire/legacy';
 
 import type { EngineDeps } from '../../engine/ports';
 
@@ -39,6 +40,14 @@ export function eventRoutes(app: FastifyInstance, ctx: EventsRouteDeps): void {
       throw invalidArgument('invalid filter');
     }
     const afterSeq = sinceTime === undefined ? lastSeq(ctx) : undefined;
+    // Before API 1.22 an event was {status, id, from, time}, of containers and images only.
+    const v = apiVersionOf(req.originalUrl ?? req.url);
+    const legacy = !!v && before(v, 1, 22);
+    const line = (ev: DockerEvent): string | undefined => {
+      if (!legacy) return `${eventJson(ev)}\n`;
+      const old = legacyEvent(ev as unknown as Record<string, unknown>);
+      return old && `${JSON.stringify(old)}\n`;
+    };
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -53,7 +62,8 @@ export function eventRoutes(app: FastifyInstance, ctx: EventsRouteDeps): void {
     const sendLive = (e: LiveEvent) => {
       if ((sinceTime !== undefined && e.time < sinceTime) || (untilTime !== undefined && e.time > untilTime) || res.writableEnded) return;
       const ev = toLiveDockerEvent(e);
-      if (matchesFilters(ev, filters)) res.write(`${eventJson(ev)}\n`);
+      const text = matchesFilters(ev, filters) ? line(ev) : undefined;
+      if (text) res.write(text);
     };
     const flushTo = (seq: bigint) => {
       if (seq > readTo) readTo = seq;
@@ -69,8 +79,8 @@ export function eventRoutes(app: FastifyInstance, ctx: EventsRouteDeps): void {
       for await (const e of followRecords(ctx, { afterSeq, sinceTime, untilTime, accept }, ac.signal, flushTo)) {
         flushTo(e.seq - 1n);
         const ev = toDockerEvent(e);
-        const pass = !!ev && matchesFilters(ev, filters);
-        const more = pass ? res.write(`${eventJson(ev)}\n`) : true;
+        const text = ev && matchesFilters(ev, filters) ? line(ev) : undefined;
+        const more = text ? res.write(text) : true;
         flushTo(e.seq);
         if (!more) {
           await new Promise<void>((r) => {

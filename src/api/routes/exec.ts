@@ -8,6 +8,7 @@ import { readLogs } from '../../engine/containers/read-logs';
 import { getContainer } from '../../engine/lookup';
 import { decideExecStart } from '../../domain/exec';
 import { rawErrorResponse } from '../errors';
+import { plainTextErrors } from '../api-version';
 import { frame, STDERR, STDOUT } from '../../wire/stream';
 import { toDockerExec } from '../wire/exec';
 import { execStdin, parseDetachKeys, StdinForwarder } from '../../engine/containers/attach-container';
@@ -59,7 +60,7 @@ export function execRoutes(app: FastifyInstance, ctx: ExecRouteDeps): void {
     const socket = reply.raw.socket as Socket;
     // A refusal that comes later (the container stopped meanwhile) is answered on the socket.
     await execAttach(ctx, id, body, socket, Buffer.alloc(0), false).catch((e) => {
-      if (!socket.destroyed) socket.end(rawErrorResponse(e));
+      if (!socket.destroyed) socket.end(rawErrorResponse(e, plainTextErrors(req)));
     });
   });
 }

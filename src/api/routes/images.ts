@@ -10,7 +10,9 @@ import { saveImages } from '../../engine/images/save-images';
 import { pipeline } from 'node:stream/promises';
 import { tagImage } from '../../engine/images/tag-image';
 import { parseFilters } from '../wire/event';
-import { apiBefore } from '../api-version';
+import { apiBefore, apiVersionOf, plainTextError } from '../api-version';
+import { bareId as bareIdOf, before, legacyImageInspect, legacyImageSummary } from '../wire/legacy';
+import { insertFile, type InsertFileDeps } from '../../engine/images/insert-file';
 import { inspectDistribution } from '../../engine/images/inspect-distribution';
 import { toImageInspect, toImageSummary } from '../wire/image';
 import { toHttpError } from '../errors';
@@ -24,7 +26,7 @@ import * as S from '../schemas/images';
 import type { EngineDeps } from '../../engine/ports';
 
 /** What images uses of the engine. */
-export type ImagesRouteDeps = Pick<EngineDeps, 'journal' | 'views' | 'images' | 'registry'>;
+export type ImagesRouteDeps = Pick<EngineDeps, 'journal' | 'views' | 'images' | 'registry'> & InsertFileDeps;
 type Q = Record<string, string | string[] | undefined>;
 
 export function imageRoutes(app: FastifyInstance, ctx: ImagesRouteDeps): void {
@@ -107,6 +109,9 @@ export function imageRoutes(app: FastifyInstance, ctx: ImagesRouteDeps): void {
         return got !== undefined && (v === undefined || got === v);
       }));
     }
+    // Before API 1.22: ids without "sha256:", "<none>:<none>" for an untagged image (the v1.9 shape).
+    const v = apiVersionOf(req.originalUrl ?? req.url);
+    if (v && before(v, 1, 22)) return list.map((i) => legacyImageSummary(i, v));
     const wire = { virtualSize: apiBefore(req, 1, 44) };
     return list.map((i) => toImageSummary(i, counts.get(i.id) ?? 0, wire));
   });
@@ -128,6 +133,8 @@ export function imageRoutes(app: FastifyInstance, ctx: ImagesRouteDeps): void {
     if (filters['is-official']?.[0] === 'true') found = found.filter((r) => r.is_official);
     if (filters['is-automated']?.[0] === 'true') found = found.filter((r) => r.is_automated);
     if (filters.stars?.length) found = found.filter((r) => r.star_count >= Number(filters.stars[0]));
+    // Before API 1.12 an automated build was a "trusted" one.
+    if (apiBefore(req, 1, 12)) return found.map((r) => ({ ...r, is_trusted: r.is_automated }));
     return found;
   });
 
@@ -172,8 +179,15 @@ export function imageRoutes(app: FastifyInstance, ctx: ImagesRouteDeps): void {
       await sendSaved(reply, [decodeURIComponent(rest.slice(0, -4))]);
       return;
     }
+    // Since API 1.7 the client draws the graph from /images/json; Docker 0.7 answered so (and later ones had no such route).
+    if (rest === 'viz') {
+      if (apiBefore(req, 1, 24)) return plainTextError(reply, 404, 'This is now implemented in the client.');
+      throw new WharfError('not-found', 'page not found');
+    }
     if (rest.endsWith('/json')) {
       const img = getImage(ctx.views, decodeURIComponent(rest.slice(0, -5)));
+      // Before API 1.12 an image's JSON was in lower case, as Docker 0.7 stored it.
+      if (apiBefore(req, 1, 12)) return legacyImageInspect(img);
       return toImageInspect(img, ctx.images.lowerDirs(img.layers), { virtualSize: apiBefore(req, 1, 44) });
     }
     if (rest.endsWith('/history')) {
@@ -208,6 +222,17 @@ export function imageRoutes(app: FastifyInstance, ctx: ImagesRouteDeps): void {
       pushTargets(ctx, name, tag); // an unknown image is an HTTP error, before the stream
       const creds = credentialsFromHeader(req.headers['x-registry-auth']);
       await streamProgress(reply, (out) => runPush(ctx, name, tag, creds, out));
+      return;
+    }
+    // POST /images/(name)/insert?path=&url= (API < 1.12): the file at url put at path, in a new image.
+    if (rest.endsWith('/insert') && apiBefore(req, 1, 12)) {
+      const name = decodeURIComponent(rest.slice(0, -7));
+      const url = one(q.url);
+      const path = one(q.path);
+      if (!url) throw invalidArgument('url is required');
+      if (!path) throw invalidArgument('path is required');
+      getImage(ctx.views, name); // an unknown image is an HTTP error, before the stream
+      await streamProgress(reply, async (out) => out.send({ status: bareIdOf(await insertFile(ctx, name, importUrl(url), path, out)) }));
       return;
     }
     if (rest.endsWith('/tag')) {

@@ -193,6 +193,12 @@ export const containerCreateBody = goBody(
   EOF_RAW,
 );
 
+/** The body of copy (API < 1.24): types.CopyConfig. */
+export const copyBody = goBody('CopyConfig', 'types.CopyConfig', { Resource: str() }, EOF_RAW);
+
+/** The body of start before API 1.24: a host config (Docker 0.7's clients sent one). */
+export const startBody = goBody('HostConfig', 'container.HostConfig', (hostConfig as unknown as { properties: Record<string, never> }).properties);
+
 export const containerCreateQuery = query({ name: CONTAINER_NAME, platform: qStr({ dockerCheck: 'platform' }) });
 
 /** The body of commit: a container.Config, decoded as dockerd 20.10 does through the create wrapper. */

@@ -8,5 +8,5 @@ export const imagePruneQuery = query({ filters: qStr() });
 export const imageSaveQuery = query({ names: qMany() });
 export const imageLoadQuery = query({ quiet: qStr() });
 /** push (tag) and tag (repo, tag) share the route /images/{name}/... */
-export const imageTagQuery = query({ repo: qStr(), tag: qStr() });
+export const imageTagQuery = query({ repo: qStr(), tag: qStr(), url: qStr(), path: qStr() });
 export const imageRemoveQuery = query({ force: qStr(), noprune: qStr() });

@@ -1,10 +1,11 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { decideStart, isRunning, type ContainerView } from '../../domain/container';
+import type { HostConfig, MountPoint } from '../../domain/events';
 import { invalidArgument, WharfError } from '../../domain/errors';
 import { attachNetwork, disconnectEvents, IPAM_LOCK, portsOf, reserveNetwork, syncNat, writeNetworkFiles, type NetworkReservation } from '../networks/container-network';
 import type { NetworkAttachment } from '../../domain/events';
-import { checkLinks, linkEnv } from './container-links';
+import { checkLinks, checkLinkTargets, linkEnv, normalizeLinks } from './container-links';
 import { nowRfc3339 } from '../../domain/time';
 import { hostOptions } from '../../runtime/host-options';
 import { DEFAULT_NET_SYSCTLS } from '../../domain/container-defaults';
@@ -12,7 +13,7 @@ import { buildSpec } from '../../runtime/oci-spec';
 import { StartError } from '../../runtime/runc-conmon';
 import { resolveUser } from '../../runtime/user';
 import { appendFor, getContainer } from '../lookup';
-import { prepareVolumeMounts, recreateMissingVolumes, volumeMountEvents, volumeUnmountEvents } from './container-volumes';
+import { prepareVolumeMounts, recreateMissingVolumes, resolveContainerMounts, volumeMountEvents, volumeUnmountEvents } from './container-volumes';
 import { removeContainer } from './remove-container';
 import { crashPoint } from '../lib/crash-point';
 import { namespacesAtStart } from './container-namespaces';
@@ -30,11 +31,11 @@ export const cgroupsPathOf = (c: Pick<ContainerView, 'id' | 'hostConfig'>): stri
 
 
 /** start: record the intent, mount the root, run under conmon, record the outcome. */
-export async function startContainer(ctx: StartContainerDeps, ref: string, o: { restart?: boolean } = {}): Promise<void> {
+export async function startContainer(ctx: StartContainerDeps, ref: string, o: { restart?: boolean; hostConfig?: Partial<HostConfig> } = {}): Promise<void> {
   const { id } = getContainer(ctx.views, ref);
   if (!o.restart) ctx.restarts.cancel(id);
   try {
-    await startLocked(ctx, id, !!o.restart);
+    await startLocked(ctx, id, !!o.restart, o.hostConfig);
   } catch (e) {
     // --rm applies to a container that could not start too (the client waits for its removal).
     const c = ctx.views.containers.get(id);
@@ -49,10 +50,13 @@ export async function startContainer(ctx: StartContainerDeps, ref: string, o: { 
  * other start takes those addresses; the outcome is started, or start-failed with what the
  * intent held given back. Two appends, whatever the container has.
  */
-function startLocked(ctx: StartContainerDeps, id: string, restart: boolean): Promise<void> {
+function startLocked(ctx: StartContainerDeps, id: string, restart: boolean, given?: Partial<HostConfig>): Promise<void> {
   return ctx.locks.run(id, async () => {
-    const c = getContainer(ctx.views, id);
-    const requested = decideStart(c, restart);
+    const c0 = getContainer(ctx.views, id);
+    const atStart = given && (await hostConfigAtStart(ctx, c0, given));
+    const requested = decideStart(c0, restart, atStart);
+    // The container as its intent leaves it: a host config given at start applies from here.
+    const c: ContainerView = atStart ? { ...c0, hostConfig: atStart.hostConfig, ...(atStart.mounts ? { mounts: atStart.mounts } : {}) } : c0;
     await recreateMissingVolumes(ctx, c);
     let reservation: NetworkReservation;
     try {
@@ -77,6 +81,25 @@ function startLocked(ctx: StartContainerDeps, id: string, restart: boolean): Pro
       throw await failStart(ctx, id, e);
     }
   });
+}
+
+/**
+ * A host config given at start (API < 1.24, as Docker 0.7's clients sent -p, -v, --link and
+ * --privileged): the fields given replace the container's, checked as create checks them;
+ * the mounts are resolved again when binds or volumes-from came with it.
+ */
+async function hostConfigAtStart(ctx: StartContainerDeps, c: ContainerView, given: Partial<HostConfig>): Promise<{ hostConfig: HostConfig; mounts?: MountPoint[] }> {
+  decideStart(c); // a container that cannot start is refused before anything is made for it
+  const hostConfig = { ...c.hostConfig, ...given } as HostConfig;
+  checkLinkTargets(ctx, hostConfig.Links);
+  if (Array.isArray(given.Links)) hostConfig.Links = normalizeLinks(ctx, given.Links as string[], c.name);
+  try {
+    hostOptions(hostConfig, ctx.hostLimits, { createBindSources: false });
+  } catch (e) {
+    throw invalidArgument((e as Error).message);
+  }
+  const remount = 'Binds' in given || 'VolumesFrom' in given || 'Mounts' in given || 'Tmpfs' in given;
+  return remount ? { hostConfig, mounts: await resolveContainerMounts(ctx, c.config, hostConfig) } : { hostConfig };
 }
 
 function failureOf(e: unknown): { message: string; exitCode: number } {
