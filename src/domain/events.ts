@@ -66,6 +66,28 @@ export interface ContainerConfig {
   Shell?: string[];
 }
 
+/** One --mount of the request (HostConfig.Mounts), as Docker's API gives it. */
+export interface MountRequest {
+  Type: string;
+  Source?: string;
+  Target: string;
+  ReadOnly?: boolean;
+  BindOptions?: { NonRecursive?: boolean } | null;
+  VolumeOptions?: { Subpath?: string } | null;
+  TmpfsOptions?: { SizeBytes?: number; Mode?: number; Options?: string[][] | null } | null;
+}
+
+/** A throttle of one device (blkio): its path and a rate or weight. */
+export interface DeviceRate {
+  Path: string;
+  Rate: number;
+}
+
+/**
+ * A container's host options as Docker's API names them, every field typed: what create
+ * recorded (validated at the edge, refused where it cannot be applied, see the field walk
+ * test), and nothing else. Optional where older facts or requests may lack it.
+ */
 export interface HostConfig extends ResourceLimits {
   AutoRemove: boolean;
   NetworkMode: string;
@@ -73,7 +95,62 @@ export interface HostConfig extends ResourceLimits {
   Privileged: boolean;
   ReadonlyRootfs: boolean;
   Binds: string[] | null;
-  [k: string]: unknown;
+  ContainerIDFile?: string;
+  LogConfig?: { Type: string; Config: Record<string, string> | null };
+  PortBindings?: Record<string, { HostIp?: string; HostPort?: string }[] | null> | null;
+  VolumeDriver?: string;
+  VolumesFrom?: string[] | null;
+  ConsoleSize?: number[] | null;
+  Annotations?: Record<string, string> | null;
+  CapAdd?: string[] | null;
+  CapDrop?: string[] | null;
+  CgroupnsMode?: string;
+  Dns?: string[] | null;
+  DnsOptions?: string[] | null;
+  DnsSearch?: string[] | null;
+  ExtraHosts?: string[] | null;
+  GroupAdd?: string[] | null;
+  IpcMode?: string;
+  Cgroup?: string;
+  Links?: string[] | null;
+  OomScoreAdj?: number;
+  PidMode?: string;
+  PublishAllPorts?: boolean;
+  SecurityOpt?: string[] | null;
+  StorageOpt?: Record<string, string> | null;
+  Tmpfs?: Record<string, string> | null;
+  UTSMode?: string;
+  UsernsMode?: string;
+  ShmSize?: number;
+  Sysctls?: Record<string, string> | null;
+  Runtime?: string;
+  Isolation?: string;
+  MaskedPaths?: string[] | null;
+  ReadonlyPaths?: string[] | null;
+  Mounts?: MountRequest[] | null;
+  Init?: boolean | null;
+  CgroupParent?: string;
+  BlkioWeight?: number;
+  BlkioWeightDevice?: { Path: string; Weight: number }[] | null;
+  BlkioDeviceReadBps?: DeviceRate[] | null;
+  BlkioDeviceWriteBps?: DeviceRate[] | null;
+  BlkioDeviceReadIOps?: DeviceRate[] | null;
+  BlkioDeviceWriteIOps?: DeviceRate[] | null;
+  CpuRealtimePeriod?: number;
+  CpuRealtimeRuntime?: number;
+  Devices?: { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[] | null;
+  DeviceCgroupRules?: string[] | null;
+  DeviceRequests?: Record<string, unknown>[] | null;
+  KernelMemory?: number;
+  KernelMemoryTCP?: number;
+  MemoryReservation?: number;
+  MemorySwappiness?: number | null;
+  OomKillDisable?: boolean | null;
+  Ulimits?: { Name: string; Soft: number; Hard: number }[] | null;
+  CpuCount?: number;
+  CpuPercent?: number;
+  IOMaximumIOps?: number;
+  IOMaximumBandwidth?: number;
 }
 
 /**

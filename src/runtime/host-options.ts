@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import type { ResourceLimits } from '../domain/resources';
+import type { MountRequest } from '../domain/events';
 import { isVolumeBind } from '../volumes/mount-points';
 
 /** What Docker's HostConfig asks of the OCI spec: limits, privileges, mounts. Pure but for bind sources. */
@@ -10,12 +11,7 @@ export interface HostOptionsInput extends ResourceLimits {
   SecurityOpt?: string[] | null;
   Ulimits?: { Name: string; Soft: number; Hard: number }[] | null;
   Binds?: string[] | null;
-  Mounts?: {
-    Type: string; Source?: string; Target: string; ReadOnly?: boolean;
-    BindOptions?: { NonRecursive?: boolean } | null;
-    VolumeOptions?: { Subpath?: string } | null;
-    TmpfsOptions?: { SizeBytes?: number; Mode?: number; Options?: string[][] | null } | null;
-  }[] | null;
+  Mounts?: MountRequest[] | null;
   Tmpfs?: Record<string, string> | null;
   Devices?: { PathOnHost: string; PathInContainer?: string; CgroupPermissions?: string }[] | null;
   Init?: boolean | null;
