@@ -1,3 +1,5 @@
+import type { TlsFlags } from './listeners';
+
 /** The daemon's settings, named as dockerd's flags. */
 export interface DaemonConfig {
   hosts: string[];
@@ -24,6 +26,14 @@ export interface DaemonConfig {
   /** --log-driver and --log-opt: the LogConfig of a container that names no driver (merged as dockerd does). */
   logDriver: string;
   logOpts: Record<string, string>;
+
+  // ---- Listeners and their security (src/daemon/listeners.ts) ----
+  /** --tls, --tlsverify, --tlscacert, --tlscert, --tlskey as given (undefined: not given). */
+  tls?: TlsFlags;
+  /** -G/--group: the unix sockets' group ("docker" if it exists, else the daemon's). */
+  socketGroup?: string;
+  /** --api-cors-header (--api-enable-cors: "*"): the Access-Control-Allow-Origin of every answer; unset, no CORS headers. */
+  corsHeaders?: string;
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -45,10 +55,3 @@ export const DEFAULTS: DaemonConfig = {
   logDriver: 'json-file',
   logOpts: {},
 };
-
-/** unix:///path.sock, /path.sock, or fd:// (not supported) → a socket path. */
-export function socketPathOf(host: string): string {
-  if (host.startsWith('unix://')) return host.slice('unix://'.length);
-  if (host.startsWith('/')) return host;
-  throw new Error(`unsupported host ${host}: only unix sockets are supported so far`);
-}

@@ -2,10 +2,11 @@ import { Command } from 'commander';
 import { DEFAULTS, type DaemonConfig } from './config';
 import { makeLogger } from './logger';
 import { startDaemon, WHARF_VERSION } from './daemon';
+import { listenerConfig, listenerFlags, type ListenerFlagValues } from './listener-flags';
 
 /** Flags as dockerd's: -H/--host (repeatable), --data-root, --exec-root, --pidfile, -D/--debug. */
 export function daemonCommand(cmd: Command): Command {
-  return cmd
+  return listenerFlags(cmd)
     .option('-H, --host <host>', 'daemon socket(s) to connect to', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--data-root <dir>', 'root directory of persistent state', DEFAULTS.dataRoot)
     .option('--exec-root <dir>', 'root directory for execution state files', DEFAULTS.execRoot)
@@ -33,7 +34,7 @@ function positiveInt(v: string): number {
 
 export async function runDaemon(opts: { host: string[]; dataRoot: string; execRoot: string; pidfile: string; debug: boolean; logLevel: string; bridge: string; bip: string; mtu: number; ip: string; icc: boolean | string; insecureRegistry: string[]; maxConcurrentDownloads: number; maxConcurrentUploads: number; registryTimeout: number; logDriver?: string; logOpt?: string[] }): Promise<void> {
   const cfg: DaemonConfig = {
-    hosts: opts.host.length ? opts.host : DEFAULTS.hosts,
+    // hosts, TLS, socket group, CORS: listener-flags.ts
     dataRoot: opts.dataRoot,
     execRoot: opts.execRoot,
     pidfile: opts.pidfile,
@@ -50,6 +51,7 @@ export async function runDaemon(opts: { host: string[]; dataRoot: string; execRo
     registryTimeout: opts.registryTimeout ?? DEFAULTS.registryTimeout,
     logDriver: opts.logDriver ?? DEFAULTS.logDriver,
     logOpts: Object.fromEntries((opts.logOpt ?? []).map((kv) => (kv.includes('=') ? [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] : [kv, '']))),
+    ...listenerConfig(opts as unknown as ListenerFlagValues),
   };
   const log = makeLogger(cfg.logLevel);
   let daemon;
