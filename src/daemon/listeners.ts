@@ -265,7 +265,9 @@ export async function openListeners(plan: ListenerPlan, api: HttpServer, log: Lo
   const sockets = new Set<net.Socket>();
   const files: string[] = [];
   const hosts: string[] = [];
-  const tlsServer = plan.tls ? tls.createServer(plan.tls) : undefined;
+  // Half-open as node's HTTP server: a hijacked attach whose client closed its writing side
+  // (no stdin) still gets the container's output.
+  const tlsServer = plan.tls ? tls.createServer({ ...plan.tls, allowHalfOpen: true }) : undefined;
   tlsServer?.on('secureConnection', (s: tls.TLSSocket) => api.emit('connection', s));
   tlsServer?.on('tlsClientError', (err: Error, s: tls.TLSSocket) => log.debug({ remote: s.remoteAddress, err: err.message }, 'http: TLS handshake error'));
 
@@ -280,7 +282,7 @@ export async function openListeners(plan: ListenerPlan, api: HttpServer, log: Lo
     });
   };
   const serve = (handle: (c: net.Socket) => void) => {
-    const server = net.createServer((c) => {
+    const server = net.createServer({ allowHalfOpen: true }, (c) => {
       sockets.add(c);
       c.on('error', () => undefined);
       c.once('close', () => sockets.delete(c));
