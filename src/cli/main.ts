@@ -2,7 +2,7 @@
  * The wharf CLI: docker's commands, flags and output against a wharfd, plus `wharf -d` /
  * `wharf daemon` to run the daemon itself (with wharfd's flags).
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { Client, resolveTls } from '../client/client';
 import { errorText, PROG, stdio, UsageError, type CommandSpec, type IO } from './command';
 import { create } from './commands/create';
@@ -182,9 +182,9 @@ export function buildProgram(w: Wiring): Command {
     .option('--config <string>', 'Location of client config files (default "~/.docker")')
     .option('-H, --host <host>', 'Daemon socket to connect to')
     .option('--tls', 'Use TLS; implied by --tlsverify')
-    .option('--no-tls', 'Do not use TLS (--tls=false)')
+    .addOption(new Option('--no-tls', 'Do not use TLS (--tls=false)').hideHelp())
     .option('--tlsverify', 'Use TLS and verify the remote (default: DOCKER_TLS_VERIFY)')
-    .option('--no-tlsverify', 'Do not verify the remote (--tlsverify=false)')
+    .addOption(new Option('--no-tlsverify', 'Do not verify the remote (--tlsverify=false)').hideHelp())
     .option('--tlscacert <string>', 'Trust certs signed only by this CA (default "~/.docker/ca.pem", or $DOCKER_CERT_PATH)')
     .option('--tlscert <string>', 'Path to TLS certificate file (default "~/.docker/cert.pem")')
     .option('--tlskey <string>', 'Path to TLS key file (default "~/.docker/key.pem")')
