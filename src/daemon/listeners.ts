@@ -271,9 +271,15 @@ export async function openListeners(plan: ListenerPlan, api: HttpServer, log: Lo
   tlsServer?.on('secureConnection', (s: tls.TLSSocket) => api.emit('connection', s));
   tlsServer?.on('tlsClientError', (err: Error, s: tls.TLSSocket) => log.debug({ remote: s.remoteAddress, err: err.message }, 'http: TLS handshake error'));
 
+  // The HTTP server never listens itself: told it does, it tracks the connections it is handed
+  // and enforces its timeouts (headersTimeout: a client that never finishes its headers is cut).
+  if (!api.listening) api.emit('listening');
   const plain = (c: net.Socket) => api.emit('connection', c);
   const secure = (c: net.Socket) => {
+    // A connection that says nothing is not kept forever (the HTTP server's timeouts start after this).
+    c.setTimeout(60_000, () => c.destroy());
     c.once('data', (first: Buffer) => {
+      c.setTimeout(0);
       c.pause();
       c.unshift(first);
       if (first[0] === 0x16) tlsServer!.emit('connection', c);
