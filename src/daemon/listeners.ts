@@ -317,15 +317,18 @@ export async function openListeners(plan: ListenerPlan, api: HttpServer, log: Lo
         // The daemon holds the journal lock, so a socket file here is a dead daemon's leftover.
         await fsp.rm(a.path, { force: true });
         const server = serve(plain);
-        // Made 0600 (no moment when others could connect), then given to the group, 0660.
+        // Made 0600 (no moment when others could connect), then given to the group, 0660. The
+        // umask is the process's: restored at once, as listen() binds before it returns.
         const old = process.umask(0o177);
+        let bound: Promise<void>;
         try {
-          await listen(server, { path: a.path });
-        } catch (e) {
-          throw new Error(`failed to load listeners: can't create unix socket ${a.path}: ${(e as Error).message}`);
+          bound = listen(server, { path: a.path });
         } finally {
           process.umask(old);
         }
+        await bound.catch((e: Error) => {
+          throw new Error(`failed to load listeners: can't create unix socket ${a.path}: ${e.message}`);
+        });
         files.push(a.path);
         await fsp.chown(a.path, 0, plan.gid).catch((e: Error) => log.warn({ err: e.message }, `cannot give ${a.path} to group ${plan.gid}`));
         await fsp.chmod(a.path, 0o660);
