@@ -54,6 +54,8 @@ export function peerCredentials(socket: Socket): Promise<PeerCredentials | undef
 }
 
 async function readPeer(socket: Socket): Promise<PeerCredentials | undefined> {
+  // A TCP (or TLS) client has an address and no credentials: SO_PEERCRED would answer nobody's.
+  if (socket.remoteAddress !== undefined) return undefined;
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
   if (typeof fd !== 'number' || fd < 0) return undefined;
   const n = loadNative();

@@ -25,6 +25,13 @@ import { JSON_BODY_LIMIT } from './limits';
 import { apiBefore, apiVersionOf, plainTextError, plainTextErrors, VERSION_PREFIX } from './api-version';
 import { peerCredentials } from './peer-credentials';
 import { runAsClient, type RequestActor } from '../journal/actor';
+import { corsRoutes } from './cors';
+
+/** How the daemon was told to serve the API (beyond the engine). */
+export interface ServerOptions {
+  /** --api-cors-header / --api-enable-cors: Access-Control-Allow-Origin on every answer. */
+  corsHeaders?: string;
+}
 
 import type { EngineDeps } from '../engine/ports';
 
@@ -39,7 +46,7 @@ async function requestActor(socket: Socket, userAgent: string | string[] | undef
 
 
 /** Build the Docker Engine API on fastify. Something else calls listen() (tests use inject). */
-export function buildServer(ctx: ServerDeps, info: SystemInfo): FastifyInstance {
+export function buildServer(ctx: ServerDeps, info: SystemInfo, options: ServerOptions = {}): FastifyInstance {
   const app = Fastify({
     // Requests are logged at debug level: -D shows them.
     loggerInstance: ctx.log.child({ component: 'api' }, { level: info.debug ? 'debug' : 'warn' }) as unknown as FastifyBaseLogger,
@@ -155,6 +162,7 @@ export function buildServer(ctx: ServerDeps, info: SystemInfo): FastifyInstance 
     reply.code(404).send({ message: 'page not found' });
   });
 
+  corsRoutes(app, options.corsHeaders);
   systemRoutes(app, ctx, info);
   containerRoutes(app, ctx);
   containerLogRoutes(app, ctx);

@@ -2,8 +2,8 @@
  * The wharf CLI: docker's commands, flags and output against a wharfd, plus `wharf -d` /
  * `wharf daemon` to run the daemon itself (with wharfd's flags).
  */
-import { Command, CommanderError } from 'commander';
-import { Client } from '../client/client';
+import { Command, CommanderError, Option } from 'commander';
+import { Client, resolveTls } from '../client/client';
 import { errorText, PROG, stdio, UsageError, type CommandSpec, type IO } from './command';
 import { create } from './commands/create';
 import { events } from './commands/events';
@@ -67,7 +67,22 @@ type AnySpec = CommandSpec<any>;
 const INTERSPERSED_OFF = new Set(['run', 'create', 'exec', 'top']);
 
 /** Global options that take a value (to find where the subcommand starts). */
-const GLOBAL_WITH_VALUE = new Set(['-H', '--host', '-l', '--log-level', '--config', '-c', '--context']);
+const GLOBAL_WITH_VALUE = new Set(['-H', '--host', '-l', '--log-level', '--config', '-c', '--context', '--tlscacert', '--tlscert', '--tlskey']);
+
+/**
+ * --tls=false and --tlsverify=false (pflag's booleans take a value after "="): as commander's
+ * --no-tls and --no-tlsverify, before the subcommand only.
+ */
+function tlsBooleans(args: string[], sub: number): string[] {
+  const end = sub < 0 ? args.length : sub;
+  return args.map((a, i) => {
+    const m = i < end ? /^--(tls|tlsverify)=(.*)$/.exec(a) : null;
+    if (!m) return a;
+    if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(m[2])) return `--${m[1]}`;
+    if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(m[2])) return `--no-${m[1]}`;
+    return a;
+  });
+}
 
 /** A flag problem found by commander, with the command it happened in. */
 class FlagError extends Error {
@@ -167,6 +182,13 @@ export function buildProgram(w: Wiring): Command {
     .description('A self-sufficient runtime for containers (Docker-compatible)')
     .option('--config <string>', 'Location of client config files (default "~/.docker")')
     .option('-H, --host <host>', 'Daemon socket to connect to')
+    .option('--tls', 'Use TLS; implied by --tlsverify')
+    .addOption(new Option('--no-tls', 'Do not use TLS (--tls=false)').hideHelp())
+    .option('--tlsverify', 'Use TLS and verify the remote (default: DOCKER_TLS_VERIFY)')
+    .addOption(new Option('--no-tlsverify', 'Do not verify the remote (--tlsverify=false)').hideHelp())
+    .option('--tlscacert <string>', 'Trust certs signed only by this CA (default "~/.docker/ca.pem", or $DOCKER_CERT_PATH)')
+    .option('--tlscert <string>', 'Path to TLS certificate file (default "~/.docker/cert.pem")')
+    .option('--tlskey <string>', 'Path to TLS key file (default "~/.docker/key.pem")')
     .option('-D, --debug', 'Enable debug mode', false)
     .option('-l, --log-level <string>', 'Set the logging level ("debug", "info", "warn", "error", "fatal")', 'info')
     .option('-v, --version', 'Print version information and quit')
@@ -301,8 +323,9 @@ export function buildProgram(w: Wiring): Command {
 
 /** Run the CLI; resolves with the exit code (the daemon mode keeps running instead). */
 export async function cli(argv: string[], io: IO = stdio): Promise<number | undefined> {
-  const args = argv.slice(2);
-  const { daemon, sub } = scanGlobals(args);
+  const given = argv.slice(2);
+  const { daemon, sub } = scanGlobals(given);
+  const args = daemon ? given : tlsBooleans(given, sub);
   if (daemon) {
     await runDaemonMode(args.filter((a) => a !== '-d' && a !== '--daemon'));
     return undefined;
@@ -316,7 +339,8 @@ export async function cli(argv: string[], io: IO = stdio): Promise<number | unde
     code: 0,
     makeClient: (flags) => {
       const debug = Boolean(flags.debug);
-      return new Client(flags.host as string | undefined, debug ? (m) => io.stderr.write(`DEBU[0000] ${m}\n`) : undefined);
+      const tls = resolveTls({ tls: flags.tls as boolean | undefined, tlsverify: flags.tlsverify as boolean | undefined, tlscacert: flags.tlscacert as string | undefined, tlscert: flags.tlscert as string | undefined, tlskey: flags.tlskey as string | undefined, config: flags.config as string | undefined });
+      return new Client(flags.host as string | undefined, debug ? (m) => io.stderr.write(`DEBU[0000] ${m}\n`) : undefined, tls);
     },
   };
   const program = buildProgram(w);

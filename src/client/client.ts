@@ -1,8 +1,12 @@
 /**
- * A small typed client for the Docker Engine API that wharfd serves, over a unix socket (or
- * plain tcp), using only node:http. Paths are prefixed with the API version the CLI speaks.
+ * A small typed client for the Docker Engine API that wharfd serves, over a unix socket (or tcp,
+ * plain or TLS), using only node:http(s). Paths are prefixed with the API version the CLI speaks.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 
@@ -46,9 +50,51 @@ export interface RequestOptions {
   apiVersion?: string;
 }
 
-/** Where to connect, from -H/--host, else DOCKER_HOST, else the default socket. */
-export function resolveHost(host?: string, env: NodeJS.ProcessEnv = process.env): string {
-  return host || env.DOCKER_HOST || DEFAULT_HOST;
+/** Where to connect, from -H/--host, else DOCKER_HOST, else the default socket (tcp://localhost:2376 with TLS, as docker's). */
+export function resolveHost(host?: string, env: NodeJS.ProcessEnv = process.env, tls = false): string {
+  return host || env.DOCKER_HOST || (tls ? DEFAULT_TLS_HOST : DEFAULT_HOST);
+}
+export const DEFAULT_TLS_HOST = 'tcp://localhost:2376';
+
+/** TLS towards a tcp:// daemon. */
+export interface ClientTls {
+  /** --tlsverify: the daemon's certificate must be signed by the CA and name the host. */
+  verify: boolean;
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+/** --tls, --tlsverify (true, false or not given), --tlscacert, --tlscert, --tlskey; --config for the default directory. */
+export interface ClientTlsFlags {
+  tls?: boolean;
+  tlsverify?: boolean;
+  tlscacert?: string;
+  tlscert?: string;
+  tlskey?: string;
+  config?: string;
+}
+
+/**
+ * The docker CLI's rules: DOCKER_TLS_VERIFY (non-empty) is --tlsverify; --tlsverify given at all
+ * turns TLS on; the files default to $DOCKER_CERT_PATH, else the config directory; a default
+ * certificate or key that does not exist is left out (a client without a certificate).
+ */
+export function resolveTls(f: ClientTlsFlags, env: NodeJS.ProcessEnv = process.env): ClientTls | undefined {
+  const verify = f.tlsverify ?? Boolean(env.DOCKER_TLS_VERIFY);
+  if (!f.tls && f.tlsverify === undefined && !verify) return undefined;
+  const dir = env.DOCKER_CERT_PATH || f.config || env.DOCKER_CONFIG || path.join(os.homedir(), '.docker');
+  const read = (file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new Error(`unable to resolve docker endpoint: ${err.code === 'ENOENT' ? `open ${file}: no such file or directory` : err.message}`);
+    }
+  };
+  const optional = (given: string | undefined, name: string) => (given ? read(given) : existsSync(path.join(dir, name)) ? read(path.join(dir, name)) : undefined);
+  const ca = verify ? read(f.tlscacert || path.join(dir, 'ca.pem')) : optional(f.tlscacert, 'ca.pem');
+  return { verify, ca, cert: optional(f.tlscert, 'cert.pem'), key: optional(f.tlskey, 'key.pem') };
 }
 
 type Target = { socketPath: string } | { host: string; port: number };
@@ -253,14 +299,36 @@ export class Client {
   readonly host: string;
   private readonly target: Target;
   private readonly agent: http.Agent;
+  /** TLS (a tcp:// daemon only): requests go through https. */
+  private readonly tls: boolean;
 
   constructor(
     host?: string,
     readonly debug: (msg: string) => void = () => undefined,
+    tls?: ClientTls,
   ) {
-    this.host = resolveHost(host);
+    this.host = resolveHost(host, process.env, tls !== undefined);
     this.target = parseHost(this.host);
-    this.agent = new http.Agent({ keepAlive: false });
+    this.tls = tls !== undefined && !('socketPath' in this.target);
+    this.agent = this.tls
+      ? new https.Agent({ keepAlive: false, ca: tls?.ca, cert: tls?.cert, key: tls?.key, rejectUnauthorized: tls?.verify ?? false, minVersion: 'TLSv1.2' })
+      : new http.Agent({ keepAlive: false });
+  }
+
+  /** http.request, or https.request towards a TLS daemon. */
+  private request(ro: http.RequestOptions, cb?: (res: IncomingMessage) => void): http.ClientRequest {
+    return this.tls ? https.request(ro, cb) : http.request(ro, cb);
+  }
+
+  /** A failed connection, in docker's words. */
+  private connectError(method: string, p: string, e: NodeJS.ErrnoException): Error {
+    if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES') return new ConnectionError(this.host, e);
+    if (!this.tls) return e;
+    const t = this.target as { host: string; port: number };
+    // OpenSSL's alert ("...:tlsv13 alert certificate required:...") in Go's words ("remote error: tls: certificate required").
+    const alert = /(?:sslv3|tlsv1\d?) alert ([a-z ]+)/.exec(e.message)?.[1];
+    const why = alert ? `remote error: tls: ${alert === 'unknown ca' ? 'unknown certificate authority' : alert}` : e.message;
+    return new Error(`error during connect: ${method[0]}${method.slice(1).toLowerCase()} "https://${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}${this.path(p)}": ${why}`);
   }
 
   private path(p: string, query?: Query, apiVersion = CLIENT_API_VERSION): string {
@@ -301,11 +369,8 @@ export class Client {
     if (payload) headers['Content-Length'] = String(payload.length);
     this.debug(`${method} ${ro.path}`);
     return new Promise((resolve, reject) => {
-      const req = http.request(ro, (res) => resolve(res));
-      req.on('error', (e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES') reject(new ConnectionError(this.host, e));
-        else reject(e);
-      });
+      const req = this.request(ro, (res) => resolve(res));
+      req.on('error', (e: NodeJS.ErrnoException) => reject(this.connectError(method, p, e)));
       if (stream) {
         stream.on('error', (e) => {
           req.destroy(e);
@@ -355,7 +420,7 @@ export class Client {
     });
     this.debug(`${method} ${ro.path} (upgrade)`);
     return new Promise((resolve, reject) => {
-      const req = http.request(ro);
+      const req = this.request(ro);
       req.on('upgrade', (res: IncomingMessage, socket: Socket, head: Buffer) => {
         resolve({ socket, head, contentType: String(res.headers['content-type'] ?? '') });
       });
@@ -363,10 +428,7 @@ export class Client {
         // The daemon refused to upgrade (e.g. 404 No such container).
         errorOf(res).then(reject, reject);
       });
-      req.on('error', (e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES') reject(new ConnectionError(this.host, e));
-        else reject(e);
-      });
+      req.on('error', (e: NodeJS.ErrnoException) => reject(this.connectError(method, p, e)));
       req.end(payload);
     });
   }

@@ -1,3 +1,5 @@
+import type { TlsFlags } from './listeners';
+
 /** The daemon's settings, named as dockerd's flags. */
 export interface DaemonConfig {
   hosts: string[];
@@ -37,6 +39,14 @@ export interface DaemonConfig {
   storageDriver?: string;
   /** --config-file: the daemon.json these settings were read from, if any. */
   configFile?: string;
+
+  // ---- Listeners and their security (src/daemon/listeners.ts) ----
+  /** --tls, --tlsverify, --tlscacert, --tlscert, --tlskey as given (undefined: not given). */
+  tls?: TlsFlags;
+  /** -G/--group: the unix sockets' group ("docker" if it exists, else the daemon's). */
+  socketGroup?: string;
+  /** --api-cors-header (--api-enable-cors: "*"): the Access-Control-Allow-Origin of every answer; unset, no CORS headers. */
+  corsHeaders?: string;
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -64,10 +74,3 @@ export const DEFAULTS: DaemonConfig = {
   iptables: true,
   storageDriver: 'overlay2',
 };
-
-/** unix:///path.sock, /path.sock, or fd:// (not supported) → a socket path. */
-export function socketPathOf(host: string): string {
-  if (host.startsWith('unix://')) return host.slice('unix://'.length);
-  if (host.startsWith('/')) return host;
-  throw new Error(`unsupported host ${host}: only unix sockets are supported so far`);
-}

@@ -39,7 +39,8 @@ import { settleBuilds } from '../engine/images/build-image';
 import { LocalVolumes } from '../volumes/local-volumes';
 import { recoverVolumes } from '../engine/volumes/recover-volumes';
 import { currentActor } from '../journal/actor';
-import { DEFAULTS, socketPathOf, type DaemonConfig } from './config';
+import { DEFAULTS, type DaemonConfig } from './config';
+import { DEFAULT_SOCKET_GROUP, openListeners, planListeners, tlsSettings } from './listeners';
 import { removePidfile, writePidfile } from './pidfile';
 
 export const WHARF_VERSION = '0.1.0';
@@ -56,6 +57,9 @@ export interface RunningDaemon {
 export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<RunningDaemon> {
   // dockerd refuses to start with log options its default driver would refuse.
   const logDefaults = checkDaemonLogConfig(cfg.logDriver ?? DEFAULTS.logDriver, cfg.logOpts ?? {});
+  // The listeners are checked before anything is opened (hosts, TLS files, group, activated
+  // sockets, TCP without --tlsverify), and opened once the API is ready.
+  const listenerPlan = await planListeners({ hosts: cfg.hosts, tls: tlsSettings(cfg.tls ?? {}), socketGroup: cfg.socketGroup ?? DEFAULT_SOCKET_GROUP }, log);
   await fsp.mkdir(cfg.dataRoot, { recursive: true, mode: 0o710 });
   await fsp.mkdir(cfg.execRoot, { recursive: true, mode: 0o700 });
   // LevelDB's LOCK is the data-root lock: held by the open database, released by the kernel
@@ -201,25 +205,9 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
     id: await daemonId(cfg.dataRoot),
     ...issue16Info(cfg),
   };
-  const app = buildServer(ctx, info);
+  const app = buildServer(ctx, info, { corsHeaders: cfg.corsHeaders });
   await app.ready();
-  const sockets: string[] = [];
-  for (const host of cfg.hosts) {
-    const sock = socketPathOf(host);
-    await fsp.mkdir(path.dirname(sock), { recursive: true });
-    // We hold the journal lock, so a socket file here is a dead daemon's leftover.
-    await fsp.rm(sock, { force: true });
-    await new Promise<void>((resolve, reject) => {
-      app.server.once('error', reject);
-      app.server.listen(sock, () => {
-        app.server.off('error', reject);
-        resolve();
-      });
-    });
-    await fsp.chmod(sock, 0o660);
-    sockets.push(sock);
-    log.info({ host }, 'API listening');
-  }
+  const listeners = await openListeners(listenerPlan, app.server, log);
 
   let closed = false;
   return {
@@ -238,8 +226,8 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
       runtime.stopWatching();
       dns.close();
       ctx.portProxy?.close();
+      await listeners.close();
       await app.close();
-      for (const s of sockets) await fsp.rm(s, { force: true });
       if (!readOnly) await checkpointer.close().catch((e: Error) => log.warn({ err: e.message }, 'cannot write the views checkpoint at shutdown'));
       await journal.close();
       await removePidfile(cfg.pidfile);

@@ -3,10 +3,11 @@ import { DEFAULTS, type DaemonConfig } from './config';
 import { makeLogger } from './logger';
 import { startDaemon, WHARF_VERSION } from './daemon';
 import { addIssue16Flags, applyConfigFile, ConfigFileError, STORAGE_DRIVERS } from './daemon-flags';
+import { listenerConfig, listenerFlags, type ListenerFlagValues } from './listener-flags';
 
 /** Flags as dockerd's: -H/--host (repeatable), --data-root, --exec-root, --pidfile, -D/--debug. */
 export function daemonCommand(cmd: Command): Command {
-  addIssue16Flags(cmd).hook('preAction', (c) => {
+  addIssue16Flags(listenerFlags(cmd)).hook('preAction', (c) => {
     try {
       applyConfigFile(c);
     } catch (e) {
@@ -43,7 +44,7 @@ function positiveInt(v: string): number {
 
 export async function runDaemon(opts: { host: string[]; dataRoot: string; execRoot: string; pidfile: string; debug: boolean; logLevel: string; bridge: string; bip: string; mtu: number; ip: string; icc: boolean | string; insecureRegistry: string[]; maxConcurrentDownloads: number; maxConcurrentUploads: number; registryTimeout: number; logDriver?: string; logOpt?: string[] } & Issue16Opts): Promise<void> {
   const cfg: DaemonConfig = {
-    hosts: opts.host.length ? opts.host : DEFAULTS.hosts,
+    // hosts, TLS, socket group, CORS: listener-flags.ts
     dataRoot: opts.dataRoot,
     execRoot: opts.execRoot,
     pidfile: opts.pidfile,
@@ -61,6 +62,7 @@ export async function runDaemon(opts: { host: string[]; dataRoot: string; execRo
     logDriver: opts.logDriver ?? DEFAULTS.logDriver,
     logOpts: Object.fromEntries((opts.logOpt ?? []).map((kv) => (kv.includes('=') ? [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] : [kv, '']))),
     ...issue16Config(opts),
+    ...listenerConfig(opts as unknown as ListenerFlagValues),
   };
   const log = makeLogger(cfg.logLevel);
   if (!STORAGE_DRIVERS.includes(cfg.storageDriver ?? 'overlay2')) {
