@@ -1,15 +1,10 @@
 import { conflict, invalidArgument, WharfError } from './errors';
-import type { NetworkCreated, WharfEvent } from './events';
+import type { NetworkCreated } from './events';
 import { firstHost6, inSubnet6, isIp6, overlaps6, parseCidr6, type Cidr6 } from './ipv6';
 import { chooseSubnet, firstHost, inSubnet, ipToInt, overlaps, parseCidr, subnetOf, type Cidr } from './network';
 
 /** A user-defined network, as the journal says (docker network create). */
 export type NetworkView = NetworkCreated['data'];
-
-export function evolveNetworks(networks: Map<string, NetworkView>, e: WharfEvent): void {
-  if (e.type === 'network.created') networks.set(e.data.id, e.data);
-  else if (e.type === 'network.removed') networks.delete(e.data.id);
-}
 
 /** The names Docker reserves for its predefined networks. */
 export const PREDEFINED = ['bridge', 'host', 'none'];
