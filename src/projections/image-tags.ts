@@ -13,7 +13,9 @@ import type { ImageView } from '../domain/image';
  * (forked) the same way: amortised O(1) per change.
  *
  * None of this is part of the views (absent from JSON, snapshots and checkpoints): a view
- * restored from a checkpoint has plain arrays, and gets a log when first tagged.
+ * restored from a checkpoint has plain arrays, and gets a log when first tagged. An image's
+ * version of the log is a non-enumerable own property (not a WeakMap entry, and defined
+ * first: measured, it keeps a copy about as cheap as a plain object's).
  */
 interface TagLog {
   refs: string[];
@@ -32,7 +34,12 @@ interface TagsAt {
   array?: string[];
 }
 
-const tagsAt = new WeakMap<ImageView, TagsAt>();
+/** The own, non-enumerable property that holds an image's version of its log. */
+const AT = '_tagsAt';
+
+function tagsAt(img: ImageView): TagsAt | undefined {
+  return (img as unknown as { [AT]?: TagsAt })[AT];
+}
 
 function newLog(refs: Iterable<string>): TagLog {
   const log: TagLog = { refs: [], added: [], removed: [], live: new Map(), version: 0 };
@@ -57,7 +64,7 @@ function arrayOf(t: TagsAt): string[] {
 
 /** One getter and setter for every tagged ImageView (they find their version by the object). */
 function getTags(this: ImageView): string[] {
-  return arrayOf(tagsAt.get(this)!);
+  return arrayOf(tagsAt(this)!);
 }
 
 function setTags(this: ImageView, v: string[]): void {
@@ -65,8 +72,10 @@ function setTags(this: ImageView, v: string[]): void {
   const log = newLog(v);
   const t: TagsAt = { log, version: log.version, array: v };
   log.owner = t;
-  tagsAt.set(this, t);
+  (this as unknown as { [AT]: TagsAt })[AT] = t;
 }
+
+const TAGS: PropertyDescriptor = { enumerable: true, configurable: true, get: getTags, set: setTags };
 
 /**
  * A copy of `img` with the fields of `patch` (in `img`'s key order, new keys last) and, when
@@ -76,22 +85,23 @@ export function copyImage(img: ImageView, patch: Partial<Omit<ImageView, 'tags'>
   const out = {} as Record<string, unknown>;
   const from = img as unknown as Record<string, unknown>;
   const p = patch as Record<string, unknown>;
-  const t = tags ?? tagsAt.get(img);
-  for (const k of Object.keys(img)) {
-    if (k === 'tags' && t) {
-      const mine: TagsAt = { log: t.log, version: t.version, array: t.array };
-      if (t.log.owner === t || tags) t.log.owner = mine;
-      tagsAt.set(out as unknown as ImageView, mine);
-      Object.defineProperty(out, 'tags', { enumerable: true, configurable: true, get: getTags, set: setTags });
-    } else out[k] = k in p ? p[k] : from[k];
+  const t = tags ?? tagsAt(img);
+  if (t) {
+    const mine: TagsAt = { log: t.log, version: t.version, array: t.array };
+    if (t.log.owner === t || tags) t.log.owner = mine;
+    Object.defineProperty(out, AT, { value: mine, writable: true });
   }
-  for (const k of Object.keys(p)) if (!(k in out)) out[k] = p[k];
-  return out as unknown as ImageView;
+  for (const k of Object.keys(img)) {
+    if (k === 'tags' && t) Object.defineProperty(out, 'tags', TAGS);
+    else out[k] = from[k];
+  }
+  // Assigned last: a key `img` has keeps its place, a new one goes last.
+  return Object.assign(out, p) as unknown as ImageView;
 }
 
 /** The log `img` may extend: its own when it is the newest version, else a fork of its tags. */
 function writable(img: ImageView): TagsAt {
-  const t = tagsAt.get(img);
+  const t = tagsAt(img);
   if (t && t.log.owner === t && t.log.refs.length <= 2 * t.log.live.size + 32) return t;
   const log = newLog(t ? arrayOf(t) : img.tags);
   const fresh: TagsAt = { log, version: log.version };
@@ -111,7 +121,7 @@ export function withTag(img: ImageView, ref: string, patch: Partial<Omit<ImageVi
 
 /** `img` without `ref` among its tags; `img` itself when it did not have it. */
 export function withoutTag(img: ImageView, ref: string): ImageView {
-  const t = tagsAt.get(img);
+  const t = tagsAt(img);
   const has = t ? (t.log.owner === t ? t.log.live.has(ref) : arrayOf(t).includes(ref)) : img.tags.includes(ref);
   if (!has) return img;
   const w = writable(img);
