@@ -3,6 +3,11 @@
  * answers written. The wire format is dns-packet's; this file gives the server numbers for
  * types and classes (as the wire has them), the flags word as sent, and answer data as an
  * IPv4 address (A) or raw bytes (anything else). Pure.
+ *
+ * Measured against the codec this replaced: the same bytes for A, AAAA, EDNS, other types and
+ * classes, opcodes and the root. It differs only on queries no resolver sends: a label's bytes
+ * are read as UTF-8 (one not valid UTF-8 is not echoed as sent), a class dns-packet has no
+ * name for is echoed as 0, and a query whose other sections do not parse gets no answer.
  */
 import * as dnsPacket from 'dns-packet';
 
