@@ -4,7 +4,6 @@ import { evolveContainer, type ContainerView } from './container';
 import { decideUpdate } from './container-update';
 import { WharfError } from './errors';
 import type { WharfEvent } from './events';
-import { evolveImages, type ImageState } from './image';
 
 // given events / when update / then events (or a refusal), and the evolve of what it records
 const ID = 'c'.repeat(64);
@@ -74,25 +73,4 @@ test('NanoCpus and CPU period/quota exclude each other; AutoRemove forbids a res
 test('pids limit 0 or -1 means unlimited, recorded as 0', () => {
   const c = given(created({ PidsLimit: 10 }));
   assert.deepEqual(decideUpdate(c, cliBody({ PidsLimit: -1 }))[0].data, { id: ID, PidsLimit: 0 });
-});
-
-test('image.committed: the image view has the layers, their sizes, parent and author', () => {
-  const s: ImageState = { images: new Map(), tags: new Map() };
-  const parent = 'sha256:' + 'b'.repeat(64);
-  const id = 'sha256:' + 'd'.repeat(64);
-  evolveImages(s, {
-    type: 'image.committed',
-    data: {
-      id, created: '2026-01-01T00:00:00Z', layers: ['sha256:' + '1'.repeat(64), 'sha256:' + '2'.repeat(64)], layerSizes: [100, 20], size: 120,
-      config: { Cmd: ['sh'] }, comment: 'm', history: [{ created: '2025-01-01T00:00:00Z' }, { created: '2026-01-01T00:00:00Z', created_by: 'sh', comment: 'm' }],
-      parent, author: 'me', container: ID,
-    },
-  }, '2026-01-01T00:00:00Z');
-  const img = s.images.get(id)!;
-  assert.deepEqual(img.layerSizes, [100, 20]);
-  assert.equal(img.parent, parent);
-  assert.equal(img.author, 'me');
-  assert.equal(img.history.length, 2);
-  assert.deepEqual(img.tags, []);
-  assert.equal((img as unknown as Record<string, unknown>).container, undefined);
 });

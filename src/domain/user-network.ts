@@ -26,11 +26,6 @@ export function wharfMadeTable(v: Pick<NetworkView, 'bridge' | 'createdBridge'>)
   return v.createdBridge !== undefined || WHARF_BRIDGE_NAME.test(v.bridge);
 }
 
-export function evolveNetworks(networks: Map<string, NetworkView>, e: WharfEvent): void {
-  if (e.type === 'network.created') networks.set(e.data.id, e.data);
-  else if (e.type === 'network.removed') networks.delete(e.data.id);
-}
-
 /** The names Docker reserves for its predefined networks. */
 export const PREDEFINED = ['bridge', 'host', 'none'];
 

@@ -32,3 +32,18 @@ test('compressed names are followed; loops and truncation are errors', () => {
   assert.throws(() => parseMessage(q.subarray(0, 15)));
   assert.throws(() => parseMessage(Buffer.alloc(5)));
 });
+
+test('a query with an EDNS record (as dig and glibc send) is read: its question, its flags as sent', () => {
+  const q = encodeQuery(3, 'web', TYPE_AAAA);
+  q.writeUInt16BE(0x0120, 2); // RD and AD
+  q.writeUInt16BE(1, 10);
+  const opt = Buffer.from([0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 12, 0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8]);
+  const m = parseMessage(Buffer.concat([q, opt]));
+  assert.equal(m.flags, 0x0120);
+  assert.deepEqual(m.questions, [{ name: 'web', type: TYPE_AAAA, class: 1 }]);
+  assert.deepEqual(m.answers, []);
+  // The answer: QR, RD and RA set, AD not echoed, no additional record.
+  const r = encodeResponse(m, 0, []);
+  assert.equal(r.readUInt16BE(2), 0x8180);
+  assert.equal(r.readUInt16BE(10), 0);
+});

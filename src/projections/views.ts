@@ -1,177 +1,78 @@
 import type { Envelope } from '../domain/envelope';
-import { evolveContainer, type ContainerView } from '../domain/container';
-import { evolveExec, KEPT_EXITED_EXECS, type ExecView } from '../domain/exec';
-import { chainIds } from '../domain/layer-chain';
-import { emptyLayerState, evolveImages, evolveLayers, type ImageState, type LayerState } from '../domain/image';
-import { evolveVolume, type VolumeView } from '../domain/volume';
+import type { ImageState, LayerState } from '../domain/image';
 import type { JournalReader } from '../journal/journal';
 import { nanosToRfc3339 } from '../domain/time';
-import { evolveNetworks, type NetworkView } from '../domain/user-network';
+import { evolveOpenBuilds, type OpenBuildsView } from './builds';
+import { evolveContainers, type ContainersView } from './containers';
+import { evolveExecs, type ExecsView } from './execs';
+import { emptyImages, evolveImages } from './images';
+import { emptyLayers, evolveLayers } from './layers';
+import { evolveNames, type NamesView } from './names';
+import { evolveNetworks, evolveRetiredBridges, type NetworksView, type RetiredBridgesView } from './networks';
+import { emptyRemoved, evolveRemoved, type RemovedView } from './removed';
+import { evolveVolumes, type VolumesView } from './volumes';
 
-/** Exec ids by container, and each exec's place in the `execs` map (insertion order). */
-interface ExecIndex {
-  order: Map<string, number>;
-  next: number;
-  byContainer: Map<string, Set<string>>;
-  /** The exited ones only. */
-  exited: Map<string, Set<string>>;
-}
-
-function add(m: Map<string, Set<string>>, k: string, v: string): void {
-  let s = m.get(k);
-  if (!s) m.set(k, (s = new Set()));
-  s.add(v);
-}
-
-function remove(m: Map<string, Set<string>>, k: string, v: string): void {
-  const s = m.get(k);
-  if (s?.delete(v) && s.size === 0) m.delete(k);
-}
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * The in-memory views, rebuilt from the journal at boot and kept current by every commit.
  * They answer ps / inspect / images; nothing here is a source of truth.
+ *
+ * Each view is one projection (a file beside this one, with its own tests): a pure
+ * `evolve(view, record) → view`, some also given what another view held before or after the
+ * record. A view's collection (a Map or Set) is updated in place by set/delete, since copying
+ * a whole map per record would not be O(1); the values in it are never changed: a record
+ * replaces the entry it concerns with a new object, so a value read from a view stays as it
+ * was read. This class only composes them, in an order that gives each what it reads.
  */
 export class Views {
-  readonly containers = new Map<string, ContainerView>();
-  readonly names = new Map<string, string>();
-  readonly images: ImageState = { images: new Map(), tags: new Map() };
+  readonly containers: ContainersView = new Map();
+  readonly names: NamesView = new Map();
+  readonly images: ImageState = emptyImages();
   /** Registry layers: what pulls fetched and where pushes put them. */
-  readonly layers: LayerState = emptyLayerState();
+  readonly layers: LayerState = emptyLayers();
   /** Exec sessions, oldest first; those of a removed container go with it. */
-  readonly execs = new Map<string, ExecView>();
-  readonly volumes = new Map<string, VolumeView>();
+  readonly execs: ExecsView = new Map();
+  readonly volumes: VolumesView = new Map();
   /** User-defined networks by id. */
-  readonly networks = new Map<string, NetworkView>();
+  readonly networks: NetworksView = new Map();
   /** Bridges of removed networks: boot deletes any a crash left behind. */
-  readonly retiredBridges = new Set<string>();
+  readonly retiredBridges: RetiredBridgesView = new Set();
   /**
    * What the journal positively records as removed (destroyed containers; blobs and chains of
    * deleted images and released layers; removed volumes): the only files a boot sweep deletes.
    * Anything else it does not know goes to the quarantine.
    */
-  readonly removed = { containers: new Set<string>(), blobs: new Set<string>(), chains: new Set<string>(), volumes: new Set<string>() };
+  readonly removed: RemovedView = emptyRemoved();
   /** Builds begun and not ended: boot ends them as failed (the daemon stopped during them). */
-  readonly openBuilds = new Set<string>();
+  readonly openBuilds: OpenBuildsView = new Set();
   appliedSeq = 0n;
 
   apply(e: Envelope): void {
     if (e.seq <= this.appliedSeq) return;
-    this.appliedSeq = e.seq;
-    this.noteRemoval(e);
+    const v = this as Mutable<Views>;
+    v.appliedSeq = e.seq;
+    // Before the images: a deleted image's layers are read from the image.
+    v.removed = evolveRemoved(this.removed, e, this.images.images);
     if (e.type.startsWith('container.')) {
-      const id = e.data.id;
-      const before = this.containers.get(id);
-      const after = evolveContainer(before, e, e.seq);
-      if (before && (!after || after.name !== before.name)) this.names.delete(before.name);
-      if (after) {
-        this.containers.set(id, after);
-        this.names.set(after.name, id);
-      } else {
-        this.containers.delete(id);
-        this.forgetExecsOf(id);
-      }
+      const before = this.containers.get(e.data.id);
+      v.containers = evolveContainers(this.containers, e);
+      v.names = evolveNames(this.names, e.data.id, before, this.containers.get(e.data.id));
+      v.execs = evolveExecs(this.execs, e, this.containers);
     } else if (e.type.startsWith('exec.')) {
-      const before = this.execs.get(e.data.id);
-      const after = evolveExec(before, e);
-      if (after) {
-        this.indexExec(before, after);
-        this.execs.set(after.id, after);
-      }
-      if (e.type === 'exec.died') this.forgetOldExecs(e.data.container);
+      v.execs = evolveExecs(this.execs, e, this.containers);
     } else if (e.type.startsWith('network.')) {
-      if (e.type === 'network.removed') {
-        const b = this.networks.get(e.data.id)?.bridge;
-        if (b) this.retiredBridges.add(b);
-      }
-      if (e.type === 'network.created') this.retiredBridges.delete(e.data.bridge);
-      evolveNetworks(this.networks, e);
+      // Before the networks: a removed network's bridge is read from the network.
+      v.retiredBridges = evolveRetiredBridges(this.retiredBridges, e, this.networks);
+      v.networks = evolveNetworks(this.networks, e);
     } else if (e.type.startsWith('image.') || e.type.startsWith('layer.')) {
-      evolveImages(this.images, e, nanosToRfc3339(e.time));
-      evolveLayers(this.layers, e);
+      v.images = evolveImages(this.images, e, nanosToRfc3339(e.time));
+      v.layers = evolveLayers(this.layers, e);
     } else if (e.type.startsWith('build.')) {
-      if (e.type === 'build.started') this.openBuilds.add(e.data.id);
-      else if (e.type === 'build.finished' || e.type === 'build.failed') this.openBuilds.delete(e.data.id);
+      v.openBuilds = evolveOpenBuilds(this.openBuilds, e);
     } else if (e.type.startsWith('volume.')) {
-      const after = evolveVolume(this.volumes.get(e.data.id), e);
-      if (after) this.volumes.set(e.data.id, after);
-      else this.volumes.delete(e.data.id);
+      v.volumes = evolveVolumes(this.volumes, e);
     }
-  }
-
-  private noteRemoval(e: Envelope): void {
-    if (e.type === 'container.destroyed') this.removed.containers.add(e.data.id);
-    else if (e.type === 'volume.removed') this.removed.volumes.add(e.data.id);
-    else if (e.type === 'layer.released') {
-      this.removed.chains.add(e.data.chainId);
-      this.removed.blobs.add(e.data.id);
-    } else if (e.type === 'image.deleted') {
-      const img = this.images.images.get(e.data.id);
-      this.removed.blobs.add(e.data.id);
-      if (img) {
-        for (const l of img.layers) this.removed.blobs.add(l);
-        for (const c of chainIds(img.layers)) this.removed.chains.add(c);
-      }
-    }
-  }
-
-  /**
-   * An index of the execs beside `execs` (a private field: not in snapshot(), not part of the
-   * views; built from `execs` on first use) so that an exec record or a container's removal
-   * costs O(1) amortised, not a scan of every exec.
-   */
-  #execIndex?: ExecIndex;
-
-  private get execIndex(): ExecIndex {
-    if (!this.#execIndex) {
-      const ix: ExecIndex = { order: new Map(), next: 0, byContainer: new Map(), exited: new Map() };
-      for (const x of this.execs.values()) {
-        ix.order.set(x.id, ix.next++);
-        add(ix.byContainer, x.containerId, x.id);
-        if (x.status === 'exited') add(ix.exited, x.containerId, x.id);
-      }
-      this.#execIndex = ix;
-    }
-    return this.#execIndex;
-  }
-
-  private indexExec(before: ExecView | undefined, after: ExecView): void {
-    const ix = this.execIndex;
-    if (!before) ix.order.set(after.id, ix.next++); // a new key: last in the map's order
-    else if (before.containerId !== after.containerId) {
-      remove(ix.byContainer, before.containerId, before.id);
-      remove(ix.exited, before.containerId, before.id);
-    }
-    add(ix.byContainer, after.containerId, after.id);
-    if (after.status === 'exited') add(ix.exited, after.containerId, after.id);
-    else remove(ix.exited, after.containerId, after.id);
-  }
-
-  private dropExec(id: string): void {
-    const x = this.execs.get(id);
-    if (!x) return;
-    this.execs.delete(id);
-    const ix = this.execIndex;
-    ix.order.delete(id);
-    remove(ix.byContainer, x.containerId, id);
-    remove(ix.exited, x.containerId, id);
-  }
-
-  /** A removed container's execs go with it: O(its execs), each exec dropped once. */
-  private forgetExecsOf(containerId: string): void {
-    for (const xid of [...(this.execIndex.byContainer.get(containerId) ?? [])]) this.dropExec(xid);
-  }
-
-  /**
-   * Keep the last KEPT_EXITED_EXECS exited execs of the container (the newest in the map's
-   * order). Each exec.died leaves at most that many, so this sorts at most one more: O(1).
-   */
-  private forgetOldExecs(containerId: string): void {
-    const ix = this.execIndex;
-    const exited = ix.exited.get(containerId);
-    if (!exited || exited.size <= KEPT_EXITED_EXECS) return;
-    const oldest = [...exited].sort((a, b) => ix.order.get(a)! - ix.order.get(b)!);
-    for (const xid of oldest.slice(0, exited.size - KEPT_EXITED_EXECS)) this.dropExec(xid);
   }
 
   /** Keep the views current with every commit from now on. */
