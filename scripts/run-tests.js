@@ -19,5 +19,10 @@ const only = process.argv[2];
 let files = find(path.join(root, 'dist', 'src'));
 if (only !== 'unit') files = files.concat(find(path.join(root, 'dist', 'test')));
 if (only && only !== 'unit') files = files.filter((f) => f.includes(only));
+if (!files.length) {
+  // node --test with no file would discover and run the whole tree instead.
+  console.error(`no test file matches ${only ?? '(all)'}: run \`npm run build\` first, or name part of a file under dist/src or dist/test`);
+  process.exit(2);
+}
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);
