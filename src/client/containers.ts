@@ -3,47 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { encodeFilters, type Hijacked, type RequestsClass } from './request';
 import { readAll } from './streams';
-
-export interface ContainerPort {
-  IP?: string;
-  PrivatePort: number;
-  PublicPort?: number;
-  Type: string;
-}
-
-export interface ContainerSummary {
-  Id: string;
-  Names: string[];
-  Image: string;
-  ImageID: string;
-  Command: string;
-  Created: number;
-  Ports: ContainerPort[] | null;
-  Labels: Record<string, string> | null;
-  State: string;
-  Status: string;
-  SizeRw?: number;
-  SizeRootFs?: number;
-  Mounts?: { Name?: string; Source?: string; Destination?: string }[];
-  NetworkSettings?: { Networks?: Record<string, unknown> | null };
-}
-
-export type ContainerInspect = Record<string, unknown> & {
-  Id: string;
-  Name: string;
-  State: { Status: string; Running: boolean; ExitCode: number };
-  Config: { Tty: boolean; OpenStdin?: boolean } & Record<string, unknown>;
-};
-
-export interface CreateResponse {
-  Id: string;
-  Warnings: string[] | null;
-}
-
-export interface WaitResponse {
-  StatusCode: number;
-  Error?: { Message: string } | null;
-}
+import type { ContainerPort, ContainerSummary, ContainerInspect, CreateResponse, WaitResponse } from '../wire/docker';
+export type { ContainerPort, ContainerSummary, ContainerInspect, CreateResponse, WaitResponse } from '../wire/docker';
 
 export interface LogsOptions {
   stdout?: boolean;

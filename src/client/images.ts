@@ -2,41 +2,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { encodeFilters, encodeRef, type RequestsClass } from './request';
-
-export interface ImageSummary {
-  Id: string;
-  ParentId?: string;
-  RepoTags: string[] | null;
-  RepoDigests: string[] | null;
-  Created: number;
-  Size: number;
-  SharedSize?: number;
-  VirtualSize?: number;
-  Labels?: Record<string, string> | null;
-  Containers?: number;
-}
-
-export interface SearchResult {
-  name: string;
-  description: string;
-  star_count: number;
-  is_official: boolean;
-  is_automated?: boolean;
-}
-
-export interface HistoryItem {
-  Id: string;
-  Created: number;
-  CreatedBy: string;
-  Tags: string[] | null;
-  Size: number;
-  Comment: string;
-}
-
-export interface ImageDeleteItem {
-  Untagged?: string;
-  Deleted?: string;
-}
+import type { ImageSummary, SearchResult, HistoryItem, ImageDeleteItem } from '../wire/docker';
+export type { ImageSummary, SearchResult, HistoryItem, ImageDeleteItem } from '../wire/docker';
 
 export function ImageCalls<B extends RequestsClass>(Base: B) {
   return class extends Base {

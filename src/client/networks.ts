@@ -1,17 +1,7 @@
 /** The client's network calls. */
 import { encodeFilters, type RequestsClass } from './request';
-
-export interface NetworkSummary {
-  Id: string;
-  Name: string;
-  Driver: string;
-  Scope: string;
-  Created: string;
-  Internal: boolean;
-  EnableIPv4?: boolean;
-  EnableIPv6: boolean;
-  Labels: Record<string, string> | null;
-}
+import type { NetworkSummary } from '../wire/docker';
+export type { NetworkSummary } from '../wire/docker';
 
 export function NetworkCalls<B extends RequestsClass>(Base: B) {
   return class extends Base {

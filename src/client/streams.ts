@@ -1,19 +1,8 @@
 /** Reading the daemon's answers: whole bodies, lines, event lines and JSON progress streams. */
 import type { Readable } from 'node:stream';
+import type { EventMessage } from '../wire/docker';
 
-/** One line of GET /events. */
-export interface EventMessage {
-  status?: string;
-  id?: string;
-  from?: string;
-  Type: string;
-  Action: string;
-  Actor: { ID: string; Attributes: Record<string, string> | null };
-  scope?: string;
-  time?: number;
-  /** int64 nanoseconds kept exact (JSON numbers this large do not fit a double). */
-  timeNano?: bigint;
-}
+export type { EventMessage } from '../wire/docker';
 
 export async function readAll(res: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];

@@ -5,42 +5,8 @@ import type { ImageSummary } from './images';
 import { encodeFilters, type RequestsClass } from './request';
 import { readAll } from './streams';
 import type { VolumeSummary } from './volumes';
-
-export interface VersionResponse {
-  Platform?: { Name: string };
-  Components?: { Name: string; Version: string; Details?: Record<string, string> }[];
-  Version: string;
-  ApiVersion: string;
-  MinAPIVersion?: string;
-  GitCommit?: string;
-  GoVersion?: string;
-  Os: string;
-  Arch: string;
-  KernelVersion?: string;
-  BuildTime?: string;
-  Experimental?: boolean;
-}
-
-export type InfoResponse = Record<string, unknown> & {
-  ID?: string;
-  Containers?: number;
-  ContainersRunning?: number;
-  ContainersPaused?: number;
-  ContainersStopped?: number;
-  Images?: number;
-  ServerVersion?: string;
-  Driver?: string;
-  DriverStatus?: [string, string][] | null;
-  DockerRootDir?: string;
-};
-
-export interface DiskUsage {
-  LayersSize: number;
-  Images: ImageSummary[] | null;
-  Containers: ContainerSummary[] | null;
-  Volumes: (VolumeSummary & { UsageData?: { Size: number; RefCount: number } })[] | null;
-  BuildCache: { Size: number; Shared: boolean; InUse: boolean }[] | null;
-}
+import type { VersionResponse, InfoResponse, DiskUsage } from '../wire/docker';
+export type { VersionResponse, InfoResponse, DiskUsage } from '../wire/docker';
 
 export function SystemCalls<B extends RequestsClass>(Base: B) {
   return class extends Base {

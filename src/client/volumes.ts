@@ -1,15 +1,7 @@
 /** The client's volume calls. */
 import { encodeFilters, type RequestsClass } from './request';
-
-export interface VolumeSummary {
-  Name: string;
-  Driver: string;
-  Mountpoint: string;
-  CreatedAt?: string;
-  Labels: Record<string, string> | null;
-  Options: Record<string, string> | null;
-  Scope: string;
-}
+import type { VolumeSummary } from '../wire/docker';
+export type { VolumeSummary } from '../wire/docker';
 
 export function VolumeCalls<B extends RequestsClass>(Base: B) {
   return class extends Base {

@@ -1,3 +1,4 @@
+import type { ContainerSummary } from '../../wire/docker';
 import type { PublishedPort } from '../../domain/network';
 import { isRestarting, isRunning, type ContainerView, type EndpointConfig } from '../../domain/container';
 import { logConfigOf, pathDefaults } from '../../domain/container-defaults';
@@ -48,7 +49,7 @@ function quoteArg(a: string): string {
 }
 
 /** linkNames: the names legacy links give it ("/<parent>/<alias>"), after its own. */
-export function toSummary(c: ContainerView, size?: ContainerSize, linkNames: string[] = []): Record<string, unknown> {
+export function toSummary(c: ContainerView, size?: ContainerSize, linkNames: string[] = []): ContainerSummary {
   return {
     Id: c.id,
     Names: [`/${c.name}`, ...linkNames],

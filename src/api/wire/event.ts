@@ -3,19 +3,9 @@ import type { Envelope } from '../../domain/envelope';
 import type { StoredEnvelope } from '../../journal/codec';
 import { EVENT_VERSION } from '../../domain/events';
 import { familiarName, parseReference } from '../../domain/reference';
+import type { DockerEvent } from '../../wire/docker';
 
-export interface DockerEvent {
-  status?: string;
-  id?: string;
-  from?: string;
-  Type: string;
-  Action: string;
-  Actor: { ID: string; Attributes: Record<string, string> };
-  scope: 'local';
-  time: number;
-  /** int64 nanoseconds: kept as a bigint, written as a bare JSON number by eventJson(). */
-  timeNano: bigint;
-}
+export type { DockerEvent } from '../../wire/docker';
 
 /** JSON for one event; timeNano does not fit a double, so it is spliced in as digits. */
 export function eventJson(ev: DockerEvent): string {

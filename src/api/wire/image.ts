@@ -1,3 +1,4 @@
+import type { ImageSummary } from '../../wire/docker';
 import type { ImageView } from '../../domain/image';
 import { parseReference } from '../../domain/reference';
 
@@ -21,7 +22,7 @@ export interface ImageWireOptions {
   virtualSize?: boolean;
 }
 
-export function toImageSummary(img: ImageView, containers = -1, o: ImageWireOptions = {}): Record<string, unknown> {
+export function toImageSummary(img: ImageView, containers = -1, o: ImageWireOptions = {}): ImageSummary {
   return {
     Id: img.id,
     ParentId: '',

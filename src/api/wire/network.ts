@@ -1,9 +1,10 @@
+import type { NetworkContainer, NetworkSummary } from '../../wire/docker';
 import type { ContainerView } from '../../domain/container';
 import type { NetworkEntry } from '../../engine/networks/networks';
 
 /** Docker's network JSON (GET /networks, GET /networks/{id}); Containers only where asked for. */
-export function toNetwork(n: NetworkEntry, containers?: ContainerView[]): Record<string, unknown> {
-  const attached: Record<string, unknown> = {};
+export function toNetwork(n: NetworkEntry, containers?: ContainerView[]): NetworkSummary {
+  const attached: Record<string, NetworkContainer> = {};
   for (const c of containers ?? []) {
     const a = Object.values(c.networks ?? {}).find((x) => x.networkId === n.id);
     if (!a) continue;
