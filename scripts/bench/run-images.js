@@ -7,6 +7,7 @@
 // images` with IMAGES (1,000) images, made by importing a tiny tar with a different label
 // each time (distinct image ids sharing one layer), 4 at a time through the API.
 const fs = require('node:fs');
+const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 const { api, docker, median, timeIt } = require('./lib');
 const { TestRegistry } = require('../../dist/test/helpers/registry.js');
@@ -22,8 +23,19 @@ async function images(engine) {
   docker(engine.sock, ['rm', 'big']);
   const archive = path.join(engine.dir, 'big.tar');
   rows.push({ key: 'save', label: `\`docker save -o\` of a ${SIZE_MB} MiB image`, value: timeIt(() => docker(engine.sock, ['save', '-o', archive, 'big:v1'], { timeout: 300000 })), unit: 's' });
+  // Disk: what the data root grows by, per byte of the layers written (the image's size less
+  // busybox's, whose layer both engines keep), after load and after pull.
+  const sizeOf = (ref) => Number(docker(engine.sock, ['image', 'inspect', '--format', '{{.Size}}', ref]).stdout.trim());
+  const written = sizeOf('big:v1') - sizeOf('busybox');
+  const dataRoot = path.join(engine.dir, 'data');
+  const du = () => {
+    spawnSync('sync');
+    return Number(spawnSync('du', ['-s', '--block-size=1', dataRoot], { encoding: 'utf8' }).stdout.split(/\s/)[0]);
+  };
   docker(engine.sock, ['rmi', 'big:v1']);
+  let before = du();
   rows.push({ key: 'load', label: `\`docker load -i\` of it back`, value: timeIt(() => docker(engine.sock, ['load', '-i', archive], { timeout: 300000 })), unit: 's' });
+  rows.push({ key: 'load-disk', label: '… data root growth / uncompressed size of the layers it wrote', value: (du() - before) / written, unit: '×', digits: 2 });
   fs.rmSync(archive, { force: true });
 
   const registry = await TestRegistry.start({ parent: engine.dir });
@@ -32,7 +44,9 @@ async function images(engine) {
     docker(engine.sock, ['tag', 'big:v1', ref]);
     rows.push({ key: 'push', label: `\`docker push\` of it to a local registry`, value: timeIt(() => docker(engine.sock, ['push', ref], { timeout: 600000 })), unit: 's' });
     docker(engine.sock, ['rmi', 'big:v1', ref]);
+    before = du();
     rows.push({ key: 'pull', label: `\`docker pull\` of it back`, value: timeIt(() => docker(engine.sock, ['pull', ref], { timeout: 600000 })), unit: 's' });
+    rows.push({ key: 'pull-disk', label: '… data root growth / uncompressed size of the layers it wrote', value: (du() - before) / written, unit: '×', digits: 2 });
     docker(engine.sock, ['rmi', ref]);
   } finally {
     await registry.stop();

@@ -252,14 +252,16 @@ async function loadOne(ctx: EngineContext, a: ArchivedImage, pre: Map<string, Pr
   for (const [i, file] of a.layers.entries()) {
     const info = pre.get(file);
     if (info?.failed) throw invalidArgument(`failed to load layer ${i}: ${info.failed.message}`);
-    if (info && info.diffId !== diffIds[i]) throw invalidArgument(`invalid diffID for layer ${i}: expected "${diffIds[i]}", got "${info.diffId}"`);
+    // A plain tar's digest is known already (a compressed one's is known once it is inflated).
+    const plain = info && !info.gzip ? info : undefined;
+    if (plain && plain.diffId !== diffIds[i]) throw invalidArgument(`invalid diffID for layer ${i}: expected "${diffIds[i]}", got "${plain.diffId}"`);
     const want = chain ? chainOf(chain, diffIds[i]) : diffIds[i];
-    if (info && (await ctx.images.layerExists(want)) && (await ctx.images.hasLayerTar(diffIds[i]))) {
+    if (plain && (await ctx.images.layerExists(want)) && (await ctx.images.hasLayerTar(diffIds[i]))) {
       // Already in the store (an earlier load or pull, or the same layer twice in this archive).
-      await info.intake?.abort();
-      info.intake = undefined;
+      await plain.intake?.abort();
+      plain.intake = undefined;
       chain = want;
-      sizes.push(info.size);
+      sizes.push(plain.size);
       continue;
     }
     const layer = info?.intake || (await fsp.access(file).then(() => true, () => false))
