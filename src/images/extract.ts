@@ -12,6 +12,8 @@ export interface Extraction {
   dir: string;
   /** Written; true: wait for drained() before the next chunk. */
   mustWait(chunk: Buffer): boolean;
+  /** Several buffers written at once (one writev); true: wait for drained(). */
+  writev(bufs: Buffer[]): boolean;
   drained(): Promise<void>;
   end(): void;
   exited: Promise<void>;
@@ -52,6 +54,16 @@ export async function startExtract(tmpDir: string): Promise<Extraction> {
   const x: Extraction = {
     dir,
     mustWait: (chunk: Buffer) => tar.open && !tar.child.stdin.write(chunk),
+    writev: (bufs: Buffer[]) => {
+      if (!tar.open) return false;
+      if (bufs.length === 1) return !tar.child.stdin.write(bufs[0]);
+      const stdin = tar.child.stdin;
+      stdin.cork();
+      let ok = true;
+      for (const b of bufs) ok = stdin.write(b) && ok;
+      stdin.uncork();
+      return !ok;
+    },
     drained: () => drained(tar.child.stdin),
     end: () => {
       if (tar.open) tar.child.stdin.end();

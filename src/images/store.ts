@@ -7,7 +7,11 @@ import { createGunzip } from 'node:zlib';
 import { tarWhiteoutsToOverlay } from '../storage/whiteouts';
 import { chainIds, chainOf } from '../domain/layer-chain';
 import { drained, startExtract, type Extraction } from './extract';
-import { decodeIndex, encodeIndex, LayerDamagedError, regenerate, TarSplitter, type Stash, type TarSplitIndex } from './tar-split';
+import type { FileHandle } from 'node:fs/promises';
+import { decodeIndex, encodeIndex, LayerDamagedError, regenerate, TarSplitter, type DirectFiles, type Stash, type TarSplitIndex } from './tar-split';
+
+/** Files of a layer this big are written by the daemon itself, not passed through the unpacking tar. */
+const DIRECT_MIN = 1 << 20;
 
 /**
  * The content store: blobs/sha256/<hex>, written to a temp file and renamed into place
@@ -206,9 +210,10 @@ export class ImageStore {
     return startExtract(this.tmpDir);
   }
 
-  async finishExtract(x: Extraction, chainId: string): Promise<void> {
+  async finishExtract(x: Extraction, chainId: string, before?: (dir: string) => Promise<void>): Promise<void> {
     try {
       await x.exited;
+      await before?.(x.dir);
     } catch (e) {
       await x.abort();
       throw new Error(`failed to unpack layer: ${(e as Error).message}`);
@@ -402,8 +407,31 @@ export class LayerIntake {
   private splitter?: TarSplitter;
   private stash?: FileStash;
   private result?: { diffId: string; size: number };
-  private forward = async (b: Buffer) => {
-    if (this.x?.mustWait(b)) await this.x.drained();
+  private forward = async (b: Buffer[]) => {
+    if (this.x?.writev(b)) await this.x.drained();
+  };
+  /** Big plain files of the tar, written here straight to a file of their own (not through the tar). */
+  private directs = new Map<string, { side: string; links: string[] }>();
+  private directFh?: FileHandle;
+  private directFiles: DirectFiles = {
+    min: DIRECT_MIN,
+    open: async (rel) => {
+      if (!this.x || this.directs.has(rel)) return false;
+      const side = this.store.tempPath('direct');
+      this.directFh = await fsp.open(side, 'wx', 0o600);
+      this.directs.set(rel, { side, links: [] });
+      return true;
+    },
+    write: async (b) => {
+      let off = 0;
+      while (off < b.length) off += (await this.directFh!.write(b, off, b.length - off)).bytesWritten;
+    },
+    close: async () => {
+      const fh = this.directFh;
+      this.directFh = undefined;
+      await fh?.close();
+    },
+    link: (target, name) => this.directs.get(target)?.links.push(name),
   };
 
   constructor(private store: ImageStore, private x: Extraction | undefined, stashFile: string | undefined) {
@@ -412,10 +440,17 @@ export class LayerIntake {
       this.splitter = new TarSplitter(stash, async (rel, size) => {
         // A later entry replaces this file: once the tar has unpacked all before it, keep the file's bytes.
         if (!this.x) return undefined;
+        const direct = this.directs.get(rel);
+        if (direct) {
+          this.directs.delete(rel);
+          const b = await fsp.readFile(direct.side).catch(() => undefined);
+          await fsp.rm(direct.side, { force: true });
+          return b && b.length === size ? b : undefined;
+        }
         await this.x.checkpoint();
         const b = await fsp.readFile(path.join(this.x.dir, rel)).catch(() => undefined);
         return b && b.length === size ? b : undefined;
-      });
+      }, x ? this.directFiles : undefined);
     }
   }
 
@@ -423,7 +458,7 @@ export class LayerIntake {
     this.hash.update(chunk);
     this.size += chunk.length;
     if (this.splitter) await this.splitter.write(chunk, this.forward);
-    else await this.forward(chunk);
+    else await this.forward([chunk]);
   }
 
   end(): { diffId: string; size: number } {
@@ -442,14 +477,50 @@ export class LayerIntake {
     this.x = undefined;
     if (x) {
       if (await this.store.layerExists(chainId)) await x.abort();
-      else await this.store.finishExtract(x, chainId);
+      else await this.store.finishExtract(x, chainId, (dir) => this.placeDirect(dir));
     }
     // The files first, then what rebuilds the tar from them.
     if (this.splitter) await this.store.settleIndex(this.splitter.finish(diffId, size), this.stash?.file);
   }
 
-  /** Whatever was not committed goes (the unpacked dir, the stash). */
+  /**
+   * The tar has made each direct file empty, with its owner, mode and times: the file written
+   * here takes them and its place (and the place of the tar's hard links to it).
+   */
+  private async placeDirect(dir: string): Promise<void> {
+    const root = await fsp.realpath(dir);
+    for (const [rel, d] of this.directs) {
+      const target = path.join(dir, rel);
+      const parent = path.dirname(target);
+      // No symlink on the way: the tree is this tar's alone, and it put none there.
+      if ((await fsp.realpath(parent)) !== path.join(root, path.dirname(rel))) throw new Error(`${rel}: its directory is not where the tar put it`);
+      const st = await fsp.lstat(target);
+      if (!st.isFile() || st.size !== 0) throw new Error(`${rel}: not the empty file the tar made`);
+      const pst = await fsp.stat(parent);
+      await fsp.chown(d.side, st.uid, st.gid);
+      await fsp.chmod(d.side, st.mode & 0o7777);
+      await fsp.utimes(d.side, st.atime, st.mtime);
+      await fsp.rename(d.side, target);
+      for (const name of d.links) {
+        const link = path.join(dir, name);
+        const lst = await fsp.lstat(link).catch(() => undefined);
+        if (!lst || lst.ino !== st.ino || lst.dev !== st.dev) continue;
+        const lpst = await fsp.stat(path.dirname(link));
+        await fsp.unlink(link);
+        await fsp.link(target, link);
+        await fsp.utimes(path.dirname(link), lpst.atime, lpst.mtime);
+      }
+      await fsp.utimes(parent, pst.atime, pst.mtime);
+    }
+    this.directs.clear();
+  }
+
+  /** Whatever was not committed goes (the unpacked dir, the stash, direct files). */
   async abort(): Promise<void> {
+    await this.directFh?.close().catch(() => undefined);
+    this.directFh = undefined;
+    for (const d of this.directs.values()) await fsp.rm(d.side, { force: true });
+    this.directs.clear();
     this.stash?.close();
     const x = this.x;
     this.x = undefined;

@@ -119,6 +119,11 @@ export class TarScanner {
 
   constructor(private sink: ScanSink) {}
 
+  /** Bytes of a header block begun and not yet whole (held by the scanner, not yet reported). */
+  get held(): number {
+    return this.state === 'header' || this.state === 'sparse-ext' ? this.pendingLen : 0;
+  }
+
   get ended(): boolean {
     return this.state === 'trailer';
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync, appendFileSync, linkSync, readdirSync } from 'node:fs';
+import { createReadStream, existsSync, statSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync, appendFileSync, linkSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -37,7 +37,9 @@ function oddTree(root: string): string[] {
   const deep = path.join(root, 'd'.repeat(90), 'e'.repeat(90), 'f'.repeat(90));
   mkdirSync(deep, { recursive: true });
   writeFileSync(path.join(deep, `${'long-name-'.repeat(12)}.txt`), 'deep\n');
-  writeFileSync(path.join(root, 'file'), Buffer.alloc(70000, 7));
+  writeFileSync(path.join(root, 'file'), Buffer.alloc(2 << 20, 7)); // big: written by the daemon itself
+  writeFileSync(path.join(root, 'small'), Buffer.alloc(70000, 8));
+  execFileSync('chmod', ['4750', path.join(root, 'file')]);
   writeFileSync(path.join(root, 'empty-file'), '');
   linkSync(path.join(root, 'file'), path.join(root, 'hardlink'));
   symlinkSync('file', path.join(root, 'symlink'));
@@ -67,14 +69,22 @@ test('pax and gnu tars with long names, links, devices, xattrs, sparse files and
     // ustar cannot hold the long names: only what it can.
     const members = fmt === 'ustar' ? ['file', 'hardlink', 'symlink', 'null', 'fifo', 'empty-dir', '.wh.gone'] : ['.'];
     tarBin(['-cf', file, `--format=${fmt}`, ...extra, ...members], src);
-    await roundTrip(store, file);
+    const { chainId } = await roundTrip(store, file);
+    // The big file (written by the daemon, not the tar) is as the tar says: bytes, mode, times, its hard link.
+    const tree = store.layerDir(chainId);
+    const [a, b, s0] = [statSync(path.join(tree, 'file')), statSync(path.join(tree, 'hardlink')), statSync(path.join(src, 'file'))];
+    assert.equal(a.ino, b.ino, `${fmt}: the hard link is the same file`);
+    assert.equal(a.mode & 0o7777, 0o4750);
+    assert.equal(Math.floor(a.mtimeMs / 1000), Math.floor(s0.mtimeMs / 1000));
+    assert.ok(readFileSync(path.join(tree, 'file')).equals(readFileSync(path.join(src, 'file'))));
+    rmSync(path.dirname(tree), { recursive: true });
   }
 });
 
 test('a file a later entry replaces, a whited-out file and a file under a symlink of the same tar come back too', async () => {
   const src = path.join(dir, 'dups');
   mkdirSync(path.join(src, 'sub'), { recursive: true });
-  writeFileSync(path.join(src, 'a'), 'first version\n');
+  writeFileSync(path.join(src, 'a'), Buffer.alloc(3 << 19, 1)); // big (written direct), then replaced
   writeFileSync(path.join(src, 'sub', 'b'), 'b content\n');
   writeFileSync(path.join(src, 'keep'), 'keep\n');
   const file = path.join(dir, 'dups.tar');

@@ -49,22 +49,41 @@ export interface Stash {
  * content is about to be replaced in the tree: it must return that content as the tree has
  * it now, or undefined if it cannot (then `complete` is false and the index must not be used).
  */
+/**
+ * Where a big plain file's content may go instead of through the unpacking tar: a file this
+ * process writes itself, put in place once the tar has made the (empty) file.
+ */
+export interface DirectFiles {
+  /** Files at least this big go direct. */
+  min: number;
+  /** A direct file begins (false: not this one). */
+  open(rel: string, size: number): Promise<boolean>;
+  write(b: Buffer): Promise<void>;
+  close(): Promise<void>;
+  /** A hard link of the tar, to a name that may be a direct file. */
+  link(target: string, name: string): void;
+}
+
 export class TarSplitter {
   private scanner: TarScanner;
   private segments: Segment[] = [];
   private raw: Buffer[] = [];
   private rawLen = 0;
   private stashSize = 0;
-  private pos = 0;
   /** Files whose content comes from the tree: path → segment index. */
   private content = new Map<string, number>();
   private symlinks = new Set<string>();
   private queue: ({ kind: ByteKind; b: Buffer; e?: TarEntry } | { entry: TarEntry })[] = [];
-  /** Where the current entry's data goes; 'tree' until its first data byte, then 'started'. */
-  private dest: 'tree' | 'started' | 'stash' = 'stash';
+  /** The current entry: its path, where its data goes, whether its file segment is written. */
+  private current?: string;
+  private toStash = true;
+  private segPending = false;
+  /** The current entry goes direct: its header is yet to be passed on (true), its data bytes left. */
+  private direct?: { header: boolean; left: number };
+  private carry?: Buffer;
   complete = true;
 
-  constructor(private stash: Stash, private conflict: (rel: string, size: number) => Promise<Buffer | undefined>) {
+  constructor(private stash: Stash, private conflict: (rel: string, size: number) => Promise<Buffer | undefined>, private directFiles?: DirectFiles) {
     this.scanner = new TarScanner({
       entry: (e) => this.queue.push({ entry: e }),
       bytes: (kind, b, e) => this.queue.push({ kind, b, e }),
@@ -73,33 +92,66 @@ export class TarSplitter {
 
   /**
    * The next chunk of the tar; `forward` gets the same bytes in order (to the unpacking),
-   * held back only while an earlier file's content is saved before an entry replaces it.
+   * held back only while an earlier file's content is saved before an entry replaces it. A
+   * big plain file's content goes to `directFiles` instead (written by this process straight
+   * to a file), the unpacking getting its header with size 0; the bytes of a header block
+   * split between chunks are passed on once the block is whole.
    */
-  async write(chunk: Buffer, forward: (b: Buffer) => Promise<void> | void): Promise<void> {
-    const chunkStart = this.pos;
-    this.pos += chunk.length;
+  async write(chunk: Buffer, forward: (b: Buffer[]) => Promise<void> | void): Promise<void> {
+    const carry = this.carry;
     this.scanner.write(chunk);
+    const held = this.scanner.held;
+    this.carry = held ? Buffer.from(chunk.subarray(chunk.length - held)) : undefined;
     const queue = this.queue;
     this.queue = [];
-    let done = 0; // bytes of chunk forwarded
+    // Positions are in carry + chunk: what this call passes on (the held tail excepted).
+    const c = carry?.length ?? 0;
+    const total = c + chunk.length - held;
+    const slice = (from: number, to: number): Buffer[] => {
+      const out: Buffer[] = [];
+      if (carry && from < c) out.push(carry.subarray(from, Math.min(to, c)));
+      if (to > c) out.push(chunk.subarray(Math.max(from, c) - c, to - c));
+      return out;
+    };
+    let done = 0; // passed on (or dropped) up to here
+    let pos = 0;
+    const flush = async (to: number) => {
+      if (to > done) await forward(slice(done, to));
+      done = Math.max(done, to);
+    };
     for (const piece of queue) {
       if ('entry' in piece) {
         const e = piece.entry;
         const hit = this.replaced(e);
         if (hit.length) {
-          // Everything before this entry's own header block reaches the unpacking first (its
-          // PAX records may go too: tar acts on none of it before the header block is whole).
-          const cut = Math.max(done, Math.min(chunk.length, e.headerAt - chunkStart));
-          if (cut > done) await forward(chunk.subarray(done, cut));
-          done = cut;
+          // Everything before this entry's header reaches the unpacking first.
+          await flush(pos);
           for (const i of hit) await this.saveReplaced(i);
         }
-        this.classify(e);
+        await this.classify(e);
         continue;
       }
-      this.take(piece.kind, piece.b, piece.e);
+      const { kind, b, e } = piece;
+      const d = this.direct;
+      if (d && kind === 'header' && d.header && b.length === 512) {
+        // The entry's own header block (no PAX or long-name record comes before it): passed on with size 0.
+        await flush(pos);
+        await forward([zeroSizeHeader(b)]);
+        done = pos + b.length;
+        d.header = false;
+      } else if (d && !d.header && (kind === 'data' || kind === 'padding')) {
+        await flush(pos);
+        done = pos + b.length;
+        if (kind === 'data') {
+          await this.directFiles!.write(b);
+          d.left -= b.length;
+          if (d.left === 0) await this.directFiles!.close();
+        }
+      }
+      this.take(kind, b, e);
+      pos += b.length;
     }
-    if (done < chunk.length) await forward(done === 0 ? chunk : chunk.subarray(done));
+    await flush(total);
   }
 
   end(): void {
@@ -140,15 +192,22 @@ export class TarSplitter {
     this.stashSize += seg.size;
   }
 
-  private current?: string;
-
   /** Where e's data will come from: the tree (a plain file the tree keeps as it is) or the stash. */
-  private classify(e: TarEntry): void {
+  private async classify(e: TarEntry): Promise<void> {
     const rel = treePath(e.name);
     if (e.type === '2' && rel !== undefined) this.symlinks.add(rel);
+    if (e.type === '1' && rel !== undefined) {
+      const target = treePath(e.linkname);
+      if (target !== undefined) this.directFiles?.link(target, rel);
+    }
     const plain = (e.type === '0' || e.type === '7') && !e.sparse && rel !== undefined && !e.name.endsWith('/') && !path.posix.basename(rel).startsWith('.wh.') && !this.underSymlink(rel);
-    this.dest = plain ? 'tree' : 'stash';
     this.current = rel;
+    this.toStash = !plain;
+    this.segPending = plain && e.size > 0;
+    this.direct = undefined;
+    if (plain && this.directFiles && e.offset === e.headerAt && e.size >= this.directFiles.min && (await this.directFiles.open(rel!, e.size))) {
+      this.direct = { header: true, left: e.size };
+    }
   }
 
   private underSymlink(rel: string): boolean {
@@ -159,14 +218,14 @@ export class TarSplitter {
 
   private take(kind: ByteKind, b: Buffer, e?: TarEntry): void {
     if (kind === 'data') {
-      if (this.dest === 'started') return; // read back from the tree
-      this.flushRaw();
-      if (this.dest === 'tree') {
+      if (this.segPending) {
+        this.flushRaw();
         this.content.set(this.current!, this.segments.length);
         this.segments.push({ file: this.current!, size: e!.size });
-        this.dest = 'started';
-        return;
+        this.segPending = false;
       }
+      if (!this.toStash) return; // read back from the tree
+      this.flushRaw();
       const last = this.segments[this.segments.length - 1];
       if (last && 'stash' in last && last.stash + last.size === this.stashSize) last.size += b.length;
       else this.segments.push({ stash: this.stashSize, size: b.length });
@@ -184,6 +243,16 @@ export class TarSplitter {
     this.raw = [];
     this.rawLen = 0;
   }
+}
+
+/** A copy of a header block that says size 0 (its checksum made again). */
+export function zeroSizeHeader(h: Buffer): Buffer {
+  const out = Buffer.from(h);
+  out.write('00000000000\0', 124, 12, 'latin1');
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : out[i];
+  out.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'latin1');
+  return out;
 }
 
 /** The index as a file: gzip of a small binary record stream. */
