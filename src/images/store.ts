@@ -176,13 +176,25 @@ export class ImageStore {
       const unpacked = (o.gzip ? pipeline(head as unknown as Readable, tarSink) : finished(tarSink)).catch((e: Error) => {
         unpackError = e;
       });
+      // Network reads (64 KiB) are passed on 1 MiB at a time: one inflate task per MiB, not per read.
+      let batch: Buffer[] = [];
+      let batchLen = 0;
+      const pass = async () => {
+        const b = batch.length === 1 ? batch[0] : Buffer.concat(batch, batchLen);
+        batch = [];
+        batchLen = 0;
+        if (!unpackError && !head.write(b)) await drained(head);
+      };
       try {
         for await (const chunk of source as AsyncIterable<Buffer>) {
           compressed.update(chunk);
           got += chunk.length;
           o.onBytes?.(got);
-          if (!unpackError && !head.write(chunk)) await drained(head);
+          batch.push(chunk);
+          batchLen += chunk.length;
+          if (batchLen >= 1 << 20) await pass();
         }
+        if (batchLen) await pass();
       } catch (e) {
         head.destroy();
         await unpacked;
@@ -422,11 +434,14 @@ export class LayerIntake {
       this.directs.set(rel, { side, links: [] });
       return true;
     },
+    // Written 1 MiB at a time (one writev of the pieces), not once per network read.
     write: async (b) => {
-      let off = 0;
-      while (off < b.length) off += (await this.directFh!.write(b, off, b.length - off)).bytesWritten;
+      this.directBatch.push(b);
+      this.directBatchLen += b.length;
+      if (this.directBatchLen >= 1 << 20) await this.flushDirect();
     },
     close: async () => {
+      await this.flushDirect();
       const fh = this.directFh;
       this.directFh = undefined;
       await fh?.close();
@@ -481,6 +496,25 @@ export class LayerIntake {
     }
     // The files first, then what rebuilds the tar from them.
     if (this.splitter) await this.store.settleIndex(this.splitter.finish(diffId, size), this.stash?.file);
+  }
+
+  private directBatch: Buffer[] = [];
+  private directBatchLen = 0;
+
+  private async flushDirect(): Promise<void> {
+    let bufs = this.directBatch;
+    let left = this.directBatchLen;
+    this.directBatch = [];
+    this.directBatchLen = 0;
+    while (left > 0) {
+      const { bytesWritten } = await this.directFh!.writev(bufs);
+      left -= bytesWritten;
+      if (left > 0) {
+        // A short write: the rest of the pieces.
+        const rest = Buffer.concat(bufs).subarray(bytesWritten);
+        bufs = [rest];
+      }
+    }
   }
 
   /**
