@@ -154,3 +154,27 @@ test('a data root of an earlier version (layer tars as blobs, no index) saves an
   for (const diffId of diffIds) assert.equal(savedLayers(archive).layers.get(diffId), diffId);
   await eventually(() => /"converted":2.*converted to tar-split indexes/.test(d.log), 10_000, 'the conversion logged');
 });
+
+test('a layer changed on disk underneath: save and push fail naming the damage; the registry gets no manifest', async () => {
+  const img = JSON.parse(ok(['image', 'inspect', 'layers/odd:v1'])) as { RootFS: { Layers: string[] } }[];
+  const diffIds = img[0].RootFS.Layers;
+  const s = store();
+  const tree = s.layerDir(chainIds(diffIds)[1]);
+  writeFileSync(path.join(tree, 'big'), Buffer.alloc(8388608, 1)); // same size, other bytes
+  // A registry that has none of its layers (the first one would mount them from another repository).
+  const fresh = await TestRegistry.start({ parent: d.dir });
+  try {
+    const ref = `${fresh.host}/layers/damaged:v1`;
+    ok(['tag', 'layers/odd:v1', ref]);
+    const push = d.docker(['push', ref]);
+    assert.notEqual(push.code, 0);
+    assert.match(push.stderr + push.stdout, /is damaged/);
+    const res = await fetch(`http://${fresh.host}/v2/layers/damaged/manifests/v1`, { headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+    assert.equal(res.status, 404);
+  } finally {
+    await fresh.stop();
+  }
+  const save = d.docker(['save', '-o', path.join(d.dir, 'damaged.tar'), 'layers/odd:v1']);
+  assert.notEqual(save.code, 0);
+  await eventually(() => /layer sha256:[0-9a-f]{64} is damaged/.test(d.log), 5000, 'the damage logged');
+});
