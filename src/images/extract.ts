@@ -45,7 +45,7 @@ function spawnTar(dir: string) {
   return { ...t, get open() { return t.open; }, exited };
 }
 
-/** A tar reading a layer from its stdin into a fresh dir under tmpDir (the flags of ImageStore.unpackLayer). */
+/** A tar reading a layer from its stdin into a fresh dir under tmpDir. */
 export async function startExtract(tmpDir: string): Promise<Extraction> {
   const dir = path.join(tmpDir, `unpack-${randomBytes(8).toString('hex')}`);
   await fsp.mkdir(dir, { recursive: true });
