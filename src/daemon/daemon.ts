@@ -10,6 +10,7 @@ import type { EngineDeps } from '../engine/ports';
 import { onExitFile } from '../engine/supervisors/container-exited';
 import { KeyedLock } from '../engine/lib/keyed-lock';
 import { recoverContainers, sweepImageFiles, watchMonitors } from '../engine/supervisors/recover';
+import { convertLayerBlobs } from '../engine/images/convert-layer-blobs';
 import { adoptExecs } from '../engine/containers/exec-container';
 import { networkIdOf, syncNat, tableOf } from '../engine/networks/container-network';
 import { EmbeddedDns } from '../engine/networks/network-dns';
@@ -176,6 +177,8 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
   if (!readOnly) {
     const sweptImageFiles = await sweepImageFiles(ctx);
     if (sweptImageFiles) log.info({ count: sweptImageFiles }, 'swept image files no image uses');
+    // Layer tars an earlier version kept as blobs become indexes, in the background.
+    void convertLayerBlobs(ctx).catch((e: Error) => log.warn({ err: e.message }, 'converting layer blobs failed; they are served from the blobs'));
     await recoverVolumes(ctx);
     await settleBuilds(ctx);
   }

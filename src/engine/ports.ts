@@ -37,6 +37,7 @@ export type LayerStore = Pick<
   ImageStore,
   | 'tempPath' | 'blobPath' | 'hasBlob' | 'putBlob' | 'readBlob' | 'ingestLayer' | 'ingestLayerFile' | 'ingestVerified'
   | 'startExtract' | 'layerExists' | 'lowerDirs' | 'removeBlobs' | 'removeChain' | 'removeLayers' | 'sweep'
+  | 'hasLayerTar' | 'layerSize' | 'openLayer' | 'intake' | 'convertBlob' | 'storedSize'
 >;
 
 /** Volumes of the local driver: <data-root>/volumes/<name>/_data. */

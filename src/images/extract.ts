@@ -12,9 +12,17 @@ export interface Extraction {
   dir: string;
   /** Written; true: wait for drained() before the next chunk. */
   mustWait(chunk: Buffer): boolean;
+  /** Several buffers written at once (one writev); true: wait for drained(). */
+  writev(bufs: Buffer[]): boolean;
   drained(): Promise<void>;
   end(): void;
   exited: Promise<void>;
+  /**
+   * Let the tar unpack everything written so far and exit, then go on with a new one in the
+   * same dir: afterwards the tree holds every entry written before (the tar-split reads a
+   * file a later entry replaces).
+   */
+  checkpoint(): Promise<void>;
   /** Kill the tar and remove what it unpacked. */
   abort(): Promise<void>;
 }
@@ -22,35 +30,60 @@ export interface Extraction {
 /** GNU tar refuses ".." members and strips leading "/"; --same-owner keeps uids as in the layer. */
 export const TAR_EXTRACT = ['-x', '--numeric-owner', '--same-owner', '--same-permissions', '--xattrs'];
 
-/** A tar reading a layer from its stdin into a fresh dir under tmpDir (the flags of ImageStore.unpackLayer). */
-export async function startExtract(tmpDir: string): Promise<Extraction> {
-  const dir = path.join(tmpDir, `unpack-${randomBytes(8).toString('hex')}`);
-  await fsp.mkdir(dir, { recursive: true });
+function spawnTar(dir: string) {
   const child = spawn('tar', [...TAR_EXTRACT, '-f', '-', '-C', dir], { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
-  let open = true;
+  const t = { child, open: true };
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdin.on('error', () => (open = false)); // tar stopped reading (done, or failed: its exit says)
-  child.stdin.on('close', () => (open = false));
+  child.stdin.on('error', () => (t.open = false)); // tar stopped reading (done, or failed: its exit says)
+  child.stdin.on('close', () => (t.open = false));
   const exited = new Promise<void>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(stderr.trim() || `tar exited with ${code}`))));
   });
   exited.catch(() => undefined);
-  return {
+  return { ...t, get open() { return t.open; }, exited };
+}
+
+/** A tar reading a layer from its stdin into a fresh dir under tmpDir. */
+export async function startExtract(tmpDir: string): Promise<Extraction> {
+  const dir = path.join(tmpDir, `unpack-${randomBytes(8).toString('hex')}`);
+  await fsp.mkdir(dir, { recursive: true });
+  let tar = spawnTar(dir);
+  let earlier: Promise<void> = Promise.resolve();
+  const x: Extraction = {
     dir,
-    mustWait: (chunk: Buffer) => open && !child.stdin.write(chunk),
-    drained: () => drained(child.stdin),
-    end: () => {
-      if (open) child.stdin.end();
+    mustWait: (chunk: Buffer) => tar.open && !tar.child.stdin.write(chunk),
+    writev: (bufs: Buffer[]) => {
+      if (!tar.open) return false;
+      if (bufs.length === 1) return !tar.child.stdin.write(bufs[0]);
+      const stdin = tar.child.stdin;
+      stdin.cork();
+      let ok = true;
+      for (const b of bufs) ok = stdin.write(b) && ok;
+      stdin.uncork();
+      return !ok;
     },
-    exited,
+    drained: () => drained(tar.child.stdin),
+    end: () => {
+      if (tar.open) tar.child.stdin.end();
+    },
+    get exited() {
+      return Promise.all([earlier, tar.exited]).then(() => undefined);
+    },
+    checkpoint: async () => {
+      if (tar.open) tar.child.stdin.end();
+      await tar.exited;
+      earlier = tar.exited;
+      tar = spawnTar(dir);
+    },
     abort: async () => {
-      child.kill('SIGKILL');
-      await exited.catch(() => undefined);
+      tar.child.kill('SIGKILL');
+      await tar.exited.catch(() => undefined);
       await fsp.rm(dir, { recursive: true, force: true });
     },
   };
+  return x;
 }
 
 /** Wait until a writable takes more (drain) or is gone (close), leaving no listener behind. */

@@ -1,14 +1,14 @@
 import { decideLoad } from '../../domain/image-decisions';
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import { createHash, type Hash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar-stream';
+import { Readable } from 'node:stream';
+import type { FileHandle } from 'node:fs/promises';
+import { headerChecksumOk, TarFormatError, TarScanner, type TarEntry } from '../../images/tar-scan';
 import { invalidArgument } from '../../domain/errors';
 import type { ImageConfig } from '../../domain/events';
 import { normaliseTag } from '../../domain/reference';
-import type { PreRead } from '../../images/store';
+import { chainOf, type PreRead } from '../../images/store';
 
 
 import type { EngineDeps } from '../ports';
@@ -45,75 +45,136 @@ export async function loadImages(ctx: LoadImagesDeps, body: Readable): Promise<s
     const images = files.has('manifest.json') ? await dockerArchive(files) : files.has('index.json') ? await ociLayout(files) : undefined;
     if (!images) throw invalidArgument('invalid archive: no manifest.json or index.json');
     const out: string[] = [];
-    for (const a of images) out.push(...(await loadOne(ctx, a, pre)));
+    const loaded = new Map<string, string>(); // diff id → a chain this load unpacked it under
+    for (const a of images) out.push(...(await loadOne(ctx, a, pre, loaded)));
     return out;
   } finally {
     // Files that were not layers (configs, manifests) or a failed load: their unpacking goes.
-    await Promise.all([...pre.values()].map((p) => p.extraction?.abort()));
+    await Promise.all([...pre.values()].map((p) => p.intake?.abort()));
     await fsp.rm(dir, { recursive: true, force: true });
   }
 }
 
-/** Files this big that are plain tars are unpacked as they are written, in case they are layers. */
+/** Files this big that are plain tars are taken in as layers as they come (unpacked and indexed, never written as a file). */
 const UNPACK_AHEAD = 1 << 20;
 
 /**
  * Every regular file of the tar as dir/<n>, by its cleaned name; links resolved by name.
- * Each file is hashed as it is written (`pre`), and a big one that is not gzip is also
- * unpacked beside, into a temp dir that becomes a layer only if the file turns out to be one.
+ * Each file is hashed as it comes (`pre`); a big one that is a plain tar is taken in as a
+ * layer (unpacked and indexed, not written), to be used if it turns out to be one.
  */
 async function unpackFlat(ctx: LoadImagesDeps, body: Readable, dir: string, pre: Map<string, PreRead>): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   const links = new Map<string, string>();
-  const extract = tar.extract();
   let n = 0;
-  extract.on('entry', (h, stream, next) => {
-    const name = path.posix.normalize(h.name).replace(/^(\.\/|\/)+/, '').replace(/\/$/, '');
-    if (h.type === 'file' || h.type === 'contiguous-file') {
-      const file = path.join(dir, String(n++));
-      files.set(name, file);
-      const hash = createHash('sha256');
-      const info: PreRead = { diffId: '', size: 0, gzip: false };
-      let first = true;
-      const tee = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          const go = async () => {
-            if (first) {
-              first = false;
-              info.gzip = chunk[0] === 0x1f && chunk[1] === 0x8b;
-              if (!info.gzip && (h.size ?? 0) >= UNPACK_AHEAD) info.extraction = await ctx.images.startExtract();
-            }
-            hash.update(chunk);
-            info.size += chunk.length;
-            if (info.extraction?.mustWait(chunk)) await info.extraction.drained();
-          };
-          go().then(() => cb(null, chunk), cb);
-        },
-        flush(cb) {
-          info.extraction?.end();
-          info.diffId = `sha256:${hash.digest('hex')}`;
-          cb();
-        },
-      });
-      pre.set(file, info);
-      pipeline(stream, tee, createWriteStream(file)).then(() => next(), next);
+  type Current = { e: TarEntry; file: string; info: PreRead; hash: Hash; head: Buffer[]; headLen: number; fh?: FileHandle; failed?: Error };
+  let cur: Current | undefined;
+  const pieces: { kind: string; b: Buffer; e?: TarEntry; start?: TarEntry }[] = [];
+  const scanner = new TarScanner({
+    entry: (e) => pieces.push({ kind: 'entry', b: Buffer.alloc(0), start: e }),
+    bytes: (kind, b, e) => {
+      if (kind === 'data') pieces.push({ kind, b, e });
+    },
+  });
+  const begin = async (c: Current, first: Buffer) => {
+    c.info.gzip = first[0] === 0x1f && first[1] === 0x8b;
+    if (!c.info.gzip && c.e.size >= UNPACK_AHEAD && looksLikeTar(first)) c.info.intake = await ctx.images.intake();
+    else c.fh = await fsp.open(c.file, 'w');
+  };
+  const feed = async (c: Current, b: Buffer) => {
+    if (!c.info.intake) c.hash.update(b); // an intake hashes what it takes
+    c.info.size += b.length;
+    if (c.failed) return;
+    try {
+      if (c.info.intake) await c.info.intake.write(b);
+      else await c.fh!.write(b);
+    } catch (e) {
+      c.failed = e as Error;
+    }
+  };
+  const finish = async (c: Current) => {
+    if (c.headLen) {
+      const first = Buffer.concat(c.head);
+      c.head = [];
+      c.headLen = 0;
+      await begin(c, first);
+      await feed(c, first);
+    }
+    await c.fh?.close();
+    if (c.info.intake && !c.failed) {
+      try {
+        c.info.diffId = c.info.intake.end().diffId;
+      } catch (e) {
+        c.failed = e as Error;
+      }
+    } else if (!c.info.intake) c.info.diffId = `sha256:${c.hash.digest('hex')}`;
+    if (c.failed && c.info.intake) {
+      await c.info.intake.abort();
+      c.info.intake = undefined;
+      c.info.failed = c.failed;
+    }
+  };
+  const handle = async (p: (typeof pieces)[number]) => {
+    if (p.start) {
+      const h = p.start;
+      const name = path.posix.normalize(h.name).replace(/^(\.\/|\/)+/, '').replace(/\/$/, '');
+      if (h.type === '0' || h.type === '7') {
+        const file = path.join(dir, String(n++));
+        files.set(name, file);
+        const info: PreRead = { diffId: '', size: 0, gzip: false };
+        pre.set(file, info);
+        cur = { e: h, file, info, hash: createHash('sha256'), head: [], headLen: 0 };
+        if (h.size === 0) {
+          await fsp.writeFile(file, '');
+          await finish(cur);
+          cur = undefined;
+        }
+      } else if ((h.type === '2' || h.type === '1') && h.linkname) {
+        const target = h.type === '2' ? path.posix.normalize(path.posix.join(path.posix.dirname(name), h.linkname)) : path.posix.normalize(h.linkname);
+        links.set(name, target.replace(/^(\.\/|\/)+/, ''));
+      }
       return;
     }
-    if ((h.type === 'symlink' || h.type === 'link') && h.linkname) {
-      const target = h.type === 'symlink' ? path.posix.normalize(path.posix.join(path.posix.dirname(name), h.linkname)) : path.posix.normalize(h.linkname);
-      links.set(name, target.replace(/^(\.\/|\/)+/, ''));
+    if (!cur || p.e !== cur.e) return;
+    const c = cur;
+    if (!c.fh && !c.info.intake) {
+      // The first 512 bytes say what the file is (gzip, a tar).
+      c.head.push(p.b);
+      c.headLen += p.b.length;
+      if (c.headLen < 512 && c.info.size + c.headLen < c.e.size) return;
+      const first = Buffer.concat(c.head);
+      c.head = [];
+      c.headLen = 0;
+      await begin(c, first);
+      await feed(c, first);
+    } else await feed(c, p.b);
+    if (c.info.size === c.e.size) {
+      await finish(c);
+      cur = undefined;
     }
-    stream.on('end', () => next());
-    stream.resume();
-  });
-  await pipeline(body, extract).catch((e: Error) => {
-    throw invalidArgument(tarError(e));
-  });
+  };
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      scanner.write(chunk);
+      // Data pieces are views of this chunk: used before the next one is read.
+      for (const p of pieces.splice(0)) await handle(p);
+    }
+    scanner.end();
+    if (cur) throw new TarFormatError('unexpected EOF');
+  } catch (e) {
+    if (cur) await cur.fh?.close().catch(() => undefined);
+    throw invalidArgument(tarError(e as Error));
+  }
   for (const [name, target] of links) {
     const file = files.get(target);
     if (file) files.set(name, file);
   }
   return files;
+}
+
+/** The first block of a tar (a header whose checksum holds). */
+function looksLikeTar(first: Buffer): boolean {
+  return first.length >= 512 && headerChecksumOk(first.subarray(0, 512));
 }
 
 /** A tar that cannot be read, in dockerd's words (its untar runs in a child: "exit status 1"). */
@@ -169,7 +230,14 @@ async function manifestFor(files: Map<string, string>, d: Descriptor): Promise<{
   return { config: doc.config, layers: doc.layers };
 }
 
-async function loadOne(ctx: LoadImagesDeps, a: ArchivedImage, pre: Map<string, PreRead>): Promise<string[]> {
+/** A layer this load took in already on another parent: its tar again, from the store. */
+async function sameLayerElsewhere(ctx: LoadImagesDeps, diffId: string, loaded: Map<string, string>): Promise<Readable> {
+  const chainId = loaded.get(diffId);
+  if (!chainId) throw invalidArgument(`invalid archive: the layer ${diffId} is missing`);
+  return Readable.from((await ctx.images.openLayer(diffId, chainId)).stream);
+}
+
+async function loadOne(ctx: LoadImagesDeps, a: ArchivedImage, pre: Map<string, PreRead>, loaded: Map<string, string>): Promise<string[]> {
   const cfg = JSON.parse(a.config.toString('utf8')) as {
     created?: string;
     author?: string;
@@ -186,12 +254,26 @@ async function loadOne(ctx: LoadImagesDeps, a: ArchivedImage, pre: Map<string, P
   const sizes: number[] = [];
   let chain: string | undefined;
   for (const [i, file] of a.layers.entries()) {
-    // The file is moved into the store when it can be: a layer listed twice is read from its blob.
-    const layer = (await fsp.access(file).then(() => true, () => false))
-      ? await ctx.images.ingestLayerFile(file, chain, pre.get(file))
-      : await ctx.images.ingestLayer(createReadStream(ctx.images.blobPath(diffIds[i])), chain);
+    const info = pre.get(file);
+    if (info?.failed) throw invalidArgument(`failed to load layer ${i}: ${info.failed.message}`);
+    // A plain tar's digest is known already (a compressed one's is known once it is inflated).
+    const plain = info && !info.gzip ? info : undefined;
+    if (plain && plain.diffId !== diffIds[i]) throw invalidArgument(`invalid diffID for layer ${i}: expected "${diffIds[i]}", got "${plain.diffId}"`);
+    const want = chain ? chainOf(chain, diffIds[i]) : diffIds[i];
+    if (plain && (await ctx.images.layerExists(want)) && (await ctx.images.hasLayerTar(diffIds[i]))) {
+      // Already in the store (an earlier load or pull, or the same layer twice in this archive).
+      await plain.intake?.abort();
+      plain.intake = undefined;
+      chain = want;
+      sizes.push(plain.size);
+      continue;
+    }
+    const layer = info?.intake || (await fsp.access(file).then(() => true, () => false))
+      ? await ctx.images.ingestLayerFile(file, chain, info)
+      : await ctx.images.ingestLayer(await sameLayerElsewhere(ctx, diffIds[i], loaded), chain);
     if (layer.diffId !== diffIds[i]) throw invalidArgument(`invalid diffID for layer ${i}: expected "${diffIds[i]}", got "${layer.diffId}"`);
     chain = layer.chainId;
+    loaded.set(layer.diffId, layer.chainId);
     sizes.push(layer.size);
   }
   const id = await ctx.images.putBlob(a.config);

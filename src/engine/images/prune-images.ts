@@ -54,7 +54,7 @@ async function releasePulledLayers(ctx: PruneImagesDeps): Promise<number> {
   const usedBlobs = new Set([...ctx.views.images.images.values()].flatMap((i) => i.layers));
   for (const c of idle) {
     const diffId = diffOf.get(c)!;
-    if (!usedBlobs.has(diffId)) freed += await fsp.stat(ctx.images.blobPath(diffId)).then((st) => st.size, () => 0);
+    if (!usedBlobs.has(diffId)) freed += await ctx.images.layerSize(diffId).catch(() => 0);
   }
   await ctx.journal.append(idle.map((chainId) => ({ type: 'layer.released' as const, data: { id: diffOf.get(chainId)!, chainId } })));
   for (const c of idle) await ctx.images.removeChain(c);

@@ -180,7 +180,7 @@ async function pullLayersAndImage(ctx: PullImageDeps, plan: PullPlan, out: Progr
   const chains = chainIds(diffIds);
   // Docker sends this line without a progressDetail.
   out.send({ status: `Pulling from ${ref.path.replace(/^library\//, ref.domain === 'docker.io' ? 'library/' : '')}`, id: ref.tag ?? ref.digest });
-  const present = await Promise.all(chains.map((c, i) => ctx.images.layerExists(c).then(async (ok) => ok && (await ctx.images.hasBlob(diffIds[i])))));
+  const present = await Promise.all(chains.map((c, i) => ctx.images.layerExists(c).then(async (ok) => ok && (await ctx.images.hasLayerTar(diffIds[i])))));
   const ids = manifest.layers.map((l) => shortId(l.digest));
   // The image itself is here already: Docker then lists no layers.
   const have = ctx.views.images.images.has(plan.configDigest) && present.every(Boolean);
@@ -207,7 +207,7 @@ async function pullLayersAndImage(ctx: PullImageDeps, plan: PullPlan, out: Progr
     out.status('Pull complete', ids[i]);
   });
   if (errors.length) throw errors[0];
-  for (const [i, d] of diffIds.entries()) if (present[i]) sizes[i] = (await fsp.stat(ctx.images.blobPath(d))).size;
+  for (const [i, d] of diffIds.entries()) if (present[i]) sizes[i] = await ctx.images.layerSize(d);
   const id = await ctx.images.putBlob(plan.configBytes);
   if (id !== plan.configDigest) throw new WharfError('internal', `config digest mismatch: ${id} for ${plan.configDigest}`);
   const repoDigest = `${familiarName(ref)}@${plan.manifestDigest}`;

@@ -1,5 +1,5 @@
 import { parallelGzip } from '../../images/pgzip';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { chainIds } from '../../images/store';
 import { WharfError } from '../../domain/errors';
 import type { ImageView } from '../../domain/image';
 import { shortId } from '../../domain/ids';
@@ -57,9 +57,10 @@ async function pushOne(ctx: PushImageDeps, session: RegistrySession, { ref, imag
   const order = [...image.layers.keys()].reverse(); // Docker lists the top layer first
   for (const i of order) out.status('Preparing', ids[i]);
   if (order.length > ctx.registry.maxConcurrentUploads) for (const i of order.slice(ctx.registry.maxConcurrentUploads)) out.status('Waiting', ids[i]);
+  const chains = chainIds(image.layers);
   const pushed: { diffId: string; digest: string; size: number }[] = new Array(image.layers.length);
   const errors = await runLimited(order, ctx.registry.maxConcurrentUploads, async (i) => {
-    pushed[i] = await pushLayer(ctx, session, image.layers[i], ids[i], out);
+    pushed[i] = await pushLayer(ctx, session, image.layers[i], chains[i], ids[i], out);
   });
   if (errors.length) throw errors[0];
 
@@ -77,7 +78,7 @@ async function pushOne(ctx: PushImageDeps, session: RegistrySession, { ref, imag
   out.send({ progressDetail: {}, aux: { Tag: tag, Digest: digest, Size: manifest.length } });
 }
 
-async function pushLayer(ctx: PushImageDeps, session: RegistrySession, diffId: string, id: string, out: ProgressSink): Promise<{ diffId: string; digest: string; size: number }> {
+async function pushLayer(ctx: PushImageDeps, session: RegistrySession, diffId: string, chainId: string, id: string, out: ProgressSink): Promise<{ diffId: string; digest: string; size: number }> {
   const sources = ctx.views.layers.sources.get(diffId) ?? [];
   // Known to be in this repository, or anywhere in this registry: ask before sending anything.
   for (const s of sources) {
@@ -94,22 +95,24 @@ async function pushLayer(ctx: PushImageDeps, session: RegistrySession, diffId: s
       out.status(`Mounted from ${from.slice(session.domain.length + 1)}`, id);
       return { diffId, digest: s.digest, size: s.size };
     }
-    return upload(ctx, session, diffId, id, up.location, out);
+    return upload(ctx, session, diffId, chainId, id, up.location, out);
   }
   const up = await startUpload(session);
   if (up.mounted) throw new Error('unexpected mount');
-  return upload(ctx, session, diffId, id, up.location, out);
+  return upload(ctx, session, diffId, chainId, id, up.location, out);
 }
 
-async function upload(ctx: PushImageDeps, session: RegistrySession, diffId: string, id: string, location: string, out: ProgressSink) {
-  const file = ctx.images.blobPath(diffId);
-  const total = (await fsp.stat(file)).size;
+async function upload(ctx: PushImageDeps, session: RegistrySession, diffId: string, chainId: string, id: string, location: string, out: ProgressSink) {
+  // The layer's tar, rebuilt from its unpacked files; a tree that no longer gives the diff id
+  // fails the stream before its end, so the upload is never completed under a wrong digest.
+  const layer = await ctx.images.openLayer(diffId, chainId);
+  const total = layer.size;
   let read = 0;
   async function* counted() {
-    for await (const c of createReadStream(file, { highWaterMark: 1 << 20 })) {
-      read += (c as Buffer).length;
+    for await (const c of layer.stream) {
+      read += c.length;
       out.progress('Pushing', id, read, total);
-      yield c as Buffer;
+      yield c;
     }
   }
   // Compressed on several threads (a multi-member gzip, read by every gzip reader).

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { chainIds } from '../../images/store';
 import * as tar from 'tar-stream';
 import type { ImageView } from '../../domain/image';
 import { normaliseTag } from '../../domain/reference';
@@ -9,7 +10,7 @@ import { getImage } from '../lookup';
 import type { EngineDeps } from '../ports';
 
 /** What save-images uses of the engine. */
-export type SaveImagesDeps = Pick<EngineDeps, 'journal' | 'views' | 'images'>;
+export type SaveImagesDeps = Pick<EngineDeps, 'journal' | 'views' | 'images' | 'log'>;
 const MEDIA = {
   manifest: 'application/vnd.oci.image.manifest.v1+json',
   config: 'application/vnd.oci.image.config.v1+json',
@@ -60,14 +61,16 @@ export async function saveImages(ctx: SaveImagesDeps, names: string[]): Promise<
         const config = await ctx.images.readBlob(img.id);
         addBlobBytes(config);
         const layers: { digest: string; size: number }[] = [];
-        for (const diffId of img.layers) {
-          const file = ctx.images.blobPath(diffId);
-          const size = (await fsp.stat(file)).size;
+        const chains = chainIds(img.layers);
+        for (const [i, diffId] of img.layers.entries()) {
+          // The layer's tar, rebuilt from its unpacked files (checked against its diff id on the way).
+          const size = await ctx.images.layerSize(diffId);
           if (!blobs.has(diffId)) {
             blobs.add(diffId);
+            const layer = await ctx.images.openLayer(diffId, chains[i]);
             await new Promise<void>((resolve, reject) => {
-              const entry = pack.entry({ name: `blobs/sha256/${hex(diffId)}`, size, mode: 0o644, mtime: new Date(0) }, (err) => (err ? reject(err) : resolve()));
-              createReadStream(file).on('error', reject).pipe(entry);
+              const entry = pack.entry({ name: `blobs/sha256/${hex(diffId)}`, size: layer.size, mode: 0o644, mtime: new Date(0) }, (err) => (err ? reject(err) : resolve()));
+              pipeline(Readable.from(layer.stream), entry).catch(reject);
             });
           }
           layers.push({ digest: diffId, size });
@@ -97,6 +100,7 @@ export async function saveImages(ctx: SaveImagesDeps, names: string[]): Promise<
       await ctx.journal.append([...wanted.keys()].map((id) => ({ type: 'image.saved' as const, data: { id } })));
       pack.finalize();
     } catch (e) {
+      ctx.log.error({ err: (e as Error).message }, 'docker save failed');
       pack.destroy(e as Error);
     }
   })();
