@@ -232,10 +232,14 @@ describe('plain TCP with --tls=false, host:port and :port, -G and --api-enable-c
     assert.equal(st.mode & 0o777, 0o660);
   });
 
-  test('the docker CLI over plain TCP', () => {
+  test('the docker CLI over plain TCP; docker info warns of each listener without encryption, in dockerd\'s words', () => {
     const r = runSync(DOCKER, ['-H', `tcp://127.0.0.1:${p1}`, 'info', '--format', '{{.ServerVersion}}'], { ...process.env, DOCKER_CONFIG: path.join(d.dir, 'docker-config') });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout.trim(), /^\d+\.\d+\.\d+$/);
+    const w = runSync(DOCKER, ['-H', `tcp://127.0.0.1:${p1}`, 'info', '--format', '{{json .Warnings}}'], { ...process.env, DOCKER_CONFIG: path.join(d.dir, 'docker-config') });
+    const warnings = JSON.parse(w.stdout) as string[];
+    assert.ok(warnings.some((x) => x.startsWith(`WARNING: API is accessible on http://127.0.0.1:${p1} without encryption.\n`) && x.includes("to the 'Docker daemon attack surface' section")), w.stdout);
+    assert.ok(warnings.some((x) => x.startsWith(`WARNING: API is accessible on http://localhost:${p2} without encryption.`)), w.stdout);
   });
 });
 
