@@ -388,10 +388,12 @@ describe('API fuzz', () => {
     // What the fuzz made is removed (large labels or env that were valid are state, not a
     // leak); then memory settles back near where it started.
     await removeAll(d.sock);
-    // The bound: 50 MiB, plus the ~15 MiB at which the build path's working memory levels off
+    // The bound: 80 MiB, plus the ~15 MiB at which the build path's working memory levels off
     // (POST /build extracts each 2 MiB context to disk: 240 builds in a row plateau at +15 MiB
-    // and stay there; a leak of the fuzz's bodies would pass this by hundreds of MiB).
-    const bound = 64 * 1024 * 1024;
+    // and stay there; a leak of the fuzz's bodies would pass this by hundreds of MiB). Measured
+    // on one unchanged build with different seeds: +13 to +66 MiB (how much of the heap V8 has
+    // not yet given back varies with the requests drawn), so 64 MiB failed a clean run.
+    const bound = 96 * 1024 * 1024;
     let grown = 0;
     for (let t = 0; t < 30; t++) {
       await sleep(1000);
