@@ -390,9 +390,9 @@ describe('API fuzz', () => {
     await removeAll(d.sock);
     // The bound: 80 MiB, plus the ~15 MiB at which the build path's working memory levels off
     // (POST /build extracts each 2 MiB context to disk: 240 builds in a row plateau at +15 MiB
-    // and stay there; a leak of the fuzz's bodies would pass this by hundreds of MiB). Measured
-    // on one unchanged build with different seeds: +13 to +66 MiB (how much of the heap V8 has
-    // not yet given back varies with the requests drawn), so 64 MiB failed a clean run.
+    // and stay there; a leak of the fuzz's bodies would pass this by hundreds of MiB). Measured:
+    // one build, two seeds, +13 and +59 MiB; eight builds of one day, +23 to +69 MiB (how much of
+    // the heap V8 has not yet given back varies with the requests drawn): 64 MiB failed clean runs.
     const bound = 96 * 1024 * 1024;
     let grown = 0;
     for (let t = 0; t < 30; t++) {
