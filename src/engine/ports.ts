@@ -30,7 +30,7 @@ export type ContainerRuntime = Pick<
 >;
 
 /** Containers' root filesystems: a writable layer over the image's, mounted while they run. */
-export type RootfsStore = Pick<OverlayStorage, 'root' | 'mergedDir' | 'upperDir' | 'prepare' | 'mount' | 'unmount' | 'remove' | 'sweepLinks' | 'refreshUpper'>;
+export type RootfsStore = { readonly driver: string } & Pick<OverlayStorage, 'root' | 'mergedDir' | 'upperDir' | 'prepare' | 'mount' | 'unmount' | 'remove' | 'sweepLinks' | 'refreshUpper'>;
 
 /** Image blobs and unpacked layers, by digest and chain id. */
 export type LayerStore = Pick<

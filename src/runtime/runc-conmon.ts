@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { constants as fsConstants, promises as fsp, readFileSync, watch, type FSWatcher } from 'node:fs';
+import { constants as fsConstants, mkdirSync, openSync, promises as fsp, readFileSync, rmSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { Socket } from 'node:net';
 import path from 'node:path';
 import { run } from './exec';
 
@@ -25,9 +26,11 @@ export interface StartOptions {
   leaveStdinOpen: boolean;
   /** Runs once the process exists but before it starts (runc create → here → runc start): networking. */
   beforeStart?: (pid: number) => Promise<void>;
+  /** A phase of the start is over (bundle, conmon spawn, runc create, network, runc start): the -D trace. */
+  onPhase?: (phase: string) => void;
   /** Test-only hook: conmon was spawned and has not reported yet (a crash point). */
   onSpawned?: () => void;
-  /** Test-only hook: `runc start` is about to run (`false`) or was just spawned (`true`). */
+  /** Test-only hook: the container's init is about to be released (`false`, as `runc start` would be run) or was just released (`true`). */
   onResume?: (spawned: boolean) => void;
 }
 
@@ -87,12 +90,15 @@ export class RuncConmonRuntime {
   /** Create under conmon, wait for conmon to report the pid on the sync pipe, then `runc start`. */
   async start(o: StartOptions): Promise<Started> {
     const bundle = this.bundleDir(o.id);
-    await fsp.rm(bundle, { recursive: true, force: true });
-    await fsp.mkdir(bundle, { recursive: true });
-    await fsp.writeFile(path.join(bundle, 'config.json'), JSON.stringify(o.spec));
-    await fsp.rm(path.join(this.paths.exits, o.id), { force: true });
+    // Synchronous: small files and directories, cheaper than their trips through libuv's
+    // thread pool (a bundle left by an earlier run holds at most a few files).
+    rmSync(bundle, { recursive: true, force: true });
+    mkdirSync(bundle, { recursive: true });
+    writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(o.spec));
+    rmSync(path.join(this.paths.exits, o.id), { force: true });
     const persist = path.join(this.paths.persist, o.id);
-    await fsp.mkdir(persist, { recursive: true });
+    mkdirSync(persist, { recursive: true });
+    o.onPhase?.('bundle');
     const args = [
       '--api-version', '1', '-c', o.id, '-u', o.id, '-n', o.id, '-r', this.runc, '-b', bundle,
       '-p', path.join(bundle, 'pidfile'), '-P', path.join(bundle, 'conmon.pid'),
@@ -109,7 +115,9 @@ export class RuncConmonRuntime {
     });
     child.unref();
     o.onSpawned?.();
+    o.onPhase?.('conmonSpawn');
     const pid = await readSyncPipe(child);
+    o.onPhase?.('runcCreate');
     if (o.beforeStart) {
       try {
         await o.beforeStart(pid);
@@ -117,12 +125,12 @@ export class RuncConmonRuntime {
         await this.delete(o.id, true).catch(() => undefined);
         throw e;
       }
+      o.onPhase?.('network');
     }
-    o.onResume?.(false);
-    const resumed = this.resume(o.id);
-    o.onResume?.(true);
-    await resumed;
-    const conmonPid = Number(await fsp.readFile(path.join(bundle, 'conmon.pid'), 'utf8').catch(() => '0'));
+    await this.releaseInit(o.id, pid, o.onResume);
+    o.onPhase?.('runcStart');
+    const conmonPid = Number(readOr(path.join(bundle, 'conmon.pid'), '0'));
+    o.onPhase?.('conmonPid');
     return { pid, conmonPid };
   }
 
@@ -208,7 +216,48 @@ export class RuncConmonRuntime {
     return path.join(this.execDir(id, execId), 'attach');
   }
 
-  /** `runc start` for a container conmon has created (also used by boot recovery). */
+  /**
+   * What `runc start` does, without the exec of runc (its Go runtime's start costs more than
+   * the rest of it): open the exec FIFO runc's init waits on, read the byte it writes as it
+   * goes on to exec the process, and remove the FIFO, which makes runc's state "running".
+   * A daemon killed before the byte was read leaves runc's state "created" (boot fails the
+   * start: its init is killed); after the FIFO is gone, a running container (boot adopts it).
+   * The FIFO is opened without blocking, so an init that died meanwhile cannot hang a thread
+   * of the pool: its pid is checked while we wait, as runc start does.
+   */
+  private async releaseInit(id: string, pid: number, onResume?: (released: boolean) => void): Promise<void> {
+    const fifo = path.join(this.paths.runcRoot, id, 'exec.fifo');
+    onResume?.(false);
+    let fd: number;
+    try {
+      fd = openSync(fifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    } catch (e) {
+      throw new StartError(`cannot start the container: ${(e as Error).message}`);
+    }
+    const pipe = new Socket({ fd, readable: true, writable: false });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const done = (e?: Error) => {
+          clearInterval(poll);
+          if (e) reject(e);
+          else resolve();
+        };
+        const poll = setInterval(() => {
+          if (!isAlive(pid)) done(new StartError('container process is already dead'));
+        }, 50);
+        pipe.once('data', () => done());
+        // The writer closed without a byte: its init failed.
+        pipe.once('end', () => done(new StartError('container process is already dead')));
+        pipe.once('error', (e) => done(new StartError(e.message)));
+      });
+    } finally {
+      pipe.destroy();
+    }
+    rmSync(fifo, { force: true });
+    onResume?.(true);
+  }
+
+  /** `runc start` for a container conmon has created (boot recovery). */
   async resume(id: string): Promise<void> {
     await run(this.runc, ['--root', this.paths.runcRoot, 'start', id]);
   }
@@ -284,7 +333,9 @@ export class RuncConmonRuntime {
   async readExit(id: string): Promise<ExitRecord | undefined> {
     const file = path.join(this.paths.exits, id);
     try {
-      const [text, st] = await Promise.all([fsp.readFile(file, 'utf8'), fsp.stat(file)]);
+      // Synchronous: a few bytes, read as the exit is reported (a `run --rm` waits on it).
+      const text = readFileSync(file, 'utf8');
+      const st = statSync(file);
       if (!/^-?\d+\s*$/.test(text)) return undefined;
       return { exitCode: Number(text.trim()), finishedAt: st.mtime };
     } catch {
@@ -310,6 +361,14 @@ export class RuncConmonRuntime {
 
   stopWatching(): void {
     this.watcher?.close();
+  }
+}
+
+function readOr(file: string, dflt: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return dflt;
   }
 }
 

@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { mkdirSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { decideStart, isRunning, type ContainerView } from '../../domain/container';
 import type { HostConfig, MountPoint } from '../../domain/events';
@@ -20,6 +20,8 @@ import { namespacesAtStart } from './container-namespaces';
 import { claimCgroupParents, releaseRun } from './container-release';
 import { resolveGroupAdd } from '../../runtime/user';
 import { conmonLogCap, logPath, logPolicyOfContainer, prepareLog } from './log-rotation';
+import { phaseTrace, type PhaseTrace } from '../lib/phase-trace';
+import { accountsOf } from './image-accounts';
 
 import type { EngineDeps } from '../ports';
 
@@ -31,12 +33,17 @@ export const cgroupsPathOf = (c: Pick<ContainerView, 'id' | 'hostConfig'>): stri
 
 
 /** start: record the intent, mount the root, run under conmon, record the outcome. */
-export async function startContainer(ctx: StartContainerDeps, ref: string, o: { restart?: boolean; hostConfig?: Partial<HostConfig> } = {}): Promise<void> {
+/** since: when the request arrived (performance.now()), for the -D trace. */
+export async function startContainer(ctx: StartContainerDeps, ref: string, o: { restart?: boolean; hostConfig?: Partial<HostConfig>; since?: number } = {}): Promise<void> {
+  const trace = phaseTrace(ctx.log, o.since);
+  if (o.since !== undefined) trace.mark('api');
   const { id } = getContainer(ctx.views, ref);
   if (!o.restart) ctx.restarts.cancel(id);
   try {
-    await startLocked(ctx, id, !!o.restart, o.hostConfig);
+    await startLocked(ctx, id, !!o.restart, o.hostConfig, trace);
+    trace.done('start trace', { id: id.slice(0, 12) });
   } catch (e) {
+    trace.done('start trace', { id: id.slice(0, 12), failed: true });
     // --rm applies to a container that could not start too (the client waits for its removal).
     const c = ctx.views.containers.get(id);
     if (c?.hostConfig.AutoRemove && !isRunning(c)) await removeContainer(ctx, id, { force: true, volumes: true }).catch(() => undefined);
@@ -50,19 +57,23 @@ export async function startContainer(ctx: StartContainerDeps, ref: string, o: { 
  * other start takes those addresses; the outcome is started, or start-failed with what the
  * intent held given back. Two appends, whatever the container has.
  */
-function startLocked(ctx: StartContainerDeps, id: string, restart: boolean, given?: Partial<HostConfig>): Promise<void> {
+function startLocked(ctx: StartContainerDeps, id: string, restart: boolean, given: Partial<HostConfig> | undefined, trace: PhaseTrace): Promise<void> {
   return ctx.locks.run(id, async () => {
+    trace.mark('lock');
     const c0 = getContainer(ctx.views, id);
     const atStart = given && (await hostConfigAtStart(ctx, c0, given));
     const requested = decideStart(c0, restart, atStart);
     // The container as its intent leaves it: a host config given at start applies from here.
     const c: ContainerView = atStart ? { ...c0, hostConfig: atStart.hostConfig, ...(atStart.mounts ? { mounts: atStart.mounts } : {}) } : c0;
     await recreateMissingVolumes(ctx, c);
+    trace.mark('decide');
     let reservation: NetworkReservation;
     try {
       reservation = await ctx.locks.run(IPAM_LOCK, async () => {
         const r = await reserveNetwork(ctx, c);
+        trace.mark('reserve');
         await appendFor(ctx, c, [...requested, ...r.events, ...volumeMountEvents(c)]);
+        trace.mark('intentAppend');
         return r;
       });
     } catch (e) {
@@ -74,9 +85,10 @@ function startLocked(ctx: StartContainerDeps, id: string, restart: boolean, give
     }
     crashPoint('start.after-intent');
     try {
-      const started = await launch(ctx, getContainer(ctx.views, id), reservation.attachments);
+      const started = await launch(ctx, getContainer(ctx.views, id), reservation.attachments, trace);
       crashPoint('start.after-conmon');
       await appendFor(ctx, c, [{ type: 'container.started', data: { id, ...started, startedAt: nowRfc3339() } }]);
+      trace.mark('outcomeAppend');
     } catch (e) {
       throw await failStart(ctx, id, e);
     }
@@ -124,15 +136,16 @@ async function failStart(ctx: StartContainerDeps, id: string, e: unknown): Promi
   return asWharfError(e, message, exitCode);
 }
 
-async function launch(ctx: StartContainerDeps, c: ContainerView, attachments: NetworkAttachment[]): Promise<{ pid: number; conmonPid: number }> {
+async function launch(ctx: StartContainerDeps, c: ContainerView, attachments: NetworkAttachment[], trace: PhaseTrace): Promise<{ pid: number; conmonPid: number }> {
   const image = ctx.views.images.images.get(c.imageId);
   if (!image) throw invalidArgument(`image ${c.imageId} of container ${c.id} is gone`);
   await ctx.storage.prepare(c.id);
-  await fsp.mkdir(path.join(ctx.containersDir, c.id), { recursive: true });
+  mkdirSync(path.join(ctx.containersDir, c.id), { recursive: true });
+  trace.mark('prepare');
   const rootfs = await ctx.storage.mount(c.id, ctx.images.lowerDirs(image.layers));
-  const [passwd, group] = await Promise.all(
-    ['etc/passwd', 'etc/group'].map((f) => fsp.readFile(path.join(rootfs, f), 'utf8').catch(() => '')),
-  );
+  trace.mark('mount');
+  const { passwd, group } = accountsOf(ctx, c, rootfs);
+  trace.mark('user');
   let user;
   try {
     user = resolveUser(c.config.User, passwd, group);
@@ -151,8 +164,13 @@ async function launch(ctx: StartContainerDeps, c: ContainerView, attachments: Ne
     throw invalidArgument((e as Error).message);
   }
   const { namespaces, shm } = await namespacesAtStart(ctx, c);
+  trace.mark('spec');
   host.mounts.push(...(await writeNetworkFiles(ctx, c, attachments)));
+  trace.mark('netFiles');
   host.mounts.push(...(await prepareVolumeMounts(ctx, c, rootfs)));
+  trace.mark('volumes');
+  const cgroupsPath = await claimCgroupParents(ctx, c, cgroupsPathOf(c));
+  trace.mark('cgroups');
   const spec = buildSpec({
     args: [c.path, ...c.args],
     env,
@@ -164,7 +182,7 @@ async function launch(ctx: StartContainerDeps, c: ContainerView, attachments: Ne
     domainname: c.config.Domainname,
     rootfs,
     readonlyRootfs: c.hostConfig.ReadonlyRootfs,
-    cgroupsPath: await claimCgroupParents(ctx, c, cgroupsPathOf(c)),
+    cgroupsPath,
     host,
     namespaces,
     shm,
@@ -178,8 +196,10 @@ async function launch(ctx: StartContainerDeps, c: ContainerView, attachments: Ne
       ...((c.hostConfig.Sysctls as Record<string, string> | null | undefined) ?? {}),
     },
   });
+  trace.mark('spec');
   if (c.config.WorkingDir) await fsp.mkdir(path.join(rootfs, c.config.WorkingDir), { recursive: true }).catch(() => undefined);
   await prepareLog(ctx, c);
+  trace.mark('log');
   return ctx.runtime.start({
     id: c.id,
     spec,
@@ -190,6 +210,7 @@ async function launch(ctx: StartContainerDeps, c: ContainerView, attachments: Ne
     // Docker closes stdin after the first attach ends only for stdin-once, non-tty containers.
     leaveStdinOpen: c.config.Tty || !c.config.StdinOnce,
     onSpawned: () => crashPoint('start.after-spawn'),
+    onPhase: trace.on ? (phase) => trace.mark(phase) : undefined,
     onResume: (spawned) => crashPoint(spawned ? 'start.during-runc-start' : 'start.before-runc-start'),
     beforeStart: attachments.length
       ? async (pid) => {
