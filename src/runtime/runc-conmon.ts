@@ -14,9 +14,9 @@ export interface RuntimePaths {
   persist: string;
 }
 
-export interface StartOptions {
+/** What conmon is started with (before the container's spec exists). */
+export interface MonitorOptions {
   id: string;
-  spec: Record<string, unknown>;
   logPath: string;
   /** conmon's --log-size-max: past it, conmon reopens the log itself (see runtime/log-files.ts). */
   logSizeMax?: number;
@@ -24,6 +24,17 @@ export interface StartOptions {
   stdin: boolean;
   /** Keep the container's stdin open when an attached client goes away. */
   leaveStdinOpen: boolean;
+}
+
+/** A conmon spawned and waiting: start() creates and runs the container under it, cancel() kills it. */
+export interface PendingStart {
+  start(o: Omit<StartOptions, keyof MonitorOptions>): Promise<Started>;
+  /** For a start refused before start(): conmon is killed (it has done nothing yet). */
+  cancel(): void;
+}
+
+export interface StartOptions extends MonitorOptions {
+  spec: Record<string, unknown>;
   /** Runs once the process exists but before it starts (runc create → here → runc start): networking. */
   beforeStart?: (pid: number) => Promise<void>;
   /** A phase of the start is over (bundle, conmon spawn, runc create, network, runc start): the -D trace. */
@@ -87,18 +98,27 @@ export class RuncConmonRuntime {
     return path.join(this.paths.bundles, id);
   }
 
-  /** Create under conmon, wait for conmon to report the pid on the sync pipe, then `runc start`. */
+  /** Create under conmon, wait for conmon to report the pid on the sync pipe, then release the process. */
   async start(o: StartOptions): Promise<Started> {
+    return this.monitor(o).start(o);
+  }
+
+  /**
+   * Spawn the container's conmon now, waiting on its start pipe (_OCI_STARTPIPE) before it does
+   * anything: the caller records its intent meanwhile, and the fork and exec of conmon are
+   * off the start's path. Nothing is created until start() (which writes the bundle's spec
+   * first). A daemon killed before that closes the pipe: conmon goes on, finds no spec in
+   * the bundle, `runc create` fails and conmon exits, leaving nothing. cancel() kills it.
+   */
+  monitor(o: MonitorOptions): PendingStart {
     const bundle = this.bundleDir(o.id);
     // Synchronous: small files and directories, cheaper than their trips through libuv's
     // thread pool (a bundle left by an earlier run holds at most a few files).
     rmSync(bundle, { recursive: true, force: true });
     mkdirSync(bundle, { recursive: true });
-    writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(o.spec));
     rmSync(path.join(this.paths.exits, o.id), { force: true });
     const persist = path.join(this.paths.persist, o.id);
     mkdirSync(persist, { recursive: true });
-    o.onPhase?.('bundle');
     const args = [
       '--api-version', '1', '-c', o.id, '-u', o.id, '-n', o.id, '-r', this.runc, '-b', bundle,
       '-p', path.join(bundle, 'pidfile'), '-P', path.join(bundle, 'conmon.pid'),
@@ -109,29 +129,60 @@ export class RuncConmonRuntime {
       ...(o.tty ? ['-t'] : []), ...(o.stdin ? ['-i'] : []), ...(o.stdin && o.leaveStdinOpen ? ['--leave-stdin-open'] : []),
     ];
     const child = spawn(this.conmon, args, {
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-      env: { _OCI_SYNCPIPE: '3', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
+      env: { _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
       detached: true,
     });
     child.unref();
-    o.onSpawned?.();
-    o.onPhase?.('conmonSpawn');
-    const pid = await readSyncPipe(child);
-    o.onPhase?.('runcCreate');
-    if (o.beforeStart) {
-      try {
-        await o.beforeStart(pid);
-      } catch (e) {
-        await this.delete(o.id, true).catch(() => undefined);
-        throw e;
-      }
-      o.onPhase?.('network');
-    }
-    await this.releaseInit(o.id, pid, o.onResume);
-    o.onPhase?.('runcStart');
-    const conmonPid = Number(readOr(path.join(bundle, 'conmon.pid'), '0'));
-    o.onPhase?.('conmonPid');
-    return { pid, conmonPid };
+    const messages = syncMessages(child);
+    const startPipe = child.stdio[4] as NodeJS.WritableStream & { destroy(): void };
+    startPipe.on('error', () => undefined); // conmon gone: the sync pipe says so
+    let state: 'waiting' | 'going' | 'cancelled' = 'waiting';
+    return {
+      start: async (s) => {
+        if (state !== 'waiting') throw new StartError('conmon was cancelled');
+        state = 'going';
+        writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(s.spec));
+        s.onPhase?.('bundle');
+        startPipe.end('s');
+        s.onSpawned?.();
+        let pid: number;
+        try {
+          const first = await messages.next();
+          if (first.data < 0) throw new StartError(first.message ?? 'container create failed');
+          pid = first.data;
+        } finally {
+          messages.close();
+        }
+        s.onPhase?.('runcCreate');
+        if (s.beforeStart) {
+          try {
+            await s.beforeStart(pid);
+          } catch (e) {
+            await this.delete(o.id, true).catch(() => undefined);
+            throw e;
+          }
+          s.onPhase?.('network');
+        }
+        await this.releaseInit(o.id, pid, s.onResume);
+        s.onPhase?.('runcStart');
+        const conmonPid = Number(readOr(path.join(bundle, 'conmon.pid'), '0'));
+        s.onPhase?.('conmonPid');
+        return { pid, conmonPid };
+      },
+      cancel: () => {
+        if (state !== 'waiting') return;
+        state = 'cancelled';
+        // Still blocked on its start pipe, before its fork: child.pid is conmon itself.
+        try {
+          child.kill('SIGKILL');
+        } catch {
+          // gone
+        }
+        messages.close();
+        startPipe.destroy();
+      },
+    };
   }
 
   /**
@@ -448,16 +499,4 @@ function syncMessages(child: ReturnType<typeof spawn>): { next(): Promise<SyncMe
       pipe.destroy();
     },
   };
-}
-
-/** The container's pid, as conmon reports it once `runc create` is done. */
-async function readSyncPipe(child: ReturnType<typeof spawn>): Promise<number> {
-  const messages = syncMessages(child);
-  try {
-    const first = await messages.next();
-    if (first.data < 0) throw new StartError(first.message ?? 'container create failed');
-    return first.data;
-  } finally {
-    messages.close();
-  }
 }

@@ -10,7 +10,7 @@ import { nowRfc3339 } from '../../domain/time';
 import { hostOptions } from '../../runtime/host-options';
 import { DEFAULT_NET_SYSCTLS } from '../../domain/container-defaults';
 import { buildSpec } from '../../runtime/oci-spec';
-import { StartError } from '../../runtime/runc-conmon';
+import { StartError, type PendingStart } from '../../runtime/runc-conmon';
 import { resolveUser } from '../../runtime/user';
 import { appendFor, getContainer } from '../lookup';
 import { prepareVolumeMounts, recreateMissingVolumes, resolveContainerMounts, volumeMountEvents, volumeUnmountEvents } from './container-volumes';
@@ -66,14 +66,36 @@ function startLocked(ctx: StartContainerDeps, id: string, restart: boolean, give
     // The container as its intent leaves it: a host config given at start applies from here.
     const c: ContainerView = atStart ? { ...c0, hostConfig: atStart.hostConfig, ...(atStart.mounts ? { mounts: atStart.mounts } : {}) } : c0;
     await recreateMissingVolumes(ctx, c);
+    // conmon opens the log as it starts: its directory (and a rotated log's files) first.
+    mkdirSync(path.join(ctx.containersDir, c.id), { recursive: true });
+    await prepareLog(ctx, c);
     trace.mark('decide');
     let reservation: NetworkReservation;
+    let monitor: PendingStart | undefined;
     try {
       reservation = await ctx.locks.run(IPAM_LOCK, async () => {
         const r = await reserveNetwork(ctx, c);
         trace.mark('reserve');
-        await appendFor(ctx, c, [...requested, ...r.events, ...volumeMountEvents(c)]);
+        const intent = appendFor(ctx, c, [...requested, ...r.events, ...volumeMountEvents(c)]);
+        // While the intent is written: conmon, waiting on its start pipe until launch() has
+        // the spec (its fork and exec are then off the start's path; see runtime.monitor).
+        let spawned: PendingStart | undefined;
+        let spawnError: unknown;
+        try {
+          spawned = spawnMonitor(ctx, c);
+        } catch (e) {
+          spawnError = e;
+        }
+        trace.mark('conmonSpawn');
+        try {
+          await intent;
+        } catch (e) {
+          spawned?.cancel();
+          throw e;
+        }
         trace.mark('intentAppend');
+        if (spawnError) throw spawnError;
+        monitor = spawned;
         return r;
       });
     } catch (e) {
@@ -85,11 +107,12 @@ function startLocked(ctx: StartContainerDeps, id: string, restart: boolean, give
     }
     crashPoint('start.after-intent');
     try {
-      const started = await launch(ctx, getContainer(ctx.views, id), reservation.attachments, trace);
+      const started = await launch(ctx, getContainer(ctx.views, id), reservation.attachments, trace, monitor!);
       crashPoint('start.after-conmon');
       await appendFor(ctx, c, [{ type: 'container.started', data: { id, ...started, startedAt: nowRfc3339() } }]);
       trace.mark('outcomeAppend');
     } catch (e) {
+      monitor?.cancel();
       throw await failStart(ctx, id, e);
     }
   });
@@ -136,11 +159,23 @@ async function failStart(ctx: StartContainerDeps, id: string, e: unknown): Promi
   return asWharfError(e, message, exitCode);
 }
 
-async function launch(ctx: StartContainerDeps, c: ContainerView, attachments: NetworkAttachment[], trace: PhaseTrace): Promise<{ pid: number; conmonPid: number }> {
+/** The container's conmon, spawned and waiting for its spec. */
+function spawnMonitor(ctx: StartContainerDeps, c: ContainerView): PendingStart {
+  return ctx.runtime.monitor({
+    id: c.id,
+    logPath: logPath(ctx, c.id),
+    logSizeMax: conmonLogCap(logPolicyOfContainer(c)),
+    tty: c.config.Tty,
+    stdin: c.config.OpenStdin,
+    // Docker closes stdin after the first attach ends only for stdin-once, non-tty containers.
+    leaveStdinOpen: c.config.Tty || !c.config.StdinOnce,
+  });
+}
+
+async function launch(ctx: StartContainerDeps, c: ContainerView, attachments: NetworkAttachment[], trace: PhaseTrace, monitor: PendingStart): Promise<{ pid: number; conmonPid: number }> {
   const image = ctx.views.images.images.get(c.imageId);
   if (!image) throw invalidArgument(`image ${c.imageId} of container ${c.id} is gone`);
   await ctx.storage.prepare(c.id);
-  mkdirSync(path.join(ctx.containersDir, c.id), { recursive: true });
   trace.mark('prepare');
   const rootfs = await ctx.storage.mount(c.id, ctx.images.lowerDirs(image.layers));
   trace.mark('mount');
@@ -196,19 +231,10 @@ async function launch(ctx: StartContainerDeps, c: ContainerView, attachments: Ne
       ...((c.hostConfig.Sysctls as Record<string, string> | null | undefined) ?? {}),
     },
   });
-  trace.mark('spec');
   if (c.config.WorkingDir) await fsp.mkdir(path.join(rootfs, c.config.WorkingDir), { recursive: true }).catch(() => undefined);
-  await prepareLog(ctx, c);
-  trace.mark('log');
-  return ctx.runtime.start({
-    id: c.id,
+  trace.mark('spec');
+  return monitor.start({
     spec,
-    logPath: logPath(ctx, c.id),
-    logSizeMax: conmonLogCap(logPolicyOfContainer(c)),
-    tty: c.config.Tty,
-    stdin: c.config.OpenStdin,
-    // Docker closes stdin after the first attach ends only for stdin-once, non-tty containers.
-    leaveStdinOpen: c.config.Tty || !c.config.StdinOnce,
     onSpawned: () => crashPoint('start.after-spawn'),
     onPhase: trace.on ? (phase) => trace.mark(phase) : undefined,
     onResume: (spawned) => crashPoint(spawned ? 'start.during-runc-start' : 'start.before-runc-start'),
