@@ -3,6 +3,7 @@ import { constants as fsConstants, mkdirSync, openSync, promises as fsp, readFil
 import { Socket } from 'node:net';
 import path from 'node:path';
 import { run } from './exec';
+import { spawnMonitorProcess, type MonitorProcess } from './monitor-spawn';
 
 export interface RuntimePaths {
   /** Where runc keeps its state (--root). */
@@ -128,14 +129,9 @@ export class RuncConmonRuntime {
       '--runtime-arg', '--root', '--runtime-arg', this.paths.runcRoot,
       ...(o.tty ? ['-t'] : []), ...(o.stdin ? ['-i'] : []), ...(o.stdin && o.leaveStdinOpen ? ['--leave-stdin-open'] : []),
     ];
-    const child = spawn(this.conmon, args, {
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
-      env: { _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
-      detached: true,
-    });
-    child.unref();
+    const child = spawnMonitorProcess(this.conmon, args, { _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' });
     const messages = syncMessages(child);
-    const startPipe = child.stdio[4] as NodeJS.WritableStream & { destroy(): void };
+    const startPipe = child.start;
     startPipe.on('error', () => undefined); // conmon gone: the sync pipe says so
     let state: 'waiting' | 'going' | 'cancelled' = 'waiting';
     return {
@@ -240,7 +236,7 @@ export class RuncConmonRuntime {
       detached: true,
     });
     child.unref();
-    const messages = syncMessages(child);
+    const messages = syncMessages({ sync: child.stdio[3] as MonitorProcess['sync'], stderr: child.stderr!, onError: (cb) => child.on('error', cb) });
     const first = await messages.next();
     if (first.data < 0) {
       messages.close();
@@ -455,8 +451,8 @@ interface SyncMessage {
 }
 
 /** conmon's JSON messages on the sync pipe, one at a time; rejects once the pipe ends. */
-function syncMessages(child: ReturnType<typeof spawn>): { next(): Promise<SyncMessage>; close(): void } {
-  const pipe = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
+function syncMessages(child: Pick<MonitorProcess, 'sync' | 'stderr' | 'onError'>): { next(): Promise<SyncMessage>; close(): void } {
+  const pipe = child.sync;
   let buf = '';
   let stderr = '';
   let ended = false;
@@ -484,7 +480,7 @@ function syncMessages(child: ReturnType<typeof spawn>): { next(): Promise<SyncMe
   });
   pipe.on('end', fail);
   pipe.on('error', fail);
-  child.on('error', (e) => {
+  child.onError((e) => {
     stderr += `cannot run conmon: ${e.message}`;
     fail();
   });
