@@ -273,7 +273,8 @@ export class RuncConmonRuntime {
    * A daemon killed before the byte was read leaves runc's state "created" (boot fails the
    * start: its init is killed); after the FIFO is gone, a running container (boot adopts it).
    * The FIFO is opened without blocking, so an init that died meanwhile cannot hang a thread
-   * of the pool: its pid is checked while we wait, as runc start does.
+   * of the pool: its pid is checked while we wait, as runc start does. Its errors are runc
+   * start's words (plain errors, not a create's StartError).
    */
   private async releaseInit(id: string, pid: number, onResume?: (released: boolean) => void): Promise<void> {
     const fifo = path.join(this.paths.runcRoot, id, 'exec.fifo');
@@ -282,7 +283,7 @@ export class RuncConmonRuntime {
     try {
       fd = openSync(fifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
     } catch (e) {
-      throw new StartError(`cannot start the container: ${(e as Error).message}`);
+      throw new Error(`cannot start the container: ${(e as Error).message}`);
     }
     const pipe = new Socket({ fd, readable: true, writable: false });
     try {
@@ -293,12 +294,12 @@ export class RuncConmonRuntime {
           else resolve();
         };
         const poll = setInterval(() => {
-          if (!isAlive(pid)) done(new StartError('container process is already dead'));
+          if (!isAlive(pid)) done(new Error('container process is already dead'));
         }, 50);
         pipe.once('data', () => done());
         // The writer closed without a byte: its init failed.
-        pipe.once('end', () => done(new StartError('container process is already dead')));
-        pipe.once('error', (e) => done(new StartError(e.message)));
+        pipe.once('end', () => done(new Error('container process is already dead')));
+        pipe.once('error', (e) => done(new Error(e.message)));
       });
     } finally {
       pipe.destroy();
