@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { constants as fsConstants, mkdirSync, openSync, promises as fsp, readFileSync, rmSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { constants as fsConstants, mkdirSync, openSync, promises as fsp, readFileSync, readSync, rmSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { Socket } from 'node:net';
 import path from 'node:path';
 import { run } from './exec';
@@ -294,7 +294,15 @@ export class RuncConmonRuntime {
           else resolve();
         };
         const poll = setInterval(() => {
-          if (!isAlive(pid)) done(new Error('container process is already dead'));
+          if (isAlive(pid)) return;
+          // It may have run and ended already (a `true`): its byte is then in the FIFO, read
+          // here, since this timer can run before the pipe's read in the same turn of the loop.
+          try {
+            if (readSync(fd, Buffer.alloc(1), 0, 1, null) > 0) return done();
+          } catch {
+            // EAGAIN: nothing was written
+          }
+          done(new Error('container process is already dead'));
         }, 50);
         pipe.once('data', () => done());
         // The writer closed without a byte: its init failed.
