@@ -32,8 +32,10 @@ export const cgroupsPathOf = (c: Pick<ContainerView, 'id' | 'hostConfig'>): stri
   c.hostConfig.CgroupParent ? path.posix.join('/', String(c.hostConfig.CgroupParent), c.id) : `/wharf/${c.id}`;
 
 
-/** start: record the intent, mount the root, run under conmon, record the outcome. */
-/** since: when the request arrived (performance.now()), for the -D trace. */
+/**
+ * start: record the intent, mount the root, run under conmon, record the outcome. since: when
+ * the request arrived (performance.now()), for the -D trace.
+ */
 export async function startContainer(ctx: StartContainerDeps, ref: string, o: { restart?: boolean; hostConfig?: Partial<HostConfig>; since?: number } = {}): Promise<void> {
   const trace = phaseTrace(ctx.log, o.since);
   if (o.since !== undefined) trace.mark('api');
@@ -55,7 +57,8 @@ export async function startContainer(ctx: StartContainerDeps, ref: string, o: { 
  * One intent, the work, one outcome. The intent (start-requested, with the addresses reserved
  * on the container's networks and the volumes it mounts) is appended under the IPAM lock, so no
  * other start takes those addresses; the outcome is started, or start-failed with what the
- * intent held given back. Two appends, whatever the container has.
+ * intent held given back. Two appends, whatever the container has. The container's conmon is
+ * spawned while the intent is written and waits for launch() (cancelled if the start stops before).
  */
 function startLocked(ctx: StartContainerDeps, id: string, restart: boolean, given: Partial<HostConfig> | undefined, trace: PhaseTrace): Promise<void> {
   return ctx.locks.run(id, async () => {
