@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
-# The SO_PEERCRED addon (src/native/peercred.c) into build/native/peercred.node: who asked for
-# each journal record. Optional: without a C compiler or node's headers wharfd reads the
-# credentials through ss(8) instead (slower, per connection). Quick when it is up to date.
+# The native addons into build/native/: peercred.node (SO_PEERCRED, src/native/peercred.c: who
+# asked for each journal record) and sysmount.node (mount(2)/umount2(2), src/native/sysmount.c:
+# a container's root mounted without an exec of mount(8)) and spawnpipes.node (posix_spawn,
+# src/native/spawnpipes.c: conmon started without a fork of the daemon). Optional: without a C compiler or
+# node's headers wharfd reads the credentials through ss(8) and mounts with mount(8) instead
+# (slower). Quick when they are up to date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=build/native/peercred.node
-src=src/native/peercred.c
-[ -f "$out" ] && [ "$out" -nt "$src" ] && exit 0
 inc=""
 for d in "$(dirname "$(dirname "$(command -v node)")")/include/node" /usr/include/node /usr/local/include/node; do
   [ -f "$d/node_api.h" ] && { inc=$d; break; }
 done
-if ! command -v cc >/dev/null || [ -z "$inc" ]; then
-  echo "build-native: no C compiler or node headers; peer credentials will be read through ss(8)" >&2
-  exit 0
-fi
-mkdir -p build/native
-cc -O2 -shared -fPIC -DNODE_GYP_MODULE_NAME=peercred -I"$inc" -o "$out.tmp" "$src"
-mv "$out.tmp" "$out"
+for name in peercred sysmount spawnpipes; do
+  out=build/native/$name.node
+  src=src/native/$name.c
+  [ -f "$out" ] && [ "$out" -nt "$src" ] && continue
+  if ! command -v cc >/dev/null || [ -z "$inc" ]; then
+    echo "build-native: no C compiler or node headers; peer credentials will be read through ss(8), mounts made by mount(8)" >&2
+    exit 0
+  fi
+  mkdir -p build/native
+  cc -O2 -shared -fPIC -DNODE_GYP_MODULE_NAME="$name" -I"$inc" -o "$out.tmp" "$src"
+  mv "$out.tmp" "$out"
+done

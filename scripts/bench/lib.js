@@ -20,6 +20,7 @@ const BENCH_BRIDGES = { wharfd: 'wbench0', dockerd: 'docker0' };
 
 // The same readiness probe and raw API request the integration tests use (compiled by scripts/setup.sh).
 const { ping, api } = require('../../dist/test/helpers/wharfd.js');
+const { floorSamples, cleanupFloor } = require('./floor');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -151,7 +152,10 @@ function cleanupOnSignals() {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.once(sig, () => {
       console.error(`bench: ${sig}, cleaning up`);
-      Promise.allSettled([...live].map((e) => e.stop())).then(() => process.exit(130));
+      Promise.allSettled([...live].map((e) => e.stop())).then(() => {
+        cleanupFloor();
+        process.exit(130);
+      });
     });
   }
 }
@@ -261,16 +265,21 @@ async function runBenches(benches) {
       await engine.stop();
     }
   }
-  console.log('| benchmark | wharfd | real Docker | wharfd / Docker |');
-  console.log('| --- | ---: | ---: | ---: |');
+  cleanupFloor();
+  // Rows that start a container (row.floor) are set beside the runtime's floor: a bare
+  // `runc run` of the same rootfs, sampled between the engines' runs (floor.js).
+  const floor = floorSamples().length ? median(floorSamples()) : undefined;
+  const ratio = (a, b) => (a !== undefined && b ? (a / b).toFixed(2) : '-');
+  const floorCols = (row, w, d) => (floor === undefined ? '' : row.floor ? ` ${fmt(floor, row)} | ${ratio(w, floor)} | ${ratio(d, floor)} |` : ' - | - | - |');
+  console.log(`| benchmark | wharfd | real Docker | wharfd / Docker |${floor === undefined ? '' : ' bare `runc run` (floor) | wharfd / floor | Docker / floor |'}`);
+  console.log(`| --- | ---: | ---: | ---: |${floor === undefined ? '' : ' ---: | ---: | ---: |'}`);
   for (const [key, row] of labels) {
     const w = results.wharfd.get(key);
     const d = results.dockerd.get(key);
-    const ratio = w !== undefined && d ? (w / d).toFixed(2) : '-';
-    console.log(`| ${row.label} | ${w === undefined ? '-' : fmt(w, row)} | ${d === undefined ? '-' : fmt(d, row)} | ${ratio} |`);
+    console.log(`| ${row.label} | ${w === undefined ? '-' : fmt(w, row)} | ${d === undefined ? '-' : fmt(d, row)} | ${ratio(w, d)} |${floorCols(row, w, d)}`);
   }
   console.log('');
-  console.log(`(One run: ${machine(dockerdVersion)}.)`);
+  console.log(`(One run: ${machine(dockerdVersion)}${floor === undefined ? '' : `; the floor: median of ${floorSamples().length} bare \`runc run\` of \`true\`, taken between both engines' runs`}.)`);
 }
 
 function fmt(v, row) {

@@ -24,13 +24,13 @@ import type { PortProxy } from '../network/port-proxy';
 /** Containers under runc and conmon: start, signal, exec, state, exit records. */
 export type ContainerRuntime = Pick<
   RuncConmonRuntime,
-  | 'paths' | 'runc' | 'bundleDir' | 'start' | 'processesOf' | 'execDir' | 'exec' | 'resizeExec' | 'execAttachSocket'
+  | 'paths' | 'runc' | 'bundleDir' | 'start' | 'monitor' | 'processesOf' | 'execDir' | 'exec' | 'resizeExec' | 'execAttachSocket'
   | 'attachSocket' | 'reopenLog' | 'resize' | 'pause' | 'unpause' | 'oomKilled' | 'kill' | 'delete' | 'abandon'
   | 'state' | 'readExit' | 'cleanup'
 >;
 
 /** Containers' root filesystems: a writable layer over the image's, mounted while they run. */
-export type RootfsStore = Pick<OverlayStorage, 'root' | 'mergedDir' | 'upperDir' | 'prepare' | 'mount' | 'unmount' | 'remove' | 'sweepLinks' | 'refreshUpper'>;
+export type RootfsStore = { readonly driver: string } & Pick<OverlayStorage, 'root' | 'mergedDir' | 'upperDir' | 'prepare' | 'mount' | 'unmount' | 'remove' | 'sweepLinks' | 'refreshUpper'>;
 
 /** Image blobs and unpacked layers, by digest and chain id. */
 export type LayerStore = Pick<

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
-import { constants as fsConstants, promises as fsp, readFileSync, watch, type FSWatcher } from 'node:fs';
+import { constants as fsConstants, mkdirSync, openSync, promises as fsp, readFileSync, readSync, rmSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { Socket } from 'node:net';
 import path from 'node:path';
 import { run } from './exec';
+import { spawnMonitorProcess, type MonitorProcess } from './monitor-spawn';
 
 export interface RuntimePaths {
   /** Where runc keeps its state (--root). */
@@ -13,9 +15,9 @@ export interface RuntimePaths {
   persist: string;
 }
 
-export interface StartOptions {
+/** What conmon is started with (before the container's spec exists). */
+export interface MonitorOptions {
   id: string;
-  spec: Record<string, unknown>;
   logPath: string;
   /** conmon's --log-size-max: past it, conmon reopens the log itself (see runtime/log-files.ts). */
   logSizeMax?: number;
@@ -23,11 +25,24 @@ export interface StartOptions {
   stdin: boolean;
   /** Keep the container's stdin open when an attached client goes away. */
   leaveStdinOpen: boolean;
+}
+
+/** A conmon spawned and waiting: start() creates and runs the container under it, cancel() kills it. */
+export interface PendingStart {
+  start(o: Omit<StartOptions, keyof MonitorOptions>): Promise<Started>;
+  /** For a start refused before start(): conmon is killed (it has done nothing yet). */
+  cancel(): void;
+}
+
+export interface StartOptions extends MonitorOptions {
+  spec: Record<string, unknown>;
   /** Runs once the process exists but before it starts (runc create → here → runc start): networking. */
   beforeStart?: (pid: number) => Promise<void>;
+  /** A phase of the start is over (bundle, conmon spawn, runc create, network, runc start): the -D trace. */
+  onPhase?: (phase: string) => void;
   /** Test-only hook: conmon was spawned and has not reported yet (a crash point). */
   onSpawned?: () => void;
-  /** Test-only hook: `runc start` is about to run (`false`) or was just spawned (`true`). */
+  /** Test-only hook: the container's init is about to be released (`false`, as `runc start` would be run) or was just released (`true`). */
   onResume?: (spawned: boolean) => void;
 }
 
@@ -84,46 +99,89 @@ export class RuncConmonRuntime {
     return path.join(this.paths.bundles, id);
   }
 
-  /** Create under conmon, wait for conmon to report the pid on the sync pipe, then `runc start`. */
+  /** Create under conmon, wait for conmon to report the pid on the sync pipe, then release the process. */
   async start(o: StartOptions): Promise<Started> {
+    return this.monitor(o).start(o);
+  }
+
+  /**
+   * Spawn the container's conmon now, waiting on its start pipe (_OCI_STARTPIPE) before it does
+   * anything: the caller records its intent meanwhile, and the fork and exec of conmon are
+   * off the start's path. Nothing is created until start() (which writes the bundle's spec
+   * first). A daemon killed before that closes the pipe: conmon goes on, finds no spec in
+   * the bundle, `runc create` fails and conmon exits, leaving nothing. cancel() kills it.
+   */
+  monitor(o: MonitorOptions): PendingStart {
     const bundle = this.bundleDir(o.id);
-    await fsp.rm(bundle, { recursive: true, force: true });
-    await fsp.mkdir(bundle, { recursive: true });
-    await fsp.writeFile(path.join(bundle, 'config.json'), JSON.stringify(o.spec));
-    await fsp.rm(path.join(this.paths.exits, o.id), { force: true });
+    // Synchronous: small files and directories, cheaper than their trips through libuv's
+    // thread pool (a bundle left by an earlier run holds at most a few files).
+    rmSync(bundle, { recursive: true, force: true });
+    mkdirSync(bundle, { recursive: true });
+    rmSync(path.join(this.paths.exits, o.id), { force: true });
     const persist = path.join(this.paths.persist, o.id);
-    await fsp.mkdir(persist, { recursive: true });
+    mkdirSync(persist, { recursive: true });
     const args = [
       '--api-version', '1', '-c', o.id, '-u', o.id, '-n', o.id, '-r', this.runc, '-b', bundle,
       '-p', path.join(bundle, 'pidfile'), '-P', path.join(bundle, 'conmon.pid'),
       '--exit-dir', this.paths.exits, '--persist-dir', persist, '-l', `k8s-file:${o.logPath}`,
       ...(o.logSizeMax ? ['--log-size-max', String(o.logSizeMax)] : []),
+      // No fsync of the log between the process's end and its exit file (Docker's loggers do
+      // not sync either): the exit is reported sooner, and only a power loss loses log lines.
+      '--no-sync-log',
       '--log-level', 'warning', '--full-attach', '--socket-dir-path', bundle,
       '--runtime-arg', '--root', '--runtime-arg', this.paths.runcRoot,
       ...(o.tty ? ['-t'] : []), ...(o.stdin ? ['-i'] : []), ...(o.stdin && o.leaveStdinOpen ? ['--leave-stdin-open'] : []),
     ];
-    const child = spawn(this.conmon, args, {
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-      env: { _OCI_SYNCPIPE: '3', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
-      detached: true,
-    });
-    child.unref();
-    o.onSpawned?.();
-    const pid = await readSyncPipe(child);
-    if (o.beforeStart) {
-      try {
-        await o.beforeStart(pid);
-      } catch (e) {
-        await this.delete(o.id, true).catch(() => undefined);
-        throw e;
-      }
-    }
-    o.onResume?.(false);
-    const resumed = this.resume(o.id);
-    o.onResume?.(true);
-    await resumed;
-    const conmonPid = Number(await fsp.readFile(path.join(bundle, 'conmon.pid'), 'utf8').catch(() => '0'));
-    return { pid, conmonPid };
+    const child = spawnMonitorProcess(this.conmon, args, { _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' });
+    const messages = syncMessages(child);
+    const startPipe = child.start;
+    startPipe.on('error', () => undefined); // conmon gone: the sync pipe says so
+    let state: 'waiting' | 'going' | 'cancelled' = 'waiting';
+    return {
+      start: async (s) => {
+        if (state !== 'waiting') throw new StartError('conmon was cancelled');
+        state = 'going';
+        writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(s.spec));
+        s.onPhase?.('bundle');
+        startPipe.end('s');
+        s.onSpawned?.();
+        let pid: number;
+        try {
+          const first = await messages.next();
+          if (first.data < 0) throw new StartError(first.message ?? 'container create failed');
+          pid = first.data;
+        } finally {
+          messages.close();
+        }
+        s.onPhase?.('runcCreate');
+        if (s.beforeStart) {
+          try {
+            await s.beforeStart(pid);
+          } catch (e) {
+            await this.delete(o.id, true).catch(() => undefined);
+            throw e;
+          }
+          s.onPhase?.('network');
+        }
+        await this.releaseInit(o.id, pid, s.onResume);
+        s.onPhase?.('runcStart');
+        const conmonPid = Number(readOr(path.join(bundle, 'conmon.pid'), '0'));
+        s.onPhase?.('conmonPid');
+        return { pid, conmonPid };
+      },
+      cancel: () => {
+        if (state !== 'waiting') return;
+        state = 'cancelled';
+        // Still blocked on its start pipe, before its fork: child.pid is conmon itself.
+        try {
+          child.kill('SIGKILL');
+        } catch {
+          // gone
+        }
+        messages.close();
+        startPipe.destroy();
+      },
+    };
   }
 
   /**
@@ -181,7 +239,7 @@ export class RuncConmonRuntime {
       detached: true,
     });
     child.unref();
-    const messages = syncMessages(child);
+    const messages = syncMessages({ sync: child.stdio[3] as MonitorProcess['sync'], stderr: child.stderr!, onError: (cb) => child.on('error', cb) });
     const first = await messages.next();
     if (first.data < 0) {
       messages.close();
@@ -208,7 +266,57 @@ export class RuncConmonRuntime {
     return path.join(this.execDir(id, execId), 'attach');
   }
 
-  /** `runc start` for a container conmon has created (also used by boot recovery). */
+  /**
+   * What `runc start` does, without the exec of runc (its Go runtime's start costs more than
+   * the rest of it): open the exec FIFO runc's init waits on, read the byte it writes as it
+   * goes on to exec the process, and remove the FIFO, which makes runc's state "running".
+   * A daemon killed before the byte was read leaves runc's state "created" (boot fails the
+   * start: its init is killed); after the FIFO is gone, a running container (boot adopts it).
+   * The FIFO is opened without blocking, so an init that died meanwhile cannot hang a thread
+   * of the pool: its pid is checked while we wait, as runc start does. Its errors are runc
+   * start's words (plain errors, not a create's StartError).
+   */
+  private async releaseInit(id: string, pid: number, onResume?: (released: boolean) => void): Promise<void> {
+    const fifo = path.join(this.paths.runcRoot, id, 'exec.fifo');
+    onResume?.(false);
+    let fd: number;
+    try {
+      fd = openSync(fifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    } catch (e) {
+      throw new Error(`cannot start the container: ${(e as Error).message}`);
+    }
+    const pipe = new Socket({ fd, readable: true, writable: false });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const done = (e?: Error) => {
+          clearInterval(poll);
+          if (e) reject(e);
+          else resolve();
+        };
+        const poll = setInterval(() => {
+          if (isAlive(pid)) return;
+          // It may have run and ended already (a `true`): its byte is then in the FIFO, read
+          // here, since this timer can run before the pipe's read in the same turn of the loop.
+          try {
+            if (readSync(fd, Buffer.alloc(1), 0, 1, null) > 0) return done();
+          } catch {
+            // EAGAIN: nothing was written
+          }
+          done(new Error('container process is already dead'));
+        }, 50);
+        pipe.once('data', () => done());
+        // The writer closed without a byte: its init failed.
+        pipe.once('end', () => done(new Error('container process is already dead')));
+        pipe.once('error', (e) => done(new Error(e.message)));
+      });
+    } finally {
+      pipe.destroy();
+    }
+    rmSync(fifo, { force: true });
+    onResume?.(true);
+  }
+
+  /** `runc start` for a container conmon has created (boot recovery). */
   async resume(id: string): Promise<void> {
     await run(this.runc, ['--root', this.paths.runcRoot, 'start', id]);
   }
@@ -284,7 +392,9 @@ export class RuncConmonRuntime {
   async readExit(id: string): Promise<ExitRecord | undefined> {
     const file = path.join(this.paths.exits, id);
     try {
-      const [text, st] = await Promise.all([fsp.readFile(file, 'utf8'), fsp.stat(file)]);
+      // Synchronous: a few bytes, read as the exit is reported (a `run --rm` waits on it).
+      const text = readFileSync(file, 'utf8');
+      const st = statSync(file);
       if (!/^-?\d+\s*$/.test(text)) return undefined;
       return { exitCode: Number(text.trim()), finishedAt: st.mtime };
     } catch {
@@ -310,6 +420,14 @@ export class RuncConmonRuntime {
 
   stopWatching(): void {
     this.watcher?.close();
+  }
+}
+
+function readOr(file: string, dflt: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return dflt;
   }
 }
 
@@ -345,8 +463,8 @@ interface SyncMessage {
 }
 
 /** conmon's JSON messages on the sync pipe, one at a time; rejects once the pipe ends. */
-function syncMessages(child: ReturnType<typeof spawn>): { next(): Promise<SyncMessage>; close(): void } {
-  const pipe = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
+function syncMessages(child: Pick<MonitorProcess, 'sync' | 'stderr' | 'onError'>): { next(): Promise<SyncMessage>; close(): void } {
+  const pipe = child.sync;
   let buf = '';
   let stderr = '';
   let ended = false;
@@ -374,7 +492,7 @@ function syncMessages(child: ReturnType<typeof spawn>): { next(): Promise<SyncMe
   });
   pipe.on('end', fail);
   pipe.on('error', fail);
-  child.on('error', (e) => {
+  child.onError((e) => {
     stderr += `cannot run conmon: ${e.message}`;
     fail();
   });
@@ -389,16 +507,4 @@ function syncMessages(child: ReturnType<typeof spawn>): { next(): Promise<SyncMe
       pipe.destroy();
     },
   };
-}
-
-/** The container's pid, as conmon reports it once `runc create` is done. */
-async function readSyncPipe(child: ReturnType<typeof spawn>): Promise<number> {
-  const messages = syncMessages(child);
-  try {
-    const first = await messages.next();
-    if (first.data < 0) throw new StartError(first.message ?? 'container create failed');
-    return first.data;
-  } finally {
-    messages.close();
-  }
 }

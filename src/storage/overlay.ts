@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { existsSync, mkdirSync, promises as fsp, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { run } from '../runtime/exec';
+import { mountFs, unmountFs } from './sys-mount';
 
 /**
  * Per-container root filesystems on overlayfs: the image's layer dirs below (read-only),
@@ -36,17 +37,20 @@ export class OverlayStorage {
    * below the upper dir, as in Docker's "-init" layer, so they never show as changes.
    */
   async prepare(id: string): Promise<void> {
+    // Synchronous: a few metadata calls of some µs each, where each trip through libuv's
+    // thread pool costs a start far more (milliseconds on a loaded machine).
     const d = this.dir(id);
-    await Promise.all(['upper', 'work', 'merged', 'init/etc'].map((s) => fsp.mkdir(path.join(d, s), { recursive: true })));
-    await Promise.all(INIT_FILES.map((f) => fsp.writeFile(path.join(d, 'init', f), '', { flag: 'a' })));
+    for (const s of ['upper', 'work', 'merged', 'init/etc']) mkdirSync(path.join(d, s), { recursive: true });
+    for (const f of INIT_FILES) writeFileSync(path.join(d, 'init', f), '', { flag: 'a' });
   }
 
   /** Mount the container's root; lowerDirs are ordered top layer first. Idempotent. */
   async mount(id: string, lowerDirs: string[]): Promise<string> {
     const merged = this.mergedDir(id);
-    if (await isMountPoint(merged)) return merged;
+    // Synchronous: two small reads, cheaper than two trips through libuv's thread pool on a start.
+    if (isMountPointSync(merged)) return merged;
     const d = this.dir(id);
-    const init = (await fsp.access(path.join(d, 'init')).then(() => true, () => false)) ? [path.join(d, 'init')] : [];
+    const init = existsSync(path.join(d, 'init')) ? [path.join(d, 'init')] : [];
     const lower = [...init, ...lowerDirs];
     let opts = `lowerdir=${lower.join(':')},upperdir=${d}/upper,workdir=${d}/work`;
     let cwd: string | undefined;
@@ -56,7 +60,8 @@ export class OverlayStorage {
       cwd = this.root;
       opts = `lowerdir=${(await Promise.all(lower.map((l) => this.shortLink(l)))).join(':')},upperdir=${d}/upper,workdir=${d}/work`;
     }
-    await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, merged], cwd ? { cwd } : {});
+    if (cwd) await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, merged], { cwd });
+    else await mountFs('overlay', 'overlay', merged, opts);
     return merged;
   }
 
@@ -82,8 +87,8 @@ export class OverlayStorage {
   async unmount(id: string): Promise<void> {
     const merged = this.mergedDir(id);
     if (!(await isMountPoint(merged))) return;
-    await run('umount', [merged]).catch(async (e: Error) => {
-      if (await isMountPoint(merged)) await run('umount', ['-l', merged]);
+    await unmountFs(merged).catch(async (e: Error) => {
+      if (await isMountPoint(merged)) await unmountFs(merged, true);
       else if (!/not mounted/.test(e.message)) throw e;
     });
   }
@@ -99,6 +104,13 @@ const INIT_FILES = ['etc/hosts', 'etc/hostname', 'etc/resolv.conf'];
 const MAX_MOUNT_OPTIONS = 3800;
 
 export async function isMountPoint(dir: string): Promise<boolean> {
-  const mounts = await fsp.readFile('/proc/self/mounts', 'utf8');
+  return mountedAt(await fsp.readFile('/proc/self/mounts', 'utf8'), dir);
+}
+
+export function isMountPointSync(dir: string): boolean {
+  return mountedAt(readFileSync('/proc/self/mounts', 'utf8'), dir);
+}
+
+function mountedAt(mounts: string, dir: string): boolean {
   return mounts.split('\n').some((l) => l.split(' ')[1] === dir);
 }

@@ -31,12 +31,15 @@ import type { EngineDeps } from '../../engine/ports';
 
 /** What containers uses of the engine. */
 export type ContainersRouteDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'storage' | 'images' | 'volumes' | 'containersDir' | 'hostLimits' | 'log' | 'locks' | 'network' | 'netDefaults' | 'bootTime' | 'portProxy' | 'restarts' | 'quarantine' | 'healthLogs' | 'logDefaults' | 'live'>;
+/** When the request arrived, as performance.now() (for the engine's -D trace). */
+const arrivedAt = (reply: { elapsedTime: number }): number => performance.now() - reply.elapsedTime;
+
 export function containerRoutes(app: FastifyInstance, ctx: ContainersRouteDeps): void {
   app.post('/containers/create', { schema: { body: S.containerCreateBody, querystring: S.containerCreateQuery } }, async (req, reply) => {
     const q = req.query as Q;
     const body = (req.body ?? {}) as CreateRequest;
     if (typeof body !== 'object' || Array.isArray(body)) throw invalidArgument('invalid JSON: expected an object');
-    const { id, warnings } = await createContainer(ctx, apiBefore(req, 1, 19) ? liftLegacyCreate(body, apiBefore(req, 1, 15)) : body, q.name, q.platform || undefined);
+    const { id, warnings } = await createContainer(ctx, apiBefore(req, 1, 19) ? liftLegacyCreate(body, apiBefore(req, 1, 15)) : body, q.name, q.platform || undefined, arrivedAt(reply));
     reply.code(201);
     return { Id: id, Warnings: warnings };
   });
@@ -87,7 +90,7 @@ export function containerRoutes(app: FastifyInstance, ctx: ContainersRouteDeps):
     },
   }, async (req, reply) => {
     const given = hasStartBody(req.headers) && req.body && typeof req.body === 'object' ? (req.body as Partial<HostConfig>) : undefined;
-    await startContainer(ctx, (req.params as { id: string }).id, given ? { hostConfig: given } : {});
+    await startContainer(ctx, (req.params as { id: string }).id, { ...(given ? { hostConfig: given } : {}), since: arrivedAt(reply) });
     reply.code(204).send();
   });
 

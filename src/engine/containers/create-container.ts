@@ -16,6 +16,7 @@ import { checkLinkTargets, normalizeLinks } from './container-links';
 import { checkLogConfig, pathDefaults, type LogConfig } from '../../domain/container-defaults';
 import { donorOf } from '../../domain/namespace-modes';
 import { namespaceModesAtCreate } from './container-namespaces';
+import { phaseTrace } from '../lib/phase-trace';
 
 import type { EngineDeps } from '../ports';
 import { commandLine, decideCreate, nameInUse } from '../../domain/container-create';
@@ -34,8 +35,13 @@ function checkImagePlatform(ref: string, image: ImageView, want: Platform): void
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-/** platform: a ?platform= specifier (checked at the edge); the image must be of that platform. */
-export async function createContainer(ctx: CreateContainerDeps, req: CreateRequest, name?: string, platform?: string): Promise<{ id: string; warnings: string[] }> {
+/**
+ * platform: a ?platform= specifier (checked at the edge); the image must be of that platform.
+ * since: when the request arrived (performance.now()), for the -D trace.
+ */
+export async function createContainer(ctx: CreateContainerDeps, req: CreateRequest, name?: string, platform?: string, since?: number): Promise<{ id: string; warnings: string[] }> {
+  const trace = phaseTrace(ctx.log, since);
+  if (since !== undefined) trace.mark('api');
   if (!req.Image) throw invalidArgument('Config cannot be empty in order to create a container');
   const image = getImage(ctx.views, req.Image);
   if (platform) checkImagePlatform(req.Image, image, parsePlatform(platform));
@@ -70,7 +76,9 @@ export async function createContainer(ctx: CreateContainerDeps, req: CreateReque
   } catch (e) {
     throw invalidArgument((e as Error).message);
   }
+  trace.mark('validate');
   const mounts = await resolveContainerMounts(ctx, config, hostConfig);
+  trace.mark('mounts');
   // The name is claimed by the append itself: the view updates synchronously on commit, and
   // two creates with one name are serialised on the name's lock. A generated name that a
   // concurrent create claimed meanwhile is generated again (as Docker does), a few times at most.
@@ -83,11 +91,16 @@ export async function createContainer(ctx: CreateContainerDeps, req: CreateReque
       if (Array.isArray(hostConfig.Links)) hostConfig.Links = normalizeLinks(ctx, hostConfig.Links as string[], tryName);
       const events = decideCreate({ id, name: tryName, image: req.Image!, imageId: image.id, created: nowRfc3339(), config, hostConfig, mounts }, again, joins);
       crashPoint('create.before-event');
+      trace.mark('lock');
       await appendFor(ctx, { name: tryName, image: req.Image!, config }, events);
+      trace.mark('append');
       return true;
     });
     if (claimed) crashPoint('create.after-event');
-    if (claimed) return { id, warnings: [] };
+    if (claimed) {
+      trace.done('create trace', { id: id.slice(0, 12) });
+      return { id, warnings: [] };
+    }
   }
 }
 

@@ -39,9 +39,18 @@ async function given(hostConfig: Record<string, unknown>, mounts: unknown[] = []
     journal,
     views,
     runtime: {
-      start: async (o: { id: string }) => {
-        calls.push(`runtime.start ${o.id.slice(0, 4)}`);
-        return runtimeStart ? runtimeStart() : { pid: 4242, conmonPid: 4241 };
+      // conmon is spawned with the intent and waits; start() runs the container under it.
+      monitor: (o: { id: string }) => {
+        let started = false;
+        return {
+          start: async () => {
+            started = true;
+            calls.push(`runtime.start ${o.id.slice(0, 4)}`);
+            return runtimeStart ? runtimeStart() : { pid: 4242, conmonPid: 4241 };
+          },
+          // A conmon told to go on is past cancelling (as the real one).
+          cancel: () => void (started || calls.push(`runtime.cancel ${o.id.slice(0, 4)}`)),
+        };
       },
       abandon: async (id: string) => void calls.push(`runtime.abandon ${id.slice(0, 4)}`),
     } as never,
@@ -104,6 +113,16 @@ test('start: a runtime failure is the outcome, and what the intent held is given
   const c = views.containers.get(ID)!;
   assert.equal(c.status, 'created');
   assert.equal(c.exitCode, 127);
+});
+
+test('start: a failure after the intent, before the spec (the image gone), cancels the conmon waiting for it', async () => {
+  const { ctx, journal, views } = await given({ NetworkMode: 'none' });
+  ctx.views.images.images.delete(IMAGE);
+  await assert.rejects(startContainer(ctx, 'web'), /image .* is gone/);
+  const records = (await types(journal)).slice(3).map((r) => r[1]);
+  assert.deepEqual(records, ['container.start-requested', 'container.start-failed']);
+  assert.deepEqual(calls, ['runtime.cancel cccc', 'runtime.abandon cccc', 'storage.unmount cccc']);
+  assert.equal(views.containers.get(ID)!.status, 'created');
 });
 
 test('start: refused before anything is held (a network gone): requested and failed in one record, nothing touched', async () => {

@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { mkdirSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { decideStart, isRunning, type ContainerView } from '../../domain/container';
 import type { HostConfig, MountPoint } from '../../domain/events';
@@ -10,7 +10,7 @@ import { nowRfc3339 } from '../../domain/time';
 import { hostOptions } from '../../runtime/host-options';
 import { DEFAULT_NET_SYSCTLS } from '../../domain/container-defaults';
 import { buildSpec } from '../../runtime/oci-spec';
-import { StartError } from '../../runtime/runc-conmon';
+import { StartError, type PendingStart } from '../../runtime/runc-conmon';
 import { resolveUser } from '../../runtime/user';
 import { appendFor, getContainer } from '../lookup';
 import { prepareVolumeMounts, recreateMissingVolumes, resolveContainerMounts, volumeMountEvents, volumeUnmountEvents } from './container-volumes';
@@ -20,6 +20,8 @@ import { namespacesAtStart } from './container-namespaces';
 import { claimCgroupParents, releaseRun } from './container-release';
 import { resolveGroupAdd } from '../../runtime/user';
 import { conmonLogCap, logPath, logPolicyOfContainer, prepareLog } from './log-rotation';
+import { phaseTrace, type PhaseTrace } from '../lib/phase-trace';
+import { accountsOf } from './image-accounts';
 
 import type { EngineDeps } from '../ports';
 
@@ -30,13 +32,20 @@ export const cgroupsPathOf = (c: Pick<ContainerView, 'id' | 'hostConfig'>): stri
   c.hostConfig.CgroupParent ? path.posix.join('/', String(c.hostConfig.CgroupParent), c.id) : `/wharf/${c.id}`;
 
 
-/** start: record the intent, mount the root, run under conmon, record the outcome. */
-export async function startContainer(ctx: StartContainerDeps, ref: string, o: { restart?: boolean; hostConfig?: Partial<HostConfig> } = {}): Promise<void> {
+/**
+ * start: record the intent, mount the root, run under conmon, record the outcome. since: when
+ * the request arrived (performance.now()), for the -D trace.
+ */
+export async function startContainer(ctx: StartContainerDeps, ref: string, o: { restart?: boolean; hostConfig?: Partial<HostConfig>; since?: number } = {}): Promise<void> {
+  const trace = phaseTrace(ctx.log, o.since);
+  if (o.since !== undefined) trace.mark('api');
   const { id } = getContainer(ctx.views, ref);
   if (!o.restart) ctx.restarts.cancel(id);
   try {
-    await startLocked(ctx, id, !!o.restart, o.hostConfig);
+    await startLocked(ctx, id, !!o.restart, o.hostConfig, trace);
+    trace.done('start trace', { id: id.slice(0, 12) });
   } catch (e) {
+    trace.done('start trace', { id: id.slice(0, 12), failed: true });
     // --rm applies to a container that could not start too (the client waits for its removal).
     const c = ctx.views.containers.get(id);
     if (c?.hostConfig.AutoRemove && !isRunning(c)) await removeContainer(ctx, id, { force: true, volumes: true }).catch(() => undefined);
@@ -48,21 +57,48 @@ export async function startContainer(ctx: StartContainerDeps, ref: string, o: { 
  * One intent, the work, one outcome. The intent (start-requested, with the addresses reserved
  * on the container's networks and the volumes it mounts) is appended under the IPAM lock, so no
  * other start takes those addresses; the outcome is started, or start-failed with what the
- * intent held given back. Two appends, whatever the container has.
+ * intent held given back. Two appends, whatever the container has. The container's conmon is
+ * spawned while the intent is written and waits for launch() (cancelled if the start stops before).
  */
-function startLocked(ctx: StartContainerDeps, id: string, restart: boolean, given?: Partial<HostConfig>): Promise<void> {
+function startLocked(ctx: StartContainerDeps, id: string, restart: boolean, given: Partial<HostConfig> | undefined, trace: PhaseTrace): Promise<void> {
   return ctx.locks.run(id, async () => {
+    trace.mark('lock');
     const c0 = getContainer(ctx.views, id);
     const atStart = given && (await hostConfigAtStart(ctx, c0, given));
     const requested = decideStart(c0, restart, atStart);
     // The container as its intent leaves it: a host config given at start applies from here.
     const c: ContainerView = atStart ? { ...c0, hostConfig: atStart.hostConfig, ...(atStart.mounts ? { mounts: atStart.mounts } : {}) } : c0;
     await recreateMissingVolumes(ctx, c);
+    // conmon opens the log as it starts: its directory (and a rotated log's files) first.
+    mkdirSync(path.join(ctx.containersDir, c.id), { recursive: true });
+    await prepareLog(ctx, c);
+    trace.mark('decide');
     let reservation: NetworkReservation;
+    let monitor: PendingStart | undefined;
     try {
       reservation = await ctx.locks.run(IPAM_LOCK, async () => {
         const r = await reserveNetwork(ctx, c);
-        await appendFor(ctx, c, [...requested, ...r.events, ...volumeMountEvents(c)]);
+        trace.mark('reserve');
+        const intent = appendFor(ctx, c, [...requested, ...r.events, ...volumeMountEvents(c)]);
+        // While the intent is written: conmon, waiting on its start pipe until launch() has
+        // the spec (its fork and exec are then off the start's path; see runtime.monitor).
+        let spawned: PendingStart | undefined;
+        let spawnError: unknown;
+        try {
+          spawned = spawnMonitor(ctx, c);
+        } catch (e) {
+          spawnError = e;
+        }
+        trace.mark('conmonSpawn');
+        try {
+          await intent;
+        } catch (e) {
+          spawned?.cancel();
+          throw e;
+        }
+        trace.mark('intentAppend');
+        if (spawnError) throw spawnError;
+        monitor = spawned;
         return r;
       });
     } catch (e) {
@@ -74,10 +110,12 @@ function startLocked(ctx: StartContainerDeps, id: string, restart: boolean, give
     }
     crashPoint('start.after-intent');
     try {
-      const started = await launch(ctx, getContainer(ctx.views, id), reservation.attachments);
+      const started = await launch(ctx, getContainer(ctx.views, id), reservation.attachments, trace, monitor!);
       crashPoint('start.after-conmon');
       await appendFor(ctx, c, [{ type: 'container.started', data: { id, ...started, startedAt: nowRfc3339() } }]);
+      trace.mark('outcomeAppend');
     } catch (e) {
+      monitor?.cancel();
       throw await failStart(ctx, id, e);
     }
   });
@@ -124,15 +162,28 @@ async function failStart(ctx: StartContainerDeps, id: string, e: unknown): Promi
   return asWharfError(e, message, exitCode);
 }
 
-async function launch(ctx: StartContainerDeps, c: ContainerView, attachments: NetworkAttachment[]): Promise<{ pid: number; conmonPid: number }> {
+/** The container's conmon, spawned and waiting for its spec. */
+function spawnMonitor(ctx: StartContainerDeps, c: ContainerView): PendingStart {
+  return ctx.runtime.monitor({
+    id: c.id,
+    logPath: logPath(ctx, c.id),
+    logSizeMax: conmonLogCap(logPolicyOfContainer(c)),
+    tty: c.config.Tty,
+    stdin: c.config.OpenStdin,
+    // Docker closes stdin after the first attach ends only for stdin-once, non-tty containers.
+    leaveStdinOpen: c.config.Tty || !c.config.StdinOnce,
+  });
+}
+
+async function launch(ctx: StartContainerDeps, c: ContainerView, attachments: NetworkAttachment[], trace: PhaseTrace, monitor: PendingStart): Promise<{ pid: number; conmonPid: number }> {
   const image = ctx.views.images.images.get(c.imageId);
   if (!image) throw invalidArgument(`image ${c.imageId} of container ${c.id} is gone`);
   await ctx.storage.prepare(c.id);
-  await fsp.mkdir(path.join(ctx.containersDir, c.id), { recursive: true });
+  trace.mark('prepare');
   const rootfs = await ctx.storage.mount(c.id, ctx.images.lowerDirs(image.layers));
-  const [passwd, group] = await Promise.all(
-    ['etc/passwd', 'etc/group'].map((f) => fsp.readFile(path.join(rootfs, f), 'utf8').catch(() => '')),
-  );
+  trace.mark('mount');
+  const { passwd, group } = accountsOf(ctx, c, rootfs);
+  trace.mark('user');
   let user;
   try {
     user = resolveUser(c.config.User, passwd, group);
@@ -151,8 +202,13 @@ async function launch(ctx: StartContainerDeps, c: ContainerView, attachments: Ne
     throw invalidArgument((e as Error).message);
   }
   const { namespaces, shm } = await namespacesAtStart(ctx, c);
+  trace.mark('spec');
   host.mounts.push(...(await writeNetworkFiles(ctx, c, attachments)));
+  trace.mark('netFiles');
   host.mounts.push(...(await prepareVolumeMounts(ctx, c, rootfs)));
+  trace.mark('volumes');
+  const cgroupsPath = await claimCgroupParents(ctx, c, cgroupsPathOf(c));
+  trace.mark('cgroups');
   const spec = buildSpec({
     args: [c.path, ...c.args],
     env,
@@ -164,7 +220,7 @@ async function launch(ctx: StartContainerDeps, c: ContainerView, attachments: Ne
     domainname: c.config.Domainname,
     rootfs,
     readonlyRootfs: c.hostConfig.ReadonlyRootfs,
-    cgroupsPath: await claimCgroupParents(ctx, c, cgroupsPathOf(c)),
+    cgroupsPath,
     host,
     namespaces,
     shm,
@@ -179,17 +235,11 @@ async function launch(ctx: StartContainerDeps, c: ContainerView, attachments: Ne
     },
   });
   if (c.config.WorkingDir) await fsp.mkdir(path.join(rootfs, c.config.WorkingDir), { recursive: true }).catch(() => undefined);
-  await prepareLog(ctx, c);
-  return ctx.runtime.start({
-    id: c.id,
+  trace.mark('spec');
+  return monitor.start({
     spec,
-    logPath: logPath(ctx, c.id),
-    logSizeMax: conmonLogCap(logPolicyOfContainer(c)),
-    tty: c.config.Tty,
-    stdin: c.config.OpenStdin,
-    // Docker closes stdin after the first attach ends only for stdin-once, non-tty containers.
-    leaveStdinOpen: c.config.Tty || !c.config.StdinOnce,
     onSpawned: () => crashPoint('start.after-spawn'),
+    onPhase: trace.on ? (phase) => trace.mark(phase) : undefined,
     onResume: (spawned) => crashPoint(spawned ? 'start.during-runc-start' : 'start.before-runc-start'),
     beforeStart: attachments.length
       ? async (pid) => {

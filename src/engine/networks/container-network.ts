@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { ContainerView, EndpointConfig } from '../../domain/container';
@@ -169,7 +169,8 @@ export async function writeNetworkFiles(ctx: ContainerNetworkDeps, c: ContainerV
   const dir = path.join(ctx.containersDir, c.id);
   const primary = attachments[0];
   const primaryNet = primary && bridgeNetworkById(ctx, primary.networkId);
-  const hostResolv = await fsp.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  // Synchronous reads and writes of small files: cheaper than their trips through libuv's thread pool on a start.
+  const hostResolv = readOr('/etc/resolv.conf');
   const mode = c.hostConfig.NetworkMode || 'default';
   // The daemon's --dns, --dns-search, --dns-opt stand in for each that the container does not set (as dockerd).
   const own = (v: unknown, dflt: string[] | undefined) => ((v as string[] | null)?.length ? (v as string[]) : dflt?.length ? dflt : (v as string[]));
@@ -179,13 +180,21 @@ export async function writeNetworkFiles(ctx: ContainerNetworkDeps, c: ContainerV
     ? resolvConf(`nameserver ${primaryNet.gateway}\n${hostResolv.split('\n').filter((l) => /^(search|options)\s/.test(l.trim())).join('\n')}`, { ...dns, dns: dns.dns?.length ? dns.dns : [primaryNet.gateway] }, false)
     : resolvConf(hostResolv, dns, !!primary);
   const files: [string, string][] = [
-    ['hosts', mode === 'host' ? await fsp.readFile('/etc/hosts', 'utf8').catch(() => '') : hostsFile({ hostname: c.config.Hostname, domainname: c.config.Domainname, ip: primary?.ip, ip6: primary?.ip6, extraHosts: c.hostConfig.ExtraHosts as string[] | undefined, links: linkHosts(ctx, c) })],
+    ['hosts', mode === 'host' ? readOr('/etc/hosts') : hostsFile({ hostname: c.config.Hostname, domainname: c.config.Domainname, ip: primary?.ip, ip6: primary?.ip6, extraHosts: c.hostConfig.ExtraHosts as string[] | undefined, links: linkHosts(ctx, c) })],
     ['hostname', `${c.config.Hostname}\n`],
     ['resolv.conf', resolv],
   ];
-  await fsp.mkdir(dir, { recursive: true });
-  for (const [name, text] of files) await fsp.writeFile(path.join(dir, name), text);
+  mkdirSync(dir, { recursive: true });
+  for (const [name, text] of files) writeFileSync(path.join(dir, name), text);
   return etcMounts(dir);
+}
+
+function readOr(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 const ETC_FILES = ['hosts', 'hostname', 'resolv.conf'];

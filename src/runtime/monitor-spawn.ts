@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import { Socket } from 'node:net';
+import path from 'node:path';
+
+/** A container's conmon as just started: its pid and the parent's ends of its pipes. */
+export interface MonitorProcess {
+  pid: number;
+  /** conmon's _OCI_SYNCPIPE (fd 3): its JSON messages. */
+  sync: NodeJS.ReadableStream & { destroy(): void };
+  stderr: NodeJS.ReadableStream;
+  /** conmon's _OCI_STARTPIPE (fd 4): it waits for a write (or the end) before it does anything. */
+  start: NodeJS.WritableStream & { destroy(): void };
+  kill(signal: NodeJS.Signals): void;
+  /** The exec failed (node's spawn reports it late; posix_spawn throws at once). */
+  onError(cb: (e: Error) => void): void;
+}
+
+interface NativeSpawn {
+  spawn(file: string, argv: string[], env: string[]): [number, number, number, number];
+  reap(pid: number): boolean;
+}
+
+let native: NativeSpawn | null | undefined;
+
+function loadNative(): NativeSpawn | null {
+  if (native !== undefined) return native;
+  native = null;
+  if (process.env.WHARF_NO_NATIVE_SPAWN) return native;
+  for (const dir of [path.resolve(__dirname, '../../../build/native'), path.resolve(__dirname, '../../build/native')]) {
+    try {
+      native = require(path.join(dir, 'spawnpipes.node')) as NativeSpawn;
+      break;
+    } catch {
+      // not built here
+    }
+  }
+  return native;
+}
+
+/**
+ * Start conmon (detached, in its own session; stdin and stdout on /dev/null) with its sync
+ * pipe on fd 3 and its start pipe on fd 4: by posix_spawn through the addon
+ * (src/native/spawnpipes.c), which does not fork the daemon, else by child_process.spawn.
+ */
+export function spawnMonitorProcess(file: string, args: string[], env: Record<string, string>): MonitorProcess {
+  const n = loadNative();
+  if (!n) return nodeSpawn(file, args, env);
+  const [pid, syncFd, errFd, startFd] = n.spawn(file, [file, ...args], Object.entries(env).map(([k, v]) => `${k}=${v}`));
+  reapLater(n, pid);
+  const sync = new Socket({ fd: syncFd, readable: true, writable: false });
+  const stderr = new Socket({ fd: errFd, readable: true, writable: false });
+  const start = new Socket({ fd: startFd, readable: false, writable: true });
+  // conmon's stderr is read only for its words on a failure: it must not keep the daemon up.
+  stderr.unref();
+  return {
+    pid,
+    sync,
+    stderr,
+    start,
+    kill: (signal) => process.kill(pid, signal),
+    onError: () => undefined,
+  };
+}
+
+/**
+ * The first conmon process exits as soon as it has forked its daemon half (once told to go
+ * on, or killed): it is our child, and node's own reaping knows nothing of it.
+ */
+function reapLater(n: NativeSpawn, pid: number, delay = 20): void {
+  setTimeout(() => {
+    if (!n.reap(pid)) reapLater(n, pid, Math.min(delay * 2, 1000));
+  }, delay).unref();
+}
+
+function nodeSpawn(file: string, args: string[], env: Record<string, string>): MonitorProcess {
+  const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], env, detached: true });
+  child.unref();
+  return {
+    pid: child.pid ?? 0,
+    sync: child.stdio[3] as NodeJS.ReadableStream & { destroy(): void },
+    stderr: child.stderr!,
+    start: child.stdio[4] as NodeJS.WritableStream & { destroy(): void },
+    kill: (signal) => child.kill(signal),
+    onError: (cb) => child.on('error', cb),
+  };
+}
