@@ -151,3 +151,29 @@ test('a layer kept as a blob (an earlier data root) is served from it, then conv
   assert.equal(await store.convertBlob(diffId, chainId), false);
   assert.ok(readFileSync(store.blobPath(diffId)).equals(bytes), 'the blob is kept');
 });
+
+test('a tar arriving in chunks smaller than a header block (one header over three chunks) reaches the unpacking byte for byte', async () => {
+  const src = path.join(dir, 'small-chunks');
+  mkdirSync(src, { recursive: true });
+  for (let i = 0; i < 20; i++) writeFileSync(path.join(src, `f${i}`), Buffer.alloc(100 + i * 37, i));
+  const tarFile = path.join(dir, 'small-chunks.tar');
+  tarBin(['-cf', tarFile, '-C', src, '.'], dir);
+  const bytes = readFileSync(tarFile);
+  const store = new ImageStore(path.join(dir, 'store-small-chunks'));
+  await store.init();
+  const intake = await store.intake();
+  try {
+    // 200-byte chunks: a 512-byte header is held across three of them.
+    for (let off = 0; off < bytes.length; off += 200) await intake.write(bytes.subarray(off, off + 200));
+    const { diffId } = intake.end();
+    assert.equal(diffId, sha(bytes));
+    await intake.commit(diffId);
+  } finally {
+    await intake.abort();
+  }
+  const { stream } = await store.openLayer(sha(bytes), sha(bytes));
+  const parts: Buffer[] = [];
+  for await (const b of stream) parts.push(b);
+  assert.ok(Buffer.concat(parts).equals(bytes), 'the same bytes');
+  assert.deepEqual(readFileSync(path.join(store.layerDir(sha(bytes)), 'f19')), Buffer.alloc(100 + 19 * 37, 19));
+});

@@ -101,7 +101,8 @@ export class TarSplitter {
     const carry = this.carry;
     this.scanner.write(chunk);
     const held = this.scanner.held;
-    this.carry = held ? Buffer.from(chunk.subarray(chunk.length - held)) : undefined;
+    // The held tail of carry + chunk: a header block can stay unfinished across several small chunks.
+    this.carry = !held ? undefined : held <= chunk.length ? Buffer.from(chunk.subarray(chunk.length - held)) : Buffer.concat([carry!.subarray(carry!.length - (held - chunk.length)), chunk]);
     const queue = this.queue;
     this.queue = [];
     // Positions are in carry + chunk: what this call passes on (the held tail excepted).

@@ -2,6 +2,7 @@ import { Transform, type Readable } from 'node:stream';
 import type { ProgressSink } from '../lib/progress';
 import { openUrl } from '../../registry/http';
 import { internal, invalidArgument } from '../../domain/errors';
+import { TarFormatError } from '../../images/tar-scan';
 import type { ImageConfig, WharfEvent } from '../../domain/events';
 import { checkTag, checkTaggable, familiarString, parseReference } from '../../domain/reference';
 import { nowRfc3339 } from '../../domain/time';
@@ -64,7 +65,8 @@ export async function importImage(ctx: ImportImageDeps, body: Readable, o: Impor
 
 /** A layer tar that GNU tar cannot read, in dockerd's words (its untar runs in a child: "exit status 1"). */
 function unreadableTar(e: Error): Error {
-  const m = /^failed to unpack layer: (.*)$/s.exec(e.message);
+  // The layer's scanner reads the tar first (Go's words already); GNU tar's own refusals after it.
+  const m = /^failed to unpack layer: (.*)$/s.exec(e.message) ?? (e instanceof TarFormatError ? [e.message, e.message] : null);
   if (!m) return e;
   const go = /does not look like a tar archive|Skipping to next header|invalid tar header/i.test(m[1]) ? 'archive/tar: invalid tar header' : /Unexpected EOF/i.test(m[1]) ? 'unexpected EOF' : m[1].trim();
   return internal(`Error processing tar file(exit status 1): ${go}`);
