@@ -129,8 +129,12 @@ describe('containers at v1.9', () => {
 
   test('create with the old config, start with a HostConfig body (its Binds applied), wait, inspect, copy', async () => {
     const id = await createV19(['sh', '-c', 'echo hello > /test.txt; echo bound > /hostdir/out']);
-    // The v1.9 document's start body: Binds, LxcConf (a map then; nothing to apply now), PortBindings, PublishAllPorts, Privileged.
-    const start = await request('POST', `/v1.9/containers/${id}/start`, JSON.stringify({ Binds: [`${hostDir}:/hostdir`], LxcConf: { 'lxc.utsname': 'docker' }, PortBindings: {}, PublishAllPorts: false, Privileged: false }));
+    // The v1.9 document's start body: Binds, LxcConf (a map then), PortBindings, PublishAllPorts, Privileged.
+    // LxcConf cannot be applied by runc: refused when it says anything, never kept unapplied.
+    const lxc = await request('POST', `/v1.9/containers/${id}/start`, JSON.stringify({ Binds: [`${hostDir}:/hostdir`], LxcConf: { 'lxc.utsname': 'docker' }, PortBindings: {}, PublishAllPorts: false, Privileged: false }));
+    assert.equal(lxc.status, 400, lxc.body.toString());
+    assert.match(lxc.body.toString(), /LxcConf/);
+    const start = await request('POST', `/v1.9/containers/${id}/start`, JSON.stringify({ Binds: [`${hostDir}:/hostdir`], LxcConf: {}, PortBindings: {}, PublishAllPorts: false, Privileged: false, Bogus: 1 }));
     assert.equal(start.status, 204, start.body.toString());
     const wait = await json('POST', `/v1.9/containers/${id}/wait`);
     assert.deepEqual(wait.json, { StatusCode: 0 });
@@ -141,6 +145,7 @@ describe('containers at v1.9', () => {
     assert.equal(ins.State.ExitCode, 0);
     assert.equal(ins.State.Ghost, false);
     assert.deepEqual(ins.HostConfig.Binds, [`${hostDir}:/hostdir`]);
+    assert.ok(!('Bogus' in ins.HostConfig) && !('LxcConf' in ins.HostConfig), 'a field HostConfig does not have is not recorded');
     assert.equal(ins.Volumes['/hostdir'], hostDir);
     assert.equal(ins.VolumesRW['/hostdir'], true);
     assert.equal(ins.Config.Memory, 0);

@@ -89,7 +89,7 @@ export function containerRoutes(app: FastifyInstance, ctx: ContainersRouteDeps):
       if (hasStartBody(req.headers) && !apiBefore(req, 1, 24)) throw invalidArgument('starting container with non-empty request body was deprecated since API v1.22 and removed in v1.24');
     },
   }, async (req, reply) => {
-    const given = hasStartBody(req.headers) && req.body && typeof req.body === 'object' ? (req.body as Partial<HostConfig>) : undefined;
+    const given = hasStartBody(req.headers) && req.body && typeof req.body === 'object' ? startHostConfig(req.body as Record<string, unknown>) : undefined;
     await startContainer(ctx, (req.params as { id: string }).id, { ...(given ? { hostConfig: given } : {}), since: arrivedAt(reply) });
     reply.code(204).send();
   });
@@ -168,3 +168,18 @@ export function containerRoutes(app: FastifyInstance, ctx: ContainersRouteDeps):
   });
 }
 
+
+const HOST_CONFIG_FIELDS = new Set(Object.keys((S.hostConfig as unknown as { properties: Record<string, unknown> }).properties));
+
+/**
+ * A host config given at start (API < 1.24), as dockerd's decoder reads it: the fields a
+ * HostConfig has (others are dropped by Go's decoder, so never recorded); LxcConf, which no
+ * runtime here can apply, is refused when it says anything.
+ */
+function startHostConfig(body: Record<string, unknown>): Partial<HostConfig> {
+  const lxc = body.LxcConf;
+  if (lxc !== undefined && lxc !== null && !(Array.isArray(lxc) && lxc.length === 0) && !(typeof lxc === 'object' && Object.keys(lxc).length === 0)) {
+    throw invalidArgument('LxcConf: the lxc driver is gone (runc runs containers here); start without it');
+  }
+  return Object.fromEntries(Object.entries(body).filter(([k]) => HOST_CONFIG_FIELDS.has(k))) as Partial<HostConfig>;
+}
