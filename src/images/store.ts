@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import type { BlobBody, LentChunk } from '../registry/pooled-get';
 import { tarWhiteoutsToOverlay } from '../storage/whiteouts';
 import { chainIds, chainOf } from '../domain/layer-chain';
 import { drained, startExtract, type Extraction } from './extract';
@@ -154,7 +155,7 @@ export class ImageStore {
    * stream leaves nothing behind.
    */
   async ingestVerified(
-    source: Readable,
+    source: BlobBody,
     o: { digest: string; size: number; gzip: boolean; diffId: string; chainId: string; onBytes?: (n: number) => void },
   ): Promise<{ size: number }> {
     const compressed = createHash('sha256');
@@ -173,28 +174,35 @@ export class ImageStore {
       // reported as Docker reports it (verification failed), not as a gzip error.
       const head: Writable = o.gzip ? createGunzip({ chunkSize: 1 << 20 }) : tarSink;
       let unpackError: Error | undefined;
+      // Pieces gunzip holds: all given back if it fails (a destroyed stream may not call back).
+      const held = new Set<LentChunk>();
       const unpacked = (o.gzip ? pipeline(head as unknown as Readable, tarSink) : finished(tarSink)).catch((e: Error) => {
         unpackError = e;
+        for (const p of held) p.release();
+        held.clear();
       });
-      // Network reads (64 KiB) are passed on 1 MiB at a time: one inflate task per MiB, not per read.
-      let batch: Buffer[] = [];
-      let batchLen = 0;
-      const pass = async () => {
-        const b = batch.length === 1 ? batch[0] : Buffer.concat(batch, batchLen);
-        batch = [];
-        batchLen = 0;
-        if (!unpackError && !head.write(b)) await drained(head);
-      };
       try {
-        for await (const chunk of source as AsyncIterable<Buffer>) {
-          compressed.update(chunk);
-          got += chunk.length;
+        for await (const piece of source) {
+          const b = piece.bytes;
+          compressed.update(b);
+          got += b.length;
           o.onBytes?.(got);
-          batch.push(chunk);
-          batchLen += chunk.length;
-          if (batchLen >= 1 << 20) await pass();
+          if (unpackError) {
+            piece.release();
+            continue;
+          }
+          // A lent piece goes back once gunzip has taken it in; the tar side keeps what it is
+          // given (pieces of a header, a batch of a file), so a plain tar gets a copy.
+          let ok: boolean;
+          if (o.gzip) {
+            held.add(piece);
+            ok = head.write(b, () => (held.delete(piece), piece.release()));
+          } else {
+            ok = head.write(Buffer.from(b));
+            piece.release();
+          }
+          if (!ok && !head.destroyed && !unpackError) await drained(head);
         }
-        if (batchLen) await pass();
       } catch (e) {
         head.destroy();
         await unpacked;

@@ -138,6 +138,12 @@ export class RegistrySession {
     return res;
   }
 
+  /** What a GET of a path or URL of this registry sends (its credentials, its TLS check), for a reader of its own (pooledGet). */
+  async getRequest(pathOrUrl: string): Promise<{ url: URL; headers: Record<string, string>; idleTimeoutMs: number; insecureTls: boolean }> {
+    const url = /^https?:/.test(pathOrUrl) ? new URL(pathOrUrl) : await this.url(pathOrUrl);
+    return { url, headers: this.authorization ? { Authorization: this.authorization } : {}, idleTimeoutMs: this.opts.timeoutMs, insecureTls: isInsecure(this.domain, this.opts) };
+  }
+
   /** Find out how the registry wants to be spoken to (GET /v2/), and get the credentials it asks for. */
   async ping(): Promise<void> {
     const res = await this.send('GET', '/v2/');
@@ -190,7 +196,7 @@ export class RegistrySession {
   }
 
   /** Go's words for a request that got no answer: `Get "http://host/v2/": dial tcp host: connect: connection refused`. */
-  private unreachable(method: string, url: URL, e: Error): Error {
+  unreachable(method: string, url: URL, e: Error): Error {
     const verb = `${method[0]}${method.slice(1).toLowerCase()} "${url.href}"`;
     if (e instanceof TimeoutError) return new RegistryError('unavailable', `${verb}: ${e.message.replace(/^.*?: /, '')}`, 0);
     const code = (e as NodeJS.ErrnoException).code;

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { WharfError } from '../domain/errors';
 import { RegistryError, registryError, type RegistrySession } from './client';
-import { drain, readBody, request, type HttpResponse } from './http';
+import { drain, readBody, request, TimeoutError, type HttpResponse } from './http';
+import { pooledGet, streamBody, type BlobBody } from './pooled-get';
 import { MANIFEST_ACCEPT, parseManifest, type ImageManifest, type ManifestIndex } from './manifest';
 
 export interface FetchedManifest {
@@ -39,17 +39,46 @@ export async function fetchManifest(session: RegistrySession, reference: string,
     : { digest, manifest: parsed.manifest, bytes, mediaType };
 }
 
+const REDIRECTS = [301, 302, 303, 307, 308];
+
 /**
  * A blob's body. Registries may redirect blob downloads to their storage (another host: no
- * credentials sent there). A 5xx or a dropped connection is tried twice more, a second apart.
+ * credentials sent there). It is read into reused buffers (pooledGet) when the answer is a
+ * plain 200 with a length; anything else (a 401 to answer, a 5xx, a chunked body) is asked
+ * again through node's HTTP client, where a 5xx or a dropped connection is tried twice more,
+ * a second apart. A registry that does not answer in time fails at once.
  */
-export async function openBlob(session: RegistrySession, digest: string): Promise<IncomingMessage> {
+export async function openBlob(session: RegistrySession, digest: string): Promise<BlobBody> {
+  const fast = await openPooled(session, digest);
+  return fast ?? streamBody(await openBlobStream(session, digest));
+}
+
+async function openPooled(session: RegistrySession, digest: string): Promise<BlobBody | undefined> {
+  let req = await session.getRequest(`/v2/${session.repo}/blobs/${digest}`);
+  for (let hops = 0; hops <= 5; hops++) {
+    let res;
+    try {
+      res = await pooledGet(req);
+    } catch (e) {
+      if (e instanceof TimeoutError) throw session.unreachable('GET', req.url, e);
+      return undefined;
+    }
+    if (res.status === 200) return res.body;
+    const location = res.headers.location;
+    if (!REDIRECTS.includes(res.status) || !location) return undefined;
+    const next = new URL(location, req.url);
+    req = next.host === session.apiHost ? await session.getRequest(next.href) : { url: next, headers: {}, idleTimeoutMs: 30_000, insecureTls: false };
+  }
+  return undefined;
+}
+
+async function openBlobStream(session: RegistrySession, digest: string): Promise<HttpResponse['body']> {
   let lastError: Error | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     if (attempt) await new Promise((r) => setTimeout(r, attempt * 1000));
     try {
       let res: HttpResponse = await session.send('GET', `/v2/${session.repo}/blobs/${digest}`);
-      for (let hops = 0; hops < 5 && [301, 302, 303, 307, 308].includes(res.status); hops++) {
+      for (let hops = 0; hops < 5 && REDIRECTS.includes(res.status); hops++) {
         const location = res.headers.location;
         await drain(res);
         if (!location) break;
@@ -71,7 +100,7 @@ export async function openBlob(session: RegistrySession, digest: string): Promis
 
 /** A small blob (a config), read whole and verified against its digest and size. */
 export async function fetchBlob(session: RegistrySession, digest: string, size: number): Promise<Buffer> {
-  const body = await openBlob(session, digest);
+  const body = await openBlobStream(session, digest);
   const chunks: Buffer[] = [];
   let n = 0;
   for await (const c of body) {
