@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { pooledGet, UnsupportedFraming, type BlobBody, type LentChunk } from './pooled-get';
@@ -153,4 +158,26 @@ test('a refused connection rejects', async () => {
   const port = (server.address() as AddressInfo).port;
   await new Promise((r) => server.close(r));
   await assert.rejects(pooledGet({ url: new URL(`http://127.0.0.1:${port}/blob`), headers: {}, idleTimeoutMs: 5000 }), /ECONNREFUSED/);
+});
+
+test('over TLS: an unchecked certificate for an insecure registry, and a refusal of one that does not verify', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'wharf-test-pooled-'));
+  try {
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
+    const data = randomBytes(3 << 20);
+    const server = https.createServer({ key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem')) }, (_req, res) => res.writeHead(200, { 'Content-Length': data.length }).end(data));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = new URL(`https://localhost:${(server.address() as AddressInfo).port}/blob`);
+      const r = await pooledGet({ url, headers: {}, idleTimeoutMs: 5000, insecureTls: true });
+      assert.equal((await readAll(r.body, { hold: 2 })).digest, sha(data));
+      await assert.rejects(pooledGet({ url, headers: {}, idleTimeoutMs: 5000 }), /self[- ]signed/i);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
