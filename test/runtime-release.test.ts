@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { daemonForFile, eventually } from './helpers/wharfd';
+
+// What a container held in the runtime goes when it ends: runc's state dir and the cgroups
+// runc made for it, in every hierarchy. The daemon forgets an exited container itself (not by
+// running `runc delete`) when nothing is left in it; a container whose processes outlive its
+// init (no pid namespace of its own) is still left to runc, which kills them.
+const d = daemonForFile();
+
+const ok = (args: string[]) => {
+  const r = d.docker(args);
+  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout.trim();
+};
+/** The cgroup dirs of a container, in every hierarchy mounted under /sys/fs/cgroup. */
+const cgroupsOf = (id: string) =>
+  readdirSync('/sys/fs/cgroup')
+    .map((h) => path.join('/sys/fs/cgroup', h, 'wharf', id))
+    .filter((p) => existsSync(p));
+const runcState = (id: string) => path.join(d.execRoot, 'runc', id);
+const gone = async (id: string) =>
+  eventually(() => !existsSync(runcState(id)) && cgroupsOf(id).length === 0, 10_000, `runc state and cgroups of ${id.slice(0, 12)} gone (left: ${cgroupsOf(id).join(' ')})`);
+
+test('a container that exits leaves no runc state and no cgroup; --rm, rm -f of a running one too', async () => {
+  const id = ok(['run', '-d', '--network', 'none', 'busybox', 'sh', '-c', 'sleep 0.2; exit 3']);
+  assert.ok(cgroupsOf(id).length > 0 || existsSync(runcState(id)), 'runc state while it runs');
+  await eventually(() => ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', id]) === 'exited 3', 10_000, 'exited 3');
+  await gone(id);
+  // Started again: runc makes it all anew, and it goes again.
+  ok(['start', id]);
+  await eventually(() => ok(['inspect', '-f', '{{.State.Status}}', id]) === 'exited', 10_000, 'exited again');
+  await gone(id);
+  ok(['rm', id]);
+
+  const rm = d.docker(['run', '--rm', '--network', 'none', '--name', 'rm-me', 'busybox', 'true']);
+  assert.equal(rm.code, 0, rm.stderr);
+  assert.deepEqual(readdirSync(path.join(d.execRoot, 'runc')).filter((n) => /^[0-9a-f]{64}$/.test(n)), []);
+
+  const running = ok(['run', '-d', '--network', 'none', 'busybox', 'sleep', '1000']);
+  ok(['rm', '-f', running]);
+  await gone(running);
+});
+
+test('processes that outlive the init (pid namespace of the host) are killed and their cgroups go', async () => {
+  // The init exits at once; the sleep it started stays in the container's cgroups.
+  const id = ok(['run', '-d', '--pid', 'host', '--network', 'none', 'busybox', 'sh', '-c', 'setsid sleep 1000 </dev/null >/dev/null 2>&1 & sleep 0.2']);
+  await eventually(() => ok(['inspect', '-f', '{{.State.Status}}', id]) === 'exited', 10_000, 'exited');
+  await gone(id);
+  ok(['rm', id]);
+});
