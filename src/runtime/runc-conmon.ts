@@ -376,13 +376,13 @@ export class RuncConmonRuntime {
    */
   private async forgetExited(id: string): Promise<boolean> {
     const dir = path.join(this.paths.runcRoot, id);
-    let st: { init_process_pid?: number; init_process_start?: number; cgroup_paths?: Record<string, string>; config?: { hooks?: unknown } };
+    let st: { init_process_pid?: number; init_process_start?: number; cgroup_paths?: Record<string, string>; intel_rdt_path?: string; config?: { hooks?: unknown } };
     try {
       st = JSON.parse(await fsp.readFile(path.join(dir, 'state.json'), 'utf8'));
     } catch (e) {
       return (e as NodeJS.ErrnoException).code === 'ENOENT' && !(await fsp.access(dir).then(() => true, () => false));
     }
-    if (!st.init_process_pid || st.config?.hooks || (await processStarted(st.init_process_pid)) === st.init_process_start) return false;
+    if (!st.init_process_pid || st.config?.hooks || st.intel_rdt_path || (await processStarted(st.init_process_pid)) === st.init_process_start) return false;
     const cgroups = [...new Set(Object.values(st.cgroup_paths ?? {}))].filter((p) => typeof p === 'string' && p.startsWith('/sys/fs/cgroup/') && !p.includes('..'));
     for (const cg of cgroups) if (!(await removeCgroup(cg))) return false;
     await fsp.rm(dir, { recursive: true, force: true });
