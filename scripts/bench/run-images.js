@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 'use strict';
-// Images: save and load of an image of about SIZE_MB (200) MiB (random data committed from a
+// Images: save of an image of about SIZE_MB (200) MiB (random data committed from a
 // container, so nothing compresses it away), timed with the real docker CLI; push of it to a
 // fresh local registry (apt docker-registry on 127.0.0.1, one per engine, in the engine's
-// dir) and pull back after removing it; then `docker
-// images` with IMAGES (1,000) images, made by importing a tiny tar with a different label
-// each time (distinct image ids sharing one layer), 4 at a time through the API.
+// dir); then `docker images` with IMAGES (1,000) images, made by importing a tiny tar with a
+// different label each time (distinct image ids sharing one layer), 4 at a time through the
+// API. Load and pull are in run-layers.js, with both engines' runs interleaved.
 const fs = require('node:fs');
-const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 const { api, docker, median, timeIt } = require('./lib');
 const { TestRegistry } = require('../../dist/test/helpers/registry.js');
@@ -15,7 +14,6 @@ const { TestRegistry } = require('../../dist/test/helpers/registry.js');
 const SIZE_MB = Number(process.env.SIZE_MB || 200);
 const IMAGES = Number(process.env.IMAGES || 1000);
 const RUNS = Number(process.env.IMAGES_RUNS || 10);
-const LOAD_RUNS = Number(process.env.LOAD_RUNS || 3);
 
 async function images(engine) {
   const rows = [];
@@ -24,45 +22,13 @@ async function images(engine) {
   docker(engine.sock, ['rm', 'big']);
   const archive = path.join(engine.dir, 'big.tar');
   rows.push({ key: 'save', label: `\`docker save -o\` of a ${SIZE_MB} MiB image`, value: timeIt(() => docker(engine.sock, ['save', '-o', archive, 'big:v1'], { timeout: 300000 })), unit: 's' });
-  // Disk: what the data root grows by, per byte of the layers written (the image's size less
-  // busybox's, whose layer both engines keep), after load and after pull.
-  const sizeOf = (ref) => Number(docker(engine.sock, ['image', 'inspect', '--format', '{{.Size}}', ref]).stdout.trim());
-  const written = sizeOf('big:v1') - sizeOf('busybox');
-  const dataRoot = path.join(engine.dir, 'data');
-  const du = () => {
-    spawnSync('sync');
-    return Number(spawnSync('du', ['-s', '--block-size=1', dataRoot], { encoding: 'utf8' }).stdout.split(/\s/)[0]);
-  };
-  // Load and pull: median of LOAD_RUNS (3), the image removed before each; the disk figure from the first.
-  const loads = [];
-  let loadDisk;
-  for (let i = 0; i < LOAD_RUNS; i++) {
-    docker(engine.sock, ['rmi', 'big:v1']);
-    const before = du();
-    loads.push(timeIt(() => docker(engine.sock, ['load', '-i', archive], { timeout: 300000 })));
-    loadDisk ??= (du() - before) / written;
-  }
-  rows.push({ key: 'load', label: `\`docker load -i\` of it back, median of ${LOAD_RUNS}`, value: median(loads), unit: 's' });
-  rows.push({ key: 'load-disk', label: '… data root growth / uncompressed size of the layer it wrote', value: loadDisk, unit: '×', digits: 2 });
   fs.rmSync(archive, { force: true });
-
   const registry = await TestRegistry.start({ parent: engine.dir });
   try {
     const ref = `${registry.host}/bench/big:v1`;
     docker(engine.sock, ['tag', 'big:v1', ref]);
     rows.push({ key: 'push', label: `\`docker push\` of it to a local registry`, value: timeIt(() => docker(engine.sock, ['push', ref], { timeout: 600000 })), unit: 's' });
-    docker(engine.sock, ['rmi', 'big:v1']);
-    const pulls = [];
-    let pullDisk;
-    for (let i = 0; i < LOAD_RUNS; i++) {
-      docker(engine.sock, ['rmi', ref]);
-      const before = du();
-      pulls.push(timeIt(() => docker(engine.sock, ['pull', ref], { timeout: 600000 })));
-      pullDisk ??= (du() - before) / written;
-    }
-    rows.push({ key: 'pull', label: `\`docker pull\` of it back, median of ${LOAD_RUNS}`, value: median(pulls), unit: 's' });
-    rows.push({ key: 'pull-disk', label: '… data root growth / uncompressed size of the layer it wrote', value: pullDisk, unit: '×', digits: 2 });
-    docker(engine.sock, ['rmi', ref]);
+    docker(engine.sock, ['rmi', 'big:v1', ref]);
   } finally {
     await registry.stop();
   }

@@ -40,7 +40,8 @@ function du(dir) {
   return Number(spawnSync('du', ['-s', '--block-size=1', dir], { encoding: 'utf8' }).stdout.split(/\s/)[0]);
 }
 
-async function main() {
+/** Both engines up at once, load then pull interleaved; prints its own table (also the last part of `npm run bench`). */
+async function layers() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wharfbench-layers-'));
   const engines = [];
   const registries = [];
@@ -94,7 +95,7 @@ async function main() {
     row('… data root growth / the layer\'s size', 'loadDisk', '×', 2);
     row(`\`docker pull\` of it from a local registry, median of ${ROUNDS} (runs interleaved)`, 'pull', 's', 3);
     row('… data root growth / the layer\'s size', 'pullDisk', '×', 2);
-    console.log(`\n(load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+    console.log(`\n(Same machine; load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}.)`);
   } finally {
     for (const r of registries) await r.stop().catch(() => undefined);
     for (const e of engines) await e.stop().catch(() => undefined);
@@ -102,7 +103,10 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+module.exports = { layers };
+if (require.main === module) {
+  layers().catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}
