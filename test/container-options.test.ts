@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { daemonForFile, eventually } from './helpers/wharfd';
+import { api, daemonForFile, eventually } from './helpers/wharfd';
 
 // Options of docker run that must take effect in the kernel, not just be stored.
 const d = daemonForFile();
@@ -166,5 +166,23 @@ describe('--init and --device', () => {
     const missing = d.docker(['run', '--rm', '--device', '/dev/nonexistent', 'busybox', 'true']);
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /error gathering device information while adding custom device "\/dev\/nonexistent": no such file or directory/);
+  });
+});
+
+describe('annotations, and what HostConfig does not have', () => {
+  test('--annotation reaches the runtime\'s spec and inspect; an unknown HostConfig key is dropped, as Go\'s decoder drops it', async () => {
+    const id = d.docker(['run', '-d', '--annotation', 'org.example.team=infra', '--network', 'none', 'busybox', 'sleep', '60']).stdout.trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    assert.deepEqual(JSON.parse(readFileSync(path.join(d.execRoot, 'bundles', id, 'config.json'), 'utf8')).annotations, { 'org.example.team': 'infra' });
+    assert.equal(d.docker(['inspect', '-f', '{{json .HostConfig.Annotations}}', id]).stdout.trim(), '{"org.example.team":"infra"}');
+    d.docker(['rm', '-f', id]);
+
+    const created = await api(d.sock, 'POST', '/v1.43/containers/create', JSON.stringify({ Image: 'busybox', Cmd: ['true'], HostConfig: { NoSuchOption: 'x', Privileged: false } }), { 'Content-Type': 'application/json' });
+    assert.equal(created.status, 201, created.body);
+    const cid = JSON.parse(created.body).Id as string;
+    const hc = JSON.parse((await api(d.sock, 'GET', `/v1.43/containers/${cid}/json`)).body).HostConfig;
+    assert.equal('NoSuchOption' in hc, false);
+    assert.equal(hc.Privileged, false);
+    d.docker(['rm', cid]);
   });
 });

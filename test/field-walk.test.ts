@@ -79,6 +79,7 @@ const HOST: Record<string, Probe> = {
   GroupAdd: { run: ['id', '-G'], host: { GroupAdd: ['4321'] }, expect: /\b4321\b/ },
   ShmSize: { run: ['grep', '/dev/shm', '/proc/mounts'], host: { ShmSize: 3 << 20 }, expect: /size=3072k/ },
   Sysctls: { run: ['cat', '/proc/sys/kernel/msgmax'], host: { Sysctls: { 'kernel.msgmax': '4242' } }, expect: /^4242$/m },
+  Annotations: { elsewhere: 'container-options.test.ts', test: '--annotation reaches the runtime' },
   CgroupParent: { run: ['cat', '/proc/self/cgroup'], host: { CgroupParent: `/wfns-walk-${process.pid}` }, expect: new RegExp(`memory:/wfns-walk-${process.pid}/`) },
   MaskedPaths: { run: ['sh', '-c', 'wc -c < /proc/cpuinfo'], host: { MaskedPaths: ['/proc/cpuinfo'] }, expect: /^0$/m },
   ReadonlyPaths: { run: ['sh', '-c', 'touch /etc/x 2>&1'], host: { ReadonlyPaths: ['/etc'] }, expect: /Read-only/ },

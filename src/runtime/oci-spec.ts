@@ -37,6 +37,8 @@ export interface SpecInput {
   readonlyPaths?: string[] | null;
   /** linux.sysctl: Docker's defaults for an own network namespace, then HostConfig.Sysctls. */
   sysctls?: Record<string, string>;
+  /** HostConfig.Annotations (API 1.43): the spec's annotations, for the runtime and its hooks. */
+  annotations?: Record<string, string> | null;
 }
 
 export interface Namespaces {
@@ -71,6 +73,7 @@ export function buildSpec(i: SpecInput): Record<string, unknown> {
       oomScoreAdj: h.oomScoreAdj,
     },
     root: { path: i.rootfs, readonly: i.readonlyRootfs },
+    ...(i.annotations && Object.keys(i.annotations).length ? { annotations: { ...i.annotations } } : {}),
     // The host's UTS namespace keeps the host's name (runc refuses a hostname without a UTS namespace).
     ...(ns.uts === 'host' ? {} : { hostname: i.hostname }),
     ...(i.domainname ? { domainname: i.domainname } : {}),

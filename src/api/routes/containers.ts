@@ -39,7 +39,10 @@ export function containerRoutes(app: FastifyInstance, ctx: ContainersRouteDeps):
     const q = req.query as Q;
     const body = (req.body ?? {}) as CreateRequest;
     if (typeof body !== 'object' || Array.isArray(body)) throw invalidArgument('invalid JSON: expected an object');
-    const { id, warnings } = await createContainer(ctx, apiBefore(req, 1, 19) ? liftLegacyCreate(body, apiBefore(req, 1, 15)) : body, q.name, q.platform || undefined, arrivedAt(reply));
+    const lifted = apiBefore(req, 1, 19) ? liftLegacyCreate(body, apiBefore(req, 1, 15)) : body;
+    // HostConfig's fields only, as Go's decoder reads them: a key it does not have is never recorded (nor shown by inspect).
+    const request = lifted.HostConfig && typeof lifted.HostConfig === 'object' ? { ...lifted, HostConfig: hostConfigFields(lifted.HostConfig as Record<string, unknown>) } : lifted;
+    const { id, warnings } = await createContainer(ctx, request, q.name, q.platform || undefined, arrivedAt(reply));
     reply.code(201);
     return { Id: id, Warnings: warnings };
   });
@@ -181,5 +184,10 @@ function startHostConfig(body: Record<string, unknown>): Partial<HostConfig> {
   if (lxc !== undefined && lxc !== null && !(Array.isArray(lxc) && lxc.length === 0) && !(typeof lxc === 'object' && Object.keys(lxc).length === 0)) {
     throw invalidArgument('LxcConf: the lxc driver is gone (runc runs containers here); start without it');
   }
+  return hostConfigFields(body);
+}
+
+/** The fields of a host config that HostConfig has (Go's decoder drops the others). */
+function hostConfigFields(body: Record<string, unknown>): Partial<HostConfig> {
   return Object.fromEntries(Object.entries(body).filter(([k]) => HOST_CONFIG_FIELDS.has(k))) as Partial<HostConfig>;
 }

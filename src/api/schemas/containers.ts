@@ -159,6 +159,8 @@ export const hostConfig = goStruct('HostConfig', 'container.HostConfig', {
   MaskedPaths: strings(),
   ReadonlyPaths: strings(),
   Init: bool(),
+  // API 1.43: passed on to the runtime as the spec's annotations.
+  Annotations: strMap(),
 });
 
 export const endpointSettings = (struct: string) =>

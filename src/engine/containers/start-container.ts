@@ -233,6 +233,7 @@ async function launch(ctx: StartContainerDeps, c: ContainerView, attachments: Ne
       ...(c.config.Domainname && !namespaces.uts ? { 'kernel.domainname': c.config.Domainname } : {}),
       ...((c.hostConfig.Sysctls as Record<string, string> | null | undefined) ?? {}),
     },
+    annotations: c.hostConfig.Annotations,
   });
   if (c.config.WorkingDir) await fsp.mkdir(path.join(rootfs, c.config.WorkingDir), { recursive: true }).catch(() => undefined);
   trace.mark('spec');
