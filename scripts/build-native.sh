@@ -2,7 +2,8 @@
 # The native addons into build/native/: peercred.node (SO_PEERCRED, src/native/peercred.c: who
 # asked for each journal record) and sysmount.node (mount(2)/umount2(2), src/native/sysmount.c:
 # a container's root mounted without an exec of mount(8)) and spawnpipes.node (posix_spawn,
-# src/native/spawnpipes.c: conmon started without a fork of the daemon). Optional: without a C compiler or
+# src/native/spawnpipes.c: conmon started without a fork of the daemon) and netlink.node (rtnetlink,
+# src/native/netlink.c: a container's veth pair without execs of ip and nsenter). Optional: without a C compiler or
 # node's headers wharfd reads the credentials through ss(8) and mounts with mount(8) instead
 # (slower). Quick when they are up to date.
 set -euo pipefail
@@ -11,7 +12,7 @@ inc=""
 for d in "$(dirname "$(dirname "$(command -v node)")")/include/node" /usr/include/node /usr/local/include/node; do
   [ -f "$d/node_api.h" ] && { inc=$d; break; }
 done
-for name in peercred sysmount spawnpipes; do
+for name in peercred sysmount spawnpipes netlink; do
   out=build/native/$name.node
   src=src/native/$name.c
   [ -f "$out" ] && [ "$out" -nt "$src" ] && continue

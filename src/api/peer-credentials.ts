@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
-import path from 'node:path';
+import { loadAddon } from '../native/addon';
 import type { Socket } from 'node:net';
 
 /** The credentials of the process at the other end of a unix socket, as SO_PEERCRED gives them. */
@@ -19,16 +19,7 @@ let native: NativePeercred | null | undefined;
  * build/native/): node has no getsockopt. Absent (no compiler on the machine), ss(8) answers.
  */
 function loadNative(): NativePeercred | null {
-  if (native !== undefined) return native;
-  native = null;
-  for (const dir of [path.resolve(__dirname, '../../../build/native'), path.resolve(__dirname, '../../build/native')]) {
-    try {
-      native = (require(path.join(dir, 'peercred.node')) as { peercred: NativePeercred }).peercred;
-      break;
-    } catch {
-      // not built here
-    }
-  }
+  if (native === undefined) native = loadAddon<{ peercred: NativePeercred }>('peercred.node')?.peercred ?? null;
   return native;
 }
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { Socket } from 'node:net';
-import path from 'node:path';
+import { loadAddon } from '../native/addon';
 
 /** A container's conmon as just started: its pid and the parent's ends of its pipes. */
 export interface MonitorProcess {
@@ -23,17 +23,7 @@ interface NativeSpawn {
 let native: NativeSpawn | null | undefined;
 
 function loadNative(): NativeSpawn | null {
-  if (native !== undefined) return native;
-  native = null;
-  if (process.env.WHARF_NO_NATIVE_SPAWN) return native;
-  for (const dir of [path.resolve(__dirname, '../../../build/native'), path.resolve(__dirname, '../../build/native')]) {
-    try {
-      native = require(path.join(dir, 'spawnpipes.node')) as NativeSpawn;
-      break;
-    } catch {
-      // not built here
-    }
-  }
+  if (native === undefined) native = process.env.WHARF_NO_NATIVE_SPAWN ? null : loadAddon<NativeSpawn>('spawnpipes.node');
   return native;
 }
 

@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { loadAddon } from '../native/addon';
 import { run } from '../runtime/exec';
 
 interface NativeMount {
@@ -13,17 +13,7 @@ let native: NativeMount | null | undefined;
  * scripts/build-native.sh into build/native/); null when it is not built here.
  */
 function loadNative(): NativeMount | null {
-  if (native !== undefined) return native;
-  native = null;
-  if (process.env.WHARF_NO_NATIVE_MOUNT) return native;
-  for (const dir of [path.resolve(__dirname, '../../../build/native'), path.resolve(__dirname, '../../build/native')]) {
-    try {
-      native = require(path.join(dir, 'sysmount.node')) as NativeMount;
-      break;
-    } catch {
-      // not built here
-    }
-  }
+  if (native === undefined) native = process.env.WHARF_NO_NATIVE_MOUNT ? null : loadAddon<NativeMount>('sysmount.node');
   return native;
 }
 
