@@ -15,7 +15,7 @@ done
 for name in peercred sysmount spawnpipes netlink; do
   out=build/native/$name.node
   src=src/native/$name.c
-  [ -f "$out" ] && [ "$out" -nt "$src" ] && continue
+  [ -f "$out" ] && [ "$out" -nt "$src" ] && [ "$out" -nt src/native/napi-args.h ] && continue
   if ! command -v cc >/dev/null || [ -z "$inc" ]; then
     echo "build-native: no C compiler or node headers; peer credentials will be read through ss(8), mounts made by mount(8)" >&2
     exit 0

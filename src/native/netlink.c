@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <node_api.h>
+#include "napi-args.h"
 
 #define MSG_MAX 4096
 #define MAX_ADDRS 16
@@ -214,17 +215,6 @@ static void *inside_run(void *arg) {
   }
   close(fd);
   return NULL;
-}
-
-static char *str_arg(napi_env env, napi_value v) {
-  size_t len = 0;
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_string) return NULL;
-  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return NULL;
-  char *s = malloc(len + 1);
-  if (!s) return NULL;
-  napi_get_value_string_utf8(env, v, s, len + 1, &len);
-  return s;
 }
 
 static void throw_step(napi_env env, const char *step, int e) {

@@ -14,17 +14,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <node_api.h>
-
-static char *str_arg(napi_env env, napi_value v) {
-  size_t len = 0;
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_string) return NULL;
-  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return NULL;
-  char *s = malloc(len + 1);
-  if (!s) return NULL;
-  napi_get_value_string_utf8(env, v, s, len + 1, &len);
-  return s;
-}
+#include "napi-args.h"
 
 static const char *errno_name(int e) {
   switch (e) {
