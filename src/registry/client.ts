@@ -114,15 +114,12 @@ export class RegistrySession {
   /** A request to the registry; a 401 is answered once with the challenge's credentials. */
   async send(method: string, pathOrUrl: string, o: SendOptions = {}): Promise<HttpResponse> {
     const url = /^https?:/.test(pathOrUrl) ? new URL(pathOrUrl) : await this.url(pathOrUrl);
+    const ask = async () => {
+      const r = await this.getRequest(url.href);
+      return request({ ...r, method, headers: { ...(o.headers ?? {}), ...r.headers }, body: o.body });
+    };
     const go = () =>
-      request({
-        method,
-        url,
-        headers: { ...(o.headers ?? {}), ...(this.authorization ? { Authorization: this.authorization } : {}) },
-        body: o.body,
-        idleTimeoutMs: this.opts.timeoutMs,
-        insecureTls: isInsecure(this.domain, this.opts),
-      }).catch((e: Error) => {
+      ask().catch((e: Error) => {
         throw this.unreachable(method, url, e);
       });
     let res = await go();
@@ -138,7 +135,7 @@ export class RegistrySession {
     return res;
   }
 
-  /** What a GET of a path or URL of this registry sends (its credentials, its TLS check), for a reader of its own (pooledGet). */
+  /** What a request to a path or URL of this registry carries (its URL, credentials, time-out and TLS check): send() and pooledGet use it. */
   async getRequest(pathOrUrl: string): Promise<{ url: URL; headers: Record<string, string>; idleTimeoutMs: number; insecureTls: boolean }> {
     const url = /^https?:/.test(pathOrUrl) ? new URL(pathOrUrl) : await this.url(pathOrUrl);
     return { url, headers: this.authorization ? { Authorization: this.authorization } : {}, idleTimeoutMs: this.opts.timeoutMs, insecureTls: isInsecure(this.domain, this.opts) };

@@ -464,11 +464,15 @@ export function isAlive(pid: number): boolean {
   // A zombie answers kill(0) but is dead: an orphaned conmon waits as one until its new parent
   // reaps it, which an init that does not reap (some VMs' and containers' pid 1) never does.
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+    return !/^[ZX]$/.test(statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'))[0]);
   } catch {
     return false;
   }
+}
+
+/** /proc/<pid>/stat's fields from the third (state) on: the command name (field 2) is in parentheses and may hold spaces. */
+function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
 async function writeCtl(fifo: string, rows: number, cols: number): Promise<void> {
@@ -536,8 +540,7 @@ function syncMessages(child: Pick<MonitorProcess, 'sync' | 'stderr' | 'onError'>
 async function processStarted(pid: number): Promise<number | undefined> {
   const stat = await fsp.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
   if (!stat) return undefined;
-  // The command name (field 2) is in parentheses and may hold spaces: count from its end.
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  return Number(statFields(stat)[19]);
 }
 
 /** rmdir a container's cgroup; its last processes may still be leaving (EBUSY): a few tries, 5 ms apart. */
