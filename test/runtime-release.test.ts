@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { daemonForFile, eventually } from './helpers/wharfd';
@@ -52,4 +53,20 @@ test('processes that outlive the init (pid namespace of the host) are killed and
   await eventually(() => ok(['inspect', '-f', '{{.State.Status}}', id]) === 'exited', 10_000, 'exited');
   await gone(id);
   ok(['rm', id]);
+});
+
+test('conmon runs runc from a sealed copy the daemon made at boot: a container runs, an exec too, and the copy cannot be written', async () => {
+  const link = path.join(d.execRoot, 'bin', 'runc');
+  // <exec-root>/bin/runc -> /proc/<daemon>/fd/<n> -> the memfd.
+  assert.match(readlinkSync(readlinkSync(link)), /^\/memfd:runc/);
+  const id = ok(['run', '-d', '--network', 'none', 'busybox', 'sleep', '1000']);
+  assert.equal(ok(['exec', id, 'echo', 'in']), 'in');
+  // conmon was told to run it (its command line), and the copy is runc itself.
+  const conmonPid = Number(readFileSync(path.join(d.execRoot, 'bundles', id, 'conmon.pid'), 'utf8'));
+  const conmonArgs = readFileSync(`/proc/${conmonPid}/cmdline`, 'utf8').split('\0');
+  assert.equal(conmonArgs[conmonArgs.indexOf('-r') + 1], link);
+  assert.equal(execFileSync(link, ['--version'], { encoding: 'utf8' }), execFileSync('runc', ['--version'], { encoding: 'utf8' }));
+  assert.throws(() => appendFileSync(link, 'x'), /EPERM/);
+  ok(['rm', '-f', id]);
+  await gone(id);
 });

@@ -96,6 +96,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
     bundles: path.join(cfg.execRoot, 'bundles'),
     exits: path.join(cfg.execRoot, 'exits'),
     persist: path.join(cfg.execRoot, 'persist'),
+    bin: path.join(cfg.execRoot, 'bin'),
   });
   await runtime.init();
   const storage = storageDriver(cfg);

@@ -10,6 +10,9 @@
  *   fd 3 the write end of a pipe (conmon's _OCI_SYNCPIPE), fd 4 the read end of another
  *   (_OCI_STARTPIPE); the caller's ends are returned (close-on-exec). Throws with errno's text.
  *   reap(pid) -> true once the child was waited for (or is not ours): no zombie is left.
+ *   sealedCopy(path) -> fd: the file copied into a memfd sealed against any write, shrink or
+ *   grow (runc's own test of a cloned binary, so its init does not copy itself again at each
+ *   container start: see runtime/runc-conmon.ts). Close-on-exec. Throws with errno's text.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,9 +22,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <node_api.h>
+#include "napi-args.h"
 
 static char **str_array(napi_env env, napi_value arr) {
   uint32_t n = 0;
@@ -140,12 +147,53 @@ static napi_value do_reap(napi_env env, napi_callback_info info) {
   return out;
 }
 
+static napi_value do_sealed_copy(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], out;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return fail(env, "sealedCopy", EINVAL);
+  char *file = str_arg(env, argv[0]);
+  if (!file) return fail(env, "sealedCopy", EINVAL);
+  int src = open(file, O_RDONLY | O_CLOEXEC), dst = -1, e = 0;
+  struct stat st;
+  if (src < 0 || fstat(src, &st) != 0) {
+    e = errno;
+    goto done;
+  }
+  dst = memfd_create("runc", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (dst < 0) {
+    e = errno;
+    goto done;
+  }
+  for (off_t left = st.st_size; left > 0;) {
+    ssize_t n = sendfile(dst, src, NULL, left);
+    if (n <= 0) {
+      e = n < 0 ? errno : EIO;
+      goto done;
+    }
+    left -= n;
+  }
+  if (fchmod(dst, 0555) != 0 || fcntl(dst, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0) e = errno;
+done:
+  if (src >= 0) close(src);
+  if (e) {
+    if (dst >= 0) close(dst);
+    napi_value r = fail(env, file, e);
+    free(file);
+    return r;
+  }
+  free(file);
+  napi_create_int32(env, dst, &out);
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "spawn", NAPI_AUTO_LENGTH, do_spawn, NULL, &fn);
   napi_set_named_property(env, exports, "spawn", fn);
   napi_create_function(env, "reap", NAPI_AUTO_LENGTH, do_reap, NULL, &fn);
   napi_set_named_property(env, exports, "reap", fn);
+  napi_create_function(env, "sealedCopy", NAPI_AUTO_LENGTH, do_sealed_copy, NULL, &fn);
+  napi_set_named_property(env, exports, "sealedCopy", fn);
   return exports;
 }
 

@@ -18,6 +18,7 @@ export interface MonitorProcess {
 interface NativeSpawn {
   spawn(file: string, argv: string[], env: string[]): [number, number, number, number];
   reap(pid: number): boolean;
+  sealedCopy(file: string): number;
 }
 
 let native: NativeSpawn | null | undefined;
@@ -50,6 +51,14 @@ export function spawnMonitorProcess(file: string, args: string[], env: Record<st
     kill: (signal) => process.kill(pid, signal),
     onError: () => undefined,
   };
+}
+
+/**
+ * The file copied into a sealed memfd (no write, shrink or grow, ever), as a descriptor of the
+ * daemon's; null without the addon. Throws if it cannot be read or copied.
+ */
+export function sealedCopy(file: string): number | null {
+  return loadNative()?.sealedCopy(file) ?? null;
 }
 
 /**

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { constants as fsConstants, mkdirSync, openSync, promises as fsp, readFileSync, readSync, rmSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { constants as fsConstants, mkdirSync, openSync, promises as fsp, readFileSync, readSync, rmSync, statSync, symlinkSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { Socket } from 'node:net';
 import path from 'node:path';
 import { run } from './exec';
-import { spawnMonitorProcess, type MonitorProcess } from './monitor-spawn';
+import { sealedCopy, spawnMonitorProcess, type MonitorProcess } from './monitor-spawn';
 
 export interface RuntimePaths {
   /** Where runc keeps its state (--root). */
@@ -13,6 +13,8 @@ export interface RuntimePaths {
   /** conmon writes <id> here with the exit code when the container exits. */
   exits: string;
   persist: string;
+  /** Where the link to the daemon's sealed copy of runc goes (see linkSealedCopy); none: conmon runs runc itself. */
+  bin?: string;
 }
 
 /** What conmon is started with (before the container's spec exists). */
@@ -79,20 +81,48 @@ export interface ExecStarted {
 }
 
 /**
+ * runc 1.1 copies its own binary into a sealed memfd at every `runc init` and runs itself again
+ * from there, unless it already runs from one (CVE-2019-5736: a container must not be able to
+ * overwrite the host's runc through /proc/self/exe). Here that copy is made once, at boot, and
+ * conmon runs runc through a link to it (<dir>/runc -> /proc/<daemon>/fd/<n>, so ps still says
+ * runc): a copy and an exec less in every container start and exec (about 4 ms). It is the runc of
+ * the daemon's boot: a runc upgraded on the host is used from the next boot. Without the addon
+ * (or if the copy fails), conmon runs runc itself.
+ */
+function linkSealedCopy(runc: string, dir: string): string {
+  let fd: number | null;
+  try {
+    fd = sealedCopy(runc);
+  } catch {
+    return runc;
+  }
+  if (fd === null) return runc;
+  const link = path.join(dir, 'runc');
+  rmSync(link, { force: true });
+  symlinkSync(`/proc/${process.pid}/fd/${fd}`, link);
+  return link;
+}
+
+/**
  * The OCI runtime driver: each container runs under its own conmon, which runs `runc create`
  * and keeps stdio, logs and the exit code whether or not the daemon is alive.
  */
 export class RuncConmonRuntime {
   private watcher?: FSWatcher;
+  /** The runc conmon runs: the link to the sealed copy once init() made it, else runc itself. */
+  private monitorRunc: string;
 
   constructor(
     readonly paths: RuntimePaths,
     readonly runc = '/usr/sbin/runc',
     readonly conmon = '/usr/bin/conmon',
-  ) {}
+  ) {
+    this.monitorRunc = runc;
+  }
 
   async init(): Promise<void> {
-    for (const d of Object.values(this.paths)) await fsp.mkdir(d, { recursive: true });
+    for (const d of Object.values(this.paths)) if (d) await fsp.mkdir(d, { recursive: true });
+    if (this.paths.bin) this.monitorRunc = linkSealedCopy(this.runc, this.paths.bin);
   }
 
   bundleDir(id: string): string {
@@ -121,7 +151,7 @@ export class RuncConmonRuntime {
     const persist = path.join(this.paths.persist, o.id);
     mkdirSync(persist, { recursive: true });
     const args = [
-      '--api-version', '1', '-c', o.id, '-u', o.id, '-n', o.id, '-r', this.runc, '-b', bundle,
+      '--api-version', '1', '-c', o.id, '-u', o.id, '-n', o.id, '-r', this.monitorRunc, '-b', bundle,
       '-p', path.join(bundle, 'pidfile'), '-P', path.join(bundle, 'conmon.pid'),
       '--exit-dir', this.paths.exits, '--persist-dir', persist, '-l', `k8s-file:${o.logPath}`,
       ...(o.logSizeMax ? ['--log-size-max', String(o.logSizeMax)] : []),
@@ -224,7 +254,7 @@ export class RuncConmonRuntime {
     await fsp.writeFile(spec, JSON.stringify(o.process));
     const logPath = path.join(dir, 'exec.log');
     const args = [
-      '--api-version', '1', '-c', o.id, '-u', o.execId, '-n', o.execId, '-r', this.runc, '-b', dir,
+      '--api-version', '1', '-c', o.id, '-u', o.execId, '-n', o.execId, '-r', this.monitorRunc, '-b', dir,
       '-p', path.join(dir, 'pidfile'), '-P', path.join(dir, 'conmon.pid'),
       // The exit file lands in the session's own directory, never among the containers' exits.
       '--exit-dir', dir, '--persist-dir', dir, '-l', `k8s-file:${logPath}`,
