@@ -70,3 +70,30 @@ test('conmon runs runc from a sealed copy the daemon made at boot: a container r
   ok(['rm', '-f', id]);
   await gone(id);
 });
+
+/** Processes whose command line is a conmon's for this container (-c <id>). */
+const conmonsOf = (id: string) =>
+  readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        const args = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+        return path.basename(args[0]) === 'conmon' && args[args.indexOf('-c') + 1] === id;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+
+test('a container just created has its conmon waiting before the start, which takes it; one never started goes with the container', async () => {
+  const id = ok(['create', '--network', 'none', 'busybox', 'echo', 'started']);
+  await eventually(() => conmonsOf(id).length === 1, 5_000, 'a conmon waits for the start');
+  // (That the start took it, the -D start trace says: test/start-trace.test.ts.)
+  assert.equal(ok(['start', '-a', id]), 'started');
+  ok(['rm', id]);
+
+  const unused = ok(['create', '--network', 'none', 'busybox', 'true']);
+  await eventually(() => conmonsOf(unused).length === 1, 5_000, 'a conmon waits for the start');
+  ok(['rm', unused]);
+  await eventually(() => conmonsOf(unused).length === 0, 5_000, 'no conmon left for a removed container');
+});

@@ -12,6 +12,7 @@ interface TraceLine {
   ms: Record<string, number>;
   totalMs: number;
   autoRemove?: boolean;
+  conmon?: string;
 }
 
 const traces = (d: TestDaemon): TraceLine[] =>
@@ -52,7 +53,21 @@ test('wharfd -D: a line per create, start and exit of `docker run --rm`, with ms
   }
   for (const phase of ['readExit', 'diedAppend', 'release']) assert.equal(typeof exit.ms[phase], 'number', `exit: ${phase}`);
   assert.equal(exit.autoRemove, true);
+  // docker run creates, then starts: the start took the conmon spawned once the create was answered.
+  assert.equal(start.conmon, 'prewarmed');
   for (const l of [create, start, exit]) assert.ok(l.totalMs >= 0);
+});
+
+test('wharfd -D: a start long after its create, or a second start, spawns its conmon then', async () => {
+  const id = debug.dockerOk(['run', '-d', '--network', 'none', 'busybox', 'true']).trim();
+  await eventually(() => debug.dockerOk(['inspect', '-f', '{{.State.Status}}', id]).trim() === 'exited', 10_000, 'exited');
+  debug.dockerOk(['start', id]);
+  const starts = await eventually(() => {
+    const t = traces(debug).filter((l) => l.msg === 'start trace' && id.startsWith(l.id));
+    return t.length === 2 ? t : undefined;
+  }, 10_000, 'two start traces');
+  assert.deepEqual(starts!.map((l) => l.conmon), ['prewarmed', 'spawned']);
+  debug.dockerOk(['rm', '-f', id]);
 });
 
 test('without -D: no trace line', async () => {

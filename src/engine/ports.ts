@@ -24,7 +24,7 @@ import type { PortProxy } from '../network/port-proxy';
 /** Containers under runc and conmon: start, signal, exec, state, exit records. */
 export type ContainerRuntime = Pick<
   RuncConmonRuntime,
-  | 'paths' | 'runc' | 'bundleDir' | 'start' | 'monitor' | 'processesOf' | 'execDir' | 'exec' | 'resizeExec' | 'execAttachSocket'
+  | 'paths' | 'runc' | 'bundleDir' | 'start' | 'monitor' | 'prewarm' | 'processesOf' | 'execDir' | 'exec' | 'resizeExec' | 'execAttachSocket'
   | 'attachSocket' | 'reopenLog' | 'resize' | 'pause' | 'unpause' | 'oomKilled' | 'kill' | 'delete' | 'abandon'
   | 'state' | 'readExit' | 'cleanup'
 >;

@@ -5,10 +5,12 @@
  * Built by scripts/build-native.sh; src/runtime/monitor-spawn.ts falls back to
  * child_process.spawn when it is absent.
  *
- *   spawn(file, argv, env) -> [pid, syncFd, stderrFd, startFd]: the child in a new session,
+ *   spawn(file, argv, env, done) -> [syncFd, stderrFd, startFd]: the child in a new session,
  *   signals at their defaults and unblocked, stdin and stdout on /dev/null, stderr on a pipe,
  *   fd 3 the write end of a pipe (conmon's _OCI_SYNCPIPE), fd 4 the read end of another
- *   (_OCI_STARTPIPE); the caller's ends are returned (close-on-exec). Throws with errno's text.
+ *   (_OCI_STARTPIPE); the caller's ends are returned at once (close-on-exec). The spawn itself
+ *   runs on a thread of libuv's pool (it waits for the child's exec, some ms for conmon here,
+ *   which the event loop then does not): done(null, pid) or done(error) once it is over.
  *   reap(pid) -> true once the child was waited for (or is not ours): no zombie is left.
  *   sealedCopy(path) -> fd: the file copied into a memfd sealed against any write, shrink or
  *   grow (runc's own test of a cloned binary, so its init does not copy itself again at each
@@ -74,65 +76,121 @@ static napi_value fail(napi_env env, const char *what, int e) {
   return NULL;
 }
 
-static napi_value do_spawn(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) {
-    napi_throw_type_error(env, NULL, "spawn(file, argv, env)");
-    return NULL;
-  }
-  size_t len = 0;
+/* One spawn: prepared on the main thread, posix_spawn'd on a thread of the pool, reported back. */
+struct job {
   char file[4096];
-  if (napi_get_value_string_utf8(env, argv[0], file, sizeof file, &len) != napi_ok) return fail(env, "spawn", EINVAL);
-  char **args = str_array(env, argv[1]);
-  char **envp = str_array(env, argv[2]);
-  int sync[2] = {-1, -1}, err[2] = {-1, -1}, start[2] = {-1, -1};
-  napi_value result = NULL;
+  char **args, **envp;
+  int child_fds[3]; /* err[1], sync[1], start[0]: the child's ends, closed once it has them */
+  pid_t pid;
+  int rc;
+  napi_ref done;
+  napi_async_work work;
+};
+
+static void job_free(napi_env env, struct job *j) {
+  for (int i = 0; i < 3; i++)
+    if (j->child_fds[i] >= 0) close(j->child_fds[i]);
+  free_array(j->args);
+  free_array(j->envp);
+  if (j->done) napi_delete_reference(env, j->done);
+  if (j->work) napi_delete_async_work(env, j->work);
+  free(j);
+}
+
+/* On the pool's thread: glibc's posix_spawn suspends only this thread until the child's exec. */
+static void job_execute(napi_env env, void *data) {
+  (void)env;
+  struct job *j = data;
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
   posix_spawn_file_actions_init(&fa);
   posix_spawnattr_init(&attr);
-  if (!args || !envp || high_pipe(sync) || high_pipe(err) || high_pipe(start)) {
-    fail(env, "pipe", errno ? errno : ENOMEM);
-    goto out;
-  }
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-  posix_spawn_file_actions_adddup2(&fa, sync[1], 3);
-  posix_spawn_file_actions_adddup2(&fa, start[0], 4);
+  posix_spawn_file_actions_adddup2(&fa, j->child_fds[0], 2);
+  posix_spawn_file_actions_adddup2(&fa, j->child_fds[1], 3);
+  posix_spawn_file_actions_adddup2(&fa, j->child_fds[2], 4);
   sigset_t all, none;
   sigfillset(&all);
   sigemptyset(&none);
   posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  pid_t pid;
-  int rc = posix_spawn(&pid, file, &fa, &attr, args, envp);
-  if (rc != 0) {
-    fail(env, file, rc);
-    goto out;
+  j->rc = posix_spawn(&j->pid, j->file, &fa, &attr, j->args, j->envp);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+}
+
+/* Back on the main thread: done(null, pid) or done(error). */
+static void job_complete(napi_env env, napi_status status, void *data) {
+  struct job *j = data;
+  napi_value done, global, argv[2];
+  napi_get_reference_value(env, j->done, &done);
+  napi_get_global(env, &global);
+  int e = status != napi_ok ? ECANCELED : j->rc;
+  if (e) {
+    char text[4200];
+    napi_value msg;
+    snprintf(text, sizeof text, "%s: %s", j->file, strerror(e));
+    napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg);
+    napi_create_error(env, NULL, msg, &argv[0]);
+    napi_get_undefined(env, &argv[1]);
+  } else {
+    napi_get_null(env, &argv[0]);
+    napi_create_int32(env, j->pid, &argv[1]);
   }
-  napi_value arr, v;
-  napi_create_array_with_length(env, 4, &arr);
-  int vals[4] = {pid, sync[0], err[0], start[1]};
-  for (int i = 0; i < 4; i++) {
+  job_free(env, j);
+  napi_call_function(env, global, done, 2, argv, NULL);
+}
+
+static napi_value do_spawn(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4) {
+    napi_throw_type_error(env, NULL, "spawn(file, argv, env, done)");
+    return NULL;
+  }
+  struct job *j = calloc(1, sizeof *j);
+  if (!j) return fail(env, "spawn", ENOMEM);
+  for (int i = 0; i < 3; i++) j->child_fds[i] = -1;
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, argv[0], j->file, sizeof j->file, &len) != napi_ok) {
+    job_free(env, j);
+    return fail(env, "spawn", EINVAL);
+  }
+  j->args = str_array(env, argv[1]);
+  j->envp = str_array(env, argv[2]);
+  int sync[2] = {-1, -1}, err[2] = {-1, -1}, start[2] = {-1, -1};
+  napi_value name, arr, v;
+  if (!j->args || !j->envp || high_pipe(sync) || high_pipe(err) || high_pipe(start)) {
+    int e = errno ? errno : ENOMEM;
+    for (int i = 0; i < 2; i++) {
+      if (sync[i] >= 0) close(sync[i]);
+      if (err[i] >= 0) close(err[i]);
+      if (start[i] >= 0) close(start[i]);
+    }
+    job_free(env, j);
+    return fail(env, "pipe", e);
+  }
+  j->child_fds[0] = err[1];
+  j->child_fds[1] = sync[1];
+  j->child_fds[2] = start[0];
+  napi_create_reference(env, argv[3], 1, &j->done);
+  napi_create_string_utf8(env, "wharf:spawn", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_async_work(env, NULL, name, job_execute, job_complete, j, &j->work) != napi_ok || napi_queue_async_work(env, j->work) != napi_ok) {
+    close(sync[0]);
+    close(err[0]);
+    close(start[1]);
+    job_free(env, j);
+    return fail(env, "spawn", EAGAIN);
+  }
+  napi_create_array_with_length(env, 3, &arr);
+  int vals[3] = {sync[0], err[0], start[1]};
+  for (int i = 0; i < 3; i++) {
     napi_create_int32(env, vals[i], &v);
     napi_set_element(env, arr, i, v);
   }
-  sync[0] = err[0] = start[1] = -1; /* the caller's now */
-  result = arr;
-out:
-  for (int i = 0; i < 2; i++) {
-    if (sync[i] >= 0) close(sync[i]);
-    if (err[i] >= 0) close(err[i]);
-    if (start[i] >= 0) close(start[i]);
-  }
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  free_array(args);
-  free_array(envp);
-  return result;
+  return arr;
 }
 
 static napi_value do_reap(napi_env env, napi_callback_info info) {

@@ -4,6 +4,7 @@ import { Socket } from 'node:net';
 import path from 'node:path';
 import { run } from './exec';
 import { sealedCopy, spawnMonitorProcess, type MonitorProcess } from './monitor-spawn';
+import { WarmMonitors } from './warm-monitors';
 
 export interface RuntimePaths {
   /** Where runc keeps its state (--root). */
@@ -31,6 +32,8 @@ export interface MonitorOptions {
 
 /** A conmon spawned and waiting: start() creates and runs the container under it, cancel() kills it. */
 export interface PendingStart {
+  /** Spawned ahead of the start, by prewarm(). */
+  readonly prewarmed: boolean;
   start(o: Omit<StartOptions, keyof MonitorOptions>): Promise<Started>;
   /** For a start refused before start(): conmon is killed (it has done nothing yet). */
   cancel(): void;
@@ -111,6 +114,8 @@ export class RuncConmonRuntime {
   private watcher?: FSWatcher;
   /** The runc conmon runs: the link to the sealed copy once init() made it, else runc itself. */
   private monitorRunc: string;
+  /** conmons spawned for the start a create is likely followed by (see prewarm). */
+  private readonly warm = new WarmMonitors<PendingStart>();
 
   constructor(
     readonly paths: RuntimePaths,
@@ -135,13 +140,31 @@ export class RuncConmonRuntime {
   }
 
   /**
+   * A conmon for the start of a container just created, spawned now (after the create's
+   * answer): its exec and the loading of its libraries, about 7 ms of CPU here and longer than
+   * the start's own work before runc, are then done when the start comes. monitor() with the
+   * same options takes it; otherwise it is killed after a few seconds or by cleanup().
+   */
+  prewarm(o: MonitorOptions): void {
+    this.warm.offer(o.id, monitorKey(o), () => this.spawnMonitor(o, true));
+  }
+
+  /**
+   * The container's conmon, waiting on its start pipe: the one prewarm() spawned for these
+   * options, else one spawned now.
+   */
+  monitor(o: MonitorOptions): PendingStart {
+    return this.warm.take(o.id, monitorKey(o)) ?? this.spawnMonitor(o);
+  }
+
+  /**
    * Spawn the container's conmon now, waiting on its start pipe (_OCI_STARTPIPE) before it does
    * anything: the caller records its intent meanwhile, and the fork and exec of conmon are
    * off the start's path. Nothing is created until start() (which writes the bundle's spec
    * first). A daemon killed before that closes the pipe: conmon goes on, finds no spec in
    * the bundle, `runc create` fails and conmon exits, leaving nothing. cancel() kills it.
    */
-  monitor(o: MonitorOptions): PendingStart {
+  private spawnMonitor(o: MonitorOptions, prewarmed = false): PendingStart {
     const bundle = this.bundleDir(o.id);
     // Synchronous: small files and directories, cheaper than their trips through libuv's
     // thread pool (a bundle left by an earlier run holds at most a few files).
@@ -168,6 +191,7 @@ export class RuncConmonRuntime {
     startPipe.on('error', () => undefined); // conmon gone: the sync pipe says so
     let state: 'waiting' | 'going' | 'cancelled' = 'waiting';
     return {
+      prewarmed,
       start: async (s) => {
         if (state !== 'waiting') throw new StartError('conmon was cancelled');
         state = 'going';
@@ -457,6 +481,7 @@ export class RuncConmonRuntime {
 
   /** Remove everything the runtime keeps for a container that is gone. */
   async cleanup(id: string): Promise<void> {
+    this.warm.drop(id);
     await Promise.all([
       fsp.rm(this.bundleDir(id), { recursive: true, force: true }),
       fsp.rm(path.join(this.paths.exits, id), { force: true }),
@@ -471,9 +496,16 @@ export class RuncConmonRuntime {
     });
   }
 
+  /** The daemon stops: no more exit files are watched, and no conmon waits for a start. */
   stopWatching(): void {
     this.watcher?.close();
+    this.warm.dropAll();
   }
+}
+
+/** What conmon is started with, as one string (a StartOptions has more). */
+function monitorKey(o: MonitorOptions): string {
+  return JSON.stringify([o.id, o.logPath, o.logSizeMax, o.tty, o.stdin, o.leaveStdinOpen]);
 }
 
 function readOr(file: string, dflt: string): string {

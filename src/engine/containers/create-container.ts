@@ -17,12 +17,13 @@ import { checkLogConfig, pathDefaults, type LogConfig } from '../../domain/conta
 import { donorOf } from '../../domain/namespace-modes';
 import { namespaceModesAtCreate } from './container-namespaces';
 import { phaseTrace } from '../lib/phase-trace';
+import { prewarmStart } from './start-container';
 
 import type { EngineDeps } from '../ports';
 import { commandLine, decideCreate, nameInUse } from '../../domain/container-create';
 
 /** What create-container uses of the engine. */
-export type CreateContainerDeps = Pick<EngineDeps, 'journal' | 'views' | 'volumes' | 'containersDir' | 'hostLimits' | 'log' | 'locks' | 'network' | 'bootTime' | 'logDefaults'>;
+export type CreateContainerDeps = Pick<EngineDeps, 'journal' | 'views' | 'volumes' | 'containersDir' | 'hostLimits' | 'log' | 'locks' | 'network' | 'bootTime' | 'logDefaults' | 'runtime'>;
 /** What a client asks for: Docker's create body (Config plus HostConfig). */
 export type CreateRequest = Partial<ContainerConfig> & { HostConfig?: Partial<HostConfig> } & Record<string, unknown>;
 
@@ -99,6 +100,8 @@ export async function createContainer(ctx: CreateContainerDeps, req: CreateReque
     if (claimed) crashPoint('create.after-event');
     if (claimed) {
       trace.done('create trace', { id: id.slice(0, 12) });
+      // Once the answer is out (setImmediate runs after this request's reply is written).
+      setImmediate(() => prewarmStart(ctx, id));
       return { id, warnings: [] };
     }
   }

@@ -10,7 +10,7 @@ import type { EngineDeps } from '../ports';
 /** What log-rotation uses of the engine. */
 export type LogRotationDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'containersDir' | 'log' | 'locks'>;
 /** The file conmon writes a container's output to (k8s-file), the one inspect's LogPath names. */
-export function logPath(ctx: LogRotationDeps, id: string): string {
+export function logPath(ctx: Pick<LogRotationDeps, 'containersDir'>, id: string): string {
   return path.join(ctx.containersDir, id, 'container.log');
 }
 

@@ -10,7 +10,7 @@ import { nowRfc3339 } from '../../domain/time';
 import { hostOptions } from '../../runtime/host-options';
 import { DEFAULT_NET_SYSCTLS } from '../../domain/container-defaults';
 import { buildSpec } from '../../runtime/oci-spec';
-import { StartError, type PendingStart } from '../../runtime/runc-conmon';
+import { StartError, type MonitorOptions, type PendingStart } from '../../runtime/runc-conmon';
 import { resolveUser } from '../../runtime/user';
 import { appendFor, getContainer } from '../lookup';
 import { prepareVolumeMounts, recreateMissingVolumes, resolveContainerMounts, volumeMountEvents, volumeUnmountEvents } from './container-volumes';
@@ -90,6 +90,7 @@ function startLocked(ctx: StartContainerDeps, id: string, restart: boolean, give
           spawnError = e;
         }
         trace.mark('conmonSpawn');
+        trace.note('conmon', spawned?.prewarmed ? 'prewarmed' : 'spawned');
         try {
           await intent;
         } catch (e) {
@@ -164,7 +165,12 @@ async function failStart(ctx: StartContainerDeps, id: string, e: unknown): Promi
 
 /** The container's conmon, spawned and waiting for its spec. */
 function spawnMonitor(ctx: StartContainerDeps, c: ContainerView): PendingStart {
-  return ctx.runtime.monitor({
+  return ctx.runtime.monitor(monitorOptions(ctx, c));
+}
+
+/** What the container's conmon is started with. */
+function monitorOptions(ctx: Pick<StartContainerDeps, 'containersDir'>, c: ContainerView): MonitorOptions {
+  return {
     id: c.id,
     logPath: logPath(ctx, c.id),
     logSizeMax: conmonLogCap(logPolicyOfContainer(c)),
@@ -172,7 +178,23 @@ function spawnMonitor(ctx: StartContainerDeps, c: ContainerView): PendingStart {
     stdin: c.config.OpenStdin,
     // Docker closes stdin after the first attach ends only for stdin-once, non-tty containers.
     leaveStdinOpen: c.config.Tty || !c.config.StdinOnce,
-  });
+  };
+}
+
+/**
+ * A container just created is usually started next (docker run, compose): its conmon is spawned
+ * now, off the start's path (see runtime.prewarm), and the start takes it. Not for a log that
+ * rotates (its files are prepared at start). Never fails: a start spawns its own.
+ */
+export function prewarmStart(ctx: Pick<StartContainerDeps, 'views' | 'runtime' | 'containersDir' | 'log'>, id: string): void {
+  const c = ctx.views.containers.get(id);
+  if (!c || c.status !== 'created' || logPolicyOfContainer(c).kind === 'rotate') return;
+  try {
+    mkdirSync(path.join(ctx.containersDir, c.id), { recursive: true });
+    ctx.runtime.prewarm(monitorOptions(ctx, c));
+  } catch (e) {
+    ctx.log.debug({ id, err: (e as Error).message }, 'no conmon spawned ahead of the start');
+  }
 }
 
 async function launch(ctx: StartContainerDeps, c: ContainerView, attachments: NetworkAttachment[], trace: PhaseTrace, monitor: PendingStart): Promise<{ pid: number; conmonPid: number }> {

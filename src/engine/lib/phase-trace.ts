@@ -8,11 +8,13 @@ import type { Logger } from 'pino';
 export interface PhaseTrace {
   readonly on: boolean;
   mark(phase: string): void;
+  /** A field of the line (beside the phases), known along the way. */
+  note(field: string, value: unknown): void;
   /** Log the line (once); fields go beside the phases. */
   done(msg: string, fields?: Record<string, unknown>): void;
 }
 
-const OFF: PhaseTrace = { on: false, mark() {}, done() {} };
+const OFF: PhaseTrace = { on: false, mark() {}, note() {}, done() {} };
 
 /** since: when the operation began (performance.now(), e.g. when its request arrived); now by default. */
 export function phaseTrace(log: Pick<Logger, 'debug'> & { isLevelEnabled?(level: string): boolean }, since?: number): PhaseTrace {
@@ -20,6 +22,7 @@ export function phaseTrace(log: Pick<Logger, 'debug'> & { isLevelEnabled?(level:
   const t0 = since ?? performance.now();
   let last = t0;
   const ms: Record<string, number> = {};
+  const notes: Record<string, unknown> = {};
   let logged = false;
   return {
     on: true,
@@ -28,10 +31,13 @@ export function phaseTrace(log: Pick<Logger, 'debug'> & { isLevelEnabled?(level:
       ms[phase] = round((ms[phase] ?? 0) + now - last);
       last = now;
     },
+    note(field, value) {
+      notes[field] = value;
+    },
     done(msg, fields) {
       if (logged) return;
       logged = true;
-      log.debug({ ...fields, ms, totalMs: round(performance.now() - t0) }, msg);
+      log.debug({ ...notes, ...fields, ms, totalMs: round(performance.now() - t0) }, msg);
     },
   };
 }
