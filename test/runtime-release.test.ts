@@ -71,29 +71,47 @@ test('conmon runs runc from a sealed copy the daemon made at boot: a container r
   await gone(id);
 });
 
-/** Processes whose command line is a conmon's for this container (-c <id>). */
-const conmonsOf = (id: string) =>
+/** Processes whose command line (its arguments) passes the test. */
+const processesWhere = (match: (args: string[]) => boolean) =>
   readdirSync('/proc')
     .filter((p) => /^\d+$/.test(p))
     .filter((p) => {
       try {
-        const args = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
-        return path.basename(args[0]) === 'conmon' && args[args.indexOf('-c') + 1] === id;
+        return match(readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0'));
       } catch {
         return false;
       }
     })
     .map(Number);
+/** This container's conmons (-c <id>). */
+const conmonsOf = (id: string) => processesWhere((args) => path.basename(args[0]) === 'conmon' && args[args.indexOf('-c') + 1] === id);
+/** `runc create` processes of this container's bundle (conmon runs them). */
+const runcCreatesOf = (id: string) => processesWhere((args) => args.includes('create') && args.includes(path.join(d.execRoot, 'bundles', id)));
 
 test('a container just created has its conmon waiting before the start, which takes it; one never started goes with the container', async () => {
   const id = ok(['create', '--network', 'none', 'busybox', 'echo', 'started']);
-  await eventually(() => conmonsOf(id).length === 1, 5_000, 'a conmon waits for the start');
+  await eventually(() => conmonsOf(id).length === 1, 5_000, 'its conmon is there before the start');
   // (That the start took it, the -D start trace says: test/start-trace.test.ts.)
   assert.equal(ok(['start', '-a', id]), 'started');
   ok(['rm', id]);
 
   const unused = ok(['create', '--network', 'none', 'busybox', 'true']);
-  await eventually(() => conmonsOf(unused).length === 1, 5_000, 'a conmon waits for the start');
+  await eventually(() => conmonsOf(unused).length === 1, 5_000, 'its conmon is there before the start');
   ok(['rm', unused]);
   await eventually(() => conmonsOf(unused).length === 0, 5_000, 'no conmon left for a removed container');
+});
+
+test('a daemon killed while a created container\'s runc waits for its spec leaves nothing of it; started after, it runs', async () => {
+  const id = ok(['create', '--network', 'none', 'busybox', 'echo', 'after']);
+  // conmon ran `runc create` at once: it waits for the spec (config.json, a pipe of the daemon's).
+  await eventually(() => runcCreatesOf(id).length === 1, 5_000, 'runc create waits for the spec');
+  await d.kill9();
+  await eventually(() => conmonsOf(id).length === 0 && runcCreatesOf(id).length === 0, 10_000, 'conmon and runc gone with the daemon');
+  assert.equal(existsSync(runcState(id)), false, 'runc made nothing');
+  assert.equal(cgroupsOf(id).length, 0);
+  assert.equal(existsSync(path.join(d.execRoot, 'exits', id)), false, 'no exit reported');
+  await d.start();
+  assert.equal(ok(['inspect', '-f', '{{.State.Status}}', id]), 'created');
+  assert.equal(ok(['start', '-a', id]), 'after');
+  ok(['rm', id]);
 });

@@ -12,6 +12,8 @@
  *   runs on a thread of libuv's pool (it waits for the child's exec, some ms for conmon here,
  *   which the event loop then does not): done(null, pid) or done(error) once it is over.
  *   reap(pid) -> true once the child was waited for (or is not ours): no zombie is left.
+ *   pipe() -> [readFd, writeFd]: a pipe (close-on-exec), e.g. a container's spec handed to
+ *   `runc create` through its bundle's config.json (runtime/spec-pipe.ts).
  *   sealedCopy(path) -> fd: the file copied into a memfd sealed against any write, shrink or
  *   grow (runc's own test of a cloned binary, so its init does not copy itself again at each
  *   container start: see runtime/runc-conmon.ts). Close-on-exec. Throws with errno's text.
@@ -244,12 +246,27 @@ done:
   return out;
 }
 
+static napi_value do_pipe(napi_env env, napi_callback_info info) {
+  (void)info;
+  int p[2];
+  if (high_pipe(p) != 0) return fail(env, "pipe", errno);
+  napi_value arr, v;
+  napi_create_array_with_length(env, 2, &arr);
+  for (int i = 0; i < 2; i++) {
+    napi_create_int32(env, p[i], &v);
+    napi_set_element(env, arr, i, v);
+  }
+  return arr;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "spawn", NAPI_AUTO_LENGTH, do_spawn, NULL, &fn);
   napi_set_named_property(env, exports, "spawn", fn);
   napi_create_function(env, "reap", NAPI_AUTO_LENGTH, do_reap, NULL, &fn);
   napi_set_named_property(env, exports, "reap", fn);
+  napi_create_function(env, "pipe", NAPI_AUTO_LENGTH, do_pipe, NULL, &fn);
+  napi_set_named_property(env, exports, "pipe", fn);
   napi_create_function(env, "sealedCopy", NAPI_AUTO_LENGTH, do_sealed_copy, NULL, &fn);
   napi_set_named_property(env, exports, "sealedCopy", fn);
   return exports;

@@ -19,6 +19,7 @@ interface NativeSpawn {
   spawn(file: string, argv: string[], env: string[], done: (err: Error | null, pid?: number) => void): [number, number, number];
   reap(pid: number): boolean;
   sealedCopy(file: string): number;
+  pipe(): [number, number];
 }
 
 let native: NativeSpawn | null | undefined;
@@ -75,6 +76,11 @@ export function spawnMonitorProcess(file: string, args: string[], env: Record<st
       else onErrors.push(cb);
     },
   };
+}
+
+/** A close-on-exec pipe, [read end, write end]; null without the addon. */
+export function nativePipe(): [number, number] | null {
+  return loadNative()?.pipe() ?? null;
 }
 
 /**

@@ -4,6 +4,7 @@ import { Socket } from 'node:net';
 import path from 'node:path';
 import { run } from './exec';
 import { sealedCopy, spawnMonitorProcess, type MonitorProcess } from './monitor-spawn';
+import { SpecPipe } from './spec-pipe';
 import { WarmMonitors } from './warm-monitors';
 
 export interface RuntimePaths {
@@ -158,11 +159,12 @@ export class RuncConmonRuntime {
   }
 
   /**
-   * Spawn the container's conmon now, waiting on its start pipe (_OCI_STARTPIPE) before it does
-   * anything: the caller records its intent meanwhile, and the fork and exec of conmon are
-   * off the start's path. Nothing is created until start() (which writes the bundle's spec
-   * first). A daemon killed before that closes the pipe: conmon goes on, finds no spec in
-   * the bundle, `runc create` fails and conmon exits, leaving nothing. cancel() kills it.
+   * Spawn the container's conmon now. With the addon, config.json is a pipe (spec-pipe.ts) and
+   * conmon is told to go on at once: it runs `runc create`, which starts up and waits for the
+   * spec while the caller records its intent and mounts the root; start() writes the spec.
+   * Without it, conmon waits on its start pipe (_OCI_STARTPIPE) until start() has written
+   * config.json. Either way nothing is created before start(), and a daemon killed before
+   * then leaves nothing: runc finds no spec and fails, conmon exits. cancel() ends it so.
    */
   private spawnMonitor(o: MonitorOptions, prewarmed = false): PendingStart {
     const bundle = this.bundleDir(o.id);
@@ -185,19 +187,25 @@ export class RuncConmonRuntime {
       '--runtime-arg', '--root', '--runtime-arg', this.paths.runcRoot,
       ...(o.tty ? ['-t'] : []), ...(o.stdin ? ['-i'] : []), ...(o.stdin && o.leaveStdinOpen ? ['--leave-stdin-open'] : []),
     ];
+    const specPipe = SpecPipe.open(bundle);
     const child = spawnMonitorProcess(this.conmon, args, { _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' });
     const messages = syncMessages(child);
     const startPipe = child.start;
     startPipe.on('error', () => undefined); // conmon gone: the sync pipe says so
+    if (specPipe) startPipe.end('s');
     let state: 'waiting' | 'going' | 'cancelled' = 'waiting';
     return {
       prewarmed,
       start: async (s) => {
         if (state !== 'waiting') throw new StartError('conmon was cancelled');
         state = 'going';
-        writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(s.spec));
+        if (specPipe) {
+          specPipe.write(s.spec);
+        } else {
+          writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(s.spec));
+          startPipe.end('s');
+        }
         s.onPhase?.('bundle');
-        startPipe.end('s');
         s.onSpawned?.();
         let pid: number;
         try {
@@ -206,6 +214,7 @@ export class RuncConmonRuntime {
           pid = first.data;
         } finally {
           messages.close();
+          specPipe?.close(); // runc create is over: it read the spec, or failed
         }
         s.onPhase?.('runcCreate');
         if (s.beforeStart) {
@@ -219,6 +228,7 @@ export class RuncConmonRuntime {
         }
         await this.releaseInit(o.id, pid, s.onResume);
         s.onPhase?.('runcStart');
+        specPipe?.keep(s.spec);
         const conmonPid = Number(readOr(path.join(bundle, 'conmon.pid'), '0'));
         s.onPhase?.('conmonPid');
         return { pid, conmonPid };
@@ -226,13 +236,18 @@ export class RuncConmonRuntime {
       cancel: () => {
         if (state !== 'waiting') return;
         state = 'cancelled';
+        messages.close();
+        if (specPipe) {
+          // runc waits for the spec: without it, it fails, and conmon exits after it.
+          specPipe.close();
+          return;
+        }
         // Still blocked on its start pipe, before its fork: child.pid is conmon itself.
         try {
           child.kill('SIGKILL');
         } catch {
           // gone
         }
-        messages.close();
         startPipe.destroy();
       },
     };
