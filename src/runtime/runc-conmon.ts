@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { constants as fsConstants, mkdirSync, openSync, promises as fsp, readFileSync, readSync, rmSync, statSync, symlinkSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { constants as fsConstants, mkdirSync, openSync, promises as fsp, readFileSync, readSync, rmSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { Socket } from 'node:net';
 import path from 'node:path';
 import { run } from './exec';
-import { sealedCopy, spawnMonitorProcess, type MonitorProcess } from './monitor-spawn';
+import { spawnMonitorProcess, type MonitorProcess } from './monitor-spawn';
+import { linkSealedCopy } from './sealed-runc';
 import { SpecPipe } from './spec-pipe';
 import { WarmMonitors } from './warm-monitors';
 
@@ -31,12 +32,12 @@ export interface MonitorOptions {
   leaveStdinOpen: boolean;
 }
 
-/** A conmon spawned and waiting: start() creates and runs the container under it, cancel() kills it. */
+/** A conmon spawned and waiting for the spec: start() creates and runs the container under it, cancel() ends it. */
 export interface PendingStart {
   /** Spawned ahead of the start, by prewarm(). */
   readonly prewarmed: boolean;
   start(o: Omit<StartOptions, keyof MonitorOptions>): Promise<Started>;
-  /** For a start refused before start(): conmon is killed (it has done nothing yet). */
+  /** For a start refused before start(): conmon ends (killed, or its runc fails without a spec); nothing was made. */
   cancel(): void;
 }
 
@@ -85,29 +86,6 @@ export interface ExecStarted {
 }
 
 /**
- * runc 1.1 copies its own binary into a sealed memfd at every `runc init` and runs itself again
- * from there, unless it already runs from one (CVE-2019-5736: a container must not be able to
- * overwrite the host's runc through /proc/self/exe). Here that copy is made once, at boot, and
- * conmon runs runc through a link to it (<dir>/runc -> /proc/<daemon>/fd/<n>, so ps still says
- * runc): a copy and an exec less in every container start and exec (about 4 ms). It is the runc of
- * the daemon's boot: a runc upgraded on the host is used from the next boot. Without the addon
- * (or if the copy fails), conmon runs runc itself.
- */
-function linkSealedCopy(runc: string, dir: string): string {
-  let fd: number | null;
-  try {
-    fd = sealedCopy(runc);
-  } catch {
-    return runc;
-  }
-  if (fd === null) return runc;
-  const link = path.join(dir, 'runc');
-  rmSync(link, { force: true });
-  symlinkSync(`/proc/${process.pid}/fd/${fd}`, link);
-  return link;
-}
-
-/**
  * The OCI runtime driver: each container runs under its own conmon, which runs `runc create`
  * and keeps stdio, logs and the exit code whether or not the daemon is alive.
  */
@@ -117,6 +95,13 @@ export class RuncConmonRuntime {
   private monitorRunc: string;
   /** conmons spawned for the start a create is likely followed by (see prewarm). */
   private readonly warm = new WarmMonitors<PendingStart>();
+  /** Containers whose conmon a start holds (taken or spawned, not yet settled): none is prewarmed beside it. */
+  private readonly live = new Set<string>();
+  /**
+   * Cancelled conmons not yet gone, by container: the next one for it waits (both would use the
+   * bundle; a runc still starting up could read the new one's spec).
+   */
+  private readonly ending = new Map<string, Promise<void>>();
 
   constructor(
     readonly paths: RuntimePaths,
@@ -137,25 +122,35 @@ export class RuncConmonRuntime {
 
   /** Create under conmon, wait for conmon to report the pid on the sync pipe, then release the process. */
   async start(o: StartOptions): Promise<Started> {
-    return this.monitor(o).start(o);
+    return (await this.monitor(o)).start(o);
   }
 
   /**
    * A conmon for the start of a container just created, spawned now (after the create's
-   * answer): its exec and the loading of its libraries, about 7 ms of CPU here and longer than
-   * the start's own work before runc, are then done when the start comes. monitor() with the
-   * same options takes it; otherwise it is killed after a few seconds or by cleanup().
+   * answer): conmon's exec and start-up, and runc's own up to its read of the spec (some ms of
+   * CPU each here), are then done when the start comes. monitor() with the same options takes
+   * it; otherwise it is ended after a few seconds or by cleanup().
    */
   prewarm(o: MonitorOptions): void {
+    if (this.live.has(o.id) || this.ending.has(o.id)) return;
     this.warm.offer(o.id, monitorKey(o), () => this.spawnMonitor(o, true));
   }
 
   /**
-   * The container's conmon, waiting on its start pipe: the one prewarm() spawned for these
-   * options, else one spawned now.
+   * The container's conmon, waiting for the spec: the one prewarm() spawned for these options,
+   * else one spawned now.
    */
-  monitor(o: MonitorOptions): PendingStart {
-    return this.warm.take(o.id, monitorKey(o)) ?? this.spawnMonitor(o);
+  async monitor(o: MonitorOptions): Promise<PendingStart> {
+    this.live.add(o.id);
+    const warm = this.warm.take(o.id, monitorKey(o));
+    if (warm) return warm;
+    try {
+      await this.ending.get(o.id);
+      return this.spawnMonitor(o);
+    } catch (e) {
+      this.live.delete(o.id);
+      throw e;
+    }
   }
 
   /**
@@ -215,6 +210,7 @@ export class RuncConmonRuntime {
         } finally {
           messages.close();
           specPipe?.close(); // runc create is over: it read the spec, or failed
+          this.live.delete(o.id);
         }
         s.onPhase?.('runcCreate');
         if (s.beforeStart) {
@@ -236,7 +232,12 @@ export class RuncConmonRuntime {
       cancel: () => {
         if (state !== 'waiting') return;
         state = 'cancelled';
-        messages.close();
+        this.live.delete(o.id);
+        const ending = Promise.race([messages.gone, new Promise<void>((resolve) => setTimeout(resolve, 5000).unref())]).then(() => {
+          messages.close();
+          if (this.ending.get(o.id) === ending) this.ending.delete(o.id);
+        });
+        this.ending.set(o.id, ending);
         if (specPipe) {
           // runc waits for the spec: without it, it fails, and conmon exits after it.
           specPipe.close();
@@ -567,15 +568,19 @@ interface SyncMessage {
 }
 
 /** conmon's JSON messages on the sync pipe, one at a time; rejects once the pipe ends. */
-function syncMessages(child: Pick<MonitorProcess, 'sync' | 'stderr' | 'onError'>): { next(): Promise<SyncMessage>; close(): void } {
+function syncMessages(child: Pick<MonitorProcess, 'sync' | 'stderr' | 'onError'>): { next(): Promise<SyncMessage>; close(): void; gone: Promise<void> } {
   const pipe = child.sync;
   let buf = '';
   let stderr = '';
   let ended = false;
   const queue: SyncMessage[] = [];
   const waiters: { resolve(m: SyncMessage): void; reject(e: Error): void }[] = [];
+  let wentAway!: () => void;
+  // conmon closed its end: it exited (its runc does not hold the pipe).
+  const gone = new Promise<void>((resolve) => (wentAway = resolve));
   const fail = () => {
     ended = true;
+    wentAway();
     for (const w of waiters.splice(0)) w.reject(new StartError(stderr.trim() || 'conmon exited before reporting'));
   };
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -610,6 +615,7 @@ function syncMessages(child: Pick<MonitorProcess, 'sync' | 'stderr' | 'onError'>
     close() {
       pipe.destroy();
     },
+    gone,
   };
 }
 

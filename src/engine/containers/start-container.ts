@@ -80,12 +80,13 @@ function startLocked(ctx: StartContainerDeps, id: string, restart: boolean, give
         const r = await reserveNetwork(ctx, c);
         trace.mark('reserve');
         const intent = appendFor(ctx, c, [...requested, ...r.events, ...volumeMountEvents(c)]);
-        // While the intent is written: conmon, waiting on its start pipe until launch() has
-        // the spec (its fork and exec are then off the start's path; see runtime.monitor).
+        intent.catch(() => undefined); // a failure is met below, after the conmon
+        // While the intent is written: conmon (the one spawned after the create, or one now),
+        // its runc waiting until launch() writes the spec (see runtime.monitor).
         let spawned: PendingStart | undefined;
         let spawnError: unknown;
         try {
-          spawned = spawnMonitor(ctx, c);
+          spawned = await spawnMonitor(ctx, c);
         } catch (e) {
           spawnError = e;
         }
@@ -164,7 +165,7 @@ async function failStart(ctx: StartContainerDeps, id: string, e: unknown): Promi
 }
 
 /** The container's conmon, spawned and waiting for its spec. */
-function spawnMonitor(ctx: StartContainerDeps, c: ContainerView): PendingStart {
+function spawnMonitor(ctx: StartContainerDeps, c: ContainerView): Promise<PendingStart> {
   return ctx.runtime.monitor(monitorOptions(ctx, c));
 }
 
