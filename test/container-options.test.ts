@@ -173,7 +173,15 @@ describe('annotations, and what HostConfig does not have', () => {
   test('--annotation reaches the runtime\'s spec and inspect; an unknown HostConfig key is dropped, as Go\'s decoder drops it', async () => {
     const id = d.docker(['run', '-d', '--annotation', 'org.example.team=infra', '--network', 'none', 'busybox', 'sleep', '60']).stdout.trim();
     assert.match(id, /^[0-9a-f]{64}$/);
-    assert.deepEqual(JSON.parse(readFileSync(path.join(d.execRoot, 'bundles', id, 'config.json'), 'utf8')).annotations, { 'org.example.team': 'infra' });
+    // The bundle's config.json is written as a file once the container runs (runc read it from a pipe).
+    const spec = await eventually(() => {
+      try {
+        return JSON.parse(readFileSync(path.join(d.execRoot, 'bundles', id, 'config.json'), 'utf8')) as { annotations?: Record<string, string> };
+      } catch {
+        return undefined;
+      }
+    }, 5_000, 'the bundle\'s config.json');
+    assert.deepEqual(spec!.annotations, { 'org.example.team': 'infra' });
     assert.equal(d.docker(['inspect', '-f', '{{json .HostConfig.Annotations}}', id]).stdout.trim(), '{"org.example.team":"infra"}');
     d.docker(['rm', '-f', id]);
 

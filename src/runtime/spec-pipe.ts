@@ -1,4 +1,4 @@
-import { closeSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, promises as fsp, rmSync, symlinkSync } from 'node:fs';
 import { Socket } from 'node:net';
 import path from 'node:path';
 import { nativePipe } from './monitor-spawn';
@@ -43,11 +43,16 @@ export class SpecPipe {
     this.out.end(JSON.stringify(spec));
   }
 
-  /** Once the container runs: config.json becomes the spec as a file, as any bundle has it. */
+  /**
+   * Once the container runs: config.json becomes the spec as a file, as any bundle has it (in
+   * the background: nothing waits for it; a bundle that cannot be written keeps the link).
+   */
   keep(spec: Record<string, unknown>): void {
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(spec));
-    renameSync(tmp, this.file);
+    fsp
+      .writeFile(tmp, JSON.stringify(spec))
+      .then(() => fsp.rename(tmp, this.file))
+      .catch(() => undefined);
   }
 
   /** Both ends closed (once runc create is over; or to cancel: a runc still waiting for the spec fails). */
