@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { daemonForFile, eventually } from './helpers/wharfd';
+import { api, daemonForFile, eventually } from './helpers/wharfd';
 
 // What a container held in the runtime goes when it ends: runc's state dir and the cgroups
 // runc made for it, in every hierarchy. The daemon forgets an exited container itself (not by
@@ -114,4 +114,27 @@ test('a daemon killed while a created container\'s runc waits for its spec leave
   assert.equal(ok(['inspect', '-f', '{{.State.Status}}', id]), 'created');
   assert.equal(ok(['start', '-a', id]), 'after');
   ok(['rm', id]);
+});
+
+test('starts that fail after their conmon was taken do not disturb the next containers\' starts', async () => {
+  // A start that fails in the middle (a stopped IPC donor: found while the root is prepared)
+  // ends its conmon, whose runc may still be starting up; a container created and started
+  // right after (through the API, as a builder or an orchestrator does) must get its own spec
+  // (their pipes are told apart), again and again.
+  const post = async (p: string, body?: object) => {
+    const r = await api(d.sock, 'POST', p, body ? JSON.stringify(body) : undefined, body ? { 'Content-Type': 'application/json' } : {});
+    return { status: r.status, body: r.body ? (JSON.parse(r.body) as { Id?: string; message?: string }) : {} };
+  };
+  const donor = ok(['create', '--network', 'none', '--ipc', 'shareable', 'busybox', 'true']);
+  const ids: string[] = [];
+  for (let i = 0; i < 8; i++) {
+    const joiner = (await post('/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { NetworkMode: 'none', IpcMode: `container:${donor}` } })).body.Id!;
+    const failed = await post(`/containers/${joiner}/start`);
+    assert.equal(failed.status, 500, JSON.stringify(failed.body));
+    const id = (await post('/containers/create', { Image: 'busybox', Cmd: ['sleep', '100'], HostConfig: { NetworkMode: 'none' } })).body.Id!;
+    const started = await post(`/containers/${id}/start`);
+    assert.equal(started.status, 204, JSON.stringify(started.body));
+    ids.push(joiner, id);
+  }
+  ok(['rm', '-f', donor, ...ids]);
 });

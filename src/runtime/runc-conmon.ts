@@ -235,12 +235,13 @@ export class RuncConmonRuntime {
         this.live.delete(o.id);
         const ending = Promise.race([messages.gone, new Promise<void>((resolve) => setTimeout(resolve, 5000).unref())]).then(() => {
           messages.close();
+          specPipe?.closeRead();
           if (this.ending.get(o.id) === ending) this.ending.delete(o.id);
         });
         this.ending.set(o.id, ending);
         if (specPipe) {
           // runc waits for the spec: without it, it fails, and conmon exits after it.
-          specPipe.close();
+          specPipe.closeWrite();
           return;
         }
         // Still blocked on its start pipe, before its fork: child.pid is conmon itself.

@@ -10,7 +10,9 @@ import { nativePipe } from './monitor-spawn';
  * start's intent is written and its root filesystem mounted; runc does nothing (no cgroup,
  * namespace or mount) before it has the spec, and the daemon writes it only after the intent
  * is durable. A daemon gone before then takes both ends with it: runc finds no config.json,
- * or reads its end, and fails; conmon reports that and exits, leaving nothing.
+ * or reads its end, and fails; conmon reports that and exits, leaving nothing. The link names
+ * a descriptor number: a cancelled pipe's read end is kept until its conmon is gone, so that
+ * number is not another container's pipe when a runc still starting up opens the link.
  */
 export class SpecPipe {
   private readonly file: string;
@@ -55,10 +57,23 @@ export class SpecPipe {
       .catch(() => undefined);
   }
 
-  /** Both ends closed (once runc create is over; or to cancel: a runc still waiting for the spec fails). */
-  close(): void {
+  /**
+   * Cancel: the write end goes, so a runc waiting for the spec reads an end of file and fails.
+   * The read end stays until its conmon is gone (closeRead): its number must not be reused by
+   * another container's pipe while this runc may still open the link.
+   */
+  closeWrite(): void {
     this.out.destroy();
+  }
+
+  closeRead(): void {
     if (this.readFd !== undefined) closeSync(this.readFd);
     this.readFd = undefined;
+  }
+
+  /** Both ends (runc create is over: it read the spec, or failed). */
+  close(): void {
+    this.closeWrite();
+    this.closeRead();
   }
 }
