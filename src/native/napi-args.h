@@ -1,9 +1,21 @@
-/* What the addons share: a JS string argument as a malloc'd C string (NULL if it is none). */
+/* What the addons share: a call's arguments checked, a JS string argument as a C string. */
 #ifndef WHARF_NAPI_ARGS_H
 #define WHARF_NAPI_ARGS_H
+#include <stdbool.h>
 #include <stdlib.h>
 #include <node_api.h>
 
+/* The call's first n arguments into argv; false (a TypeError with the usage thrown) if fewer came. */
+static inline bool args_or_throw(napi_env env, napi_callback_info info, size_t n, napi_value *argv, const char *usage) {
+  size_t argc = n;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < n) {
+    napi_throw_type_error(env, NULL, usage);
+    return false;
+  }
+  return true;
+}
+
+/* A JS string argument as a malloc'd C string (NULL if it is none). */
 static inline char *str_arg(napi_env env, napi_value v) {
   size_t len = 0;
   napi_valuetype t;

@@ -260,12 +260,8 @@ static int create_pair(int fd, const char *host_if, const char *if_name, int mtu
 }
 
 static napi_value do_connect(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
   napi_value argv[9];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 9) {
-    napi_throw_type_error(env, NULL, "connect(hostIf, ifName, mtu, mac, pid, bridge, addrs, gw4, gw6)");
-    return NULL;
-  }
+  if (!args_or_throw(env, info, 9, argv, "connect(hostIf, ifName, mtu, mac, pid, bridge, addrs, gw4, gw6)")) return NULL;
   char *host_if = str_arg(env, argv[0]), *if_name = str_arg(env, argv[1]), *mac_text = str_arg(env, argv[3]), *bridge = str_arg(env, argv[5]);
   char *gw4 = str_arg(env, argv[7]), *gw6 = str_arg(env, argv[8]);
   int32_t mtu = 0, pid = 0;

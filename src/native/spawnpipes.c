@@ -146,12 +146,8 @@ static void job_complete(napi_env env, napi_status status, void *data) {
 }
 
 static napi_value do_spawn(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4) {
-    napi_throw_type_error(env, NULL, "spawn(file, argv, env, done)");
-    return NULL;
-  }
+  if (!args_or_throw(env, info, 4, argv, "spawn(file, argv, env, done)")) return NULL;
   struct job *j = calloc(1, sizeof *j);
   if (!j) return fail(env, "spawn", ENOMEM);
   for (int i = 0; i < 3; i++) j->child_fds[i] = -1;
@@ -208,9 +204,8 @@ static napi_value do_reap(napi_env env, napi_callback_info info) {
 }
 
 static napi_value do_sealed_copy(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1], out;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return fail(env, "sealedCopy", EINVAL);
+  if (!args_or_throw(env, info, 1, argv, "sealedCopy(path)")) return NULL;
   char *file = str_arg(env, argv[0]);
   if (!file) return fail(env, "sealedCopy", EINVAL);
   int src = open(file, O_RDONLY | O_CLOEXEC), dst = -1, e = 0;

@@ -47,12 +47,8 @@ static void throw_errno(napi_env env, const char *what, int e) {
 }
 
 static napi_value do_mount(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5) {
-    napi_throw_type_error(env, NULL, "mount(source, target, fstype, flags, data)");
-    return NULL;
-  }
+  if (!args_or_throw(env, info, 5, argv, "mount(source, target, fstype, flags, data)")) return NULL;
   char *source = str_arg(env, argv[0]), *target = str_arg(env, argv[1]), *fstype = str_arg(env, argv[2]), *data = str_arg(env, argv[4]);
   uint32_t flags = 0;
   napi_get_value_uint32(env, argv[3], &flags);
@@ -70,12 +66,8 @@ static napi_value do_mount(napi_env env, napi_callback_info info) {
 }
 
 static napi_value do_umount(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) {
-    napi_throw_type_error(env, NULL, "umount(target, flags)");
-    return NULL;
-  }
+  if (!args_or_throw(env, info, 2, argv, "umount(target, flags)")) return NULL;
   char *target = str_arg(env, argv[0]);
   int32_t flags = 0;
   napi_get_value_int32(env, argv[1], &flags);
