@@ -1,9 +1,16 @@
-/* What the addons share: a call's arguments checked, a JS string argument as a C string. */
+/* What the addons share: a function exported, a call's arguments checked, a JS string argument as a C string. */
 #ifndef WHARF_NAPI_ARGS_H
 #define WHARF_NAPI_ARGS_H
 #include <stdbool.h>
 #include <stdlib.h>
 #include <node_api.h>
+
+/* exports[name] = a JS function that calls cb. */
+static inline void export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
+  napi_value fn;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn);
+  napi_set_named_property(env, exports, name, fn);
+}
 
 /* The call's first n arguments into argv; false (a TypeError with the usage thrown) if fewer came. */
 static inline bool args_or_throw(napi_env env, napi_callback_info info, size_t n, napi_value *argv, const char *usage) {

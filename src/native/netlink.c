@@ -359,9 +359,7 @@ done:
 }
 
 static napi_value init(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "connect", NAPI_AUTO_LENGTH, do_connect, NULL, &fn);
-  napi_set_named_property(env, exports, "connect", fn);
+  export_fn(env, exports, "connect", do_connect);
   return exports;
 }
 

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <sys/socket.h>
 #include <node_api.h>
+#include "napi-args.h"
 
 static napi_value peercred(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -33,9 +34,7 @@ static napi_value peercred(napi_env env, napi_callback_info info) {
 }
 
 static napi_value init(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "peercred", NAPI_AUTO_LENGTH, peercred, NULL, &fn);
-  napi_set_named_property(env, exports, "peercred", fn);
+  export_fn(env, exports, "peercred", peercred);
   return exports;
 }
 

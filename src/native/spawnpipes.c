@@ -255,15 +255,10 @@ static napi_value do_pipe(napi_env env, napi_callback_info info) {
 }
 
 static napi_value init(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "spawn", NAPI_AUTO_LENGTH, do_spawn, NULL, &fn);
-  napi_set_named_property(env, exports, "spawn", fn);
-  napi_create_function(env, "reap", NAPI_AUTO_LENGTH, do_reap, NULL, &fn);
-  napi_set_named_property(env, exports, "reap", fn);
-  napi_create_function(env, "pipe", NAPI_AUTO_LENGTH, do_pipe, NULL, &fn);
-  napi_set_named_property(env, exports, "pipe", fn);
-  napi_create_function(env, "sealedCopy", NAPI_AUTO_LENGTH, do_sealed_copy, NULL, &fn);
-  napi_set_named_property(env, exports, "sealedCopy", fn);
+  export_fn(env, exports, "spawn", do_spawn);
+  export_fn(env, exports, "reap", do_reap);
+  export_fn(env, exports, "pipe", do_pipe);
+  export_fn(env, exports, "sealedCopy", do_sealed_copy);
   return exports;
 }
 

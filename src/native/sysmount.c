@@ -82,11 +82,8 @@ static napi_value do_umount(napi_env env, napi_callback_info info) {
 }
 
 static napi_value init(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "mount", NAPI_AUTO_LENGTH, do_mount, NULL, &fn);
-  napi_set_named_property(env, exports, "mount", fn);
-  napi_create_function(env, "umount", NAPI_AUTO_LENGTH, do_umount, NULL, &fn);
-  napi_set_named_property(env, exports, "umount", fn);
+  export_fn(env, exports, "mount", do_mount);
+  export_fn(env, exports, "umount", do_umount);
   return exports;
 }
 
