@@ -9,6 +9,7 @@ import type { SystemInfo } from '../api/system-info';
 import type { EngineDeps } from '../engine/ports';
 import { onExitFile } from '../engine/supervisors/container-exited';
 import { KeyedLock } from '../engine/lib/keyed-lock';
+import { NextContainer } from '../engine/containers/next-container';
 import { recoverContainers, sweepImageFiles, watchMonitors } from '../engine/supervisors/recover';
 import { convertLayerBlobs } from '../engine/images/convert-layer-blobs';
 import { adoptExecs } from '../engine/containers/exec-container';
@@ -189,6 +190,9 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
   else if (!readOnly) cancelRestartsAtBoot(ctx);
   const stopHealthChecks = readOnly ? () => undefined : watchHealth(ctx);
   const stopLogRotation = readOnly ? () => undefined : watchLogRotation(ctx);
+  // Read-only: nothing is created, so no id is chosen ahead.
+  const nextContainer = readOnly ? undefined : new NextContainer(ctx);
+  ctx.nextContainer = nextContainer;
   // After a failed write the journal refuses writes until it can be reopened and its tail
   // checked; then the operations cut short in between are settled as at boot.
   const stopJournalWatch = watchJournal(journal, cfg.dataRoot, log, async () => {
@@ -227,6 +231,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger): Promise<Runni
       ctx.restarts.cancelAll();
       stopHealthChecks();
       stopLogRotation();
+      nextContainer?.stop();
       runtime.stopWatching();
       dns.close();
       ctx.portProxy?.close();

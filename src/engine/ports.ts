@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { NextContainer } from './containers/next-container';
 import type { ImageStore } from '../images/store';
 import type { HostLimits } from '../runtime/host-options';
 import type { Journal } from '../journal/journal';
@@ -24,7 +25,7 @@ import type { PortProxy } from '../network/port-proxy';
 /** Containers under runc and conmon: start, signal, exec, state, exit records. */
 export type ContainerRuntime = Pick<
   RuncConmonRuntime,
-  | 'paths' | 'runc' | 'bundleDir' | 'start' | 'monitor' | 'prewarm' | 'processesOf' | 'execDir' | 'exec' | 'resizeExec' | 'execAttachSocket'
+  | 'paths' | 'runc' | 'bundleDir' | 'start' | 'monitor' | 'prewarm' | 'unwarm' | 'processesOf' | 'execDir' | 'exec' | 'resizeExec' | 'execAttachSocket'
   | 'attachSocket' | 'reopenLog' | 'resize' | 'pause' | 'unpause' | 'oomKilled' | 'kill' | 'delete' | 'abandon'
   | 'state' | 'readExit' | 'cleanup'
 >;
@@ -97,6 +98,8 @@ export interface EngineDeps {
   logDefaults?: LogConfig;
   /** How registries are reached: insecure ones, time-out, concurrency. */
   registry: RegistryOptions;
+  /** The id the next create gets, its conmon spawned ahead (none: a new id at each create). */
+  nextContainer?: Pick<NextContainer, 'take' | 'claimed' | 'unused'>;
   /** Events of /events that are never journal records (attach, archive, health probe execs). */
   live: Pick<LiveEvents, 'container' | 'events$'>;
 }

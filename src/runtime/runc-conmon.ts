@@ -36,6 +36,8 @@ export interface MonitorOptions {
 export interface PendingStart {
   /** Spawned ahead of the start, by prewarm(). */
   readonly prewarmed: boolean;
+  /** conmon is gone already (it failed, or was killed while it waited): it can start nothing. */
+  readonly exited: boolean;
   start(o: Omit<StartOptions, keyof MonitorOptions>): Promise<Started>;
   /** For a start refused before start(): conmon ends (killed, or its runc fails without a spec); nothing was made. */
   cancel(): void;
@@ -129,11 +131,18 @@ export class RuncConmonRuntime {
    * A conmon for the start of a container just created, spawned now (after the create's
    * answer): conmon's exec and start-up, and runc's own up to its read of the spec (some ms of
    * CPU each here), are then done when the start comes. monitor() with the same options takes
-   * it; otherwise it is ended after a few seconds or by cleanup().
+   * it; otherwise it is ended after ttlMs (a few seconds unless given) or by cleanup(). One
+   * already waiting for the container with other options is ended instead (the start spawns its
+   * own once that one is gone); with the same options, its time starts again.
    */
-  prewarm(o: MonitorOptions): void {
+  prewarm(o: MonitorOptions, ttlMs?: number): void {
     if (this.live.has(o.id) || this.ending.has(o.id)) return;
-    this.warm.offer(o.id, monitorKey(o), () => this.spawnMonitor(o, true));
+    this.warm.offer(o.id, monitorKey(o), () => this.spawnMonitor(o, true), ttlMs);
+  }
+
+  /** The conmon prewarm() spawned for this container, if one waits, is ended: no start is to take it. */
+  unwarm(id: string): void {
+    this.warm.drop(id);
   }
 
   /**
@@ -143,7 +152,8 @@ export class RuncConmonRuntime {
   async monitor(o: MonitorOptions): Promise<PendingStart> {
     this.live.add(o.id);
     const warm = this.warm.take(o.id, monitorKey(o));
-    if (warm) return warm;
+    if (warm && !warm.exited) return warm;
+    warm?.cancel();
     try {
       await this.ending.get(o.id);
       return this.spawnMonitor(o);
@@ -189,8 +199,13 @@ export class RuncConmonRuntime {
     startPipe.on('error', () => undefined); // conmon gone: the sync pipe says so
     if (specPipe) startPipe.end('s');
     let state: 'waiting' | 'going' | 'cancelled' = 'waiting';
+    let exited = false;
+    void messages.gone.then(() => (exited = true));
     return {
       prewarmed,
+      get exited() {
+        return exited;
+      },
       start: async (s) => {
         if (state !== 'waiting') throw new StartError('conmon was cancelled');
         state = 'going';

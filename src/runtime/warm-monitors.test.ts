@@ -59,3 +59,28 @@ test('a burst of creates spawns no more than the cap', () => {
   assert.equal(pool.take('c5', 'k'), undefined);
   pool.dropAll();
 });
+
+test('offered again with the same options, the waiting one stays and its time starts again; with others, it is cancelled and none is made', async () => {
+  const pool = new WarmMonitors<Fake>(60, 8);
+  const m = new Fake();
+  assert.equal(pool.offer('a', 'k', () => m), true);
+  await sleep(40);
+  assert.equal(pool.offer('a', 'k', () => new Fake()), true);
+  await sleep(40); // 80 ms after the first offer, 40 after the second
+  assert.equal(m.cancelled, false);
+  assert.equal(pool.offer('a', 'other', () => new Fake()), false);
+  assert.equal(m.cancelled, true);
+  assert.equal(pool.size, 0);
+});
+
+test('offered with no time limit (the next create\'s), one waits until taken or dropped', async () => {
+  const pool = new WarmMonitors<Fake>(20, 8);
+  const m = new Fake();
+  pool.offer('next', 'k', () => m, Infinity);
+  await sleep(60);
+  assert.equal(m.cancelled, false);
+  // Its create came: offered again with the usual time.
+  pool.offer('next', 'k', () => new Fake());
+  await sleep(60);
+  assert.equal(m.cancelled, true);
+});

@@ -1,24 +1,36 @@
 /**
  * Monitors spawned ahead of a start that is likely to come (a container just created: `docker
- * run` and compose start it next), by container. A start asking for the same options takes its
- * one; any other is cancelled. Unused, one is cancelled after `ttlMs`, or when its container goes;
- * at most `max` wait at once (a burst of creates spawns no more).
+ * run` and compose start it next; the id the next create gets, see NextContainer), by container.
+ * A start asking for the same options takes its one; any other is cancelled. Unused, one is
+ * cancelled after its time (`ttlMs` unless offered with another), or when its container goes; at
+ * most `max` wait at once (a burst of creates spawns no more).
  */
 export class WarmMonitors<T extends { cancel(): void }> {
-  private readonly waiting = new Map<string, { key: string; monitor: T; timer: NodeJS.Timeout }>();
+  private readonly waiting = new Map<string, { key: string; monitor: T; timer?: NodeJS.Timeout }>();
 
   constructor(
     private readonly ttlMs = 5000,
     private readonly max = 8,
   ) {}
 
-  /** make() now, unless one waits for this id already or the pool is full. */
-  offer(id: string, key: string, make: () => T): void {
-    if (this.waiting.has(id) || this.waiting.size >= this.max) return;
-    const monitor = make();
-    const timer = setTimeout(() => this.drop(id), this.ttlMs);
-    timer.unref();
-    this.waiting.set(id, { key, monitor, timer });
+  /**
+   * make() now, unless the pool is full. One waiting for this id with the same options is kept
+   * (its time starts again: ttlMs, or none if Infinity); with other options, it is cancelled and
+   * none is made (false): a new monitor for a container waits until the old one is gone.
+   */
+  offer(id: string, key: string, make: () => T, ttlMs = this.ttlMs): boolean {
+    const w = this.waiting.get(id);
+    if (w && w.key !== key) {
+      this.drop(id);
+      return false;
+    }
+    if (!w && this.waiting.size >= this.max) return false;
+    const entry = w ?? { key, monitor: make() };
+    clearTimeout(entry.timer);
+    entry.timer = ttlMs === Infinity ? undefined : setTimeout(() => this.drop(id), ttlMs);
+    entry.timer?.unref();
+    this.waiting.set(id, entry);
+    return true;
   }
 
   /** The one spawned for these options; one spawned for others is cancelled. */

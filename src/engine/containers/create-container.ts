@@ -16,14 +16,14 @@ import { checkLinkTargets, normalizeLinks } from './container-links';
 import { checkLogConfig, pathDefaults, type LogConfig } from '../../domain/container-defaults';
 import { donorOf } from '../../domain/namespace-modes';
 import { namespaceModesAtCreate } from './container-namespaces';
-import { phaseTrace } from '../lib/phase-trace';
+import { phaseTrace, type PhaseTrace } from '../lib/phase-trace';
 import { prewarmStart } from './start-container';
 
 import type { EngineDeps } from '../ports';
 import { commandLine, decideCreate, nameInUse } from '../../domain/container-create';
 
 /** What create-container uses of the engine. */
-export type CreateContainerDeps = Pick<EngineDeps, 'journal' | 'views' | 'volumes' | 'containersDir' | 'hostLimits' | 'log' | 'locks' | 'network' | 'bootTime' | 'logDefaults' | 'runtime'>;
+export type CreateContainerDeps = Pick<EngineDeps, 'journal' | 'views' | 'volumes' | 'containersDir' | 'hostLimits' | 'log' | 'locks' | 'network' | 'bootTime' | 'logDefaults' | 'runtime' | 'nextContainer'>;
 /** What a client asks for: Docker's create body (Config plus HostConfig). */
 export type CreateRequest = Partial<ContainerConfig> & { HostConfig?: Partial<HostConfig> } & Record<string, unknown>;
 
@@ -55,7 +55,21 @@ export async function createContainer(ctx: CreateContainerDeps, req: CreateReque
     const existing = ctx.views.names.get(name);
     if (existing) throw nameInUse(name, existing);
   }
-  const id = newId();
+  const id = ctx.nextContainer?.take() ?? newId();
+  try {
+    await createWithId(ctx, req, id, image, name ?? '', generated, trace);
+  } catch (e) {
+    ctx.nextContainer?.unused(id);
+    throw e;
+  }
+  ctx.nextContainer?.claimed(id);
+  // Once the answer is out (setImmediate runs after this request's reply is written).
+  setImmediate(() => prewarmStart(ctx, id));
+  return { id, warnings: [] };
+}
+
+/** The create under its id, recorded (container.created) once this returns. */
+async function createWithId(ctx: CreateContainerDeps, req: CreateRequest, id: string, image: ImageView, name: string, generated: boolean, trace: PhaseTrace): Promise<void> {
   // ArgsEscaped is a Windows option (an escaped command line): nothing on Linux could apply it.
   if (req.ArgsEscaped === true) throw invalidArgument('ArgsEscaped: linux does not support escaped command lines (a Windows option)');
   const hostConfig = defaultHostConfig(req.HostConfig, ctx.logDefaults);
@@ -84,7 +98,7 @@ export async function createContainer(ctx: CreateContainerDeps, req: CreateReque
   // two creates with one name are serialised on the name's lock. A generated name that a
   // concurrent create claimed meanwhile is generated again (as Docker does), a few times at most.
   for (let attempt = 0; ; attempt++) {
-    const tryName = generated ? generateName((n) => ctx.views.names.has(n)) : name!;
+    const tryName = generated ? generateName((n) => ctx.views.names.has(n)) : name;
     const claimed = await ctx.locks.run(`name:${tryName}`, async () => {
       const again = ctx.views.names.get(tryName);
       if (again && generated && attempt < 10) return false;
@@ -100,9 +114,7 @@ export async function createContainer(ctx: CreateContainerDeps, req: CreateReque
     if (claimed) crashPoint('create.after-event');
     if (claimed) {
       trace.done('create trace', { id: id.slice(0, 12) });
-      // Once the answer is out (setImmediate runs after this request's reply is written).
-      setImmediate(() => prewarmStart(ctx, id));
-      return { id, warnings: [] };
+      return;
     }
   }
 }

@@ -9,6 +9,7 @@ import { waitForExit } from './wait-container';
 import { crashPoint } from '../lib/crash-point';
 import { removeAnonymousVolumes } from './container-volumes';
 import { releaseRun } from './container-release';
+import { UNCLAIMED } from './next-container';
 
 import type { EngineDeps } from '../ports';
 
@@ -92,6 +93,10 @@ export async function sweepOrphans(ctx: RemoveContainerDeps): Promise<number> {
       continue;
     }
     await ctx.storage.unmount(id).catch(() => undefined);
+    if (await chosenAheadOnly(path.join(ctx.containersDir, id))) {
+      // An id chosen ahead for a create that never came (NextContainer): nothing of a container's.
+      await fsp.rm(path.join(ctx.containersDir, id), { recursive: true, force: true });
+    }
     for (const dir of [path.join(ctx.storage.root, id), path.join(ctx.containersDir, id)]) {
       if (await fsp.access(dir).then(() => true, () => false)) {
         await disposeUnknown(ctx, dir, false, `the files of container ${id}`).catch((e: Error) => ctx.log.warn({ id, err: e.message }, 'cannot quarantine container files'));
@@ -101,4 +106,14 @@ export async function sweepOrphans(ctx: RemoveContainerDeps): Promise<number> {
   }
   await ctx.storage.sweepLinks();
   return orphans.size;
+}
+
+/**
+ * A directory made for an id chosen ahead (see NextContainer) and holding nothing else: its
+ * mark, and a log conmon opened and nothing wrote to.
+ */
+async function chosenAheadOnly(dir: string): Promise<boolean> {
+  const entries = await fsp.readdir(dir).catch(() => [] as string[]);
+  if (!entries.includes(UNCLAIMED) || entries.some((e) => e !== UNCLAIMED && e !== 'container.log')) return false;
+  return (await fsp.stat(path.join(dir, 'container.log')).catch(() => ({ size: 0 }))).size === 0;
 }

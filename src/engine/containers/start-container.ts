@@ -189,7 +189,10 @@ function monitorOptions(ctx: Pick<StartContainerDeps, 'containersDir'>, c: Conta
  */
 export function prewarmStart(ctx: Pick<StartContainerDeps, 'views' | 'runtime' | 'containersDir' | 'log'>, id: string): void {
   const c = ctx.views.containers.get(id);
-  if (!c || c.status !== 'created' || logPolicyOfContainer(c).kind === 'rotate') return;
+  if (!c || c.status !== 'created' || logPolicyOfContainer(c).kind === 'rotate') {
+    ctx.runtime.unwarm(id); // one spawned ahead for its id (NextContainer) is not for it
+    return;
+  }
   try {
     mkdirSync(path.join(ctx.containersDir, c.id), { recursive: true });
     ctx.runtime.prewarm(monitorOptions(ctx, c));
