@@ -73,7 +73,12 @@ async function assertSettled(d: TestDaemon): Promise<void> {
   }
   await eventually(() => mountsUnder(d.dir).every((m) => [...live].some((id) => m === path.join(d.dataRoot, 'overlay', id, 'merged'))), 5000, 'only running containers mounted');
   const dirs = [path.join(d.dataRoot, 'overlay'), path.join(d.dataRoot, 'containers'), path.join(d.execRoot, 'bundles')];
-  await eventually(() => dirs.every((dir) => !existsSync(dir) || readdirSync(dir).every((f) => ids.includes(f))), 5000, 'no files of removed containers');
+  // Besides, the id the next create gets (chosen ahead: its directory marked, its bundle ready).
+  const ahead = () => (existsSync(dirs[1]) ? readdirSync(dirs[1]).filter((f) => !ids.includes(f) && existsSync(path.join(dirs[1], f, 'unclaimed'))) : []);
+  await eventually(() => {
+    const next = ahead();
+    return next.length <= 1 && dirs.every((dir) => !existsSync(dir) || readdirSync(dir).every((f) => ids.includes(f) || next.includes(f)));
+  }, 5000, 'no files of removed containers (and one id chosen ahead at most)');
 }
 
 /** Blobs and unpacked layers that no image uses were swept. */

@@ -123,12 +123,13 @@ async function startDaemon({ name, bin, args, sockName, runcRoots, bridge }) {
   return engine;
 }
 
-function startWharfd() {
+/** extra: more flags for wharfd (run-phases.js: -D, for its traces in <dir>/daemon.log). */
+function startWharfd(extra = []) {
   return startDaemon({
     name: 'wharfd',
     bin: path.join(ROOT, 'bin', 'wharfd'),
     sockName: 'wharfd.sock',
-    args: (dir) => ['--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'run'), '--pidfile', path.join(dir, 'pid'), '-b', BENCH_BRIDGES.wharfd, '--bip', '10.213.0.1/16'],
+    args: (dir) => ['--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'run'), '--pidfile', path.join(dir, 'pid'), '-b', BENCH_BRIDGES.wharfd, '--bip', '10.213.0.1/16', ...extra],
     runcRoots: (dir) => [path.join(dir, 'run', 'runc')],
     bridge: BENCH_BRIDGES.wharfd,
   });

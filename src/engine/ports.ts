@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { NextContainer } from './containers/next-container';
 import type { ImageStore } from '../images/store';
 import type { HostLimits } from '../runtime/host-options';
 import type { Journal } from '../journal/journal';
@@ -99,7 +98,7 @@ export interface EngineDeps {
   /** How registries are reached: insecure ones, time-out, concurrency. */
   registry: RegistryOptions;
   /** The id the next create gets, its conmon spawned ahead (none: a new id at each create). */
-  nextContainer?: Pick<NextContainer, 'take' | 'claimed' | 'unused'>;
+  nextContainer?: { take(): string; claimed(id: string): void; unused(id: string): void };
   /** Events of /events that are never journal records (attach, archive, health probe execs). */
   live: Pick<LiveEvents, 'container' | 'events$'>;
 }
