@@ -98,7 +98,7 @@ export interface EngineDeps {
   /** How registries are reached: insecure ones, time-out, concurrency. */
   registry: RegistryOptions;
   /** The id the next create gets, its conmon spawned ahead (none: a new id at each create). */
-  nextContainer?: { take(): string; claimed(id: string): void; unused(id: string): void };
+  nextContainer?: { take(): string; ahead(): string | undefined; claimed(id: string): void; unused(id: string, reusable: boolean): void };
   /** Events of /events that are never journal records (attach, archive, health probe execs). */
   live: Pick<LiveEvents, 'container' | 'events$'>;
 }

@@ -56,10 +56,11 @@ export async function createContainer(ctx: CreateContainerDeps, req: CreateReque
     if (existing) throw nameInUse(name, existing);
   }
   const id = ctx.nextContainer?.take() ?? newId();
+  const progress = { appending: false };
   try {
-    await createWithId(ctx, req, id, image, name ?? '', generated, trace);
+    await createWithId(ctx, req, id, image, name ?? '', generated, trace, progress);
   } catch (e) {
-    ctx.nextContainer?.unused(id);
+    ctx.nextContainer?.unused(id, !progress.appending);
     throw e;
   }
   ctx.nextContainer?.claimed(id);
@@ -69,7 +70,16 @@ export async function createContainer(ctx: CreateContainerDeps, req: CreateReque
 }
 
 /** The create under its id, recorded (container.created) once this returns. */
-async function createWithId(ctx: CreateContainerDeps, req: CreateRequest, id: string, image: ImageView, name: string, generated: boolean, trace: PhaseTrace): Promise<void> {
+async function createWithId(
+  ctx: CreateContainerDeps,
+  req: CreateRequest,
+  id: string,
+  image: ImageView,
+  name: string,
+  generated: boolean,
+  trace: PhaseTrace,
+  progress: { appending: boolean },
+): Promise<void> {
   // ArgsEscaped is a Windows option (an escaped command line): nothing on Linux could apply it.
   if (req.ArgsEscaped === true) throw invalidArgument('ArgsEscaped: linux does not support escaped command lines (a Windows option)');
   const hostConfig = defaultHostConfig(req.HostConfig, ctx.logDefaults);
@@ -107,6 +117,7 @@ async function createWithId(ctx: CreateContainerDeps, req: CreateRequest, id: st
       const events = decideCreate({ id, name: tryName, image: req.Image!, imageId: image.id, created: nowRfc3339(), config, hostConfig, mounts }, again, joins);
       crashPoint('create.before-event');
       trace.mark('lock');
+      progress.appending = true;
       await appendFor(ctx, { name: tryName, image: req.Image!, config }, events);
       trace.mark('append');
       return true;

@@ -43,21 +43,27 @@ test('a take chooses the next id a moment later: its directory is marked, its co
   next.stop();
 });
 
-test('an id given back waits again; one given back while another waits goes, files and conmon', async () => {
+test('an id given back waits again; one given back while another waits, or whose record was tried, goes, files and conmon', async () => {
   const { ctx, warm, containersDir } = fixture();
   const next = new NextContainer(ctx, 10_000, 5);
   next.take();
   await sleep(30);
   const a = next.take();
-  next.unused(a); // its create was refused
+  next.unused(a, true); // its create was refused at validation
+  assert.equal(next.ahead(), a);
   assert.equal(next.take(), a);
   await sleep(30); // b chosen
   const b = [...warm.keys()].find((k) => k !== a)!;
-  next.unused(a); // a second refused create, while b waits
+  next.unused(a, true); // a second refused create, while b waits
   assert.equal(existsSync(path.join(containersDir, a)), false);
   assert.equal(warm.has(a), false);
   assert.equal(next.take(), b);
-  next.unused(next.take()); // a new id (none chosen): nothing to give back
+  next.unused(b, false); // its record's write failed: it may be there, b is never given again
+  assert.equal(existsSync(path.join(containersDir, b)), false);
+  assert.equal(warm.has(b), false);
+  assert.equal(next.ahead(), undefined);
+  next.unused(next.take(), true); // a new id (none chosen): nothing to give back
+  assert.equal(next.ahead(), undefined);
   next.stop();
 });
 

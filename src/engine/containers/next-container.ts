@@ -56,10 +56,19 @@ export class NextContainer {
     rmSync(path.join(this.ctx.containersDir, id, UNCLAIMED), { force: true });
   }
 
-  /** The create failed before its record: an id chosen ahead waits again, or goes. */
-  unused(id: string): void {
+  /** The id chosen ahead, if one waits for a create. */
+  ahead(): string | undefined {
+    return this.next;
+  }
+
+  /**
+   * The create failed. An id chosen ahead waits again if the create was refused before it tried
+   * to record it (reusable); otherwise it goes, files and conmon (a failed write may still have
+   * left its record: the id is never given twice).
+   */
+  unused(id: string, reusable: boolean): void {
     if (!existsSync(path.join(this.ctx.containersDir, id, UNCLAIMED))) return;
-    if (this.next === undefined && !this.stopped) {
+    if (reusable && this.next === undefined && !this.stopped) {
       this.next = id;
       this.expireLater();
     } else {

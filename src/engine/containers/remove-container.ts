@@ -14,7 +14,7 @@ import { UNCLAIMED } from './next-container';
 import type { EngineDeps } from '../ports';
 
 /** What remove-container uses of the engine. */
-export type RemoveContainerDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'storage' | 'volumes' | 'containersDir' | 'log' | 'locks' | 'quarantine'>;
+export type RemoveContainerDeps = Pick<EngineDeps, 'journal' | 'views' | 'runtime' | 'storage' | 'volumes' | 'containersDir' | 'log' | 'locks' | 'quarantine' | 'nextContainer'>;
 /** rm: (kill if forced) → remove-requested → release runtime, mounts, files → destroyed. */
 export async function removeContainer(ctx: RemoveContainerDeps, ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
   const c0 = getContainer(ctx.views, ref);
@@ -84,7 +84,9 @@ export async function sweepOrphans(ctx: RemoveContainerDeps): Promise<number> {
   const dirs = await Promise.all(
     [ctx.storage.root, ctx.containersDir, ctx.runtime.paths.bundles, ctx.runtime.paths.runcRoot].map((d) => fsp.readdir(d).catch(() => [] as string[])),
   );
-  const orphans = new Set(dirs.flat().filter((id) => /^[0-9a-f]{64}$/.test(id) && !ctx.views.containers.has(id)));
+  // (Not the id chosen ahead for the next create, when this runs after a journal reopen.)
+  const ahead = ctx.nextContainer?.ahead();
+  const orphans = new Set(dirs.flat().filter((id) => /^[0-9a-f]{64}$/.test(id) && !ctx.views.containers.has(id) && id !== ahead));
   for (const id of orphans) {
     await ctx.runtime.delete(id, true).catch(() => undefined);
     await releaseRun(ctx, { id });
