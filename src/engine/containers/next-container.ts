@@ -87,10 +87,10 @@ export class NextContainer {
 
   private choose(): void {
     if (this.next || this.stopped) return;
-    const policy = logPolicyOf(logConfigOf(this.ctx.logDefaults));
-    if (policy.kind === 'rotate') return; // its files are prepared at start
     const id = newId();
     try {
+      const policy = logPolicyOf(logConfigOf(this.ctx.logDefaults));
+      if (policy.kind === 'rotate') return; // its files are prepared at start
       const dir = path.join(this.ctx.containersDir, id);
       mkdirSync(dir);
       writeFileSync(path.join(dir, UNCLAIMED), '');
