@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { get, type IncomingMessage } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { BUSYBOX_TAR, daemonForFile } from './helpers/wharfd';
+import { BUSYBOX_TAR, daemonForFile, eventually } from './helpers/wharfd';
 
 // docker save and docker load with the real docker CLI, checked against skopeo, which reads
 // and writes the same archive formats as Docker (docker-archive:, oci-archive:).
@@ -141,4 +144,37 @@ test('an image of 100 layers runs (overlay mount options too long for full paths
   assert.equal(ok(['load', '-i', archive]), 'Loaded image: deep/img:100\n');
   assert.equal(ok(['run', '--rm', 'deep/img:100', 'cat', '/layer1', '/layer50', '/layer99', '/top']), '1\n50\n99\n99\n');
   ok(['rmi', 'deep/img:100']);
+});
+
+test('an rmi while a save reads the image: the save completes whole, and the layer goes after it', async () => {
+  // Three files of 8 MB: the save reads them one after the other, so a layer removed under it
+  // would leave the next ones unreadable.
+  ok(['run', '--name', 'big', 'busybox', 'sh', '-c', 'for f in a b c; do head -c 8000000 /dev/urandom > /$f; done']);
+  const layersDir = path.join(d.dataRoot, 'image', 'layers');
+  const before = new Set(readdirSync(layersDir));
+  const id = ok(['commit', 'big', 'big/img:v1']).trim();
+  ok(['rm', 'big']);
+  const added = readdirSync(layersDir).filter((l) => !before.has(l));
+  assert.equal(added.length, 1, 'the commit unpacked one new layer');
+
+  // The archive through the API, its reading paused after the first bytes (the server's
+  // stream then waits with the layer half read).
+  const archive = path.join(d.dir, 'big.tar');
+  const out = createWriteStream(archive);
+  const res = await new Promise<IncomingMessage>((resolve, reject) => get({ socketPath: d.sock, path: '/images/get?names=big/img:v1' }, resolve).on('error', reject));
+  assert.equal(res.statusCode, 200);
+  await new Promise<void>((resolve) => res.once('data', (c: Buffer) => (out.write(c), res.pause(), resolve())));
+  await sleep(300);
+  assert.match(ok(['rmi', 'big/img:v1']), new RegExp(`Deleted: ${id}`));
+  assert.equal(existsSync(path.join(layersDir, added[0])), true, 'kept while the save reads it');
+  res.resume();
+  await pipeline(res, out);
+
+  // Whole: skopeo reads it, and it loads back and runs.
+  const info = JSON.parse(skopeo(['inspect', `docker-archive:${archive}`])) as { Layers: string[] };
+  assert.equal(info.Layers.length, 2);
+  await eventually(() => !existsSync(path.join(layersDir, added[0])), 5_000, 'the layer removed once the save is over');
+  assert.equal(ok(['load', '-i', archive]), 'Loaded image: big/img:v1\n');
+  assert.equal(ok(['run', '--rm', 'big/img:v1', 'sh', '-c', 'wc -c < /c']).trim(), '8000000');
+  ok(['rmi', 'big/img:v1']);
 });

@@ -36,7 +36,7 @@ export type RootfsStore = { readonly driver: string } & Pick<OverlayStorage, 'ro
 export type LayerStore = Pick<
   ImageStore,
   | 'tempPath' | 'blobPath' | 'hasBlob' | 'putBlob' | 'readBlob' | 'ingestLayer' | 'ingestLayerFile' | 'ingestVerified'
-  | 'startExtract' | 'layerExists' | 'lowerDirs' | 'removeBlobs' | 'removeChain' | 'removeLayers' | 'sweep'
+  | 'startExtract' | 'layerExists' | 'lowerDirs' | 'removeBlobs' | 'removeChain' | 'removeLayers' | 'sweep' | 'hold'
   | 'hasLayerTar' | 'layerSize' | 'openLayer' | 'intake' | 'convertBlob' | 'storedSize'
 >;
 

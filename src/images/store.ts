@@ -19,8 +19,50 @@ const DIRECT_MIN = 1 << 20;
  * once their digest is known, so a partly written blob is never visible. Layers are
  * unpacked once, by chain id, and shared by every image and container that uses them.
  */
+/** What an image reads from the store (its config blob, its layers' indexes and chains): for ImageStore.hold. */
+export function imageKeys(image: { id: string; layers: string[] }): string[] {
+  return [image.id, ...image.layers, ...chainIds(image.layers)];
+}
+
 export class ImageStore {
+  /** Chain ids and digests a save or push is reading (see hold()), by how many hold them. */
+  private readonly held = new Map<string, number>();
+  /** Removals asked for while held: done when the last holder lets go, if still unused then. */
+  private readonly afterRelease = new Map<string, () => Promise<void>>();
+
   constructor(readonly root: string) {}
+
+  /**
+   * Hold these chain ids and digests while they are read (a save, a push): a removal asked for
+   * meanwhile (rmi, image prune) waits until the last holder lets go, as Docker's leases keep
+   * content a reader uses. Returns the release (once is enough; later calls do nothing).
+   */
+  hold(keys: string[]): () => void {
+    for (const k of keys) this.held.set(k, (this.held.get(k) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const k of keys) {
+        const n = (this.held.get(k) ?? 1) - 1;
+        if (n > 0) {
+          this.held.set(k, n);
+          continue;
+        }
+        this.held.delete(k);
+        const remove = this.afterRelease.get(k);
+        this.afterRelease.delete(k);
+        void remove?.().catch(() => undefined);
+      }
+    };
+  }
+
+  /** remove() now, or once `key` is no longer held and `unused()` still says so. */
+  private removeWhenFree(key: string, remove: () => Promise<void>, unused: () => boolean): Promise<void> {
+    if (!this.held.has(key)) return remove();
+    this.afterRelease.set(key, () => (unused() ? remove() : Promise.resolve()));
+    return Promise.resolve();
+  }
 
   get blobsDir(): string {
     return path.join(this.root, 'blobs', 'sha256');
@@ -345,12 +387,22 @@ export class ImageStore {
   }
 
   /** Remove these blobs (configs; layer tars: their blob or index), but those in `keep` (digests other images use). */
-  async removeBlobs(digests: string[], keep: Set<string> = new Set()): Promise<void> {
+  /**
+   * Remove these blobs (and layer indexes) but those in `keep`; one held by a reader goes once
+   * it is let go, if `unused` (asked then) still says so.
+   */
+  async removeBlobs(digests: string[], keep: Set<string> = new Set(), unused: (digest: string) => boolean = () => true): Promise<void> {
     for (const d of digests) {
       if (keep.has(d)) continue;
-      await fsp.rm(this.blobPath(d), { force: true });
-      await fsp.rm(this.indexPath(d), { force: true });
-      await fsp.rm(`${this.indexPath(d)}.stash`, { force: true });
+      await this.removeWhenFree(
+        d,
+        async () => {
+          await fsp.rm(this.blobPath(d), { force: true });
+          await fsp.rm(this.indexPath(d), { force: true });
+          await fsp.rm(`${this.indexPath(d)}.stash`, { force: true });
+        },
+        () => unused(d),
+      );
     }
   }
 
@@ -378,15 +430,15 @@ export class ImageStore {
     return unknownBlobs.length + unknownIndexes.length + unknownChains.length + tmp.length;
   }
 
-  /** Remove one unpacked chain. */
-  async removeChain(chainId: string): Promise<void> {
-    await fsp.rm(path.dirname(this.layerDir(chainId)), { recursive: true, force: true });
+  /** Remove one unpacked chain; held by a reader, once it is let go and if `unused` still says so. */
+  async removeChain(chainId: string, unused: (chainId: string) => boolean = () => true): Promise<void> {
+    await this.removeWhenFree(chainId, () => fsp.rm(path.dirname(this.layerDir(chainId)), { recursive: true, force: true }), () => unused(chainId));
   }
 
-  /** Remove the unpacked layers of an image's chain, but those in `keep` (chain ids other images use). */
-  async removeLayers(diffIds: string[], keep: Set<string> = new Set()): Promise<void> {
+  /** Remove the unpacked layers of an image's chain, but those in `keep` (chain ids other images use); see removeChain. */
+  async removeLayers(diffIds: string[], keep: Set<string> = new Set(), unused?: (chainId: string) => boolean): Promise<void> {
     for (const c of chainIds(diffIds)) {
-      if (!keep.has(c)) await this.removeChain(c);
+      if (!keep.has(c)) await this.removeChain(c, unused);
     }
   }
 }

@@ -1,5 +1,5 @@
 import { parallelGzip } from '../../images/pgzip';
-import { chainIds } from '../../images/store';
+import { chainIds, imageKeys } from '../../images/store';
 import { WharfError } from '../../domain/errors';
 import type { ImageView } from '../../domain/image';
 import { shortId } from '../../domain/ids';
@@ -45,11 +45,17 @@ export function pushTargets(ctx: PushImageDeps, name: string, tag?: string): Pus
  */
 export async function runPush(ctx: PushImageDeps, name: string, tag: string | undefined, creds: Credentials | undefined, out: ProgressSink): Promise<void> {
   const targets = pushTargets(ctx, name, tag);
-  const { ref } = targets[0];
-  out.status(`The push refers to repository [${familiarName(ref)}]`);
-  const session = new RegistrySession(ref.domain, ref.path, ['pull', 'push'], creds, ctx.registry);
-  await session.ping();
-  for (const t of targets) await pushOne(ctx, session, t, out);
+  // An rmi while the layers are read leaves them until the push is over.
+  const release = ctx.images.hold(targets.flatMap((t) => imageKeys(t.image)));
+  try {
+    const { ref } = targets[0];
+    out.status(`The push refers to repository [${familiarName(ref)}]`);
+    const session = new RegistrySession(ref.domain, ref.path, ['pull', 'push'], creds, ctx.registry);
+    await session.ping();
+    for (const t of targets) await pushOne(ctx, session, t, out);
+  } finally {
+    release();
+  }
 }
 
 async function pushOne(ctx: PushImageDeps, session: RegistrySession, { ref, image }: PushTarget, out: ProgressSink): Promise<void> {

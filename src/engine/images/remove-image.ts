@@ -22,10 +22,11 @@ export async function removeImage(ctx: RemoveImageDeps, ref: string, force = fal
   if (gone.length) {
     // Layers are shared by chain (a committed image sits on its parent's): remove only the
     // chains no remaining image uses.
-    const stillUsed = new Set([...ctx.views.images.images.values()].flatMap((i) => chainIds(i.layers)));
-    await ctx.images.removeLayers(img.layers, stillUsed).catch(() => undefined);
-    const blobsUsed = new Set([...ctx.views.images.images.values()].flatMap((i) => [i.id, ...i.layers]));
-    await ctx.images.removeBlobs([...gone, ...img.layers], blobsUsed).catch(() => undefined);
+    // A save or push reading them keeps them until it is over; then they go if still unused.
+    const chainsUsed = () => new Set([...ctx.views.images.images.values()].flatMap((i) => chainIds(i.layers)));
+    const blobsUsed = () => new Set([...ctx.views.images.images.values()].flatMap((i) => [i.id, ...i.layers]));
+    await ctx.images.removeLayers(img.layers, chainsUsed(), (c) => !chainsUsed().has(c)).catch(() => undefined);
+    await ctx.images.removeBlobs([...gone, ...img.layers], blobsUsed(), (d) => !blobsUsed().has(d)).catch(() => undefined);
   }
   // The repo digests go with the image, listed as Docker lists them: after the tags.
   return events.flatMap((e) =>

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { chainIds } from '../../images/store';
+import { chainIds, imageKeys } from '../../images/store';
 import * as tar from 'tar-stream';
 import type { ImageView } from '../../domain/image';
 import { normaliseTag } from '../../domain/reference';
@@ -35,6 +35,8 @@ export async function saveImages(ctx: SaveImagesDeps, names: string[]): Promise<
     if (tag && ctx.views.images.tags.get(tag) === img.id) entry.tags.add(tag);
     wanted.set(img.id, entry);
   }
+  // An rmi while the archive is written leaves what it reads until the save is over.
+  const release = ctx.images.hold([...wanted.values()].flatMap(({ img }) => imageKeys(img)));
   const pack = tar.pack();
   const blobs = new Set<string>();
   const addJson = (name: string, value: unknown) => {
@@ -102,6 +104,8 @@ export async function saveImages(ctx: SaveImagesDeps, names: string[]): Promise<
     } catch (e) {
       ctx.log.error({ err: (e as Error).message }, 'docker save failed');
       pack.destroy(e as Error);
+    } finally {
+      release();
     }
   })();
   return pack as unknown as Readable;
