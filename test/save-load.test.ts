@@ -178,3 +178,71 @@ test('an rmi while a save reads the image: the save completes whole, and the lay
   assert.equal(ok(['run', '--rm', 'big/img:v1', 'sh', '-c', 'wc -c < /c']).trim(), '8000000');
   ok(['rmi', 'big/img:v1']);
 });
+
+test('a load of layers the store has: one on the same parent is kept as it is, one on another parent is rebuilt from the store, a file named for one but holding other bytes is refused', () => {
+  ok(['run', '--name', 'twice', 'busybox', 'sh', '-c', 'head -c 3000000 /dev/urandom > /rand && echo twice > /twice.txt']);
+  const id = ok(['commit', 'twice', 'twice/img:v1']).trim();
+  ok(['rm', 'twice']);
+  const archive = path.join(d.dir, 'twice.tar');
+  ok(['save', '-o', archive, 'twice/img:v1']);
+  const layers = JSON.parse(ok(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', id])) as string[];
+  const top = layers.at(-1)!;
+
+  // The same image again, its layers in the store (a CI job loading its cache): same id, it runs.
+  ok(['tag', 'twice/img:v1', 'twice/keep:v1']);
+  ok(['rmi', 'twice/img:v1']);
+  assert.equal(ok(['load', '-i', archive]), 'Loaded image: twice/img:v1\n');
+  assert.equal(ok(['image', 'inspect', '-f', '{{.Id}}', 'twice/img:v1']).trim(), id);
+  assert.equal(ok(['run', '--rm', 'twice/img:v1', 'cat', '/twice.txt']), 'twice\n');
+
+  // The top layer alone, on no parent (an OCI layout written here): its tar comes from the store.
+  const x = path.join(d.dir, 'twice-x');
+  mkdirSync(x);
+  assert.equal(spawnSync('tar', ['-xf', archive, '-C', x]).status, 0);
+  const layerFile = readFileSync(path.join(x, 'blobs', 'sha256', top.slice(7)));
+  const oci = (name: string, diffId: string, layer: Buffer) => {
+    const dir = path.join(d.dir, name);
+    mkdirSync(path.join(dir, 'blobs', 'sha256'), { recursive: true });
+    const blob = (b: Buffer) => {
+      const digest = createHash('sha256').update(b).digest('hex');
+      writeFileSync(path.join(dir, 'blobs', 'sha256', digest), b);
+      return { digest: `sha256:${digest}`, size: b.length };
+    };
+    const config = blob(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [diffId] } })));
+    // The layer under the name of the diff id it claims.
+    writeFileSync(path.join(dir, 'blobs', 'sha256', diffId.slice(7)), layer);
+    const manifest = blob(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config }, layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: diffId, size: layer.length }] })));
+    writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest }] }));
+    writeFileSync(path.join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+    const tarFile = `${dir}.tar`;
+    assert.equal(spawnSync('tar', ['-cf', tarFile, '-C', dir, '.']).status, 0);
+    return { tarFile, configId: config.digest };
+  };
+  const alone = oci('alone', top, layerFile);
+  const loaded = ok(['load', '-i', alone.tarFile]);
+  assert.equal(loaded, `Loaded image ID: ${alone.configId}\n`);
+  assert.deepEqual(JSON.parse(ok(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', alone.configId])), [top]);
+  const c = ok(['create', alone.configId, '/none']).trim();
+  const cp = spawnSync('docker', ['cp', `${c}:/twice.txt`, '-'], { env: d.env });
+  assert.equal(cp.status, 0, cp.stderr?.toString());
+  assert.match(cp.stdout.toString('latin1'), /twice\n/);
+  ok(['rm', c]);
+  // Saved again, the layer is byte for byte the one it was loaded from.
+  const again = path.join(d.dir, 'alone-again.tar');
+  ok(['save', '-o', again, alone.configId]);
+  const y = path.join(d.dir, 'alone-y');
+  mkdirSync(y);
+  assert.equal(spawnSync('tar', ['-xf', again, '-C', y]).status, 0);
+  assert.equal(createHash('sha256').update(readFileSync(path.join(y, 'blobs', 'sha256', top.slice(7)))).digest('hex'), top.slice(7));
+
+  // A file named for the stored layer that holds another tar: refused, no image.
+  const other = Buffer.from(layerFile);
+  other[other.length >> 1] ^= 0xff; // a byte of /rand's data (3 MB of the layer's 3 MB): still a tar
+  const lying = oci('lying', top, other);
+  const before = ok(['images', '-aq']);
+  const refused = d.docker(['load', '-i', lying.tarFile]);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /invalid diffID for layer 0/);
+  assert.equal(ok(['images', '-aq']), before);
+  ok(['rmi', 'twice/img:v1', 'twice/keep:v1', alone.configId]);
+});

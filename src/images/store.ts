@@ -449,6 +449,11 @@ export interface PreRead {
   size: number;
   gzip: boolean;
   intake?: LayerIntake;
+  /**
+   * Named for a layer the store has (blobs/sha256/<diff id>) under this chain: only hashed as it
+   * came (intake without unpacking); its tar, when needed, is rebuilt from that chain.
+   */
+  storedAs?: string;
   /** Taking it in as a layer failed (it is no layer, or a broken one). */
   failed?: Error;
 }

@@ -8,13 +8,13 @@ import { headerChecksumOk, TarFormatError, TarScanner, type TarEntry } from '../
 import { invalidArgument } from '../../domain/errors';
 import type { ImageConfig } from '../../domain/events';
 import { normaliseTag } from '../../domain/reference';
-import { chainOf, type PreRead } from '../../images/store';
+import { chainIds, chainOf, type PreRead } from '../../images/store';
 
 
 import type { EngineDeps } from '../ports';
 
 /** What load-images uses of the engine. */
-export type LoadImagesDeps = Pick<EngineDeps, 'journal' | 'images'>;
+export type LoadImagesDeps = Pick<EngineDeps, 'journal' | 'images' | 'views'>;
 /** What one image of an archive is made of: its config's bytes, its layers' files, its tags. */
 interface ArchivedImage {
   config: Buffer;
@@ -40,8 +40,9 @@ export async function loadImages(ctx: LoadImagesDeps, body: Readable): Promise<s
   const dir = ctx.images.tempPath('load');
   await fsp.mkdir(dir, { recursive: true });
   const pre = new Map<string, PreRead>();
+  const held: (() => void)[] = []; // layers of the store this load rebuilds from (see unpackFlat)
   try {
-    const files = await unpackFlat(ctx, body, dir, pre);
+    const files = await unpackFlat(ctx, body, dir, pre, storedLayers(ctx), held);
     const images = files.has('manifest.json') ? await dockerArchive(files) : files.has('index.json') ? await ociLayout(files) : undefined;
     if (!images) throw invalidArgument('invalid archive: no manifest.json or index.json');
     const out: string[] = [];
@@ -52,22 +53,33 @@ export async function loadImages(ctx: LoadImagesDeps, body: Readable): Promise<s
     // Files that were not layers (configs, manifests) or a failed load: their unpacking goes.
     await Promise.all([...pre.values()].map((p) => p.intake?.abort()));
     await fsp.rm(dir, { recursive: true, force: true });
+    for (const release of held) release();
   }
 }
 
 /** Files this big that are plain tars are taken in as layers as they come (unpacked and indexed, never written as a file). */
 const UNPACK_AHEAD = 1 << 20;
 
+/** The layers of the images the store has: diff id → a chain whose top layer it is. */
+function storedLayers(ctx: LoadImagesDeps): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const img of ctx.views.images.images.values()) {
+    const chains = chainIds(img.layers);
+    for (const [i, diffId] of img.layers.entries()) if (!out.has(diffId)) out.set(diffId, chains[i]);
+  }
+  return out;
+}
+
 /**
  * Every regular file of the tar as dir/<n>, by its cleaned name; links resolved by name.
  * Each file is hashed as it comes (`pre`); a big one that is a plain tar is taken in as a
  * layer (unpacked and indexed, not written), to be used if it turns out to be one.
  */
-async function unpackFlat(ctx: LoadImagesDeps, body: Readable, dir: string, pre: Map<string, PreRead>): Promise<Map<string, string>> {
+async function unpackFlat(ctx: LoadImagesDeps, body: Readable, dir: string, pre: Map<string, PreRead>, stored: Map<string, string>, held: (() => void)[]): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   const links = new Map<string, string>();
   let n = 0;
-  type Current = { e: TarEntry; file: string; info: PreRead; hash: Hash; head: Buffer[]; headLen: number; fh?: FileHandle; failed?: Error };
+  type Current = { e: TarEntry; name: string; file: string; info: PreRead; hash: Hash; head: Buffer[]; headLen: number; fh?: FileHandle; failed?: Error };
   let cur: Current | undefined;
   const pieces: { kind: string; b: Buffer; e?: TarEntry; start?: TarEntry }[] = [];
   const scanner = new TarScanner({
@@ -78,8 +90,22 @@ async function unpackFlat(ctx: LoadImagesDeps, body: Readable, dir: string, pre:
   });
   const begin = async (c: Current, first: Buffer) => {
     c.info.gzip = first[0] === 0x1f && first[1] === 0x8b;
-    if (!c.info.gzip && c.e.size >= UNPACK_AHEAD && looksLikeTar(first)) c.info.intake = await ctx.images.intake();
-    else c.fh = await fsp.open(c.file, 'w');
+    if (!c.info.gzip && c.e.size >= UNPACK_AHEAD && looksLikeTar(first)) {
+      // Named for a layer the store has (Docker 25+ and OCI archives name layers by digest):
+      // hashed only, not unpacked again; loadOne checks the digest against the config's.
+      const named = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(c.name)?.[1];
+      const chain = named ? stored.get(`sha256:${named}`) : undefined;
+      // Held first: an rmi from here on leaves it to this load.
+      const release = chain ? ctx.images.hold([chain, `sha256:${named}`]) : undefined;
+      if (release && (await ctx.images.layerExists(chain!)) && (await ctx.images.hasLayerTar(`sha256:${named}`))) {
+        held.push(release);
+        c.info.storedAs = chain;
+        c.info.intake = await ctx.images.intake({ unpack: false, index: false });
+      } else {
+        release?.();
+        c.info.intake = await ctx.images.intake();
+      }
+    } else c.fh = await fsp.open(c.file, 'w');
   };
   const feed = async (c: Current, b: Buffer) => {
     if (!c.info.intake) c.hash.update(b); // an intake hashes what it takes
@@ -123,7 +149,7 @@ async function unpackFlat(ctx: LoadImagesDeps, body: Readable, dir: string, pre:
         files.set(name, file);
         const info: PreRead = { diffId: '', size: 0, gzip: false };
         pre.set(file, info);
-        cur = { e: h, file, info, hash: createHash('sha256'), head: [], headLen: 0 };
+        cur = { e: h, name, file, info, hash: createHash('sha256'), head: [], headLen: 0 };
         if (h.size === 0) {
           await fsp.writeFile(file, '');
           await finish(cur);
@@ -230,9 +256,8 @@ async function manifestFor(files: Map<string, string>, d: Descriptor): Promise<{
   return { config: doc.config, layers: doc.layers };
 }
 
-/** A layer this load took in already on another parent: its tar again, from the store. */
-async function sameLayerElsewhere(ctx: LoadImagesDeps, diffId: string, loaded: Map<string, string>): Promise<Readable> {
-  const chainId = loaded.get(diffId);
+/** A layer this load took in already, or the store had, on another parent: its tar again, from the store. */
+async function sameLayerElsewhere(ctx: LoadImagesDeps, diffId: string, chainId: string | undefined): Promise<Readable> {
   if (!chainId) throw invalidArgument(`invalid archive: the layer ${diffId} is missing`);
   return Readable.from((await ctx.images.openLayer(diffId, chainId)).stream);
 }
@@ -268,9 +293,17 @@ async function loadOne(ctx: LoadImagesDeps, a: ArchivedImage, pre: Map<string, P
       sizes.push(plain.size);
       continue;
     }
-    const layer = info?.intake || (await fsp.access(file).then(() => true, () => false))
-      ? await ctx.images.ingestLayerFile(file, chain, info)
-      : await ctx.images.ingestLayer(await sameLayerElsewhere(ctx, diffIds[i], loaded), chain);
+    let layer;
+    if (plain?.storedAs) {
+      // Only hashed (the store had it): its tar is rebuilt from the chain it is stored under.
+      await plain.intake?.abort();
+      plain.intake = undefined;
+      layer = await ctx.images.ingestLayer(await sameLayerElsewhere(ctx, diffIds[i], loaded.get(diffIds[i]) ?? plain.storedAs), chain);
+    } else if (info?.intake || (await fsp.access(file).then(() => true, () => false))) {
+      layer = await ctx.images.ingestLayerFile(file, chain, info);
+    } else {
+      layer = await ctx.images.ingestLayer(await sameLayerElsewhere(ctx, diffIds[i], loaded.get(diffIds[i])), chain);
+    }
     if (layer.diffId !== diffIds[i]) throw invalidArgument(`invalid diffID for layer ${i}: expected "${diffIds[i]}", got "${layer.diffId}"`);
     chain = layer.chainId;
     loaded.set(layer.diffId, layer.chainId);
