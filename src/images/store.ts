@@ -14,16 +14,20 @@ import { decodeIndex, encodeIndex, LayerDamagedError, regenerate, TarSplitter, t
 /** Files of a layer this big are written by the daemon itself, not passed through the unpacking tar. */
 const DIRECT_MIN = 1 << 20;
 
-/**
- * The content store: blobs/sha256/<hex>, written to a temp file and renamed into place
- * once their digest is known, so a partly written blob is never visible. Layers are
- * unpacked once, by chain id, and shared by every image and container that uses them.
- */
 /** What an image reads from the store (its config blob, its layers' indexes and chains): for ImageStore.hold. */
 export function imageKeys(image: { id: string; layers: string[] }): string[] {
   return [image.id, ...image.layers, ...chainIds(image.layers)];
 }
 
+/** Digests and chain ids the images use now: asked at a removal, and again when one held is let go. */
+export type InUse = () => Set<string>;
+const NONE_IN_USE: InUse = () => new Set();
+
+/**
+ * The content store: blobs/sha256/<hex>, written to a temp file and renamed into place
+ * once their digest is known, so a partly written blob is never visible. Layers are
+ * unpacked once, by chain id, and shared by every image and container that uses them.
+ */
 export class ImageStore {
   /** Chain ids and digests a save or push is reading (see hold()), by how many hold them. */
   private readonly held = new Map<string, number>();
@@ -57,10 +61,10 @@ export class ImageStore {
     };
   }
 
-  /** remove() now, or once `key` is no longer held and `unused()` still says so. */
-  private removeWhenFree(key: string, remove: () => Promise<void>, unused: () => boolean): Promise<void> {
+  /** remove() now, or once `key` is no longer held, if no image uses it then. */
+  private removeWhenFree(key: string, remove: () => Promise<void>, inUse: InUse): Promise<void> {
     if (!this.held.has(key)) return remove();
-    this.afterRelease.set(key, () => (unused() ? remove() : Promise.resolve()));
+    this.afterRelease.set(key, () => (inUse().has(key) ? Promise.resolve() : remove()));
     return Promise.resolve();
   }
 
@@ -386,14 +390,14 @@ export class ImageStore {
     return chainIds(diffIds).map((c) => this.layerDir(c)).reverse();
   }
 
-  /** Remove these blobs (configs; layer tars: their blob or index), but those in `keep` (digests other images use). */
   /**
-   * Remove these blobs (and layer indexes) but those in `keep`; one held by a reader goes once
-   * it is let go, if `unused` (asked then) still says so.
+   * Remove these blobs (configs; layer tars: their blob or index) but those images use; one held
+   * by a reader goes once it is let go, if unused then.
    */
-  async removeBlobs(digests: string[], keep: Set<string> = new Set(), unused: (digest: string) => boolean = () => true): Promise<void> {
+  async removeBlobs(digests: string[], inUse: InUse = NONE_IN_USE): Promise<void> {
+    const used = inUse();
     for (const d of digests) {
-      if (keep.has(d)) continue;
+      if (used.has(d)) continue;
       await this.removeWhenFree(
         d,
         async () => {
@@ -401,7 +405,7 @@ export class ImageStore {
           await fsp.rm(this.indexPath(d), { force: true });
           await fsp.rm(`${this.indexPath(d)}.stash`, { force: true });
         },
-        () => unused(d),
+        inUse,
       );
     }
   }
@@ -430,15 +434,16 @@ export class ImageStore {
     return unknownBlobs.length + unknownIndexes.length + unknownChains.length + tmp.length;
   }
 
-  /** Remove one unpacked chain; held by a reader, once it is let go and if `unused` still says so. */
-  async removeChain(chainId: string, unused: (chainId: string) => boolean = () => true): Promise<void> {
-    await this.removeWhenFree(chainId, () => fsp.rm(path.dirname(this.layerDir(chainId)), { recursive: true, force: true }), () => unused(chainId));
+  /** Remove one unpacked chain; held by a reader, once it is let go, if no image uses it then. */
+  async removeChain(chainId: string, inUse: InUse = NONE_IN_USE): Promise<void> {
+    await this.removeWhenFree(chainId, () => fsp.rm(path.dirname(this.layerDir(chainId)), { recursive: true, force: true }), inUse);
   }
 
-  /** Remove the unpacked layers of an image's chain, but those in `keep` (chain ids other images use); see removeChain. */
-  async removeLayers(diffIds: string[], keep: Set<string> = new Set(), unused?: (chainId: string) => boolean): Promise<void> {
+  /** Remove the unpacked layers of an image's chain but those images use (chains shared with another); see removeChain. */
+  async removeLayers(diffIds: string[], inUse: InUse = NONE_IN_USE): Promise<void> {
+    const used = inUse();
     for (const c of chainIds(diffIds)) {
-      if (!keep.has(c)) await this.removeChain(c, unused);
+      if (!used.has(c)) await this.removeChain(c, inUse);
     }
   }
 }

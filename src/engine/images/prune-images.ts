@@ -57,9 +57,9 @@ async function releasePulledLayers(ctx: PruneImagesDeps): Promise<number> {
     if (!usedBlobs.has(diffId)) freed += await ctx.images.layerSize(diffId).catch(() => 0);
   }
   await ctx.journal.append(idle.map((chainId) => ({ type: 'layer.released' as const, data: { id: diffOf.get(chainId)!, chainId } })));
-  const nowUsed = () => new Set([...ctx.views.images.images.values()].flatMap((i) => [...i.layers, ...chainIds(i.layers)]));
-  for (const c of idle) await ctx.images.removeChain(c, (k) => !nowUsed().has(k));
-  await ctx.images.removeBlobs([...new Set(idle.map((c) => diffOf.get(c)!))], usedBlobs, (k) => !nowUsed().has(k));
+  const images = () => [...ctx.views.images.images.values()];
+  for (const c of idle) await ctx.images.removeChain(c, () => new Set(images().flatMap((i) => chainIds(i.layers))));
+  await ctx.images.removeBlobs([...new Set(idle.map((c) => diffOf.get(c)!))], () => new Set(images().flatMap((i) => i.layers)));
   return freed;
 }
 

@@ -23,10 +23,11 @@ export async function removeImage(ctx: RemoveImageDeps, ref: string, force = fal
     // Layers are shared by chain (a committed image sits on its parent's): remove only the
     // chains no remaining image uses.
     // A save or push reading them keeps them until it is over; then they go if still unused.
-    const chainsUsed = () => new Set([...ctx.views.images.images.values()].flatMap((i) => chainIds(i.layers)));
-    const blobsUsed = () => new Set([...ctx.views.images.images.values()].flatMap((i) => [i.id, ...i.layers]));
-    await ctx.images.removeLayers(img.layers, chainsUsed(), (c) => !chainsUsed().has(c)).catch(() => undefined);
-    await ctx.images.removeBlobs([...gone, ...img.layers], blobsUsed(), (d) => !blobsUsed().has(d)).catch(() => undefined);
+    // (Chain ids and digests apart: a base layer's chain id is its diff id, which another image
+    // may use higher up, on another chain.)
+    const images = () => [...ctx.views.images.images.values()];
+    await ctx.images.removeLayers(img.layers, () => new Set(images().flatMap((i) => chainIds(i.layers)))).catch(() => undefined);
+    await ctx.images.removeBlobs([...gone, ...img.layers], () => new Set(images().flatMap((i) => [i.id, ...i.layers]))).catch(() => undefined);
   }
   // The repo digests go with the image, listed as Docker lists them: after the tags.
   return events.flatMap((e) =>
